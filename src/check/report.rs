@@ -1,0 +1,194 @@
+//! What a user sees when a run fails: the reason, the seed, the command that
+//! replays it, and the trace file.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::run::{FailureReason, RunRecord};
+use crate::settings::Settings;
+use crate::sim::clock::format_sim_time;
+use crate::sim::seed::Seed;
+use crate::sim::trace::TraceEvent;
+use crate::sim::world_config::WorldConfig;
+
+/// How to run one seed again: the command a failure report prints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Replay {
+    /// A `cargo test` target and test name.
+    Test {
+        /// `--test <target>`, or `None` for the library's unit tests.
+        target: Option<String>,
+        /// The test's full name.
+        name: String,
+    },
+    /// An example binary.
+    Example {
+        /// Its name.
+        name: String,
+        /// Built with `--release`.
+        release: bool,
+    },
+    /// A command of the user's own; `{seed}` is replaced by the seed.
+    Custom(String),
+}
+
+impl Replay {
+    /// Works out how this process was started: a test harness thread, or an
+    /// example binary.
+    pub(crate) fn detect() -> Replay {
+        let exe = std::env::current_exe().unwrap_or_default();
+        let stem = exe
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("unknown")
+            .to_string();
+        let release = exe.components().any(|c| c.as_os_str() == "release");
+        let in_examples = exe
+            .parent()
+            .and_then(|p| p.file_name())
+            .is_some_and(|n| n == "examples");
+        if in_examples {
+            return Replay::Example {
+                name: strip_hash(&stem).to_string(),
+                release,
+            };
+        }
+        let thread = std::thread::current();
+        let name = thread.name().unwrap_or("main").to_string();
+        let target = strip_hash(&stem).to_string();
+        let target = if target == env!("CARGO_PKG_NAME") {
+            None
+        } else {
+            Some(target)
+        };
+        Replay::Test { target, name }
+    }
+
+    /// The command that replays `seed`.
+    pub fn command(&self, seed: Seed) -> String {
+        match self {
+            Replay::Test { target, name } => {
+                let target = match target {
+                    Some(t) => format!("--test {t}"),
+                    None => "--lib".to_string(),
+                };
+                format!("DOSIM_SEED={seed} cargo test {target} {name} -- --exact")
+            }
+            Replay::Example { name, release } => {
+                let release = if *release { " --release" } else { "" };
+                format!("cargo run{release} --example {name} -- --seed {seed}")
+            }
+            Replay::Custom(template) => template.replace("{seed}", &seed.to_string()),
+        }
+    }
+}
+
+/// `counter-3f2a…` → `counter`: cargo appends a hash to test binaries.
+fn strip_hash(stem: &str) -> &str {
+    match stem.rsplit_once('-') {
+        Some((head, tail)) if tail.len() == 16 && tail.chars().all(|c| c.is_ascii_hexdigit()) => head,
+        _ => stem,
+    }
+}
+
+/// Where trace files go: `DOSIM_TRACE_DIR`, else `target/dosim` beside the
+/// running binary's target directory.
+pub(crate) fn trace_dir() -> PathBuf {
+    if let Some(dir) = &Settings::get().trace_dir {
+        return PathBuf::from(dir);
+    }
+    let exe = std::env::current_exe().unwrap_or_default();
+    exe.ancestors()
+        .find(|p| p.file_name().is_some_and(|n| n == "target"))
+        .map(|t| t.join("dosim"))
+        .unwrap_or_else(|| PathBuf::from("target/dosim"))
+}
+
+#[derive(Serialize)]
+struct TraceHeader<'a> {
+    dosim: &'a str,
+    test: &'a str,
+    seed: String,
+    locations: Vec<&'a str>,
+    failure: Option<String>,
+}
+
+/// Writes a run's trace as JSON lines (a header, then one event a line).
+/// The file is a function of the seed alone: two replays write the same
+/// bytes.
+pub(crate) fn write_trace(
+    dir: &Path,
+    test: &str,
+    world: &WorldConfig,
+    record: &RunRecord,
+) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(format!("{}-{:016x}.trace.json", sanitize(test), record.seed.0));
+    let header = TraceHeader {
+        dosim: env!("CARGO_PKG_VERSION"),
+        test,
+        seed: record.seed.to_string(),
+        locations: world.locations().iter().map(|l| l.name.as_str()).collect(),
+        failure: record.failure.as_ref().map(|f| f.to_string()),
+    };
+    let mut out = serde_json::to_string(&header).map_err(std::io::Error::other)?;
+    out.push('\n');
+    for event in &record.trace {
+        out.push_str(&serde_json::to_string(event).map_err(std::io::Error::other)?);
+        out.push('\n');
+    }
+    std::fs::write(&path, out)?;
+    Ok(path)
+}
+
+fn sanitize(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+        .collect()
+}
+
+/// The report printed for a failed run.
+pub(crate) fn failure_report(
+    test: &str,
+    record: &RunRecord,
+    replay: &str,
+    trace_path: Option<&Path>,
+) -> String {
+    let reason = record
+        .failure
+        .as_ref()
+        .map_or_else(|| "no failure".to_string(), FailureReason::to_string);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "dosim: {test} failed at t={}, seed {}",
+        format_sim_time(record.end_ns),
+        record.seed
+    );
+    let _ = writeln!(s, "  reason:  {reason}");
+    if let Some(last) = last_panic(&record.trace) {
+        let _ = writeln!(s, "  object:  {last}");
+    }
+    let _ = writeln!(s, "  replay: {replay}");
+    match trace_path {
+        Some(p) => {
+            let _ = writeln!(s, "  trace:   {}", p.display());
+        }
+        None => {
+            let _ = writeln!(s, "  trace:   (could not be written)");
+        }
+    }
+    s
+}
+
+/// The last handler panic in the trace, to point at the object's code.
+fn last_panic(trace: &[TraceEvent]) -> Option<String> {
+    trace.iter().rev().find_map(|e| match &e.what {
+        crate::sim::trace::What::Panicked { message, .. } => {
+            Some(format!("a handler panicked at t={}: {message}", format_sim_time(e.t)))
+        }
+        _ => None,
+    })
+}

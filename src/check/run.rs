@@ -1,0 +1,154 @@
+//! One seed, one run, on a fresh thread.
+//!
+//! Each run gets its own thread, madsim runtime and world, so nothing —
+//! std's hasher keys, thread-locals, leftover tasks — carries from one seed
+//! into the next. The run ends when the body returns, when anything stops
+//! the world (the step bound), or at the simulated-time deadline, whichever
+//! comes first; a panic anywhere is caught and becomes the run's failure.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::{select, Either};
+
+use super::sim::Sim;
+use crate::runtime::error::Result;
+use crate::runtime::panic_capture;
+use crate::runtime::runtime::Runtime;
+use crate::sim::seed::Seed;
+use crate::sim::trace::{trace_hash, TraceEvent};
+use crate::sim::world::{StopReason, World};
+use crate::sim::world_config::WorldConfig;
+
+/// The limits and world of a run.
+#[derive(Clone, Debug)]
+pub(crate) struct RunOptions {
+    pub(crate) world: WorldConfig,
+    pub(crate) deadline: Duration,
+    pub(crate) steps_max: u64,
+}
+
+/// Why a run failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FailureReason {
+    /// The test body returned an error (a property did not hold).
+    Body(String),
+    /// Something panicked outside an object's handler: an assertion in the
+    /// test body, or a runtime invariant.
+    Panic(String),
+    /// The body had not finished by the simulated-time deadline.
+    Deadline(Duration),
+    /// The run took more steps than allowed.
+    StepBound(u64),
+    /// The same seed gave two different traces.
+    Nondeterminism(String),
+}
+
+impl std::fmt::Display for FailureReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FailureReason::Body(m) => write!(f, "property failed: {m}"),
+            FailureReason::Panic(m) => write!(f, "panicked: {m}"),
+            FailureReason::Deadline(d) => write!(
+                f,
+                "deadline exceeded: the test body had not finished after {}s of simulated time",
+                d.as_secs_f64()
+            ),
+            FailureReason::StepBound(n) => write!(
+                f,
+                "step bound exceeded: more than {n} steps (a livelock or a runaway loop?)"
+            ),
+            FailureReason::Nondeterminism(m) => write!(f, "nondeterminism: {m}"),
+        }
+    }
+}
+
+/// The record of one run.
+#[derive(Clone, Debug)]
+pub struct RunRecord {
+    /// The run's seed.
+    pub seed: Seed,
+    /// Why it failed, if it did.
+    pub failure: Option<FailureReason>,
+    /// Simulated nanoseconds when it ended.
+    pub end_ns: u64,
+    /// Every event.
+    pub trace: Vec<TraceEvent>,
+    /// Digest of `trace`.
+    pub trace_hash: u64,
+    /// Steps taken.
+    pub steps: u64,
+}
+
+/// A test body: builds the run's future from its [`Sim`].
+pub(crate) type Body = Arc<dyn Fn(Sim) -> std::pin::Pin<Box<dyn Future<Output = Result<()>>>> + Send + Sync>;
+
+/// Runs `seed` on a fresh thread and waits for it.
+pub(crate) fn run_seed(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
+    let opts = opts.clone();
+    let body = body.clone();
+    std::thread::Builder::new()
+        .name(format!("dosim-{seed}"))
+        .spawn(move || run_here(seed, &opts, &body))
+        .expect("the OS refused a thread for a run")
+        .join()
+        .unwrap_or_else(|payload| RunRecord {
+            seed,
+            failure: Some(FailureReason::Panic(panic_capture::payload_text(payload.as_ref()))),
+            end_ns: 0,
+            trace: Vec::new(),
+            trace_hash: 0,
+            steps: 0,
+        })
+}
+
+/// Runs `seed` on the current thread (which must be fresh).
+fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
+    panic_capture::install_hook();
+    let madsim_rt = madsim::runtime::Runtime::with_seed_and_config(seed.madsim_seed(), madsim::Config::default());
+    let world_slot: Rc<RefCell<Option<Rc<World>>>> = Rc::default();
+    let slot = world_slot.clone();
+    let outcome = panic_capture::catch(|| {
+        madsim_rt.block_on(async move {
+            let world = Rc::new(World::new(seed, opts.world.clone(), opts.steps_max));
+            *slot.borrow_mut() = Some(world.clone());
+            let rt = Runtime::new(world.clone());
+            let body_fut = body(Sim::new(rt.clone()));
+            let limits = Box::pin(async {
+                let deadline = Box::pin(madsim::time::sleep(opts.deadline));
+                match select(Box::pin(world.stopped()), deadline).await {
+                    Either::Left((StopReason::StepBound(n), _)) => FailureReason::StepBound(n),
+                    Either::Right(_) => FailureReason::Deadline(opts.deadline),
+                }
+            });
+            let failure = match select(body_fut, limits).await {
+                Either::Left((Ok(()), _)) => None,
+                Either::Left((Err(e), _)) => Some(FailureReason::Body(e.to_string())),
+                Either::Right((reason, _)) => Some(reason),
+            };
+            rt.shutdown();
+            failure
+        })
+    });
+    let failure = outcome.unwrap_or_else(|message| Some(FailureReason::Panic(message)));
+    let world = world_slot.borrow_mut().take();
+    let (trace, end_ns, steps) = match &world {
+        Some(w) => {
+            let end_ns = w.trace_end_ns();
+            (w.take_trace(), end_ns, w.steps())
+        }
+        None => (Vec::new(), 0, 0),
+    };
+    RunRecord {
+        seed,
+        failure,
+        end_ns,
+        trace_hash: trace_hash(&trace),
+        trace,
+        steps,
+    }
+}

@@ -1,0 +1,303 @@
+//! Seed sweeps: the entry points a test or an example calls.
+//!
+//! Two tiers, as in shuttle: [`check`] runs a body over the default sweep
+//! and panics with a report on failure (the one-liner for `cargo test`);
+//! [`Runner`] beneath it sets the sweep, the world and the limits, and
+//! returns a [`Report`] instead of panicking.
+//!
+//! `DOSIM_SEED=<seed>` replays exactly that seed; `DOSIM_SEEDS=<n>` sets the
+//! sweep size. Each sweep also runs its first seed a second time and
+//! compares the two traces event by event (every seed with
+//! `DOSIM_CHECK_DETERMINISM=1`).
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::report::{failure_report, trace_dir, write_trace, Replay};
+use super::run::{run_seed, Body, FailureReason, RunOptions, RunRecord};
+use super::sim::Sim;
+use crate::runtime::error::Result;
+use crate::settings::Settings;
+use crate::sim::clock::format_sim_time;
+use crate::sim::seed::Seed;
+use crate::sim::trace::first_divergence;
+use crate::sim::world_config::WorldConfig;
+
+/// Seeds a sweep runs when nothing says otherwise.
+pub const SEEDS_DEFAULT: u64 = 100;
+
+/// Runs `body` over the default sweep (or `DOSIM_SEED` / `DOSIM_SEEDS`);
+/// panics with a failure report, the seed and the replay command if any
+/// seed fails.
+///
+/// ```
+/// dosim::check("doc_check", |sim: dosim::Sim| async move {
+///     dosim::sleep(std::time::Duration::from_secs(1)).await;
+///     assert_eq!(sim.now().as_secs(), 1);
+///     Ok(())
+/// });
+/// ```
+pub fn check<F, Fut>(test: &str, body: F)
+where
+    F: Fn(Sim) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<()>> + 'static,
+{
+    Runner::new(test).run(body).assert_passed();
+}
+
+/// A configurable seed sweep. See the module documentation.
+#[derive(Clone, Debug)]
+pub struct Runner {
+    test: String,
+    seeds: u64,
+    first_seed_index: u64,
+    options: RunOptions,
+    determinism_sample: u64,
+    replay: Option<Replay>,
+    quiet: bool,
+}
+
+impl Runner {
+    /// A sweep named `test` (the name goes into reports and trace files).
+    pub fn new(test: &str) -> Runner {
+        Runner {
+            test: test.to_string(),
+            seeds: SEEDS_DEFAULT,
+            first_seed_index: 0,
+            options: RunOptions {
+                world: WorldConfig::default(),
+                deadline: Duration::from_secs(600),
+                steps_max: 1_000_000,
+            },
+            determinism_sample: 1,
+            replay: None,
+            quiet: false,
+        }
+    }
+
+    /// How many seeds to sweep (`DOSIM_SEEDS` overrides it).
+    pub fn seeds(mut self, n: u64) -> Runner {
+        self.seeds = n;
+        self
+    }
+
+    /// Starts the sweep at the `index`-th seed instead of the first.
+    pub fn first_seed_index(mut self, index: u64) -> Runner {
+        self.first_seed_index = index;
+        self
+    }
+
+    /// The world every run is built in.
+    pub fn world(mut self, world: WorldConfig) -> Runner {
+        self.options.world = world;
+        self
+    }
+
+    /// Simulated time after which a run that has not finished fails.
+    pub fn deadline(mut self, deadline: Duration) -> Runner {
+        self.options.deadline = deadline;
+        self
+    }
+
+    /// Steps (event polls and deliveries) after which a run fails.
+    pub fn steps_max(mut self, steps: u64) -> Runner {
+        self.options.steps_max = steps;
+        self
+    }
+
+    /// How many of the first seeds also run twice to check determinism.
+    pub fn determinism_sample(mut self, n: u64) -> Runner {
+        self.determinism_sample = n;
+        self
+    }
+
+    /// The replay command to print; detected from the process otherwise.
+    pub fn replay(mut self, replay: Replay) -> Runner {
+        self.replay = Some(replay);
+        self
+    }
+
+    /// Prints nothing (the caller reads the [`Report`]).
+    pub fn quiet(mut self) -> Runner {
+        self.quiet = true;
+        self
+    }
+
+    /// The seeds this runner will run, after `DOSIM_SEED` and `DOSIM_SEEDS`.
+    pub fn planned_seeds(&self) -> std::result::Result<Vec<Seed>, String> {
+        let settings = Settings::get();
+        if let Some(seed) = &settings.seed {
+            return seed.clone().map(|s| vec![s]).map_err(|e| format!("DOSIM_SEED: {e}"));
+        }
+        let n = match &settings.seeds {
+            Some(n) => n.clone()?,
+            None => self.seeds,
+        };
+        Ok((self.first_seed_index..self.first_seed_index + n)
+            .map(Seed::nth)
+            .collect())
+    }
+
+    /// Runs exactly `seeds`, ignoring the environment.
+    pub fn run_seeds<F, Fut>(&self, seeds: &[Seed], body: F) -> Report
+    where
+        F: Fn(Sim) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<()>> + 'static,
+    {
+        let body: Body = Arc::new(move |sim| Box::pin(body(sim)));
+        let replay = self.replay.clone().unwrap_or_else(Replay::detect);
+        let started = Instant::now();
+        let mut report = Report {
+            test: self.test.clone(),
+            runs: 0,
+            failures: Vec::new(),
+            setup_error: None,
+            wall: Duration::ZERO,
+        };
+        let every = Settings::get().check_determinism_all;
+        for (i, seed) in seeds.iter().enumerate() {
+            let mut record = run_seed(*seed, &self.options, &body);
+            if record.failure.is_none() && (every || (i as u64) < self.determinism_sample) {
+                let again = run_seed(*seed, &self.options, &body);
+                if let Some(reason) = divergence(&record, &again) {
+                    record.failure = Some(reason);
+                }
+            }
+            report.runs += 1;
+            if record.failure.is_some() {
+                let failure = self.report_failure(&record, &replay);
+                if !self.quiet {
+                    eprint!("{}", failure.text);
+                }
+                report.failures.push(failure);
+            }
+        }
+        report.wall = started.elapsed();
+        report
+    }
+
+    /// Runs the planned sweep.
+    pub fn run<F, Fut>(&self, body: F) -> Report
+    where
+        F: Fn(Sim) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<()>> + 'static,
+    {
+        if let Some(e) = &Settings::get().mutation_error {
+            return Report::setup_failed(&self.test, e.clone());
+        }
+        match self.planned_seeds() {
+            Ok(seeds) => self.run_seeds(&seeds, body),
+            Err(e) => Report::setup_failed(&self.test, e),
+        }
+    }
+
+    fn report_failure(&self, record: &RunRecord, replay: &Replay) -> Failure {
+        let command = replay.command(record.seed);
+        let path = write_trace(&trace_dir(), &self.test, &self.options.world, record).ok();
+        let text = failure_report(&self.test, record, &command, path.as_deref());
+        Failure {
+            seed: record.seed,
+            reason: record.failure.clone().expect("only failed runs are reported"),
+            replay: command,
+            trace_path: path.map(|p| p.display().to_string()),
+            text,
+        }
+    }
+}
+
+/// Compares two runs of one seed; names the first event that differs.
+fn divergence(a: &RunRecord, b: &RunRecord) -> Option<FailureReason> {
+    if a.trace_hash == b.trace_hash && a.trace.len() == b.trace.len() {
+        return None;
+    }
+    let i = first_divergence(&a.trace, &b.trace)?;
+    let show = |r: &RunRecord| match r.trace.get(i) {
+        Some(e) => format!("{e:?}"),
+        None => "(trace ended)".to_string(),
+    };
+    let t = a.trace.get(i).or(b.trace.get(i)).map_or(0, |e| e.t);
+    Some(FailureReason::Nondeterminism(format!(
+        "seed {} ran twice gave different traces; first difference is event #{i} at t={}:\n    first:  {}\n    second: {}",
+        a.seed,
+        format_sim_time(t),
+        show(a),
+        show(b)
+    )))
+}
+
+/// One failed seed.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    /// The seed.
+    pub seed: Seed,
+    /// Why it failed.
+    pub reason: FailureReason,
+    /// The command that replays it.
+    pub replay: String,
+    /// Where its trace was written.
+    pub trace_path: Option<String>,
+    /// The report as printed.
+    pub text: String,
+}
+
+/// The outcome of a sweep.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The sweep's name.
+    pub test: String,
+    /// Seeds run.
+    pub runs: u64,
+    /// The seeds that failed, in order.
+    pub failures: Vec<Failure>,
+    /// The sweep could not start (a bad `DOSIM_SEED`, say).
+    pub setup_error: Option<String>,
+    /// Wall-clock time the sweep took.
+    pub wall: Duration,
+}
+
+impl Report {
+    fn setup_failed(test: &str, error: String) -> Report {
+        Report {
+            test: test.to_string(),
+            runs: 0,
+            failures: Vec::new(),
+            setup_error: Some(error),
+            wall: Duration::ZERO,
+        }
+    }
+
+    /// Whether every seed passed (and the sweep could start).
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty() && self.setup_error.is_none()
+    }
+
+    /// Seeds run per wall-clock second.
+    pub fn seeds_per_s(&self) -> f64 {
+        self.runs as f64 / self.wall.as_secs_f64().max(1e-9)
+    }
+
+    /// The closing line: `dosim: <n> passed, <m> failed`.
+    pub fn summary_line(&self) -> String {
+        let failed = self.failures.len() as u64;
+        format!("dosim: {} passed, {} failed", self.runs - failed, failed)
+    }
+
+    /// Panics with the reports of the failed seeds, if any.
+    #[track_caller]
+    pub fn assert_passed(&self) {
+        if let Some(e) = &self.setup_error {
+            panic!("dosim: {}: {e}", self.test);
+        }
+        if let Some(first) = self.failures.first() {
+            panic!(
+                "{}{}\n(first failure of {} in {} seeds; replay: {})",
+                first.text,
+                self.summary_line(),
+                self.failures.len(),
+                self.runs,
+                first.replay
+            );
+        }
+    }
+}

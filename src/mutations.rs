@@ -1,0 +1,38 @@
+//! Planted bugs in the runtime, to show that each monitor can fire.
+//!
+//! Built only with the `mutations` cargo feature, and then chosen at run time
+//! by `DOSIM_MUTATION=<name>`. Without the feature every check compiles to
+//! `false` and costs nothing.
+
+/// A way to break the runtime on purpose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Mutation {
+    /// Let events in while a storage operation is in flight.
+    OpenInputGate,
+}
+
+impl Mutation {
+    /// Every switch, for listing and parsing.
+    pub const ALL: &'static [Mutation] = &[Mutation::OpenInputGate];
+
+    /// The name used in `DOSIM_MUTATION`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mutation::OpenInputGate => "open_input_gate",
+        }
+    }
+}
+
+/// Whether `m` is switched on for this process.
+#[cfg(feature = "mutations")]
+pub(crate) fn active(m: Mutation) -> bool {
+    crate::settings::Settings::get().mutation == Some(m)
+}
+
+/// Whether `m` is switched on: never, without the `mutations` feature.
+#[cfg(not(feature = "mutations"))]
+#[inline(always)]
+pub(crate) fn active(_m: Mutation) -> bool {
+    false
+}

@@ -1,0 +1,167 @@
+//! The HTTP path into an object: `fetch(request) -> response`.
+//!
+//! Deliberately small: a method, a URL, headers and a body, serialisable so
+//! that requests and responses cross the simulated network like RPC values.
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{Error, Result};
+
+/// An HTTP request to an object.
+///
+/// ```
+/// use dosim::Request;
+/// let r = Request::post("https://counter/increment", "5");
+/// assert_eq!(r.method(), "POST");
+/// assert_eq!(r.path(), "/increment");
+/// assert_eq!(r.text().unwrap(), "5");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    method: String,
+    url: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Request {
+    /// A request with any method.
+    pub fn new(method: &str, url: &str) -> Request {
+        Request {
+            method: method.to_ascii_uppercase(),
+            url: url.to_string(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// A `GET` request.
+    pub fn get(url: &str) -> Request {
+        Request::new("GET", url)
+    }
+
+    /// A `POST` request with a body.
+    pub fn post(url: &str, body: impl Into<Vec<u8>>) -> Request {
+        Request {
+            body: body.into(),
+            ..Request::new("POST", url)
+        }
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: &str, value: &str) -> Request {
+        self.headers.push((name.to_ascii_lowercase(), value.to_string()));
+        self
+    }
+
+    /// The method, upper case.
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The whole URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The path part of the URL (`/` when there is none).
+    pub fn path(&self) -> &str {
+        let rest = match self.url.find("://") {
+            Some(i) => &self.url[i + 3..],
+            None => &self.url,
+        };
+        let rest = match rest.find('/') {
+            Some(i) if self.url.contains("://") => &rest[i..],
+            Some(_) => rest,
+            None => "/",
+        };
+        rest.split(['?', '#']).next().unwrap_or("/")
+    }
+
+    /// A header's value (names are case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body bytes.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The body as UTF-8 text.
+    pub fn text(&self) -> Result<&str> {
+        std::str::from_utf8(&self.body)
+            .map_err(|e| Error::type_error(format!("request body is not UTF-8: {e}")))
+    }
+}
+
+/// An HTTP response from an object.
+///
+/// ```
+/// use dosim::Response;
+/// let r = Response::ok("7");
+/// assert_eq!(r.status(), 200);
+/// assert_eq!(r.text().unwrap(), "7");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    /// A response with a status and a body.
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Response {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    /// `200 OK` with a body.
+    pub fn ok(body: impl Into<Vec<u8>>) -> Response {
+        Response::new(200, body)
+    }
+
+    /// An error status with a text body.
+    pub fn error(status: u16, message: &str) -> Response {
+        Response::new(status, message.as_bytes().to_vec())
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: &str, value: &str) -> Response {
+        self.headers.push((name.to_ascii_lowercase(), value.to_string()));
+        self
+    }
+
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body bytes.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The body as UTF-8 text.
+    pub fn text(&self) -> Result<&str> {
+        std::str::from_utf8(&self.body)
+            .map_err(|e| Error::type_error(format!("response body is not UTF-8: {e}")))
+    }
+}

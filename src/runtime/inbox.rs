@@ -1,0 +1,93 @@
+//! Calls that reached an instance and wait to start.
+//!
+//! E-order lives here: calls through one stub start in the order they were
+//! made, even though the network lets them overtake each other in flight.
+//! Each stub's calls wait in sequence order; only the next expected one of a
+//! stub is deliverable. Between stubs there is no order: the seed picks.
+
+use std::collections::BTreeMap;
+
+use futures::channel::oneshot;
+
+use super::error::Result;
+use super::http::{Request, Response};
+use super::payload::Payload;
+use crate::sim::network::RunRng;
+
+/// What a caller asked for.
+pub(crate) enum Invocation {
+    Fetch(Request),
+    Rpc { method: String, args: Payload },
+}
+
+/// What comes back.
+pub(crate) enum Reply {
+    Fetch(Response),
+    Rpc(Payload),
+}
+
+pub(crate) type ReplySender = oneshot::Sender<Result<Reply>>;
+
+/// A call that arrived.
+pub(crate) struct Incoming {
+    pub(crate) call: u64,
+    pub(crate) stub: u64,
+    pub(crate) seq: u64,
+    pub(crate) invocation: Invocation,
+    pub(crate) reply: ReplySender,
+}
+
+/// See the module documentation.
+#[derive(Default)]
+pub(crate) struct Inbox {
+    /// Next sequence number to start, per stub that has called.
+    next_seq: BTreeMap<u64, u64>,
+    /// Arrived calls, per stub with any waiting.
+    waiting: BTreeMap<u64, BTreeMap<u64, Incoming>>,
+}
+
+impl Inbox {
+    pub(crate) fn push(&mut self, incoming: Incoming) {
+        self.waiting
+            .entry(incoming.stub)
+            .or_default()
+            .insert(incoming.seq, incoming);
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.waiting.is_empty()
+    }
+
+    /// Takes a deliverable call, chosen by the seed among the stubs that
+    /// have their next call waiting.
+    pub(crate) fn take_next(&mut self, rng: &RunRng) -> Option<Incoming> {
+        let ready: Vec<u64> = self
+            .waiting
+            .iter()
+            .filter(|(stub, calls)| {
+                let next = self.next_seq.get(stub).copied().unwrap_or(1);
+                calls.first_key_value().is_some_and(|(seq, _)| *seq == next)
+            })
+            .map(|(stub, _)| *stub)
+            .collect();
+        if ready.is_empty() {
+            return None;
+        }
+        let stub = ready[if ready.len() == 1 { 0 } else { rng.below(ready.len()) }];
+        let calls = self.waiting.get_mut(&stub)?;
+        let (seq, incoming) = calls.pop_first()?;
+        if calls.is_empty() {
+            self.waiting.remove(&stub);
+        }
+        self.next_seq.insert(stub, seq + 1);
+        Some(incoming)
+    }
+
+    /// Every waiting call, for failing them all.
+    pub(crate) fn drain(&mut self) -> Vec<Incoming> {
+        std::mem::take(&mut self.waiting)
+            .into_values()
+            .flat_map(|calls| calls.into_values())
+            .collect()
+    }
+}

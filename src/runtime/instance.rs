@@ -1,0 +1,334 @@
+//! One live activation of an object: its inbox, gates and events.
+//!
+//! An instance owns the object value (built on its first event), an inbox
+//! of arrived calls, and the input and output gates. A delivery task starts
+//! events one at a time, in E-order, only while the input gate is open, and
+//! waits until each started event has really begun before starting the
+//! next. Every event then runs as its own task, wrapped by
+//! [`EventBody`](super::event::EventBody); its reply passes the output gate.
+//!
+//! An instance never outlives its epoch: once reset (or superseded), it
+//! refuses new work, its held output is dropped, and every call it had
+//! taken in fails with the reset's error.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::future::poll_fn;
+use std::rc::Rc;
+use std::task::{Poll, Waker};
+
+use futures::future::LocalBoxFuture;
+use madsim::task::AbortHandle;
+
+use super::error::{Error, Result};
+use super::event::EventBody;
+use super::id::ObjectId;
+use super::inbox::{Inbox, Incoming, Invocation, Reply, ReplySender};
+use super::object::ErasedObject;
+use super::panic_capture;
+use super::runtime::{Namespace, Runtime};
+use super::state::State;
+use crate::sim::trace::{Cause, EndReason, ObjectRef, What};
+use crate::sim::world::World;
+use crate::sim::world_config::LocationId;
+use crate::storage::input_gate::{EventId, InputGate};
+use crate::storage::output_gate::OutputGate;
+use crate::storage::service::ObjectStorage;
+
+/// See the module documentation.
+pub(crate) struct Instance {
+    pub(crate) rt: Rc<Runtime>,
+    pub(crate) namespace: Rc<Namespace>,
+    pub(crate) id: ObjectId,
+    pub(crate) obj: ObjectRef,
+    pub(crate) epoch: u32,
+    pub(crate) host: LocationId,
+    pub(crate) storage: Rc<ObjectStorage>,
+    pub(crate) input: InputGate,
+    pub(crate) output: Rc<OutputGate>,
+    object: RefCell<Option<Rc<dyn ErasedObject>>>,
+    inbox: RefCell<Inbox>,
+    inbox_waker: RefCell<Option<Waker>>,
+    /// The event the delivery task waits to see begin (E-order).
+    starting: Cell<Option<EventId>>,
+    replies: RefCell<BTreeMap<u64, ReplySender>>,
+    tasks: RefCell<BTreeMap<EventId, AbortHandle>>,
+    delivery: RefCell<Option<AbortHandle>>,
+    alive: Cell<bool>,
+}
+
+impl Instance {
+    /// Creates the instance and starts its delivery task.
+    pub(crate) fn start(
+        rt: Rc<Runtime>,
+        namespace: Rc<Namespace>,
+        id: ObjectId,
+        obj: ObjectRef,
+        epoch: u32,
+        host: LocationId,
+        storage: Rc<ObjectStorage>,
+    ) -> Rc<Instance> {
+        let output = storage.attach(epoch);
+        let inst = Rc::new(Instance {
+            rt,
+            namespace,
+            id,
+            obj,
+            epoch,
+            host,
+            storage,
+            input: InputGate::default(),
+            output,
+            object: RefCell::new(None),
+            inbox: RefCell::new(Inbox::default()),
+            inbox_waker: RefCell::new(None),
+            starting: Cell::new(None),
+            replies: RefCell::new(BTreeMap::new()),
+            tasks: RefCell::new(BTreeMap::new()),
+            delivery: RefCell::new(None),
+            alive: Cell::new(true),
+        });
+        inst.record(What::InstanceCreated);
+        let handle = madsim::task::spawn_local(inst.clone().deliver_loop());
+        *inst.delivery.borrow_mut() = Some(handle.abort_handle());
+        inst
+    }
+
+    pub(crate) fn world(&self) -> &World {
+        &self.rt.world
+    }
+
+    pub(crate) fn is_alive(&self) -> bool {
+        self.alive.get()
+    }
+
+    /// Records a trace event at this instance.
+    pub(crate) fn record(&self, what: What) {
+        self.rt
+            .world
+            .record(self.host, Some(self.obj), self.epoch, what);
+    }
+
+    /// A call arrived from the network.
+    pub(crate) fn receive(&self, incoming: Incoming) {
+        if !self.alive.get() {
+            let _ = incoming.reply.send(Err(Error::connection_lost()));
+            return;
+        }
+        self.inbox.borrow_mut().push(incoming);
+        if let Some(w) = self.inbox_waker.borrow_mut().take() {
+            w.wake();
+        }
+    }
+
+    async fn deliver_loop(self: Rc<Self>) {
+        loop {
+            poll_fn(|cx| {
+                if self.inbox.borrow().is_empty() {
+                    *self.inbox_waker.borrow_mut() = Some(cx.waker().clone());
+                    Poll::Pending
+                } else {
+                    Poll::Ready(())
+                }
+            })
+            .await;
+            if self.object.borrow().is_none() && !self.construct() {
+                return;
+            }
+            let incoming = poll_fn(|cx| {
+                if !self.input.admits(None) {
+                    self.input.register(cx.waker());
+                    return Poll::Pending;
+                }
+                match self.inbox.borrow_mut().take_next(&self.rt.world.rng) {
+                    Some(incoming) => Poll::Ready(incoming),
+                    None => {
+                        *self.inbox_waker.borrow_mut() = Some(cx.waker().clone());
+                        Poll::Pending
+                    }
+                }
+            })
+            .await;
+            self.rt.world.step();
+            let event = self.deliver(incoming);
+            // E-order: the next call may start only once this one has begun.
+            self.starting.set(Some(event));
+            poll_fn(|cx| {
+                if self.starting.get() == Some(event) {
+                    *self.inbox_waker.borrow_mut() = Some(cx.waker().clone());
+                    Poll::Pending
+                } else {
+                    Poll::Ready(())
+                }
+            })
+            .await;
+        }
+    }
+
+    /// Runs the constructor; on a panic, fails the waiting calls and resets.
+    fn construct(self: &Rc<Self>) -> bool {
+        let state = State::new(self);
+        let env = self.rt.env_at(self.host);
+        let factory = self.namespace.factory.clone();
+        match panic_capture::catch(|| factory(state, env)) {
+            Ok(object) => {
+                *self.object.borrow_mut() = Some(object);
+                true
+            }
+            Err(message) => {
+                let err =
+                    Error::new(format!("constructor panicked: {message}")).into_remote();
+                self.reset(err);
+                false
+            }
+        }
+    }
+
+    /// Called by an event on its first admitted poll.
+    pub(crate) fn event_started(&self, event: EventId) {
+        if self.starting.get() == Some(event) {
+            self.starting.set(None);
+            if let Some(w) = self.inbox_waker.borrow_mut().take() {
+                w.wake();
+            }
+        }
+    }
+
+    /// Starts the event for one call.
+    fn deliver(self: &Rc<Self>, incoming: Incoming) -> EventId {
+        let event = self.rt.next_event();
+        let Incoming {
+            call,
+            stub,
+            seq,
+            invocation,
+            reply,
+        } = incoming;
+        self.record(What::CallDelivered {
+            call,
+            stub,
+            seq,
+            event,
+        });
+        self.record(What::EventStarted {
+            event,
+            cause: Cause::Call(call),
+        });
+        self.replies.borrow_mut().insert(call, reply);
+        let object = self
+            .object
+            .borrow()
+            .clone()
+            .expect("invariant constructed-before-delivery: an event starts only on a built object");
+        let fut: LocalBoxFuture<'static, Result<Reply>> = match invocation {
+            Invocation::Fetch(req) => {
+                let f = object.fetch_erased(req);
+                Box::pin(async move { f.await.map(Reply::Fetch) })
+            }
+            Invocation::Rpc { method, args } => {
+                let f = object.call_erased(&method, args);
+                Box::pin(async move { f.await.map(Reply::Rpc) })
+            }
+        };
+        let me = self.clone();
+        let body = EventBody::new(self.clone(), event, fut);
+        let handle = madsim::task::spawn_local(async move {
+            let result = body.await;
+            me.reply(event, call, result).await;
+            me.tasks.borrow_mut().remove(&event);
+        });
+        self.tasks
+            .borrow_mut()
+            .insert(event, handle.abort_handle());
+        event
+    }
+
+    /// Sends a reply through the output gate.
+    async fn reply(&self, event: EventId, call: u64, result: Result<Reply>) {
+        if self.release_output(event).await.is_err() {
+            return;
+        }
+        if let Some(tx) = self.replies.borrow_mut().remove(&call) {
+            let _ = tx.send(result);
+        }
+    }
+
+    /// Waits until every write issued so far is confirmed, recording the
+    /// hold and the release. Fails if the instance dies first.
+    pub(crate) async fn release_output(&self, event: EventId) -> Result<(), ()> {
+        let barrier = self.storage.barrier(self.host);
+        if barrier > self.output.confirmed() {
+            self.record(What::OutputHeld {
+                event,
+                batch: barrier,
+            });
+            if self.output.wait_for(barrier).await.is_err() {
+                return Err(());
+            }
+        }
+        self.record(What::OutputReleased {
+            event,
+            batch: barrier,
+        });
+        Ok(())
+    }
+
+    /// Runs `body` as an event of this instance (for
+    /// `block_concurrency_while`), tracking it so a reset can abort it.
+    pub(crate) fn spawn_event<T: 'static>(
+        self: &Rc<Self>,
+        event: EventId,
+        body: LocalBoxFuture<'static, Result<T>>,
+        done: impl FnOnce(Result<T>) + 'static,
+    ) {
+        let me = self.clone();
+        let body = EventBody::new(self.clone(), event, body);
+        let handle = madsim::task::spawn_local(async move {
+            let result = body.await;
+            me.tasks.borrow_mut().remove(&event);
+            done(result);
+        });
+        self.tasks
+            .borrow_mut()
+            .insert(event, handle.abort_handle());
+    }
+
+    /// Resets the instance: its memory is lost, unconfirmed writes are
+    /// dropped, held output never leaves, and every call it took in fails
+    /// with `error`. The next call builds a new instance.
+    pub(crate) fn reset(self: &Rc<Self>, error: Error) {
+        self.end(EndReason::Reset, Some(error));
+    }
+
+    /// Ends the instance for `reason`; calls it holds fail with `error`
+    /// (or a lost connection).
+    pub(crate) fn end(self: &Rc<Self>, reason: EndReason, error: Option<Error>) {
+        if !self.alive.replace(false) {
+            return;
+        }
+        self.record(What::InstanceEnded { reason });
+        self.output.break_gate();
+        if reason == EndReason::Reset {
+            self.storage.lose_unconfirmed();
+        }
+        self.rt.instance_ended(self.obj, self.epoch);
+        let error = error.unwrap_or_else(Error::connection_lost);
+        let replies = std::mem::take(&mut *self.replies.borrow_mut());
+        for (_, tx) in replies {
+            let _ = tx.send(Err(error.clone()));
+        }
+        let waiting = self.inbox.borrow_mut().drain();
+        for incoming in waiting {
+            let _ = incoming.reply.send(Err(error.clone()));
+        }
+        let tasks = std::mem::take(&mut *self.tasks.borrow_mut());
+        for (_, handle) in tasks {
+            handle.abort();
+        }
+        if let Some(handle) = self.delivery.borrow_mut().take() {
+            handle.abort();
+        }
+        // Break the instance <-> object cycle so the run's memory is freed.
+        self.object.borrow_mut().take();
+    }
+}

@@ -1,0 +1,35 @@
+//! The Durable Objects runtime under test: ids, namespaces, stubs, objects,
+//! instances and their events, the storage API objects see.
+
+pub(crate) mod client;
+pub(crate) mod context;
+pub(crate) mod env;
+pub(crate) mod error;
+pub(crate) mod event;
+pub(crate) mod http;
+pub(crate) mod id;
+pub(crate) mod inbox;
+pub(crate) mod instance;
+pub(crate) mod namespace;
+pub(crate) mod object;
+pub(crate) mod panic_capture;
+pub(crate) mod payload;
+#[allow(clippy::module_inception)]
+pub(crate) mod runtime;
+pub(crate) mod state;
+pub(crate) mod storage_api;
+pub(crate) mod stub;
+pub(crate) mod time;
+
+pub use client::Client;
+pub use env::Env;
+pub use error::{Error, Result};
+pub use http::{Request, Response};
+pub use id::ObjectId;
+pub use namespace::ObjectNamespace;
+pub use object::{DurableObject, RpcTarget};
+pub use payload::{Payload, RPC_PAYLOAD_BYTES_MAX};
+pub use state::{State, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT};
+pub use storage_api::{Storage, BATCH_KEYS_MAX};
+pub use stub::Stub;
+pub use time::{elapsed, sleep};

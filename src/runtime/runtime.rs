@@ -1,0 +1,258 @@
+//! The Durable Objects runtime of one run: namespaces, objects, placement.
+//!
+//! Keeps "one id, one instance": every object (namespace + id) has one
+//! directory entry holding its host, its storage and at most one live
+//! instance, and each new instance gets a higher epoch, which its storage
+//! fences on. Calls are routed through the entry, so a call never reaches an
+//! instance that is not the current one.
+
+use std::any::TypeId;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::{Rc, Weak};
+
+use super::env::Env;
+use super::error::Error;
+use super::id::{NamespaceKey, ObjectId};
+use super::inbox::Incoming;
+use super::instance::Instance;
+use super::object::ErasedObject;
+use super::state::State;
+use crate::sim::trace::{EndReason, ObjectRef, What};
+use crate::sim::world::World;
+use crate::sim::world_config::LocationId;
+use crate::storage::service::ObjectStorage;
+
+/// Builds an object of a namespace's class.
+pub(crate) type Factory = Rc<dyn Fn(State, Env) -> Rc<dyn ErasedObject>>;
+
+/// A namespace: one object class under one binding name.
+pub(crate) struct Namespace {
+    pub(crate) binding: String,
+    pub(crate) type_id: TypeId,
+    pub(crate) type_name: &'static str,
+    pub(crate) key: NamespaceKey,
+    pub(crate) factory: Factory,
+}
+
+struct ObjectEntry {
+    namespace: Rc<Namespace>,
+    id: ObjectId,
+    host: LocationId,
+    storage: Rc<ObjectStorage>,
+    epoch: u32,
+    instance: Option<Rc<Instance>>,
+}
+
+/// See the module documentation.
+pub(crate) struct Runtime {
+    pub(crate) world: Rc<World>,
+    me: Weak<Runtime>,
+    namespaces: RefCell<BTreeMap<String, Rc<Namespace>>>,
+    objects: RefCell<BTreeMap<(String, [u8; 32]), ObjectRef>>,
+    entries: RefCell<Vec<ObjectEntry>>,
+    next_call: Cell<u64>,
+    next_stub: Cell<u64>,
+    next_event: Cell<u64>,
+}
+
+impl Runtime {
+    pub(crate) fn new(world: Rc<World>) -> Rc<Runtime> {
+        Rc::new_cyclic(|me| Runtime {
+            world,
+            me: me.clone(),
+            namespaces: RefCell::new(BTreeMap::new()),
+            objects: RefCell::new(BTreeMap::new()),
+            entries: RefCell::new(Vec::new()),
+            next_call: Cell::new(0),
+            next_stub: Cell::new(0),
+            next_event: Cell::new(0),
+        })
+    }
+
+    fn rc(&self) -> Rc<Runtime> {
+        self.me
+            .upgrade()
+            .expect("invariant runtime-alive: the runtime outlives its handles")
+    }
+
+    /// Declares `binding` as a namespace of class `type_name`; declaring the
+    /// same binding again with the same class is a no-op.
+    pub(crate) fn register(
+        &self,
+        binding: &str,
+        type_id: TypeId,
+        type_name: &'static str,
+        factory: Factory,
+    ) -> Result<Rc<Namespace>, Error> {
+        let mut namespaces = self.namespaces.borrow_mut();
+        if let Some(existing) = namespaces.get(binding) {
+            if existing.type_id == type_id {
+                return Ok(existing.clone());
+            }
+            return Err(Error::type_error(format!(
+                "binding `{binding}` is already a namespace of {}, not {type_name}",
+                existing.type_name
+            )));
+        }
+        let ns = Rc::new(Namespace {
+            binding: binding.to_string(),
+            type_id,
+            type_name,
+            key: NamespaceKey::for_binding(binding),
+            factory,
+        });
+        namespaces.insert(binding.to_string(), ns.clone());
+        Ok(ns)
+    }
+
+    /// The namespace bound to `binding`, checked to be of class `type_id`.
+    pub(crate) fn namespace(
+        &self,
+        binding: &str,
+        type_id: TypeId,
+        type_name: &'static str,
+    ) -> Result<Rc<Namespace>, Error> {
+        let namespaces = self.namespaces.borrow();
+        match namespaces.get(binding) {
+            Some(ns) if ns.type_id == type_id => Ok(ns.clone()),
+            Some(ns) => Err(Error::type_error(format!(
+                "binding `{binding}` is a namespace of {}, not {type_name}",
+                ns.type_name
+            ))),
+            None => Err(Error::type_error(format!(
+                "no binding named `{binding}`; the bindings are: {}",
+                if namespaces.is_empty() {
+                    "(none: register one with Sim::register)".to_string()
+                } else {
+                    namespaces.keys().cloned().collect::<Vec<_>>().join(", ")
+                }
+            ))),
+        }
+    }
+
+    pub(crate) fn next_call(&self) -> u64 {
+        bump(&self.next_call)
+    }
+
+    pub(crate) fn next_stub(&self) -> u64 {
+        bump(&self.next_stub)
+    }
+
+    pub(crate) fn next_event(&self) -> u64 {
+        bump(&self.next_event)
+    }
+
+    /// The object's number in this run, placing it on first contact.
+    pub(crate) fn object_ref(&self, ns: &Rc<Namespace>, id: &ObjectId) -> ObjectRef {
+        let key = (ns.binding.clone(), *id.bytes());
+        if let Some(r) = self.objects.borrow().get(&key) {
+            return *r;
+        }
+        let obj = ObjectRef(self.entries.borrow().len() as u32);
+        let hosts: Vec<LocationId> = self.world.config().hosts().collect();
+        let host = hosts[self.world.rng.below(hosts.len())];
+        let storage = ObjectStorage::open(self.world.clone(), obj).unwrap_or_else(|e| {
+            panic!("invariant storage-opens: an in-memory SQLite database failed to open: {e}")
+        });
+        self.world.record(
+            host,
+            Some(obj),
+            0,
+            What::ObjectNamed {
+                namespace: ns.binding.clone(),
+                id: id.to_hex(),
+                name: id.name().map(str::to_string),
+            },
+        );
+        self.entries.borrow_mut().push(ObjectEntry {
+            namespace: ns.clone(),
+            id: id.clone(),
+            host,
+            storage,
+            epoch: 0,
+            instance: None,
+        });
+        self.objects.borrow_mut().insert(key, obj);
+        obj
+    }
+
+    /// Where the object runs.
+    pub(crate) fn host_of(&self, obj: ObjectRef) -> LocationId {
+        self.entries.borrow()[obj.0 as usize].host
+    }
+
+    /// Hands an arrived call to the object's live instance, starting one
+    /// (with the next epoch) if there is none.
+    pub(crate) fn route(&self, obj: ObjectRef, incoming: Incoming) {
+        let instance = {
+            let mut entries = self.entries.borrow_mut();
+            let entry = &mut entries[obj.0 as usize];
+            match &entry.instance {
+                Some(i) if i.is_alive() => i.clone(),
+                _ => {
+                    entry.epoch += 1;
+                    let inst = Instance::start(
+                        self.rc(),
+                        entry.namespace.clone(),
+                        entry.id.clone(),
+                        obj,
+                        entry.epoch,
+                        entry.host,
+                        entry.storage.clone(),
+                    );
+                    entry.instance = Some(inst.clone());
+                    inst
+                }
+            }
+        };
+        instance.receive(incoming);
+    }
+
+    /// The instance of `obj` at `epoch` is gone.
+    pub(crate) fn instance_ended(&self, obj: ObjectRef, epoch: u32) {
+        let mut entries = self.entries.borrow_mut();
+        let entry = &mut entries[obj.0 as usize];
+        if entry.epoch == epoch {
+            entry.instance = None;
+        }
+    }
+
+    /// The bindings as seen from `origin` (a host, for objects).
+    pub(crate) fn env_at(&self, origin: LocationId) -> Env {
+        Env::new(self.rc(), origin)
+    }
+
+    /// The storage contents of `obj` (for properties and checks).
+    pub(crate) fn storage_of(&self, obj: ObjectRef) -> Rc<ObjectStorage> {
+        self.entries.borrow()[obj.0 as usize].storage.clone()
+    }
+
+    /// The object number of `id` in `binding`, if it was ever contacted.
+    pub(crate) fn find_object(&self, binding: &str, id: &ObjectId) -> Option<ObjectRef> {
+        self.objects
+            .borrow()
+            .get(&(binding.to_string(), *id.bytes()))
+            .copied()
+    }
+
+    /// Ends every live instance; breaks reference cycles so the run's
+    /// memory is freed when its thread ends.
+    pub(crate) fn shutdown(&self) {
+        let live: Vec<Rc<Instance>> = self
+            .entries
+            .borrow_mut()
+            .iter_mut()
+            .filter_map(|e| e.instance.take())
+            .collect();
+        for inst in live {
+            inst.end(EndReason::RunEnded, None);
+        }
+    }
+}
+
+fn bump(c: &Cell<u64>) -> u64 {
+    let n = c.get() + 1;
+    c.set(n);
+    n
+}

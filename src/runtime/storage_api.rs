@@ -1,0 +1,219 @@
+//! `Storage`: the object's key-value storage, as its code sees it.
+//!
+//! Each operation closes the input gate while it is in flight (a read that
+//! misses the cache takes simulated time; everything else completes at
+//! once), is fenced by the instance's epoch, and is recorded in the trace.
+//! Writes are visible at once to later reads and join the open batch;
+//! durability comes later, and the output gate waits for it. Values are
+//! serialised on the way in and decoded on the way out, so a read always
+//! returns a fresh copy.
+
+use std::collections::BTreeMap;
+use std::rc::{Rc, Weak};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::context;
+use super::error::{Error, Result};
+use super::instance::Instance;
+use super::payload::Payload;
+use crate::sim::trace::{StorageOp, What};
+use crate::storage::database::ListOptions;
+use crate::storage::error::StorageError;
+use crate::storage::input_gate::EventId;
+use crate::storage::service::AccessError;
+
+/// The most keys one `get_many`, `put_many` or `delete_many` may name.
+pub const BATCH_KEYS_MAX: usize = 128;
+
+/// The object's storage. Every method must be awaited from one of the
+/// object's own events (a handler or a `block_concurrency_while` body).
+#[derive(Clone)]
+pub struct Storage {
+    instance: Weak<Instance>,
+}
+
+/// Closes the input gate for one operation; reopens it when dropped, even
+/// if the event is dropped mid-operation.
+struct InFlight {
+    inst: Rc<Instance>,
+    event: EventId,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.inst.input.storage_ended();
+        self.inst.record(What::StorageEnded { event: self.event });
+    }
+}
+
+impl Storage {
+    pub(crate) fn new(instance: Weak<Instance>) -> Storage {
+        Storage { instance }
+    }
+
+    /// Opens an operation: checks it runs in an event of this object and
+    /// closes the input gate.
+    fn begin(&self, op: StorageOp) -> Result<InFlight> {
+        let inst = self
+            .instance
+            .upgrade()
+            .filter(|i| i.is_alive())
+            .ok_or_else(|| Error::new("storage used by an object that was reset"))?;
+        let event = match context::current() {
+            Some(ctx) if Rc::ptr_eq(&ctx.instance, &inst) => ctx.event,
+            _ => {
+                return Err(Error::new(
+                    "storage must be used from one of this object's own events \
+                     (a handler or a block_concurrency_while body)",
+                ))
+            }
+        };
+        inst.input.storage_started(event);
+        inst.record(What::StorageStarted { event, op });
+        Ok(InFlight { inst, event })
+    }
+
+    /// A read may miss the cache and take time; the gate stays closed.
+    async fn read_latency(op: &InFlight) {
+        let world = op.inst.world();
+        let config = world.config();
+        if world.rng.chance_percent(config.storage_read_miss_percent) {
+            madsim::time::sleep(world.rng.latency(config.storage_read_miss)).await;
+        }
+    }
+
+    fn wrote(op: &InFlight, batch: u64) {
+        op.inst.record(What::StorageWrote {
+            event: op.event,
+            batch,
+        });
+    }
+
+    /// The value of `key`, if any.
+    pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        let op = self.begin(StorageOp::Get)?;
+        Self::read_latency(&op).await;
+        let bytes = op.inst.storage.get(op.inst.epoch, key).map_err(access_error)?;
+        bytes.map(|b| decode(key, &b)).transpose()
+    }
+
+    /// The values of several keys, sorted by key (UTF-8 byte order); keys
+    /// with no value are left out.
+    pub async fn get_many<T: DeserializeOwned>(&self, keys: &[&str]) -> Result<BTreeMap<String, T>> {
+        check_batch(keys.len())?;
+        let op = self.begin(StorageOp::Get)?;
+        Self::read_latency(&op).await;
+        let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        let found = op
+            .inst
+            .storage
+            .get_many(op.inst.epoch, &keys)
+            .map_err(access_error)?;
+        found.into_iter().map(|(k, v)| Ok((k.clone(), decode(&k, &v)?))).collect()
+    }
+
+    /// Stores `value` under `key`.
+    pub async fn put<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<()> {
+        let bytes = Payload::encode(value, &format!("the value for key `{key}`"))?;
+        let op = self.begin(StorageOp::Put)?;
+        let batch = op
+            .inst
+            .storage
+            .put(op.inst.epoch, key, &bytes.0)
+            .map_err(access_error)?;
+        Self::wrote(&op, batch);
+        Ok(())
+    }
+
+    /// Stores several entries, atomically with the rest of the batch.
+    pub async fn put_many<T: Serialize>(&self, entries: &[(&str, T)]) -> Result<()> {
+        check_batch(entries.len())?;
+        let encoded = entries
+            .iter()
+            .map(|(k, v)| Ok((*k, Payload::encode(v, &format!("the value for key `{k}`"))?)))
+            .collect::<Result<Vec<_>>>()?;
+        let op = self.begin(StorageOp::Put)?;
+        for (key, bytes) in encoded {
+            let batch = op
+                .inst
+                .storage
+                .put(op.inst.epoch, key, &bytes.0)
+                .map_err(access_error)?;
+            Self::wrote(&op, batch);
+        }
+        Ok(())
+    }
+
+    /// Deletes `key`; returns whether it existed.
+    pub async fn delete(&self, key: &str) -> Result<bool> {
+        let op = self.begin(StorageOp::Delete)?;
+        let (existed, batch) = op
+            .inst
+            .storage
+            .delete(op.inst.epoch, key)
+            .map_err(access_error)?;
+        Self::wrote(&op, batch);
+        Ok(existed)
+    }
+
+    /// Deletes several keys; returns how many existed.
+    pub async fn delete_many(&self, keys: &[&str]) -> Result<usize> {
+        check_batch(keys.len())?;
+        let op = self.begin(StorageOp::Delete)?;
+        let mut count = 0;
+        for key in keys {
+            let (existed, batch) = op
+                .inst
+                .storage
+                .delete(op.inst.epoch, key)
+                .map_err(access_error)?;
+            Self::wrote(&op, batch);
+            count += usize::from(existed);
+        }
+        Ok(count)
+    }
+
+    /// Entries in key order (or reverse), as [`ListOptions`] select.
+    pub async fn list<T: DeserializeOwned>(&self, options: ListOptions) -> Result<Vec<(String, T)>> {
+        let op = self.begin(StorageOp::List)?;
+        Self::read_latency(&op).await;
+        let found = op
+            .inst
+            .storage
+            .list(op.inst.epoch, &options)
+            .map_err(access_error)?;
+        found.into_iter().map(|(k, v)| Ok((k.clone(), decode(&k, &v)?))).collect()
+    }
+}
+
+fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T> {
+    Payload(bytes.to_vec()).decode(&format!("the value of key `{key}`"))
+}
+
+fn check_batch(n: usize) -> Result<()> {
+    if n > BATCH_KEYS_MAX {
+        return Err(Error::range_error(format!(
+            "Maximum number of key value pairs is {BATCH_KEYS_MAX}. {n} pairs were provided."
+        )));
+    }
+    Ok(())
+}
+
+fn access_error(e: AccessError) -> Error {
+    match e {
+        AccessError::Superseded { .. } => Error::new(
+            "This Durable Object's instance was superseded by a newer one; \
+             its storage can no longer be used.",
+        )
+        .with_reset(),
+        AccessError::Storage(StorageError::ListLimitNotPositive) => {
+            Error::type_error(StorageError::ListLimitNotPositive.to_string())
+        }
+        AccessError::Storage(StorageError::ListStartAndStartAfter) => {
+            Error::type_error(StorageError::ListStartAndStartAfter.to_string())
+        }
+        AccessError::Storage(e) => Error::new(e.to_string()),
+    }
+}

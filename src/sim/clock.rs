@@ -1,0 +1,50 @@
+//! Simulated time, as the rest of dosim sees it.
+//!
+//! madsim owns the clock; this module only measures it from the start of the
+//! run, so that traces read `t=12.004s` rather than a random base date, and
+//! the same seed gives the same numbers.
+
+use std::cell::Cell;
+use std::time::Duration;
+
+use madsim::time::{Instant, TimeHandle};
+
+/// The run's clock: simulated time since the run started.
+///
+/// After the run's runtime is gone (futures dropped while a run is torn
+/// down still record), it reads as the last time it saw.
+#[derive(Debug)]
+pub(crate) struct SimClock {
+    start: Instant,
+    last: Cell<Duration>,
+}
+
+impl SimClock {
+    /// Starts measuring now. Must be called inside the madsim runtime.
+    pub(crate) fn start() -> SimClock {
+        SimClock {
+            start: Instant::now(),
+            last: Cell::new(Duration::ZERO),
+        }
+    }
+
+    /// Simulated time since the run started.
+    pub(crate) fn elapsed(&self) -> Duration {
+        if TimeHandle::try_current().is_some() {
+            self.last
+                .set(Instant::now().saturating_duration_since(self.start));
+        }
+        self.last.get()
+    }
+
+    /// [`SimClock::elapsed`] in nanoseconds, the unit of trace timestamps.
+    pub(crate) fn now_ns(&self) -> u64 {
+        self.elapsed().as_nanos() as u64
+    }
+}
+
+/// Formats nanoseconds of simulated time as seconds with microsecond
+/// precision: `12.004123s`.
+pub fn format_sim_time(ns: u64) -> String {
+    format!("{}.{:06}s", ns / 1_000_000_000, (ns % 1_000_000_000) / 1_000)
+}

@@ -1,0 +1,19 @@
+//! The seeded world: seed and random streams, clock, locations and network,
+//! and the trace recorder. Knows nothing about Durable Objects.
+
+pub(crate) mod clock;
+pub(crate) mod logging;
+pub(crate) mod network;
+pub(crate) mod seed;
+pub(crate) mod trace;
+pub(crate) mod world;
+pub(crate) mod world_config;
+
+pub use clock::format_sim_time;
+pub use logging::{init_logging, SimTime};
+pub use seed::{Seed, SeedParseError};
+pub use trace::{
+    first_divergence, trace_hash, Cause, EndReason, ObjectRef, Outcome, StorageOp, TraceEvent,
+    What,
+};
+pub use world_config::{Latency, Location, LocationId, LocationKind, WorldConfig};

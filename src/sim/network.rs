@@ -1,0 +1,73 @@
+//! The simulated network: how long a message takes between two locations.
+//!
+//! Every delay is drawn from the run's random stream, so the same seed gives
+//! the same latencies in the same order. Messages on one connection (one
+//! stub) may overtake each other in flight; the runtime restores their order
+//! at the receiver, as TCP does, which is where E-order comes from.
+//!
+//! Fault model: none yet. The Faults work adds loss, partitions and healing
+//! here; callers already treat a send as something that can take time.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+use super::world_config::{Latency, LocationId, WorldConfig};
+
+/// The run's own random choices (latencies, placement, ids): one ChaCha
+/// stream, drawn from in the order the run asks.
+pub(crate) struct RunRng(RefCell<ChaCha8Rng>);
+
+impl RunRng {
+    pub(crate) fn new(rng: ChaCha8Rng) -> RunRng {
+        RunRng(RefCell::new(rng))
+    }
+
+    /// A duration drawn uniformly from `latency`.
+    pub(crate) fn latency(&self, latency: Latency) -> Duration {
+        let us = if latency.max_us <= latency.min_us {
+            latency.min_us
+        } else {
+            self.0.borrow_mut().gen_range(latency.min_us..=latency.max_us)
+        };
+        Duration::from_micros(us)
+    }
+
+    /// A number in `0..n` (n > 0).
+    pub(crate) fn below(&self, n: usize) -> usize {
+        debug_assert!(n > 0, "invariant rng-below-positive: below(0) has no answer");
+        self.0.borrow_mut().gen_range(0..n)
+    }
+
+    /// True with probability `percent`/100.
+    pub(crate) fn chance_percent(&self, percent: u8) -> bool {
+        percent > 0 && self.0.borrow_mut().gen_range(0..100u8) < percent
+    }
+
+    /// Random bytes (for unique ids).
+    pub(crate) fn fill(&self, bytes: &mut [u8]) {
+        self.0.borrow_mut().fill(bytes);
+    }
+}
+
+/// Latencies between locations.
+pub(crate) struct Network {
+    config: WorldConfig,
+}
+
+impl Network {
+    pub(crate) fn new(config: WorldConfig) -> Network {
+        Network { config }
+    }
+
+    pub(crate) fn config(&self) -> &WorldConfig {
+        &self.config
+    }
+
+    /// The one-way delay of a message sent now from `from` to `to`.
+    pub(crate) fn delay(&self, rng: &RunRng, from: LocationId, to: LocationId) -> Duration {
+        rng.latency(self.config.latency(from, to))
+    }
+}

@@ -1,0 +1,269 @@
+//! The trace: every step of a run as a structured event.
+//!
+//! The trace is the run's ground truth. Monitors are pure functions of it,
+//! failure reports quote it, and determinism is defined on it: the same seed
+//! must give the same trace, byte for byte. So an event holds only values
+//! that are themselves a function of the seed — simulated time, location and
+//! object indices, counters the runtime assigns in order — and never a
+//! madsim task id, a pointer, or a wall-clock reading.
+//!
+//! Recording is on every run, so events are small and rarely allocate.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use serde::{Deserialize, Serialize};
+
+use super::world_config::LocationId;
+
+/// A small number naming one object (namespace + id) within a run, in order
+/// of first contact. The [`What::ObjectNamed`] event maps it to the id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ObjectRef(pub u32);
+
+/// One step of a run.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TraceEvent {
+    /// Simulated nanoseconds since the run started.
+    pub t: u64,
+    /// Where it happened.
+    pub at: LocationId,
+    /// The object it concerns, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub obj: Option<ObjectRef>,
+    /// The instance's epoch (0 when no instance is involved).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub epoch: u32,
+    /// What happened.
+    #[serde(flatten)]
+    pub what: What,
+}
+
+fn is_zero(x: &u32) -> bool {
+    *x == 0
+}
+
+/// How an event ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Returned a value.
+    Ok,
+    /// Returned (or was failed with) an error.
+    Error,
+    /// Panicked: an uncaught exception, in JavaScript terms.
+    Panic,
+}
+
+/// Why an event started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "cause", content = "call")]
+pub enum Cause {
+    /// An incoming call or fetch.
+    Call(u64),
+    /// The body of a `block_concurrency_while`.
+    BlockConcurrency,
+}
+
+/// Why an instance went away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EndReason {
+    /// Reset after a failed `block_concurrency_while` (or its time-out).
+    Reset,
+    /// The run ended with the instance still alive.
+    RunEnded,
+}
+
+/// The storage operation an event performed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageOp {
+    /// `get` (one or several keys).
+    Get,
+    /// `list`.
+    List,
+    /// `put` (one or several entries).
+    Put,
+    /// `delete` (one or several keys).
+    Delete,
+}
+
+/// What happened, with the counters that identify the parts involved.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum What {
+    /// The run began.
+    RunStarted {
+        /// The run's seed.
+        seed: u64,
+    },
+    /// First contact with an object: names the [`ObjectRef`].
+    ObjectNamed {
+        /// The namespace's binding name.
+        namespace: String,
+        /// The id as 64 hex digits.
+        id: String,
+        /// The name it was derived from, for named ids.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+    /// A caller sent a call through a stub.
+    CallSent {
+        /// The call's number, unique in the run.
+        call: u64,
+        /// The stub it went through.
+        stub: u64,
+        /// Its position among the stub's calls, from 1.
+        seq: u64,
+        /// `fetch` or the RPC method's name.
+        method: Cow<'static, str>,
+    },
+    /// The object's runtime took the call in and started an event for it.
+    CallDelivered {
+        /// The call.
+        call: u64,
+        /// The stub it came through.
+        stub: u64,
+        /// Its position among the stub's calls.
+        seq: u64,
+        /// The event that runs it.
+        event: u64,
+    },
+    /// The caller got the answer.
+    ReplyReceived {
+        /// The call answered.
+        call: u64,
+        /// Whether it was a success.
+        ok: bool,
+    },
+    /// An instance was created (its constructor ran).
+    InstanceCreated,
+    /// An instance went away.
+    InstanceEnded {
+        /// Why.
+        reason: EndReason,
+    },
+    /// An event began running on an instance.
+    EventStarted {
+        /// The event's number, unique in the run.
+        event: u64,
+        /// What started it.
+        cause: Cause,
+    },
+    /// An event stopped at an await.
+    EventAwaited {
+        /// The event.
+        event: u64,
+    },
+    /// An event continued after an await.
+    EventResumed {
+        /// The event.
+        event: u64,
+    },
+    /// An event finished.
+    EventEnded {
+        /// The event.
+        event: u64,
+        /// How.
+        outcome: Outcome,
+    },
+    /// A user handler panicked; the panic became an error for its caller.
+    Panicked {
+        /// The event.
+        event: u64,
+        /// The panic message and place.
+        message: String,
+    },
+    /// A storage operation began; the input gate is closed until it ends.
+    StorageStarted {
+        /// The event.
+        event: u64,
+        /// Which operation.
+        op: StorageOp,
+    },
+    /// The storage operation of `event` ended.
+    StorageEnded {
+        /// The event.
+        event: u64,
+    },
+    /// A write joined a batch.
+    StorageWrote {
+        /// The event.
+        event: u64,
+        /// The batch it joined.
+        batch: u64,
+    },
+    /// A batch stopped taking writes and went to storage.
+    BatchClosed {
+        /// The batch.
+        batch: u64,
+    },
+    /// Storage confirmed a batch: it is durable.
+    BatchConfirmed {
+        /// The batch.
+        batch: u64,
+    },
+    /// An outgoing message waits for the output gate.
+    OutputHeld {
+        /// The event sending it.
+        event: u64,
+        /// The last batch it waits for.
+        batch: u64,
+    },
+    /// An outgoing message (a reply, or a call the object makes) passed the
+    /// output gate.
+    OutputReleased {
+        /// The event sending it.
+        event: u64,
+        /// The last batch confirmed when it left (0: none was needed).
+        batch: u64,
+    },
+    /// The test wrote a note into the trace.
+    Note {
+        /// The text.
+        text: String,
+    },
+}
+
+/// The recorder: events in the order they happened.
+#[derive(Default)]
+pub(crate) struct TraceRecorder {
+    events: RefCell<Vec<TraceEvent>>,
+}
+
+impl TraceRecorder {
+    pub(crate) fn push(&self, event: TraceEvent) {
+        self.events.borrow_mut().push(event);
+    }
+
+    pub(crate) fn last_t(&self) -> u64 {
+        self.events.borrow().last().map_or(0, |e| e.t)
+    }
+
+    pub(crate) fn take(&self) -> Vec<TraceEvent> {
+        std::mem::take(&mut *self.events.borrow_mut())
+    }
+}
+
+/// A stable digest of a whole trace, for comparing runs.
+pub fn trace_hash(events: &[TraceEvent]) -> u64 {
+    // DefaultHasher::new() uses fixed keys: the same in every process of
+    // one build, which is what a determinism check compares.
+    let mut h = DefaultHasher::new();
+    events.hash(&mut h);
+    h.finish()
+}
+
+/// The index of the first event where two traces differ, if they do.
+pub fn first_divergence(a: &[TraceEvent], b: &[TraceEvent]) -> Option<usize> {
+    let common = a.iter().zip(b).position(|(x, y)| x != y);
+    match common {
+        Some(i) => Some(i),
+        None if a.len() != b.len() => Some(a.len().min(b.len())),
+        None => None,
+    }
+}

@@ -1,0 +1,143 @@
+//! One run's world: its clock, random streams, network, trace, and limits.
+//!
+//! Every layer above reaches the world through one `Rc<World>`, created
+//! fresh for each run inside that run's own thread and madsim runtime, so
+//! nothing in it can leak from one seed into the next.
+//!
+//! The limits are what keep a run from hanging: a bound on steps (event
+//! polls and deliveries), checked as the run goes, and a stop signal that
+//! ends the run with a reason as soon as anything decides it has failed.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use super::clock::SimClock;
+use super::network::{Network, RunRng};
+use super::seed::{Seed, Stream};
+use super::trace::{ObjectRef, TraceEvent, TraceRecorder, What};
+use super::world_config::{LocationId, WorldConfig};
+
+/// Why a run was stopped from inside, before its body finished.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum StopReason {
+    /// The run took more steps than allowed (a livelock, or a runaway loop).
+    StepBound(u64),
+}
+
+/// See the module documentation.
+pub(crate) struct World {
+    pub(crate) seed: Seed,
+    pub(crate) clock: SimClock,
+    pub(crate) rng: RunRng,
+    pub(crate) user_rng: RunRng,
+    pub(crate) network: Network,
+    trace: TraceRecorder,
+    steps: Cell<u64>,
+    steps_max: u64,
+    stop: RefCell<Option<StopReason>>,
+    stop_waiters: RefCell<Vec<Waker>>,
+}
+
+impl World {
+    /// A new world; must be called inside the run's madsim runtime.
+    pub(crate) fn new(seed: Seed, config: WorldConfig, steps_max: u64) -> World {
+        let world = World {
+            seed,
+            clock: SimClock::start(),
+            rng: RunRng::new(seed.rng(Stream::Run)),
+            user_rng: RunRng::new(seed.rng(Stream::User)),
+            network: Network::new(config),
+            trace: TraceRecorder::default(),
+            steps: Cell::new(0),
+            steps_max,
+            stop: RefCell::new(None),
+            stop_waiters: RefCell::new(Vec::new()),
+        };
+        let first_client = world.config().clients().next().unwrap_or(LocationId(0));
+        world.record(first_client, None, 0, What::RunStarted { seed: seed.0 });
+        world
+    }
+
+    pub(crate) fn config(&self) -> &WorldConfig {
+        self.network.config()
+    }
+
+    /// Appends an event to the trace, stamped with the current simulated time.
+    pub(crate) fn record(&self, at: LocationId, obj: Option<ObjectRef>, epoch: u32, what: What) {
+        self.trace.push(TraceEvent {
+            t: self.clock.now_ns(),
+            at,
+            obj,
+            epoch,
+            what,
+        });
+    }
+
+    /// The time of the last recorded event (usable outside the runtime).
+    pub(crate) fn trace_end_ns(&self) -> u64 {
+        self.trace.last_t()
+    }
+
+    /// Takes the whole trace out (at the end of a run).
+    pub(crate) fn take_trace(&self) -> Vec<TraceEvent> {
+        self.trace.take()
+    }
+
+    /// Counts one step; past the bound, stops the run.
+    pub(crate) fn step(&self) {
+        let n = self.steps.get() + 1;
+        self.steps.set(n);
+        if n > self.steps_max {
+            self.stop(StopReason::StepBound(self.steps_max));
+        }
+    }
+
+    /// Steps taken so far.
+    pub(crate) fn steps(&self) -> u64 {
+        self.steps.get()
+    }
+
+    /// Ends the run with `reason` (the first reason wins).
+    pub(crate) fn stop(&self, reason: StopReason) {
+        let mut stop = self.stop.borrow_mut();
+        if stop.is_none() {
+            *stop = Some(reason);
+            drop(stop);
+            for w in self.stop_waiters.borrow_mut().drain(..) {
+                w.wake();
+            }
+        }
+    }
+
+    /// Resolves when something stops the run.
+    pub(crate) fn stopped(&self) -> Stopped<'_> {
+        Stopped { world: self }
+    }
+
+    /// Simulated time since the run started.
+    pub(crate) fn now(&self) -> Duration {
+        self.clock.elapsed()
+    }
+}
+
+/// Future returned by [`World::stopped`].
+pub(crate) struct Stopped<'a> {
+    world: &'a World,
+}
+
+impl Future for Stopped<'_> {
+    type Output = StopReason;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<StopReason> {
+        match &*self.world.stop.borrow() {
+            Some(r) => Poll::Ready(r.clone()),
+            None => {
+                self.world.stop_waiters.borrow_mut().push(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}

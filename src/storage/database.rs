@@ -1,0 +1,427 @@
+//! One Durable Object's database: the KV API on SQLite, and the write batches
+//! a crash can lose.
+//!
+//! The real runtime keeps an object's KV data in a hidden table, `_cf_KV`,
+//! inside the object's SQLite database, and commits writes in batches: every
+//! write made with no await in between joins one batch, which later becomes
+//! durable as a whole. dosim needs the same store so that user code sees the
+//! same ordering, errors and read-your-writes, and it needs to be able to
+//! throw away exactly the batches a real crash would lose.
+//!
+//! # Invariant: batches are atomic, confirmed batches survive a crash
+//!
+//! Writes join the batch being filled until [`Database::close_batch`]. Closed
+//! batches are confirmed (made durable) strictly in id order. A crash
+//! ([`Database::lose_unconfirmed`]) removes every batch not yet confirmed,
+//! each one whole, and keeps every confirmed batch, each one whole. Reads see
+//! every write at once, confirmed or not.
+//!
+//! # How: one open transaction, one savepoint per batch
+//!
+//! The first write of batch N runs `SAVEPOINT bN`; the first savepoint opens
+//! a transaction, later ones nest inside it, so the stack is `b1 ⊃ b2 ⊃ b3`
+//! in id order. SQLite cannot commit `b1` alone while `b2` is on the stack
+//! (`RELEASE b1` releases everything nested in it), so a confirmed batch
+//! stays a savepoint until nothing is unconfirmed; then `RELEASE` of the
+//! outermost savepoint commits the lot. A crash runs `ROLLBACK TO` the oldest
+//! unconfirmed batch's savepoint, which undoes that batch and every later
+//! one (schema changes included) but leaves the savepoint on the stack, and
+//! then `RELEASE` of the outermost savepoint commits the confirmed prefix.
+//!
+//! # Fault model
+//!
+//! What may be lost is decided by the caller (the simulated storage service):
+//! at any moment it may declare a crash, and exactly the unconfirmed batches
+//! vanish. SQLite itself is trusted: a savepoint that cannot be rolled back
+//! is a broken framework invariant, not a fault the object must survive.
+
+use std::borrow::Cow;
+
+use rusqlite::{Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use super::error::StorageError;
+
+#[cfg(test)]
+#[path = "database_tests.rs"]
+mod tests;
+
+/// Identifies one write batch. Ids count up from 1 per database and are never
+/// reused, not even for a batch a crash lost.
+pub type BatchId = u64;
+
+/// Options of [`Database::list`], mirroring the KV API's `list()` options.
+///
+/// The range is `[start, end)` (or `(start_after, end)`) intersected with the
+/// keys that begin with `prefix`; `reverse` and `limit` only decide which end
+/// of that range is read first and how much of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListOptions {
+    /// First key of the range, inclusive.
+    pub start: Option<String>,
+    /// Key just before the range, exclusive; an error together with `start`.
+    pub start_after: Option<String>,
+    /// Key just after the range, exclusive.
+    pub end: Option<String>,
+    /// Only keys beginning with this; `""` means every key.
+    pub prefix: Option<String>,
+    /// Read from the largest key down; the range stays the same.
+    pub reverse: bool,
+    /// At most this many entries, counted from the end read first; must be > 0.
+    pub limit: Option<i64>,
+}
+
+// workerd's own schema: TEXT with the default BINARY collation compares by
+// memcmp, which is exactly the UTF-8 byte order list() must follow.
+const CREATE_KV: &str =
+    "CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID";
+const KV_TABLE_EXISTS: &str = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_cf_KV'";
+const GET: &str = "SELECT value FROM _cf_KV WHERE key = ?1";
+const PUT: &str =
+    "INSERT INTO _cf_KV (key, value) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET value = excluded.value";
+const DELETE: &str = "DELETE FROM _cf_KV WHERE key = ?1";
+
+// The hot statements plus the eight list shapes, with room to spare so that a
+// list never evicts get/put from the cache.
+const STATEMENT_CACHE_CAPACITY: usize = 32;
+
+/// One object's SQLite database: the KV table plus the write-batch bookkeeping.
+#[derive(Debug)]
+pub struct Database {
+    conn: Connection,
+    // Mirrors whether `_cf_KV` exists, so reads before the first write neither
+    // fail nor create it; recomputed after a crash, which may drop the table.
+    kv_table_exists: bool,
+    // The id the batch being filled has (or will have, once it writes).
+    filling: BatchId,
+    filling_has_writes: bool,
+    // Oldest closed batch not yet confirmed; equals `filling` when none is.
+    oldest_unconfirmed: BatchId,
+    // The batch whose savepoint opened the current SQLite transaction; `None`
+    // when everything is committed. Batches from here up to
+    // `oldest_unconfirmed` are confirmed but still savepoints.
+    outermost: Option<BatchId>,
+}
+
+impl Database {
+    /// Opens an empty in-memory database.
+    pub fn open() -> Result<Database, StorageError> {
+        let conn = Connection::open_in_memory()?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+        Ok(Database {
+            conn,
+            kv_table_exists: false,
+            filling: 1,
+            filling_has_writes: false,
+            oldest_unconfirmed: 1,
+            outermost: None,
+        })
+    }
+
+    /// The value stored under `key`, if any.
+    pub fn get(&mut self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        if !self.kv_table_exists {
+            return Ok(None);
+        }
+        let mut stmt = self.conn.prepare_cached(GET)?;
+        Ok(stmt.query_row([key], |row| row.get(0)).optional()?)
+    }
+
+    /// The entries stored under `keys`, sorted by key in UTF-8 byte order, each
+    /// key once, missing keys omitted (the KV API's `get(keys)` returns a Map in
+    /// key order, not request order).
+    pub fn get_many(&mut self, keys: &[String]) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        if !self.kv_table_exists {
+            return Ok(Vec::new());
+        }
+        // `str`'s Ord is bytewise, i.e. the same order SQLite keeps.
+        let mut wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut stmt = self.conn.prepare_cached(GET)?;
+        let mut found = Vec::with_capacity(wanted.len());
+        for key in wanted {
+            let value: Option<Vec<u8>> = stmt.query_row([key], |row| row.get(0)).optional()?;
+            if let Some(value) = value {
+                found.push((key.to_owned(), value));
+            }
+        }
+        Ok(found)
+    }
+
+    /// Stores `value` under `key`, in the batch being filled.
+    pub fn put(&mut self, key: &str, value: &[u8]) -> Result<(), StorageError> {
+        self.begin_write()?;
+        let result = self.put_in_batch(key, value);
+        self.check_savepoint_stack();
+        result
+    }
+
+    /// Removes `key`, in the batch being filled; returns whether the key existed.
+    ///
+    /// Like workerd, a delete is a write even when the key is missing: it
+    /// creates the table and joins (or opens) a batch.
+    pub fn delete(&mut self, key: &str) -> Result<bool, StorageError> {
+        self.begin_write()?;
+        let result = self.delete_in_batch(key);
+        self.check_savepoint_stack();
+        result
+    }
+
+    /// The entries in the range `opts` describes, in key order (descending when
+    /// `reverse`), at most `limit` of them.
+    ///
+    /// Errors, checked in workerd's order: both `start` and `start_after`, then
+    /// a `limit` that is not positive.
+    pub fn list(&mut self, opts: &ListOptions) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        // Validate first: a bad option is an error even on an empty database.
+        let Some(range) = KeyRange::from_options(opts)? else {
+            return Ok(Vec::new());
+        };
+        if !self.kv_table_exists {
+            return Ok(Vec::new());
+        }
+        // A negative LIMIT means "no limit" to SQLite, which keeps one
+        // statement per shape instead of two.
+        let limit = opts.limit.unwrap_or(-1);
+        let mut stmt = self.conn.prepare_cached(range.sql(opts.reverse))?;
+        let read = |row: &rusqlite::Row<'_>| Ok((row.get(0)?, row.get(1)?));
+        let rows = match &range.upper {
+            Some(upper) => stmt.query_map(
+                rusqlite::params![range.lower.as_ref(), upper.as_ref(), limit],
+                read,
+            )?,
+            None => stmt.query_map(rusqlite::params![range.lower.as_ref(), limit], read)?,
+        };
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Ends the batch being filled, if it holds any write, and returns its id.
+    /// Writes after this start a new batch. A batch that only read is no batch:
+    /// the result is `None` and the id is not used up.
+    pub fn close_batch(&mut self) -> Option<BatchId> {
+        if !self.filling_has_writes {
+            return None;
+        }
+        let id = self.filling;
+        self.filling += 1;
+        self.filling_has_writes = false;
+        Some(id)
+    }
+
+    /// Makes the oldest unconfirmed closed batch durable; `id` must be exactly
+    /// that batch (the storage service confirms in order).
+    pub fn confirm(&mut self, id: BatchId) {
+        let expected = self.oldest_unconfirmed < self.filling && id == self.oldest_unconfirmed;
+        debug_assert!(
+            expected,
+            "invariant batch-confirm-order: confirmed batch {id}, but the oldest unconfirmed closed \
+             batch is {} (next batch id {})",
+            self.oldest_unconfirmed,
+            self.filling
+        );
+        if !expected {
+            // Confirming out of order would make a later batch durable before
+            // an earlier one; refusing keeps crashes losing a suffix.
+            return;
+        }
+        self.oldest_unconfirmed += 1;
+        self.commit_if_all_confirmed();
+    }
+
+    /// A crash: every batch not yet confirmed (closed or still being filled)
+    /// vanishes atomically, as if it never happened; confirmed ones stay.
+    /// Returns the ids that were lost, oldest first; the batch being filled is
+    /// among them, under the id it would have had, if it held a write.
+    pub fn lose_unconfirmed(&mut self) -> Vec<BatchId> {
+        if self.filling_has_writes {
+            // The lost open batch keeps its id, so ids stay unique after a crash.
+            self.filling += 1;
+            self.filling_has_writes = false;
+        }
+        let lost: Vec<BatchId> = (self.oldest_unconfirmed..self.filling).collect();
+        if let (Some(&oldest_lost), Some(outermost)) = (lost.first(), self.outermost) {
+            // ROLLBACK TO keeps its savepoint on the stack, so the RELEASE of the
+            // outermost one is still needed: it commits the confirmed batches
+            // below the rolled-back one and empties the stack.
+            let rolled_back = self
+                .conn
+                .execute_batch(&format!("ROLLBACK TO b{oldest_lost}; RELEASE b{outermost}"));
+            assert!(
+                rolled_back.is_ok(),
+                "invariant batch-crash-atomic: could not drop batches {lost:?}: {rolled_back:?}"
+            );
+            self.outermost = None;
+            // The lost batches may have created `_cf_KV`; if SQLite cannot tell,
+            // assume it exists so reads fail loudly instead of returning nothing.
+            self.kv_table_exists = self.kv_table_in_schema().unwrap_or(true);
+        }
+        self.oldest_unconfirmed = self.filling;
+        self.check_savepoint_stack();
+        lost
+    }
+
+    /// Number of batches written but not confirmed: the closed ones plus the
+    /// one being filled if it holds a write.
+    pub fn unconfirmed(&self) -> usize {
+        let closed = self.filling - self.oldest_unconfirmed;
+        usize::try_from(closed).unwrap_or(usize::MAX) + usize::from(self.filling_has_writes)
+    }
+
+    /// Every key and value, in key order (for tests and durability checks).
+    pub fn dump(&mut self) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        self.list(&ListOptions::default())
+    }
+
+    // ---- internals ----
+
+    /// Opens the batch's savepoint on its first write, so that the write (and a
+    /// table it creates) can be undone together with the rest of the batch.
+    fn begin_write(&mut self) -> Result<(), StorageError> {
+        if self.filling_has_writes {
+            return Ok(());
+        }
+        self.conn.execute_batch(&format!("SAVEPOINT b{}", self.filling))?;
+        self.outermost.get_or_insert(self.filling);
+        self.filling_has_writes = true;
+        Ok(())
+    }
+
+    fn put_in_batch(&mut self, key: &str, value: &[u8]) -> Result<(), StorageError> {
+        self.ensure_kv_table()?;
+        self.conn.prepare_cached(PUT)?.execute(rusqlite::params![key, value])?;
+        Ok(())
+    }
+
+    fn delete_in_batch(&mut self, key: &str) -> Result<bool, StorageError> {
+        self.ensure_kv_table()?;
+        let changed = self.conn.prepare_cached(DELETE)?.execute([key])?;
+        Ok(changed > 0)
+    }
+
+    fn ensure_kv_table(&mut self) -> Result<(), StorageError> {
+        if !self.kv_table_exists {
+            self.conn.execute_batch(CREATE_KV)?;
+            self.kv_table_exists = true;
+        }
+        Ok(())
+    }
+
+    fn kv_table_in_schema(&self) -> Result<bool, StorageError> {
+        let mut stmt = self.conn.prepare_cached(KV_TABLE_EXISTS)?;
+        Ok(stmt.exists([])?)
+    }
+
+    /// Commits once no batch is unconfirmed: only then can the outermost
+    /// savepoint be released without making an unconfirmed batch durable.
+    fn commit_if_all_confirmed(&mut self) {
+        if self.oldest_unconfirmed != self.filling || self.filling_has_writes {
+            return;
+        }
+        if let Some(outermost) = self.outermost {
+            // If the commit fails the savepoints stay, still correct: the batches
+            // remain confirmed and the next chance to commit retries.
+            if self.conn.execute_batch(&format!("RELEASE b{outermost}")).is_ok() {
+                self.outermost = None;
+            }
+        }
+        self.check_savepoint_stack();
+    }
+
+    /// SQLite may roll a whole transaction back on its own after some errors
+    /// (SQLITE_FULL, SQLITE_NOMEM); that would silently drop confirmed batches.
+    fn check_savepoint_stack(&self) {
+        debug_assert_eq!(
+            self.outermost.is_some(),
+            !self.conn.is_autocommit(),
+            "invariant batch-savepoint-stack: bookkeeping says outermost savepoint {:?}, SQLite says \
+             autocommit={}",
+            self.outermost,
+            self.conn.is_autocommit()
+        );
+    }
+}
+
+/// The key range a [`ListOptions`] selects, as SQL bounds.
+#[derive(Debug, PartialEq, Eq)]
+struct KeyRange<'a> {
+    lower: Cow<'a, str>,
+    lower_exclusive: bool,
+    upper: Option<Cow<'a, str>>,
+}
+
+impl<'a> KeyRange<'a> {
+    /// `Ok(None)` when the range is empty, so no query is needed.
+    fn from_options(opts: &'a ListOptions) -> Result<Option<KeyRange<'a>>, StorageError> {
+        if opts.start.is_some() && opts.start_after.is_some() {
+            return Err(StorageError::ListStartAndStartAfter);
+        }
+        if opts.limit.is_some_and(|limit| limit <= 0) {
+            return Err(StorageError::ListLimitNotPositive);
+        }
+        let mut range = match (&opts.start, &opts.start_after) {
+            (_, Some(after)) => KeyRange::from(after, true),
+            (Some(start), None) => KeyRange::from(start, false),
+            (None, None) => KeyRange::from("", false),
+        };
+        range.upper = opts.end.as_deref().map(Cow::Borrowed);
+        if let Some(prefix) = opts.prefix.as_deref().filter(|p| !p.is_empty()) {
+            range.intersect_prefix(prefix);
+        }
+        let empty = range.upper.as_deref().is_some_and(|upper| upper <= range.lower.as_ref());
+        Ok(if empty { None } else { Some(range) })
+    }
+
+    fn from(lower: &'a str, lower_exclusive: bool) -> KeyRange<'a> {
+        KeyRange { lower: Cow::Borrowed(lower), lower_exclusive, upper: None }
+    }
+
+    /// The keys beginning with `prefix` are exactly `[prefix, successor)`.
+    fn intersect_prefix(&mut self, prefix: &'a str) {
+        // On a tie the current bound is at least as strict (it may be exclusive).
+        if prefix > self.lower.as_ref() {
+            self.lower = Cow::Borrowed(prefix);
+            self.lower_exclusive = false;
+        }
+        if let Some(successor) = prefix_successor(prefix) {
+            if self.upper.as_deref().is_none_or(|upper| successor.as_str() < upper) {
+                self.upper = Some(Cow::Owned(successor));
+            }
+        }
+    }
+
+    fn sql(&self, reverse: bool) -> &'static str {
+        match (self.lower_exclusive, self.upper.is_some(), reverse) {
+            (false, false, false) => "SELECT key, value FROM _cf_KV WHERE key >= ?1 ORDER BY key ASC LIMIT ?2",
+            (false, false, true) => "SELECT key, value FROM _cf_KV WHERE key >= ?1 ORDER BY key DESC LIMIT ?2",
+            (true, false, false) => "SELECT key, value FROM _cf_KV WHERE key > ?1 ORDER BY key ASC LIMIT ?2",
+            (true, false, true) => "SELECT key, value FROM _cf_KV WHERE key > ?1 ORDER BY key DESC LIMIT ?2",
+            (false, true, false) => "SELECT key, value FROM _cf_KV WHERE key >= ?1 AND key < ?2 ORDER BY key ASC LIMIT ?3",
+            (false, true, true) => "SELECT key, value FROM _cf_KV WHERE key >= ?1 AND key < ?2 ORDER BY key DESC LIMIT ?3",
+            (true, true, false) => "SELECT key, value FROM _cf_KV WHERE key > ?1 AND key < ?2 ORDER BY key ASC LIMIT ?3",
+            (true, true, true) => "SELECT key, value FROM _cf_KV WHERE key > ?1 AND key < ?2 ORDER BY key DESC LIMIT ?3",
+        }
+    }
+}
+
+/// The smallest string greater than every string that starts with `prefix`,
+/// or `None` if no string is (the prefix is all U+10FFFF).
+///
+/// UTF-8 byte order is code point order, so bumping the last code point gives
+/// the same bound as workerd's "increment the last byte that is not 0xFF",
+/// while staying valid UTF-8: it binds as TEXT and so keeps the primary-key
+/// index usable (a CAST to BLOB would force a full scan).
+fn prefix_successor(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match last {
+            '\u{D7FF}' => Some('\u{E000}'), // skip the surrogates, which are not chars
+            _ => char::from_u32(u32::from(last) + 1),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}

@@ -1,0 +1,60 @@
+//! Errors the storage layer hands back to the object's code.
+//!
+//! These are the errors a Durable Object can observe and match on, so each
+//! variant's `Display` is the exact text workerd gives (see OBSERVED.md, "list
+//! ordering and options"). Broken framework invariants are not errors: they are
+//! assertions in the code that keeps them.
+
+use std::fmt;
+
+/// Errors the storage layer reports; `Display` gives the exact user-visible text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageError {
+    /// `list` with `limit <= 0`. Text: "List limit must be positive."
+    ListLimitNotPositive,
+    /// `list` with both `start` and `start_after`.
+    /// Text: "list() cannot be called with both start and startAfter values."
+    ListStartAndStartAfter,
+    /// SQLite failed; carries SQLite's own message (e.g. "string or blob too big").
+    Sqlite(String),
+}
+
+impl fmt::Display for StorageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StorageError::ListLimitNotPositive => f.write_str("List limit must be positive."),
+            StorageError::ListStartAndStartAfter => {
+                f.write_str("list() cannot be called with both start and startAfter values.")
+            }
+            StorageError::Sqlite(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for StorageError {}
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(error: rusqlite::Error) -> Self {
+        StorageError::Sqlite(error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StorageError;
+
+    #[test]
+    fn list_errors_have_workerds_exact_text() {
+        assert_eq!(StorageError::ListLimitNotPositive.to_string(), "List limit must be positive.");
+        assert_eq!(
+            StorageError::ListStartAndStartAfter.to_string(),
+            "list() cannot be called with both start and startAfter values."
+        );
+    }
+
+    #[test]
+    fn sqlite_errors_keep_sqlites_message() {
+        let error: StorageError = rusqlite::Error::InvalidQuery.into();
+        assert_eq!(error, StorageError::Sqlite(rusqlite::Error::InvalidQuery.to_string()));
+    }
+}

@@ -1,0 +1,240 @@
+//! The storage service of one object: its database, outside every host.
+//!
+//! Fault model. Storage lives at the world's storage location, so a host
+//! crash never destroys it. What an instance writes joins a batch (all the
+//! writes it makes with no leaving await in between); a closed batch travels
+//! to storage and back before it is confirmed, and batches are confirmed one
+//! at a time, in order. Until confirmed, a batch can be lost whole — never in
+//! part — and the output gate holds everything the instance sends after it.
+//!
+//! Fencing. Only the current epoch (the newest instance of the object) may
+//! touch the database. A superseded instance's next access fails, so two
+//! instances of one id can never both commit.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use super::database::{BatchId, Database, ListOptions};
+use super::error::StorageError;
+use super::output_gate::OutputGate;
+use crate::sim::trace::{ObjectRef, What};
+use crate::sim::world::World;
+use crate::sim::world_config::LocationId;
+
+/// Why a storage access was refused or failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AccessError {
+    /// The caller's epoch is not the current one.
+    Superseded { epoch: u32, current: u32 },
+    /// The database refused the operation.
+    Storage(StorageError),
+}
+
+impl From<StorageError> for AccessError {
+    fn from(e: StorageError) -> Self {
+        AccessError::Storage(e)
+    }
+}
+
+struct Pending {
+    batch: BatchId,
+    epoch: u32,
+    host: LocationId,
+}
+
+/// See the module documentation.
+pub(crate) struct ObjectStorage {
+    world: Rc<World>,
+    obj: ObjectRef,
+    db: RefCell<Database>,
+    /// The epoch allowed to access; 0 before the first instance.
+    epoch: Cell<u32>,
+    /// Highest batch id handed out (the open batch's, while it has writes).
+    issued: Cell<BatchId>,
+    open_has_writes: Cell<bool>,
+    /// Highest batch closed and sent for confirmation.
+    closed: Cell<BatchId>,
+    /// Highest batch confirmed durable.
+    confirmed: Cell<BatchId>,
+    queue: RefCell<VecDeque<Pending>>,
+    committing: Cell<bool>,
+    /// The current instance's output gate.
+    gate: RefCell<Rc<OutputGate>>,
+}
+
+impl ObjectStorage {
+    pub(crate) fn open(world: Rc<World>, obj: ObjectRef) -> Result<Rc<ObjectStorage>, StorageError> {
+        Ok(Rc::new(ObjectStorage {
+            world,
+            obj,
+            db: RefCell::new(Database::open()?),
+            epoch: Cell::new(0),
+            issued: Cell::new(0),
+            open_has_writes: Cell::new(false),
+            closed: Cell::new(0),
+            confirmed: Cell::new(0),
+            queue: RefCell::new(VecDeque::new()),
+            committing: Cell::new(false),
+            gate: RefCell::new(Rc::new(OutputGate::default())),
+        }))
+    }
+
+    /// A new instance takes over with a higher epoch; returns its output gate.
+    /// Whatever the previous instance left unconfirmed is lost, and its gate
+    /// breaks, so nothing it held can ever be released.
+    pub(crate) fn attach(&self, epoch: u32) -> Rc<OutputGate> {
+        debug_assert!(
+            epoch > self.epoch.get(),
+            "invariant epoch-increases: epoch {epoch} attached after {}",
+            self.epoch.get()
+        );
+        self.lose_unconfirmed();
+        self.epoch.set(epoch);
+        let gate = Rc::new(OutputGate::default());
+        gate.confirm_initial(self.confirmed.get());
+        let old = std::mem::replace(&mut *self.gate.borrow_mut(), gate.clone());
+        old.break_gate();
+        gate
+    }
+
+    /// Drops every unconfirmed batch (a crash or a reset of the instance).
+    pub(crate) fn lose_unconfirmed(&self) {
+        let lost = self.db.borrow_mut().lose_unconfirmed();
+        self.queue.borrow_mut().clear();
+        self.open_has_writes.set(false);
+        if let Some(&first) = lost.first() {
+            // Batches that never were confirmed no longer exist; the next
+            // write opens a batch with a fresh, higher id.
+            debug_assert!(
+                first > self.confirmed.get(),
+                "invariant lost-batch-unconfirmed: lost batch {first} was already confirmed"
+            );
+        }
+        self.closed.set(self.confirmed.get());
+    }
+
+    fn fence(&self, epoch: u32) -> Result<(), AccessError> {
+        let current = self.epoch.get();
+        if epoch != current {
+            return Err(AccessError::Superseded { epoch, current });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn get(&self, epoch: u32, key: &str) -> Result<Option<Vec<u8>>, AccessError> {
+        self.fence(epoch)?;
+        Ok(self.db.borrow_mut().get(key)?)
+    }
+
+    pub(crate) fn get_many(
+        &self,
+        epoch: u32,
+        keys: &[String],
+    ) -> Result<Vec<(String, Vec<u8>)>, AccessError> {
+        self.fence(epoch)?;
+        Ok(self.db.borrow_mut().get_many(keys)?)
+    }
+
+    pub(crate) fn list(
+        &self,
+        epoch: u32,
+        opts: &ListOptions,
+    ) -> Result<Vec<(String, Vec<u8>)>, AccessError> {
+        self.fence(epoch)?;
+        Ok(self.db.borrow_mut().list(opts)?)
+    }
+
+    /// Writes `key`; returns the batch the write joined.
+    pub(crate) fn put(&self, epoch: u32, key: &str, value: &[u8]) -> Result<BatchId, AccessError> {
+        self.fence(epoch)?;
+        self.db.borrow_mut().put(key, value)?;
+        Ok(self.wrote())
+    }
+
+    /// Deletes `key`; returns whether it existed and the batch the write joined.
+    pub(crate) fn delete(&self, epoch: u32, key: &str) -> Result<(bool, BatchId), AccessError> {
+        self.fence(epoch)?;
+        let existed = self.db.borrow_mut().delete(key)?;
+        Ok((existed, self.wrote()))
+    }
+
+    fn wrote(&self) -> BatchId {
+        if !self.open_has_writes.get() {
+            self.open_has_writes.set(true);
+            self.issued.set(self.issued.get() + 1);
+        }
+        self.issued.get()
+    }
+
+    /// Ends the open batch, if it has writes, and sends it for confirmation.
+    pub(crate) fn close_batch(self: &Rc<Self>, host: LocationId) {
+        if !self.open_has_writes.get() {
+            return;
+        }
+        self.open_has_writes.set(false);
+        let batch = self.db.borrow_mut().close_batch();
+        debug_assert_eq!(
+            batch,
+            Some(self.issued.get()),
+            "invariant batch-ids-agree: the database and the service number batches alike"
+        );
+        let batch = self.issued.get();
+        self.closed.set(batch);
+        self.world
+            .record(host, Some(self.obj), self.epoch.get(), What::BatchClosed { batch });
+        self.queue.borrow_mut().push_back(Pending {
+            batch,
+            epoch: self.epoch.get(),
+            host,
+        });
+        if !self.committing.get() {
+            self.committing.set(true);
+            madsim::task::spawn_local(self.clone().commit_loop());
+        }
+    }
+
+    /// The highest batch issued so far, closing the open one: what an
+    /// outgoing message sent now must wait for.
+    pub(crate) fn barrier(self: &Rc<Self>, host: LocationId) -> BatchId {
+        self.close_batch(host);
+        self.closed.get()
+    }
+
+    /// Confirms queued batches one at a time, each after a round trip
+    /// between its host and storage.
+    async fn commit_loop(self: Rc<Self>) {
+        let storage = self.world.config().storage();
+        loop {
+            let Some((batch, host)) = self.queue.borrow().front().map(|p| (p.batch, p.host)) else {
+                self.committing.set(false);
+                return;
+            };
+            let there = self.world.network.delay(&self.world.rng, host, storage);
+            let back = self.world.network.delay(&self.world.rng, storage, host);
+            madsim::time::sleep(there + back).await;
+            let front = self.queue.borrow_mut().pop_front();
+            let Some(pending) = front else { continue };
+            if pending.batch != batch {
+                // The queue was cleared (the batch was lost) and refilled
+                // while this one was in flight: start over with the new head.
+                self.queue.borrow_mut().push_front(pending);
+                continue;
+            }
+            self.db.borrow_mut().confirm(batch);
+            self.confirmed.set(batch);
+            self.world.record(
+                storage,
+                Some(self.obj),
+                pending.epoch,
+                What::BatchConfirmed { batch },
+            );
+            self.gate.borrow().confirm(batch);
+        }
+    }
+
+    /// Every key and value, in key order (for checks).
+    pub(crate) fn dump(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        self.db.borrow_mut().dump()
+    }
+}
