@@ -177,6 +177,17 @@ impl Runner {
         report
     }
 
+    /// Runs one seed and returns its whole record (trace included), with no
+    /// report and no determinism check: for tests that look at the trace.
+    pub fn record<F, Fut>(&self, seed: Seed, body: F) -> RunRecord
+    where
+        F: Fn(Sim) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<()>> + 'static,
+    {
+        let body: Body = Arc::new(move |sim| Box::pin(body(sim)));
+        run_seed(seed, &self.options, &body)
+    }
+
     /// Runs the planned sweep.
     pub fn run<F, Fut>(&self, body: F) -> Report
     where
