@@ -73,7 +73,9 @@ where
             if pipelined {
                 // Several calls in flight through one stub: E-order keeps
                 // them in the order they were made.
-                let calls: Vec<_> = (0..INCREMENTS_PER_CLIENT).map(|_| stub.increment(1)).collect();
+                let calls: Vec<_> = (0..INCREMENTS_PER_CLIENT)
+                    .map(|_| stub.increment(1))
+                    .collect();
                 for result in futures::future::join_all(calls).await {
                     result?;
                 }

@@ -17,7 +17,7 @@ use std::time::Duration;
 use dosim::{DurableObject, Env, Result, Runner, State};
 
 #[path = "counter.rs"]
-mod counter;
+pub mod counter;
 use counter::CounterRpc;
 
 /// A counter that loses updates.

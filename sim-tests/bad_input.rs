@@ -56,7 +56,9 @@ dosim::rpc! {
 fn an_invalid_seed_names_the_input() {
     let err = "0xnothex".parse::<Seed>().unwrap_err().to_string();
     assert!(err.contains("invalid seed `0xnothex`"), "{err}");
-    let cli = Cli::try_parse_from(["counter", "--seed", "banana"]).unwrap_err().to_string();
+    let cli = Cli::try_parse_from(["counter", "--seed", "banana"])
+        .unwrap_err()
+        .to_string();
     assert!(cli.contains("invalid seed `banana`"), "{cli}");
     assert!(Cli::try_parse_from(["counter", "--seeds", "ten"]).is_err());
 }
@@ -69,10 +71,16 @@ fn a_malformed_id_string_gets_the_runtime_text() {
             let ns = sim.register::<Fragile>("FRAGILE")?;
             let other = sim.register::<Fragile>("OTHER")?;
             let e = ns.id_from_string("not an id").unwrap_err();
-            assert_eq!(e.to_string(), "TypeError: Invalid Durable Object ID: must be 64 hex digits");
+            assert_eq!(
+                e.to_string(),
+                "TypeError: Invalid Durable Object ID: must be 64 hex digits"
+            );
             let foreign = other.id_from_name("x").to_hex();
             let e = ns.id_from_string(&foreign).unwrap_err();
-            assert_eq!(e.message(), "Durable Object ID is not valid for this namespace.");
+            assert_eq!(
+                e.message(),
+                "Durable Object ID is not valid for this namespace."
+            );
             let own = ns.new_unique_id();
             assert_eq!(ns.id_from_string(&own.to_hex())?, own);
             Ok(())
@@ -109,7 +117,11 @@ fn a_value_that_does_not_serialize_is_an_error_not_a_crash() {
             odd.insert((1u8, 2u8), 3u8);
             let e = stub.take(odd).await.unwrap_err();
             assert_eq!(e.name(), "DataCloneError");
-            assert!(e.message().contains("an argument of take() could not be serialized"), "{e}");
+            assert!(
+                e.message()
+                    .contains("an argument of take() could not be serialized"),
+                "{e}"
+            );
             let e = stub.store("k".into()).await.unwrap_err();
             assert_eq!(e.name(), "DataCloneError");
             assert!(e.message().contains("the value for key `k`"), "{e}");
@@ -152,8 +164,14 @@ fn a_body_that_never_finishes_hits_the_deadline_fast() {
     let record = Runner::new("hangs")
         .deadline(Duration::from_secs(3600))
         .record(Seed(3), |_sim| std::future::pending::<Result<()>>());
-    assert_eq!(record.failure, Some(FailureReason::Deadline(Duration::from_secs(3600))));
-    assert!(started.elapsed() < Duration::from_secs(10), "simulated time, not wall time");
+    assert_eq!(
+        record.failure,
+        Some(FailureReason::Deadline(Duration::from_secs(3600)))
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "simulated time, not wall time"
+    );
 }
 
 #[test]
@@ -161,7 +179,10 @@ fn a_runaway_object_hits_the_step_bound() {
     let record = Runner::new("runaway")
         .steps_max(10_000)
         .record(Seed(4), |sim| async move {
-            sim.register::<Fragile>("FRAGILE")?.get_by_name("f").spin().await
+            sim.register::<Fragile>("FRAGILE")?
+                .get_by_name("f")
+                .spin()
+                .await
         });
     assert_eq!(record.failure, Some(FailureReason::StepBound(10_000)));
 }

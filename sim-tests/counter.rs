@@ -1,12 +1,11 @@
 //! The first example pair: the counter keeps every acknowledged increment,
 //! and its racy twin is caught, with a replay that fails the same way.
 
-#[path = "../examples/counter.rs"]
-#[allow(dead_code)]
-mod counter;
 #[path = "../examples/counter_racy.rs"]
 #[allow(dead_code)]
 mod counter_racy;
+
+use counter_racy::counter;
 
 use dosim::{FailureReason, Replay, Runner};
 
@@ -28,7 +27,10 @@ fn counter_racy_loses_an_update_and_its_seed_replays_it() {
             release: true,
         });
     let report = runner.run(counter_racy::workload);
-    assert!(!report.passed(), "the lost update went unnoticed in 30 seeds");
+    assert!(
+        !report.passed(),
+        "the lost update went unnoticed in 30 seeds"
+    );
     let first = &report.failures[0];
     assert!(
         matches!(&first.reason, FailureReason::Body(m) if m.contains("were acknowledged, but the counter reads")),
@@ -37,12 +39,18 @@ fn counter_racy_loses_an_update_and_its_seed_replays_it() {
     );
     assert_eq!(
         first.replay,
-        format!("cargo run --release --example counter_racy -- --seed {}", first.seed)
+        format!(
+            "cargo run --release --example counter_racy -- --seed {}",
+            first.seed
+        )
     );
 
     // Replaying the seed fails the same way and writes the same trace bytes.
     let trace_of = |report: &dosim::Report| {
-        let path = report.failures[0].trace_path.clone().expect("trace written");
+        let path = report.failures[0]
+            .trace_path
+            .clone()
+            .expect("trace written");
         std::fs::read(path).expect("trace readable")
     };
     let first_trace = trace_of(&report);
@@ -50,6 +58,10 @@ fn counter_racy_loses_an_update_and_its_seed_replays_it() {
         let again = runner.run_seeds(&[first.seed], counter_racy::workload);
         assert_eq!(again.failures.len(), 1);
         assert_eq!(again.failures[0].reason, first.reason);
-        assert_eq!(trace_of(&again), first_trace, "replay wrote a different trace");
+        assert_eq!(
+            trace_of(&again),
+            first_trace,
+            "replay wrote a different trace"
+        );
     }
 }

@@ -42,7 +42,9 @@ fn delivery_order(record: &dosim::RunRecord) -> Vec<u64> {
 fn different_seeds_give_different_interleavings() {
     let runner = Runner::new("different_seeds_differ");
     let orders: BTreeSet<Vec<u64>> = (0..20)
-        .map(|i| delivery_order(&runner.record(Seed::nth(i), counter::workload::<counter::Counter>)))
+        .map(|i| {
+            delivery_order(&runner.record(Seed::nth(i), counter::workload::<counter::Counter>))
+        })
         .collect();
     assert!(
         orders.len() >= 15,
@@ -59,14 +61,15 @@ fn the_sweep_checks_its_first_seed_for_determinism() {
     // clock and the OS random source would not do as canaries: madsim
     // simulates both.)
     static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let report = Runner::new("global_state_is_caught")
-        .seeds(1)
-        .quiet()
-        .run(|sim: dosim::Sim| async move {
-            let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            sim.note(format!("run number {n}"));
-            Ok(())
-        });
+    let report =
+        Runner::new("global_state_is_caught")
+            .seeds(1)
+            .quiet()
+            .run(|sim: dosim::Sim| async move {
+                let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                sim.note(format!("run number {n}"));
+                Ok(())
+            });
     assert!(!report.passed(), "global state went unnoticed");
     let reason = report.failures[0].reason.to_string();
     assert!(reason.contains("nondeterminism"), "{reason}");

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use dosim::sim::{TraceEvent, What};
-use dosim::{DurableObject, Env, Latency, Result, Runner, Seed, State, WorldConfig};
+use dosim::{DurableObject, Env, Latency, Runner, Seed, State, WorldConfig};
 
 fn counter_traces(runner: &Runner, seeds: u64) -> Vec<Vec<TraceEvent>> {
     (0..seeds)
@@ -33,7 +33,10 @@ fn calls_through_one_stub_start_in_the_order_they_were_made() {
                 What::CallSent { stub, .. } => *sent.entry(stub).or_default() += 1,
                 What::CallDelivered { stub, seq, .. } => {
                     let expected = next.entry(stub).or_insert(1);
-                    assert_eq!(seq, *expected, "stub {stub} delivered call #{seq} out of order");
+                    assert_eq!(
+                        seq, *expected,
+                        "stub {stub} delivered call #{seq} out of order"
+                    );
                     *expected += 1;
                 }
                 _ => {}
@@ -41,7 +44,10 @@ fn calls_through_one_stub_start_in_the_order_they_were_made() {
         }
         pipelined_stubs += sent.values().filter(|n| **n > 1).count();
     }
-    assert!(pipelined_stubs > 0, "no stub ever had several calls: E-order untested");
+    assert!(
+        pipelined_stubs > 0,
+        "no stub ever had several calls: E-order untested"
+    );
 }
 
 #[test]
@@ -61,14 +67,18 @@ fn replies_leave_only_after_the_writes_before_them_are_confirmed() {
             }
         }
     }
-    assert!(held > 0, "no reply was ever held: the output gate was never exercised");
+    assert!(
+        held > 0,
+        "no reply was ever held: the output gate was never exercised"
+    );
 }
 
 #[test]
 fn no_other_event_runs_while_a_storage_operation_is_in_flight() {
     // Every read misses the cache, so storage operations take time and the
     // gate has something to hold back.
-    let runner = Runner::new("input_gate").world(WorldConfig::default().storage_read_miss(100, Latency::us(100, 3_000)));
+    let runner = Runner::new("input_gate")
+        .world(WorldConfig::default().storage_read_miss(100, Latency::us(100, 3_000)));
     let mut held_back = 0;
     for trace in counter_traces(&runner, 20) {
         let mut in_flight: Option<u64> = None;
@@ -78,7 +88,10 @@ fn no_other_event_runs_while_a_storage_operation_is_in_flight() {
                 What::StorageEnded { .. } => in_flight = None,
                 What::EventStarted { event, .. } | What::EventResumed { event } => {
                     if let Some(holder) = in_flight {
-                        assert_eq!(event, holder, "event {event} ran while event {holder} had storage in flight");
+                        assert_eq!(
+                            event, holder,
+                            "event {event} ran while event {holder} had storage in flight"
+                        );
                     }
                 }
                 What::CallSent { .. } if in_flight.is_some() => held_back += 1,
@@ -86,7 +99,10 @@ fn no_other_event_runs_while_a_storage_operation_is_in_flight() {
             }
         }
     }
-    assert!(held_back > 0, "no call was ever sent during a storage operation");
+    assert!(
+        held_back > 0,
+        "no call was ever sent during a storage operation"
+    );
 }
 
 /// An object whose `slow` call blocks concurrency for 300 ms.
@@ -144,7 +160,9 @@ fn block_concurrency_while_holds_back_a_later_call_until_it_ends() {
             let probed_at = b.probe().await?;
             let ended_at = slow.await.expect("task")?;
             if probed_at < ended_at {
-                dosim::bail!("probe ran at {probed_at} ms, inside the block that ended at {ended_at} ms");
+                dosim::bail!(
+                    "probe ran at {probed_at} ms, inside the block that ended at {ended_at} ms"
+                );
             }
             Ok(())
         })
@@ -164,7 +182,10 @@ fn a_failing_block_concurrency_while_resets_the_object_and_fails_its_callers() {
         let err = slow.await.expect("task").expect_err("the block failed");
         assert_eq!(err.to_string(), "Error: bcw boom");
         assert!(err.remote && !err.retryable && !err.overloaded);
-        assert_eq!(concurrent, err, "the concurrent request gets the same error");
+        assert_eq!(
+            concurrent, err,
+            "the concurrent request gets the same error"
+        );
         // A new instance answers, and the confirmed write made before is kept.
         let fresh = sim.client(1).namespace::<Blocker>("B")?.get_by_name("x");
         assert_eq!(fresh.before().await?, Some(1));
@@ -177,7 +198,11 @@ fn a_failing_block_concurrency_while_resets_the_object_and_fails_its_callers() {
         .filter(|e| matches!(e.what, What::InstanceCreated))
         .map(|e| e.epoch)
         .collect::<Vec<_>>();
-    assert_eq!(created, vec![1, 2], "the reset object came back as a new instance");
+    assert_eq!(
+        created,
+        vec![1, 2],
+        "the reset object came back as a new instance"
+    );
 }
 
 #[test]
@@ -187,11 +212,17 @@ fn fetch_reaches_the_object_over_http() {
         .run(|sim| async move {
             let counters = sim.register::<counter::Counter>("COUNTER")?;
             let stub = counters.get_by_name("web");
-            let r = stub.fetch(dosim::Request::post("https://counter/increment", "")).await?;
+            let r = stub
+                .fetch(dosim::Request::post("https://counter/increment", ""))
+                .await?;
             assert_eq!((r.status(), r.text()?), (200, "1"));
-            let r = stub.fetch(dosim::Request::get("https://counter/value")).await?;
+            let r = stub
+                .fetch(dosim::Request::get("https://counter/value"))
+                .await?;
             assert_eq!(r.text()?, "1");
-            let r = stub.fetch(dosim::Request::get("https://counter/nope")).await?;
+            let r = stub
+                .fetch(dosim::Request::get("https://counter/nope"))
+                .await?;
             assert_eq!(r.status(), 404);
             Ok(())
         })

@@ -79,7 +79,7 @@
 //! ```
 //!
 //! ## Layers
-//! - [`sim`](crate::sim): seeds, clock, network, trace (no Durable Objects)
+//! - [`sim`]: seeds, clock, network, trace (no Durable Objects)
 //! - `storage`: per-object SQLite, write batches, input and output gates
 //! - `runtime`: ids, namespaces, stubs, instances, events, the storage API
 //! - `check`: sweeps, reports, replay, the example command line
@@ -93,7 +93,10 @@ pub(crate) mod settings;
 pub mod sim;
 pub(crate) mod storage;
 
-pub use check::{check, cli_main, Cli, Failure, FailureReason, Replay, Report, RunRecord, Runner, Sim, SEEDS_DEFAULT};
+pub use check::{
+    check, cli_main, Cli, Failure, FailureReason, Replay, Report, RunRecord, Runner, Sim,
+    SEEDS_DEFAULT,
+};
 pub use mutations::Mutation;
 pub use runtime::{
     elapsed, sleep, Client, DurableObject, Env, Error, ObjectId, ObjectNamespace, Payload, Request,
@@ -111,7 +114,10 @@ pub mod __private {
     pub use futures::future::LocalBoxFuture;
 
     /// Decodes the argument tuple of `method`.
-    pub fn decode_args<A: serde::de::DeserializeOwned>(args: &Payload, method: &str) -> crate::Result<A> {
+    pub fn decode_args<A: serde::de::DeserializeOwned>(
+        args: &Payload,
+        method: &str,
+    ) -> crate::Result<A> {
         args.decode(&format!("the arguments of {method}()"))
     }
 

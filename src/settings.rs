@@ -38,7 +38,9 @@ impl Settings {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let seeds = var("DOSIM_SEEDS").map(|s| {
             s.trim().parse::<u64>().map_err(|_| {
-                format!("DOSIM_SEEDS=`{s}` is not a number of seeds (expected e.g. DOSIM_SEEDS=100)")
+                format!(
+                    "DOSIM_SEEDS=`{s}` is not a number of seeds (expected e.g. DOSIM_SEEDS=100)"
+                )
             })
         });
         let (mutation, mutation_error) = match var("DOSIM_MUTATION") {

@@ -88,7 +88,9 @@ impl Replay {
 /// `counter-3f2a…` → `counter`: cargo appends a hash to test binaries.
 fn strip_hash(stem: &str) -> &str {
     match stem.rsplit_once('-') {
-        Some((head, tail)) if tail.len() == 16 && tail.chars().all(|c| c.is_ascii_hexdigit()) => head,
+        Some((head, tail)) if tail.len() == 16 && tail.chars().all(|c| c.is_ascii_hexdigit()) => {
+            head
+        }
         _ => stem,
     }
 }
@@ -125,7 +127,11 @@ pub(crate) fn write_trace(
     record: &RunRecord,
 ) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
-    let path = dir.join(format!("{}-{:016x}.trace.json", sanitize(test), record.seed.0));
+    let path = dir.join(format!(
+        "{}-{:016x}.trace.json",
+        sanitize(test),
+        record.seed.0
+    ));
     let header = TraceHeader {
         dosim: env!("CARGO_PKG_VERSION"),
         test,
@@ -145,7 +151,13 @@ pub(crate) fn write_trace(
 
 fn sanitize(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -186,9 +198,10 @@ pub(crate) fn failure_report(
 /// The last handler panic in the trace, to point at the object's code.
 fn last_panic(trace: &[TraceEvent]) -> Option<String> {
     trace.iter().rev().find_map(|e| match &e.what {
-        crate::sim::trace::What::Panicked { message, .. } => {
-            Some(format!("a handler panicked at t={}: {message}", format_sim_time(e.t)))
-        }
+        crate::sim::trace::What::Panicked { message, .. } => Some(format!(
+            "a handler panicked at t={}: {message}",
+            format_sim_time(e.t)
+        )),
         _ => None,
     })
 }

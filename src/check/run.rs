@@ -85,7 +85,8 @@ pub struct RunRecord {
 }
 
 /// A test body: builds the run's future from its [`Sim`].
-pub(crate) type Body = Arc<dyn Fn(Sim) -> std::pin::Pin<Box<dyn Future<Output = Result<()>>>> + Send + Sync>;
+pub(crate) type Body =
+    Arc<dyn Fn(Sim) -> std::pin::Pin<Box<dyn Future<Output = Result<()>>>> + Send + Sync>;
 
 /// Runs `seed` on a fresh thread and waits for it.
 pub(crate) fn run_seed(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
@@ -98,7 +99,9 @@ pub(crate) fn run_seed(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord 
         .join()
         .unwrap_or_else(|payload| RunRecord {
             seed,
-            failure: Some(FailureReason::Panic(panic_capture::payload_text(payload.as_ref()))),
+            failure: Some(FailureReason::Panic(panic_capture::payload_text(
+                payload.as_ref(),
+            ))),
             end_ns: 0,
             trace: Vec::new(),
             trace_hash: 0,
@@ -109,7 +112,10 @@ pub(crate) fn run_seed(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord 
 /// Runs `seed` on the current thread (which must be fresh).
 fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
     panic_capture::install_hook();
-    let madsim_rt = madsim::runtime::Runtime::with_seed_and_config(seed.madsim_seed(), madsim::Config::default());
+    let madsim_rt = madsim::runtime::Runtime::with_seed_and_config(
+        seed.madsim_seed(),
+        madsim::Config::default(),
+    );
     let world_slot: Rc<RefCell<Option<Rc<World>>>> = Rc::default();
     let slot = world_slot.clone();
     let outcome = panic_capture::catch(|| {

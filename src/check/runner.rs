@@ -128,7 +128,10 @@ impl Runner {
     pub fn planned_seeds(&self) -> std::result::Result<Vec<Seed>, String> {
         let settings = Settings::get();
         if let Some(seed) = &settings.seed {
-            return seed.clone().map(|s| vec![s]).map_err(|e| format!("DOSIM_SEED: {e}"));
+            return seed
+                .clone()
+                .map(|s| vec![s])
+                .map_err(|e| format!("DOSIM_SEED: {e}"));
         }
         let n = match &settings.seeds {
             Some(n) => n.clone()?,
@@ -209,7 +212,10 @@ impl Runner {
         let text = failure_report(&self.test, record, &command, path.as_deref());
         Failure {
             seed: record.seed,
-            reason: record.failure.clone().expect("only failed runs are reported"),
+            reason: record
+                .failure
+                .clone()
+                .expect("only failed runs are reported"),
             replay: command,
             trace_path: path.map(|p| p.display().to_string()),
             text,

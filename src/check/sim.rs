@@ -60,11 +60,18 @@ impl Sim {
     /// the first client. Objects reach it through their `Env` by the same
     /// name. Binding a name twice to one class is harmless; to two classes,
     /// an error.
-    pub fn register<O: DurableObject + RpcTarget>(&self, binding: &str) -> Result<ObjectNamespace<O>> {
+    pub fn register<O: DurableObject + RpcTarget>(
+        &self,
+        binding: &str,
+    ) -> Result<ObjectNamespace<O>> {
         let factory: crate::runtime::runtime::Factory =
             Rc::new(|state, env| Rc::new(O::new(state, env)) as Rc<dyn ErasedObject>);
-        self.rt
-            .register(binding, TypeId::of::<O>(), std::any::type_name::<O>(), factory)?;
+        self.rt.register(
+            binding,
+            TypeId::of::<O>(),
+            std::any::type_name::<O>(),
+            factory,
+        )?;
         self.client(0).namespace(binding)
     }
 

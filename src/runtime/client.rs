@@ -35,7 +35,10 @@ impl Client {
     }
 
     /// The namespace bound to `binding`, as seen from this client.
-    pub fn namespace<O: DurableObject + RpcTarget>(&self, binding: &str) -> Result<ObjectNamespace<O>> {
+    pub fn namespace<O: DurableObject + RpcTarget>(
+        &self,
+        binding: &str,
+    ) -> Result<ObjectNamespace<O>> {
         self.rt.env_at(self.location).namespace(binding)
     }
 

@@ -30,7 +30,10 @@ impl Env {
 
     /// The namespace bound to `binding`; an error if there is none, or if it
     /// holds another class.
-    pub fn namespace<O: DurableObject + RpcTarget>(&self, binding: &str) -> Result<ObjectNamespace<O>> {
+    pub fn namespace<O: DurableObject + RpcTarget>(
+        &self,
+        binding: &str,
+    ) -> Result<ObjectNamespace<O>> {
         let ns = self
             .rt
             .namespace(binding, TypeId::of::<O>(), std::any::type_name::<O>())?;

@@ -103,7 +103,9 @@ impl<T> Future for EventBody<T> {
                     event: this.event,
                     outcome: Outcome::Panic,
                 });
-                Poll::Ready(Err(Error::new(format!("handler panicked: {message}")).into_remote()))
+                Poll::Ready(Err(
+                    Error::new(format!("handler panicked: {message}")).into_remote()
+                ))
             }
         }
     }

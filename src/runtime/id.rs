@@ -95,9 +95,8 @@ impl NamespaceKey {
 
     /// Parses 64 hex digits and checks that this namespace minted them.
     pub(crate) fn id_from_string(&self, s: &str) -> Result<ObjectId, Error> {
-        let bytes = parse_hex32(s).ok_or_else(|| {
-            Error::type_error("Invalid Durable Object ID: must be 64 hex digits")
-        })?;
+        let bytes = parse_hex32(s)
+            .ok_or_else(|| Error::type_error("Invalid Durable Object ID: must be 64 hex digits"))?;
         let mut base = [0u8; 16];
         base.copy_from_slice(&bytes[..16]);
         let expected = self.seal(base, None);
@@ -174,7 +173,10 @@ mod tests {
         for bad in ["", "abc", &"g".repeat(64), &"0".repeat(63), &"é".repeat(32)] {
             let e = a.id_from_string(bad).unwrap_err();
             assert_eq!(e.name(), "TypeError");
-            assert_eq!(e.message(), "Invalid Durable Object ID: must be 64 hex digits");
+            assert_eq!(
+                e.message(),
+                "Invalid Durable Object ID: must be 64 hex digits"
+            );
         }
     }
 }

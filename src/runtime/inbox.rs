@@ -73,7 +73,11 @@ impl Inbox {
         if ready.is_empty() {
             return None;
         }
-        let stub = ready[if ready.len() == 1 { 0 } else { rng.below(ready.len()) }];
+        let stub = ready[if ready.len() == 1 {
+            0
+        } else {
+            rng.below(ready.len())
+        }];
         let calls = self.waiting.get_mut(&stub)?;
         let (seq, incoming) = calls.pop_first()?;
         if calls.is_empty() {

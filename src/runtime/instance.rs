@@ -176,8 +176,7 @@ impl Instance {
                 true
             }
             Err(message) => {
-                let err =
-                    Error::new(format!("constructor panicked: {message}")).into_remote();
+                let err = Error::new(format!("constructor panicked: {message}")).into_remote();
                 self.reset(err);
                 false
             }
@@ -215,11 +214,9 @@ impl Instance {
             cause: Cause::Call(call),
         });
         self.replies.borrow_mut().insert(call, reply);
-        let object = self
-            .object
-            .borrow()
-            .clone()
-            .expect("invariant constructed-before-delivery: an event starts only on a built object");
+        let object = self.object.borrow().clone().expect(
+            "invariant constructed-before-delivery: an event starts only on a built object",
+        );
         let fut: LocalBoxFuture<'static, Result<Reply>> = match invocation {
             Invocation::Fetch(req) => {
                 let f = object.fetch_erased(req);
@@ -237,9 +234,7 @@ impl Instance {
             me.reply(event, call, result).await;
             me.tasks.borrow_mut().remove(&event);
         });
-        self.tasks
-            .borrow_mut()
-            .insert(event, handle.abort_handle());
+        self.tasks.borrow_mut().insert(event, handle.abort_handle());
         event
     }
 
@@ -288,9 +283,7 @@ impl Instance {
             me.tasks.borrow_mut().remove(&event);
             done(result);
         });
-        self.tasks
-            .borrow_mut()
-            .insert(event, handle.abort_handle());
+        self.tasks.borrow_mut().insert(event, handle.abort_handle());
     }
 
     /// Resets the instance: its memory is lost, unconfirmed writes are

@@ -82,8 +82,11 @@ pub fn no_such_method(method: &str) -> LocalBoxFuture<'static, Result<Payload>> 
 /// An object of any class, as the runtime holds it.
 pub(crate) trait ErasedObject {
     fn fetch_erased(self: Rc<Self>, req: Request) -> LocalBoxFuture<'static, Result<Response>>;
-    fn call_erased(self: Rc<Self>, method: &str, args: Payload)
-        -> LocalBoxFuture<'static, Result<Payload>>;
+    fn call_erased(
+        self: Rc<Self>,
+        method: &str,
+        args: Payload,
+    ) -> LocalBoxFuture<'static, Result<Payload>>;
 }
 
 impl<O: DurableObject + RpcTarget> ErasedObject for O {

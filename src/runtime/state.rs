@@ -63,7 +63,10 @@ impl State {
     /// If `body` fails (or runs past 30 s of simulated time), the object is
     /// reset: its memory is lost, its unconfirmed writes are dropped, and
     /// every call it holds fails with the same error.
-    pub fn block_concurrency_while<T, F>(&self, body: F) -> impl Future<Output = Result<T>> + 'static
+    pub fn block_concurrency_while<T, F>(
+        &self,
+        body: F,
+    ) -> impl Future<Output = Result<T>> + 'static
     where
         T: 'static,
         F: Future<Output = Result<T>> + 'static,
@@ -88,7 +91,9 @@ impl State {
             .instance
             .upgrade()
             .filter(|i| i.is_alive())
-            .ok_or_else(|| Error::new("block_concurrency_while() called on an object that was reset"))?;
+            .ok_or_else(|| {
+                Error::new("block_concurrency_while() called on an object that was reset")
+            })?;
         let event = inst.rt.next_event();
         let depth = inst.input.block(event);
         if depth > BLOCK_CONCURRENCY_DEPTH_MAX {

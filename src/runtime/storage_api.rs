@@ -95,13 +95,20 @@ impl Storage {
     pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
         let op = self.begin(StorageOp::Get)?;
         Self::read_latency(&op).await;
-        let bytes = op.inst.storage.get(op.inst.epoch, key).map_err(access_error)?;
+        let bytes = op
+            .inst
+            .storage
+            .get(op.inst.epoch, key)
+            .map_err(access_error)?;
         bytes.map(|b| decode(key, &b)).transpose()
     }
 
     /// The values of several keys, sorted by key (UTF-8 byte order); keys
     /// with no value are left out.
-    pub async fn get_many<T: DeserializeOwned>(&self, keys: &[&str]) -> Result<BTreeMap<String, T>> {
+    pub async fn get_many<T: DeserializeOwned>(
+        &self,
+        keys: &[&str],
+    ) -> Result<BTreeMap<String, T>> {
         check_batch(keys.len())?;
         let op = self.begin(StorageOp::Get)?;
         Self::read_latency(&op).await;
@@ -111,7 +118,10 @@ impl Storage {
             .storage
             .get_many(op.inst.epoch, &keys)
             .map_err(access_error)?;
-        found.into_iter().map(|(k, v)| Ok((k.clone(), decode(&k, &v)?))).collect()
+        found
+            .into_iter()
+            .map(|(k, v)| Ok((k.clone(), decode(&k, &v)?)))
+            .collect()
     }
 
     /// Stores `value` under `key`.
@@ -176,7 +186,10 @@ impl Storage {
     }
 
     /// Entries in key order (or reverse), as [`ListOptions`] select.
-    pub async fn list<T: DeserializeOwned>(&self, options: ListOptions) -> Result<Vec<(String, T)>> {
+    pub async fn list<T: DeserializeOwned>(
+        &self,
+        options: ListOptions,
+    ) -> Result<Vec<(String, T)>> {
         let op = self.begin(StorageOp::List)?;
         Self::read_latency(&op).await;
         let found = op
@@ -184,7 +197,10 @@ impl Storage {
             .storage
             .list(op.inst.epoch, &options)
             .map_err(access_error)?;
-        found.into_iter().map(|(k, v)| Ok((k.clone(), decode(&k, &v)?))).collect()
+        found
+            .into_iter()
+            .map(|(k, v)| Ok((k.clone(), decode(&k, &v)?)))
+            .collect()
     }
 }
 

@@ -100,7 +100,9 @@ impl<O> Stub<O> {
         async move {
             match invoke(inner, Cow::Borrowed("fetch"), Invocation::Fetch(req)).await? {
                 Reply::Fetch(resp) => Ok(resp),
-                Reply::Rpc(_) => unreachable!("invariant reply-matches-call: fetch got an RPC reply"),
+                Reply::Rpc(_) => {
+                    unreachable!("invariant reply-matches-call: fetch got an RPC reply")
+                }
             }
         }
     }
@@ -123,7 +125,9 @@ impl<O> Stub<O> {
             };
             match invoke(inner, Cow::Borrowed(method), invocation).await? {
                 Reply::Rpc(payload) => payload.decode(&format!("the result of {method}()")),
-                Reply::Fetch(_) => unreachable!("invariant reply-matches-call: RPC got a fetch reply"),
+                Reply::Fetch(_) => {
+                    unreachable!("invariant reply-matches-call: RPC got a fetch reply")
+                }
             }
         }
     }
@@ -141,7 +145,11 @@ fn encode_args<A: Serialize>(method: &str, args: &A) -> Result<Payload> {
 }
 
 /// One call, end to end.
-async fn invoke(inner: Rc<StubInner>, method: Cow<'static, str>, invocation: Invocation) -> Result<Reply> {
+async fn invoke(
+    inner: Rc<StubInner>,
+    method: Cow<'static, str>,
+    invocation: Invocation,
+) -> Result<Reply> {
     if let Some(e) = inner.broken.borrow().clone() {
         return Err(e);
     }

@@ -46,5 +46,9 @@ impl SimClock {
 /// Formats nanoseconds of simulated time as seconds with microsecond
 /// precision: `12.004123s`.
 pub fn format_sim_time(ns: u64) -> String {
-    format!("{}.{:06}s", ns / 1_000_000_000, (ns % 1_000_000_000) / 1_000)
+    format!(
+        "{}.{:06}s",
+        ns / 1_000_000_000,
+        (ns % 1_000_000_000) / 1_000
+    )
 }

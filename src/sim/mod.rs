@@ -13,7 +13,6 @@ pub use clock::format_sim_time;
 pub use logging::{init_logging, SimTime};
 pub use seed::{Seed, SeedParseError};
 pub use trace::{
-    first_divergence, trace_hash, Cause, EndReason, ObjectRef, Outcome, StorageOp, TraceEvent,
-    What,
+    first_divergence, trace_hash, Cause, EndReason, ObjectRef, Outcome, StorageOp, TraceEvent, What,
 };
 pub use world_config::{Latency, Location, LocationId, LocationKind, WorldConfig};

@@ -30,14 +30,19 @@ impl RunRng {
         let us = if latency.max_us <= latency.min_us {
             latency.min_us
         } else {
-            self.0.borrow_mut().gen_range(latency.min_us..=latency.max_us)
+            self.0
+                .borrow_mut()
+                .gen_range(latency.min_us..=latency.max_us)
         };
         Duration::from_micros(us)
     }
 
     /// A number in `0..n` (n > 0).
     pub(crate) fn below(&self, n: usize) -> usize {
-        debug_assert!(n > 0, "invariant rng-below-positive: below(0) has no answer");
+        debug_assert!(
+            n > 0,
+            "invariant rng-below-positive: below(0) has no answer"
+        );
         self.0.borrow_mut().gen_range(0..n)
     }
 

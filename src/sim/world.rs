@@ -135,7 +135,10 @@ impl Future for Stopped<'_> {
         match &*self.world.stop.borrow() {
             Some(r) => Poll::Ready(r.clone()),
             None => {
-                self.world.stop_waiters.borrow_mut().push(cx.waker().clone());
+                self.world
+                    .stop_waiters
+                    .borrow_mut()
+                    .push(cx.waker().clone());
                 Poll::Pending
             }
         }

@@ -47,7 +47,11 @@ fn put_then_get_round_trips_including_empty_and_nul_keys() {
         assert_eq!(db.get(key).unwrap(), Some(format!("v{key}").into_bytes()));
     }
     assert_eq!(db.get("k").unwrap(), Some(vec![]));
-    assert_eq!(db.get("a").unwrap(), None, "a NUL must not truncate the key");
+    assert_eq!(
+        db.get("a").unwrap(),
+        None,
+        "a NUL must not truncate the key"
+    );
     db.put("k", b"again").unwrap();
     assert_eq!(db.get("k").unwrap(), Some(b"again".to_vec()));
 }
@@ -70,13 +74,18 @@ fn delete_reports_whether_the_key_existed() {
     assert_eq!(db.get("x").unwrap(), None);
     let mut fresh = Database::open().unwrap();
     assert!(!fresh.delete("never").unwrap());
-    assert_eq!(fresh.close_batch(), Some(1), "a delete is a write even when nothing matched");
+    assert_eq!(
+        fresh.close_batch(),
+        Some(1),
+        "a delete is a write even when nothing matched"
+    );
 }
 
 // ---- list ----
 
-const ORDERED: [&str; 11] =
-    ["", "\0", "10", "9", "a", "a\0b", "~", "\x7f", "é", "\u{FF61}", "😀"];
+const ORDERED: [&str; 11] = [
+    "", "\0", "10", "9", "a", "a\0b", "~", "\x7f", "é", "\u{FF61}", "😀",
+];
 
 #[test]
 fn list_is_in_utf8_byte_order() {
@@ -88,7 +97,13 @@ fn list_is_in_utf8_byte_order() {
     let mut expected: Vec<String> = ORDERED.map(String::from).to_vec();
     expected.insert(4, "A".into()); // "A" < "a", and after "9"
     assert_eq!(list_keys(&mut db, ListOptions::default()), expected);
-    let reversed = list_keys(&mut db, ListOptions { reverse: true, ..Default::default() });
+    let reversed = list_keys(
+        &mut db,
+        ListOptions {
+            reverse: true,
+            ..Default::default()
+        },
+    );
     expected.reverse();
     assert_eq!(reversed, expected);
 }
@@ -96,13 +111,28 @@ fn list_is_in_utf8_byte_order() {
 #[test]
 fn list_start_is_inclusive_end_exclusive_start_after_exclusive() {
     let mut db = db_with(&["a", "b", "ba", "c", "z", "é"]);
-    let opts = ListOptions { start: s("b"), end: s("c"), ..Default::default() };
+    let opts = ListOptions {
+        start: s("b"),
+        end: s("c"),
+        ..Default::default()
+    };
     assert_eq!(list_keys(&mut db, opts), ["b", "ba"]);
-    let opts = ListOptions { start_after: s("b"), ..Default::default() };
+    let opts = ListOptions {
+        start_after: s("b"),
+        ..Default::default()
+    };
     assert_eq!(list_keys(&mut db, opts), ["ba", "c", "z", "é"]);
-    let opts = ListOptions { start_after: s("b"), reverse: true, ..Default::default() };
+    let opts = ListOptions {
+        start_after: s("b"),
+        reverse: true,
+        ..Default::default()
+    };
     assert_eq!(list_keys(&mut db, opts), ["é", "z", "c", "ba"]);
-    let opts = ListOptions { start_after: s("b"), end: s("z"), ..Default::default() };
+    let opts = ListOptions {
+        start_after: s("b"),
+        end: s("z"),
+        ..Default::default()
+    };
     assert_eq!(list_keys(&mut db, opts), ["ba", "c"]);
 }
 
@@ -110,52 +140,125 @@ fn list_start_is_inclusive_end_exclusive_start_after_exclusive() {
 fn list_with_start_at_or_after_end_is_empty() {
     let mut db = db_with(&["a", "b", "c"]);
     for (start, end) in [("b", "a"), ("b", "b")] {
-        let opts = ListOptions { start: s(start), end: s(end), ..Default::default() };
+        let opts = ListOptions {
+            start: s(start),
+            end: s(end),
+            ..Default::default()
+        };
         assert_eq!(list_keys(&mut db, opts), Vec::<String>::new());
     }
-    let opts = ListOptions { start_after: s("b"), end: s("b"), ..Default::default() };
+    let opts = ListOptions {
+        start_after: s("b"),
+        end: s("b"),
+        ..Default::default()
+    };
     assert_eq!(list_keys(&mut db, opts), Vec::<String>::new());
 }
 
 #[test]
 fn list_reverse_limit_takes_the_far_end() {
     let mut db = db_with(&["a", "b", "c", "d"]);
-    let opts = ListOptions { reverse: true, limit: Some(2), ..Default::default() };
+    let opts = ListOptions {
+        reverse: true,
+        limit: Some(2),
+        ..Default::default()
+    };
     assert_eq!(list_keys(&mut db, opts), ["d", "c"]);
-    let opts = ListOptions { limit: Some(2), ..Default::default() };
+    let opts = ListOptions {
+        limit: Some(2),
+        ..Default::default()
+    };
     assert_eq!(list_keys(&mut db, opts), ["a", "b"]);
-    let opts = ListOptions { limit: Some(i64::MAX), ..Default::default() };
+    let opts = ListOptions {
+        limit: Some(i64::MAX),
+        ..Default::default()
+    };
     assert_eq!(list_keys(&mut db, opts).len(), 4);
 }
 
 #[test]
 fn list_prefix_intersects_the_range() {
-    let mut db = db_with(&["", "a", "ab", "abc", "b", "a\u{10FFFF}", "\u{10FFFF}", "\u{10FFFF}x"]);
-    let opts = ListOptions { prefix: s("a"), reverse: true, limit: Some(2), ..Default::default() };
+    let mut db = db_with(&[
+        "",
+        "a",
+        "ab",
+        "abc",
+        "b",
+        "a\u{10FFFF}",
+        "\u{10FFFF}",
+        "\u{10FFFF}x",
+    ]);
+    let opts = ListOptions {
+        prefix: s("a"),
+        reverse: true,
+        limit: Some(2),
+        ..Default::default()
+    };
     assert_eq!(list_keys(&mut db, opts), ["a\u{10FFFF}", "abc"]);
     db.delete("a\u{10FFFF}").unwrap();
-    let opts = ListOptions { prefix: s("a"), reverse: true, limit: Some(2), ..Default::default() };
+    let opts = ListOptions {
+        prefix: s("a"),
+        reverse: true,
+        limit: Some(2),
+        ..Default::default()
+    };
     assert_eq!(list_keys(&mut db, opts), ["abc", "ab"]);
-    let opts = ListOptions { prefix: s("a"), start: s("ab"), end: s("abc"), ..Default::default() };
+    let opts = ListOptions {
+        prefix: s("a"),
+        start: s("ab"),
+        end: s("abc"),
+        ..Default::default()
+    };
     assert_eq!(list_keys(&mut db, opts), ["ab"]);
-    let opts = ListOptions { prefix: s("a"), start_after: s("a"), ..Default::default() };
+    let opts = ListOptions {
+        prefix: s("a"),
+        start_after: s("a"),
+        ..Default::default()
+    };
     assert_eq!(list_keys(&mut db, opts), ["ab", "abc"]);
-    let opts = ListOptions { prefix: s("a"), start: s("b"), ..Default::default() };
+    let opts = ListOptions {
+        prefix: s("a"),
+        start: s("b"),
+        ..Default::default()
+    };
     assert_eq!(list_keys(&mut db, opts), Vec::<String>::new());
-    let opts = ListOptions { prefix: s("\u{10FFFF}"), ..Default::default() };
+    let opts = ListOptions {
+        prefix: s("\u{10FFFF}"),
+        ..Default::default()
+    };
     assert_eq!(list_keys(&mut db, opts), ["\u{10FFFF}", "\u{10FFFF}x"]);
-    let opts = ListOptions { prefix: s(""), ..Default::default() };
-    assert_eq!(list_keys(&mut db, opts).len(), 7, "prefix \"\" means everything");
+    let opts = ListOptions {
+        prefix: s(""),
+        ..Default::default()
+    };
+    assert_eq!(
+        list_keys(&mut db, opts).len(),
+        7,
+        "prefix \"\" means everything"
+    );
 }
 
 #[test]
 fn list_prefix_is_case_and_byte_exact() {
     let mut db = db_with(&["A%", "a%", "a_", "ab", "a\0", "é1", "ê"]);
-    let opts = ListOptions { prefix: s("a%"), ..Default::default() };
-    assert_eq!(list_keys(&mut db, opts), ["a%"], "no LIKE wildcards, no case folding");
-    let opts = ListOptions { prefix: s("é"), ..Default::default() };
+    let opts = ListOptions {
+        prefix: s("a%"),
+        ..Default::default()
+    };
+    assert_eq!(
+        list_keys(&mut db, opts),
+        ["a%"],
+        "no LIKE wildcards, no case folding"
+    );
+    let opts = ListOptions {
+        prefix: s("é"),
+        ..Default::default()
+    };
     assert_eq!(list_keys(&mut db, opts), ["é1"]);
-    let opts = ListOptions { prefix: s("a\0"), ..Default::default() };
+    let opts = ListOptions {
+        prefix: s("a\0"),
+        ..Default::default()
+    };
     assert_eq!(list_keys(&mut db, opts), ["a\0"]);
 }
 
@@ -163,14 +266,31 @@ fn list_prefix_is_case_and_byte_exact() {
 fn list_option_errors_have_workerds_text_and_order() {
     let mut db = Database::open().unwrap();
     for limit in [0, -1] {
-        let error = db.list(&ListOptions { limit: Some(limit), ..Default::default() }).unwrap_err();
+        let error = db
+            .list(&ListOptions {
+                limit: Some(limit),
+                ..Default::default()
+            })
+            .unwrap_err();
         assert_eq!(error, StorageError::ListLimitNotPositive);
         assert_eq!(error.to_string(), "List limit must be positive.");
     }
-    let both = ListOptions { start: s("a"), start_after: s("a"), limit: Some(0), ..Default::default() };
+    let both = ListOptions {
+        start: s("a"),
+        start_after: s("a"),
+        limit: Some(0),
+        ..Default::default()
+    };
     let error = db.list(&both).unwrap_err();
-    assert_eq!(error, StorageError::ListStartAndStartAfter, "workerd checks start+startAfter first");
-    assert_eq!(error.to_string(), "list() cannot be called with both start and startAfter values.");
+    assert_eq!(
+        error,
+        StorageError::ListStartAndStartAfter,
+        "workerd checks start+startAfter first"
+    );
+    assert_eq!(
+        error.to_string(),
+        "list() cannot be called with both start and startAfter values."
+    );
 }
 
 #[test]
@@ -195,7 +315,10 @@ fn writes_are_readable_before_confirmation() {
     assert_eq!(db.list(&ListOptions::default()).unwrap().len(), 1);
     db.confirm(id);
     assert_eq!(db.unconfirmed(), 0);
-    assert!(db.conn.is_autocommit(), "all confirmed: the transaction is committed");
+    assert!(
+        db.conn.is_autocommit(),
+        "all confirmed: the transaction is committed"
+    );
 }
 
 #[test]
@@ -212,7 +335,10 @@ fn crash_loses_exactly_the_unconfirmed_batches_whole() {
     db.put("d", b"3").unwrap();
     assert_eq!(db.unconfirmed(), 2);
     assert_eq!(db.lose_unconfirmed(), vec![second, second + 1]);
-    assert_eq!(db.dump().unwrap(), vec![("a".into(), b"1".to_vec()), ("b".into(), b"1".to_vec())]);
+    assert_eq!(
+        db.dump().unwrap(),
+        vec![("a".into(), b"1".to_vec()), ("b".into(), b"1".to_vec())]
+    );
     assert_eq!(db.unconfirmed(), 0);
     assert!(db.conn.is_autocommit());
 }
@@ -228,7 +354,10 @@ fn pipelined_batches_survive_up_to_the_last_confirmed() {
     assert_eq!((b1, b2, db.unconfirmed()), (1, 2, 3));
     db.confirm(b1);
     assert_eq!(db.unconfirmed(), 2);
-    assert!(!db.conn.is_autocommit(), "batch 1 waits as a savepoint under batch 2");
+    assert!(
+        !db.conn.is_autocommit(),
+        "batch 1 waits as a savepoint under batch 2"
+    );
     assert_eq!(db.lose_unconfirmed(), vec![2, 3]);
     assert_eq!(keys(&db.dump().unwrap()), ["one"]);
 }

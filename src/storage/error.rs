@@ -45,7 +45,10 @@ mod tests {
 
     #[test]
     fn list_errors_have_workerds_exact_text() {
-        assert_eq!(StorageError::ListLimitNotPositive.to_string(), "List limit must be positive.");
+        assert_eq!(
+            StorageError::ListLimitNotPositive.to_string(),
+            "List limit must be positive."
+        );
         assert_eq!(
             StorageError::ListStartAndStartAfter.to_string(),
             "list() cannot be called with both start and startAfter values."
@@ -55,6 +58,9 @@ mod tests {
     #[test]
     fn sqlite_errors_keep_sqlites_message() {
         let error: StorageError = rusqlite::Error::InvalidQuery.into();
-        assert_eq!(error, StorageError::Sqlite(rusqlite::Error::InvalidQuery.to_string()));
+        assert_eq!(
+            error,
+            StorageError::Sqlite(rusqlite::Error::InvalidQuery.to_string())
+        );
     }
 }

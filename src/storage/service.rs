@@ -64,7 +64,10 @@ pub(crate) struct ObjectStorage {
 }
 
 impl ObjectStorage {
-    pub(crate) fn open(world: Rc<World>, obj: ObjectRef) -> Result<Rc<ObjectStorage>, StorageError> {
+    pub(crate) fn open(
+        world: Rc<World>,
+        obj: ObjectRef,
+    ) -> Result<Rc<ObjectStorage>, StorageError> {
         Ok(Rc::new(ObjectStorage {
             world,
             obj,
@@ -181,8 +184,17 @@ impl ObjectStorage {
         );
         let batch = self.issued.get();
         self.closed.set(batch);
-        self.world
-            .record(host, Some(self.obj), self.epoch.get(), What::BatchClosed { batch });
+        debug_assert_eq!(
+            self.db.borrow().unconfirmed() as u64,
+            batch - self.confirmed.get(),
+            "invariant unconfirmed-count: the database holds exactly the batches not yet confirmed"
+        );
+        self.world.record(
+            host,
+            Some(self.obj),
+            self.epoch.get(),
+            What::BatchClosed { batch },
+        );
         self.queue.borrow_mut().push_back(Pending {
             batch,
             epoch: self.epoch.get(),
