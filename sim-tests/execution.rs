@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use dosim::sim::{TraceEvent, What};
-use dosim::{DurableObject, Env, Latency, Runner, Seed, State, WorldConfig};
+use dosim::{DurableObject, Env, Latency, Result, Runner, Seed, State, WorldConfig};
 
 fn counter_traces(runner: &Runner, seeds: u64) -> Vec<Vec<TraceEvent>> {
     (0..seeds)
@@ -224,6 +224,75 @@ fn fetch_reaches_the_object_over_http() {
                 .fetch(dosim::Request::get("https://counter/nope"))
                 .await?;
             assert_eq!(r.status(), 404);
+            Ok(())
+        })
+        .assert_passed();
+}
+
+/// An object that exposes its KV storage, to check the API end to end.
+struct Shelf {
+    state: State,
+}
+
+impl DurableObject for Shelf {
+    fn new(state: State, _env: Env) -> Self {
+        Shelf { state }
+    }
+}
+
+dosim::rpc! {
+    trait ShelfRpc for Shelf {
+        async fn fill(&self) -> Result<usize> {
+            let s = self.state.storage();
+            s.put_many(&[("e", 5u8), ("a", 1), ("c", 3), ("ab", 2), ("é", 9)]).await?;
+            s.put("gone", &0u8).await?;
+            assert!(s.delete("gone").await?);
+            assert!(!s.delete("gone").await?);
+            s.delete_many(&["nope", "also-nope"]).await
+        }
+
+        async fn many(&self) -> Result<Vec<(String, u8)>> {
+            Ok(self.state.storage().get_many(&["e", "a", "missing", "c"]).await?.into_iter().collect())
+        }
+
+        async fn listed(&self, options: dosim::ListOptions) -> Result<Vec<(String, u8)>> {
+            self.state.storage().list(options).await
+        }
+    }
+}
+
+#[test]
+fn the_kv_api_answers_through_an_object_as_workerd_does() {
+    Runner::new("kv_api")
+        .seeds(3)
+        .run(|sim| async move {
+            let shelf = sim.register::<Shelf>("SHELF")?.get_by_name("s");
+            assert_eq!(shelf.fill().await?, 0);
+            let keys = |v: Vec<(String, u8)>| v.into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+            assert_eq!(
+                keys(shelf.many().await?),
+                ["a", "c", "e"],
+                "sorted, missing left out"
+            );
+            let all = shelf.listed(Default::default()).await?;
+            assert_eq!(keys(all), ["a", "ab", "c", "e", "é"], "UTF-8 byte order");
+            let prefix_rev = dosim::ListOptions {
+                prefix: Some("a".into()),
+                reverse: true,
+                limit: Some(1),
+                ..Default::default()
+            };
+            assert_eq!(keys(shelf.listed(prefix_rev).await?), ["ab"]);
+            let both = dosim::ListOptions {
+                start: Some("a".into()),
+                start_after: Some("a".into()),
+                ..Default::default()
+            };
+            let e = shelf.listed(both).await.unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "TypeError: list() cannot be called with both start and startAfter values."
+            );
             Ok(())
         })
         .assert_passed();

@@ -81,11 +81,7 @@ impl Request {
 
     /// A header's value (names are case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
+        find_header(&self.headers, name)
     }
 
     /// The body bytes.
@@ -95,8 +91,7 @@ impl Request {
 
     /// The body as UTF-8 text.
     pub fn text(&self) -> Result<&str> {
-        std::str::from_utf8(&self.body)
-            .map_err(|e| Error::type_error(format!("request body is not UTF-8: {e}")))
+        body_text(&self.body, "request")
     }
 }
 
@@ -147,13 +142,9 @@ impl Response {
         self.status
     }
 
-    /// A header's value.
+    /// A header's value (names are case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
+        find_header(&self.headers, name)
     }
 
     /// The body bytes.
@@ -163,7 +154,19 @@ impl Response {
 
     /// The body as UTF-8 text.
     pub fn text(&self) -> Result<&str> {
-        std::str::from_utf8(&self.body)
-            .map_err(|e| Error::type_error(format!("response body is not UTF-8: {e}")))
+        body_text(&self.body, "response")
     }
+}
+
+/// Header names are stored lower-case; look-ups ignore case.
+fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+fn body_text<'a>(body: &'a [u8], what: &str) -> Result<&'a str> {
+    std::str::from_utf8(body)
+        .map_err(|e| Error::type_error(format!("{what} body is not UTF-8: {e}")))
 }

@@ -118,10 +118,7 @@ impl Storage {
             .storage
             .get_many(op.inst.epoch, &keys)
             .map_err(access_error)?;
-        found
-            .into_iter()
-            .map(|(k, v)| Ok((k.clone(), decode(&k, &v)?)))
-            .collect()
+        decode_entries(found)
     }
 
     /// Stores `value` under `key`.
@@ -197,15 +194,24 @@ impl Storage {
             .storage
             .list(op.inst.epoch, &options)
             .map_err(access_error)?;
-        found
-            .into_iter()
-            .map(|(k, v)| Ok((k.clone(), decode(&k, &v)?)))
-            .collect()
+        decode_entries(found)
     }
 }
 
 fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T> {
     Payload(bytes.to_vec()).decode(&format!("the value of key `{key}`"))
+}
+
+fn decode_entries<T: DeserializeOwned, C: FromIterator<(String, T)>>(
+    found: Vec<(String, Vec<u8>)>,
+) -> Result<C> {
+    found
+        .into_iter()
+        .map(|(k, v)| {
+            let value = decode(&k, &v)?;
+            Ok((k, value))
+        })
+        .collect()
 }
 
 fn check_batch(n: usize) -> Result<()> {

@@ -154,7 +154,9 @@ impl Database {
     pub fn put(&mut self, key: &str, value: &[u8]) -> Result<(), StorageError> {
         self.begin_write()?;
         let result = self.put_in_batch(key, value);
-        self.check_savepoint_stack();
+        if result.is_err() {
+            self.recover_if_sqlite_rolled_back();
+        }
         result
     }
 
@@ -165,7 +167,9 @@ impl Database {
     pub fn delete(&mut self, key: &str) -> Result<bool, StorageError> {
         self.begin_write()?;
         let result = self.delete_in_batch(key);
-        self.check_savepoint_stack();
+        if result.is_err() {
+            self.recover_if_sqlite_rolled_back();
+        }
         result
     }
 
@@ -183,7 +187,9 @@ impl Database {
             return Ok(Vec::new());
         }
         // Validated positive above; a limit past usize is no limit.
-        let limit = opts.limit.map_or(usize::MAX, |limit| usize::try_from(limit).unwrap_or(usize::MAX));
+        let limit = opts.limit.map_or(usize::MAX, |limit| {
+            usize::try_from(limit).unwrap_or(usize::MAX)
+        });
         let mut stmt = self.conn.prepare_cached(range.sql(opts.reverse))?;
         let read = |row: &rusqlite::Row<'_>| Ok((row.get(0)?, row.get(1)?));
         let rows = match &range.upper {
@@ -332,17 +338,45 @@ impl Database {
         self.check_savepoint_stack();
     }
 
-    /// SQLite may roll a whole transaction back on its own after some errors
-    /// (SQLITE_FULL, SQLITE_NOMEM); that would silently drop confirmed batches.
+    /// Bookkeeping and SQLite agree on whether a transaction is open.
     fn check_savepoint_stack(&self) {
         debug_assert_eq!(
             self.outermost.is_some(),
             !self.conn.is_autocommit(),
-            "invariant batch-savepoint-stack: bookkeeping says outermost savepoint {:?}, SQLite says \
-             autocommit={}",
+            "invariant batch-savepoint-stack: bookkeeping says outermost savepoint {:?}, SQLite \
+             says autocommit={}",
             self.outermost,
             self.conn.is_autocommit()
         );
+    }
+
+    /// After some failed writes (SQLITE_FULL, SQLITE_NOMEM; observed for
+    /// SQLITE_FULL under `PRAGMA max_page_count`) SQLite rolls back the whole
+    /// transaction, not just the statement: every savepoint goes, the held
+    /// confirmed batches with them. That breaks the durability invariant, so
+    /// debug builds stop here; release builds treat it as a crash, so later
+    /// writes open a fresh savepoint instead of silently autocommitting.
+    fn recover_if_sqlite_rolled_back(&mut self) {
+        let Some(outermost) = self.outermost else {
+            return;
+        };
+        if !self.conn.is_autocommit() {
+            return;
+        }
+        debug_assert!(
+            false,
+            "invariant batch-savepoint-stack: a failed write made SQLite roll back the whole \
+             transaction, dropping batches {outermost}..={} (confirmed ones from {outermost} to {} \
+             included)",
+            self.filling, self.oldest_unconfirmed
+        );
+        self.outermost = None;
+        if self.filling_has_writes {
+            self.filling += 1;
+            self.filling_has_writes = false;
+        }
+        self.oldest_unconfirmed = self.filling;
+        self.kv_table_exists = self.kv_table_in_schema().unwrap_or(true);
     }
 }
 
@@ -410,24 +444,29 @@ impl<'a> KeyRange<'a> {
     // forces a full re-prepare (about 6x slower). The caller stops stepping
     // instead, which costs the same since rows stream straight off the index.
     fn sql(&self, reverse: bool) -> &'static str {
-        match (self.lower_exclusive, self.upper.is_some(), reverse) {
-            (false, false, false) => "SELECT key, value FROM _cf_KV WHERE key >= ?1 ORDER BY key ASC",
-            (false, false, true) => "SELECT key, value FROM _cf_KV WHERE key >= ?1 ORDER BY key DESC",
-            (true, false, false) => "SELECT key, value FROM _cf_KV WHERE key > ?1 ORDER BY key ASC",
-            (true, false, true) => "SELECT key, value FROM _cf_KV WHERE key > ?1 ORDER BY key DESC",
-            (false, true, false) => {
-                "SELECT key, value FROM _cf_KV WHERE key >= ?1 AND key < ?2 ORDER BY key ASC"
-            }
-            (false, true, true) => {
-                "SELECT key, value FROM _cf_KV WHERE key >= ?1 AND key < ?2 ORDER BY key DESC"
-            }
-            (true, true, false) => {
-                "SELECT key, value FROM _cf_KV WHERE key > ?1 AND key < ?2 ORDER BY key ASC"
-            }
-            (true, true, true) => {
-                "SELECT key, value FROM _cf_KV WHERE key > ?1 AND key < ?2 ORDER BY key DESC"
-            }
+        macro_rules! list {
+            ($range:literal) => {
+                [
+                    concat!(
+                        "SELECT key, value FROM _cf_KV WHERE ",
+                        $range,
+                        " ORDER BY key ASC"
+                    ),
+                    concat!(
+                        "SELECT key, value FROM _cf_KV WHERE ",
+                        $range,
+                        " ORDER BY key DESC"
+                    ),
+                ]
+            };
         }
+        let by_order = match (self.lower_exclusive, self.upper.is_some()) {
+            (false, false) => list!("key >= ?1"),
+            (true, false) => list!("key > ?1"),
+            (false, true) => list!("key >= ?1 AND key < ?2"),
+            (true, true) => list!("key > ?1 AND key < ?2"),
+        };
+        by_order[usize::from(reverse)]
     }
 }
 

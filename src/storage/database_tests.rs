@@ -475,3 +475,38 @@ fn random_operations_match_a_model() {
         assert_eq!(db.dump().unwrap(), expected, "step {step}");
     }
 }
+
+/// SQLITE_FULL inside the savepoint stack rolls back the whole transaction,
+/// held confirmed batches included: a hazard for whoever caps the database
+/// size with `PRAGMA max_page_count`. The module must notice, not go on
+/// autocommitting.
+#[test]
+#[cfg(debug_assertions)]
+#[should_panic(expected = "invariant batch-savepoint-stack")]
+fn sqlite_rolling_back_the_whole_transaction_is_caught() {
+    let mut db = db_with(&["a"]);
+    let first = db.close_batch().unwrap();
+    db.put("b", b"").unwrap();
+    db.close_batch().unwrap();
+    db.confirm(first);
+    db.conn.execute_batch("PRAGMA max_page_count = 8").unwrap();
+    let _ = db.put("big", &vec![0; 1 << 20]);
+}
+
+#[test]
+#[cfg(not(debug_assertions))]
+fn sqlite_rolling_back_the_whole_transaction_leaves_usable_bookkeeping() {
+    let mut db = db_with(&["a"]);
+    db.close_batch().unwrap();
+    db.conn.execute_batch("PRAGMA max_page_count = 8").unwrap();
+    let error = db.put("big", &vec![0; 1 << 20]).unwrap_err();
+    assert_eq!(
+        error,
+        StorageError::Sqlite("database or disk is full".into())
+    );
+    assert_eq!(db.unconfirmed(), 0);
+    db.put("c", b"").unwrap();
+    assert_eq!(db.unconfirmed(), 1);
+    assert_eq!(db.lose_unconfirmed(), vec![3]);
+    assert_eq!(db.dump().unwrap(), vec![]);
+}
