@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use dosim::sim::{TraceEvent, What};
-use dosim::{DurableObject, Env, Latency, Result, Runner, Seed, State, WorldConfig};
+use dosim::{DurableObject, Env, Latency, Runner, Seed, State, WorldConfig};
 
 fn counter_traces(runner: &Runner, seeds: u64) -> Vec<Vec<TraceEvent>> {
     (0..seeds)
