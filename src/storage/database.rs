@@ -33,14 +33,19 @@
 //! What may be lost is decided by the caller (the simulated storage service):
 //! at any moment it may declare a crash, and exactly the unconfirmed batches
 //! vanish. SQLite itself is trusted: a savepoint that cannot be rolled back
-//! is a broken framework invariant, not a fault the object must survive.
-
-use std::borrow::Cow;
+//! is a broken framework invariant, not a fault the object must survive. One
+//! SQLite behaviour could break the invariant and is watched for: after
+//! SQLITE_FULL (e.g. under `PRAGMA max_page_count`) or SQLITE_NOMEM, SQLite
+//! rolls back the whole transaction, held confirmed batches included.
 
 use rusqlite::{Connection, OptionalExtension};
-use serde::{Deserialize, Serialize};
 
 use super::error::StorageError;
+
+// A child, not a sibling, so that `storage/mod.rs` need not know about it.
+#[path = "list.rs"]
+mod list;
+pub use list::ListOptions;
 
 #[cfg(test)]
 #[path = "database_tests.rs"]
@@ -49,27 +54,6 @@ mod tests;
 /// Identifies one write batch. Ids count up from 1 per database and are never
 /// reused, not even for a batch a crash lost.
 pub type BatchId = u64;
-
-/// Options of `Storage::list` (and the database underneath), mirroring the KV API's `list()` options.
-///
-/// The range is `[start, end)` (or `(start_after, end)`) intersected with the
-/// keys that begin with `prefix`; `reverse` and `limit` only decide which end
-/// of that range is read first and how much of it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ListOptions {
-    /// First key of the range, inclusive.
-    pub start: Option<String>,
-    /// Key just before the range, exclusive; an error together with `start`.
-    pub start_after: Option<String>,
-    /// Key just after the range, exclusive.
-    pub end: Option<String>,
-    /// Only keys beginning with this; `""` means every key.
-    pub prefix: Option<String>,
-    /// Read from the largest key down; the range stays the same.
-    pub reverse: bool,
-    /// At most this many entries, counted from the end read first; must be > 0.
-    pub limit: Option<i64>,
-}
 
 // workerd's own schema: TEXT with the default BINARY collation compares by
 // memcmp, which is exactly the UTF-8 byte order list() must follow.
@@ -179,24 +163,7 @@ impl Database {
     /// Errors, checked in workerd's order: both `start` and `start_after`, then
     /// a `limit` that is not positive.
     pub fn list(&mut self, opts: &ListOptions) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
-        // Validate first: a bad option is an error even on an empty database.
-        let Some(range) = KeyRange::from_options(opts)? else {
-            return Ok(Vec::new());
-        };
-        if !self.kv_table_exists {
-            return Ok(Vec::new());
-        }
-        // Validated positive above; a limit past usize is no limit.
-        let limit = opts.limit.map_or(usize::MAX, |limit| {
-            usize::try_from(limit).unwrap_or(usize::MAX)
-        });
-        let mut stmt = self.conn.prepare_cached(range.sql(opts.reverse))?;
-        let read = |row: &rusqlite::Row<'_>| Ok((row.get(0)?, row.get(1)?));
-        let rows = match &range.upper {
-            Some(upper) => stmt.query_map([range.lower.as_ref(), upper.as_ref()], read)?,
-            None => stmt.query_map([range.lower.as_ref()], read)?,
-        };
-        Ok(rows.take(limit).collect::<Result<Vec<_>, _>>()?)
+        list::list(&self.conn, self.kv_table_exists, opts)
     }
 
     /// Ends the batch being filled, if it holds any write, and returns its id.
@@ -366,7 +333,7 @@ impl Database {
         debug_assert!(
             false,
             "invariant batch-savepoint-stack: a failed write made SQLite roll back the whole \
-             transaction, dropping batches {outermost}..={} (confirmed ones from {outermost} to {} \
+             transaction, dropping batches {outermost}..={} (the confirmed ones below {} \
              included)",
             self.filling, self.oldest_unconfirmed
         );
@@ -378,116 +345,4 @@ impl Database {
         self.oldest_unconfirmed = self.filling;
         self.kv_table_exists = self.kv_table_in_schema().unwrap_or(true);
     }
-}
-
-/// The key range a [`ListOptions`] selects, as SQL bounds.
-#[derive(Debug, PartialEq, Eq)]
-struct KeyRange<'a> {
-    lower: Cow<'a, str>,
-    lower_exclusive: bool,
-    upper: Option<Cow<'a, str>>,
-}
-
-impl<'a> KeyRange<'a> {
-    /// `Ok(None)` when the range is empty, so no query is needed.
-    fn from_options(opts: &'a ListOptions) -> Result<Option<KeyRange<'a>>, StorageError> {
-        if opts.start.is_some() && opts.start_after.is_some() {
-            return Err(StorageError::ListStartAndStartAfter);
-        }
-        if opts.limit.is_some_and(|limit| limit <= 0) {
-            return Err(StorageError::ListLimitNotPositive);
-        }
-        let mut range = match (&opts.start, &opts.start_after) {
-            (_, Some(after)) => KeyRange::from(after, true),
-            (Some(start), None) => KeyRange::from(start, false),
-            (None, None) => KeyRange::from("", false),
-        };
-        range.upper = opts.end.as_deref().map(Cow::Borrowed);
-        if let Some(prefix) = opts.prefix.as_deref().filter(|p| !p.is_empty()) {
-            range.intersect_prefix(prefix);
-        }
-        let empty = range
-            .upper
-            .as_deref()
-            .is_some_and(|upper| upper <= range.lower.as_ref());
-        Ok(if empty { None } else { Some(range) })
-    }
-
-    fn from(lower: &'a str, lower_exclusive: bool) -> KeyRange<'a> {
-        KeyRange {
-            lower: Cow::Borrowed(lower),
-            lower_exclusive,
-            upper: None,
-        }
-    }
-
-    /// The keys beginning with `prefix` are exactly `[prefix, successor)`.
-    fn intersect_prefix(&mut self, prefix: &'a str) {
-        // On a tie the current bound is at least as strict (it may be exclusive).
-        if prefix > self.lower.as_ref() {
-            self.lower = Cow::Borrowed(prefix);
-            self.lower_exclusive = false;
-        }
-        if let Some(successor) = prefix_successor(prefix) {
-            if self
-                .upper
-                .as_deref()
-                .is_none_or(|upper| successor.as_str() < upper)
-            {
-                self.upper = Some(Cow::Owned(successor));
-            }
-        }
-    }
-
-    // No `LIMIT ?`: this SQLite is built with SQLITE_ENABLE_STAT4, which marks a
-    // bound LIMIT as plan-relevant, so every re-bind expires the statement and
-    // forces a full re-prepare (about 6x slower). The caller stops stepping
-    // instead, which costs the same since rows stream straight off the index.
-    fn sql(&self, reverse: bool) -> &'static str {
-        macro_rules! list {
-            ($range:literal) => {
-                [
-                    concat!(
-                        "SELECT key, value FROM _cf_KV WHERE ",
-                        $range,
-                        " ORDER BY key ASC"
-                    ),
-                    concat!(
-                        "SELECT key, value FROM _cf_KV WHERE ",
-                        $range,
-                        " ORDER BY key DESC"
-                    ),
-                ]
-            };
-        }
-        let by_order = match (self.lower_exclusive, self.upper.is_some()) {
-            (false, false) => list!("key >= ?1"),
-            (true, false) => list!("key > ?1"),
-            (false, true) => list!("key >= ?1 AND key < ?2"),
-            (true, true) => list!("key > ?1 AND key < ?2"),
-        };
-        by_order[usize::from(reverse)]
-    }
-}
-
-/// The smallest string greater than every string that starts with `prefix`,
-/// or `None` if no string is (the prefix is all U+10FFFF).
-///
-/// UTF-8 byte order is code point order, so bumping the last code point gives
-/// the same bound as workerd's "increment the last byte that is not 0xFF",
-/// while staying valid UTF-8: it binds as TEXT and so keeps the primary-key
-/// index usable (a CAST to BLOB would force a full scan).
-fn prefix_successor(prefix: &str) -> Option<String> {
-    let mut chars: Vec<char> = prefix.chars().collect();
-    while let Some(last) = chars.pop() {
-        let next = match last {
-            '\u{D7FF}' => Some('\u{E000}'), // skip the surrogates, which are not chars
-            _ => char::from_u32(u32::from(last) + 1),
-        };
-        if let Some(next) = next {
-            chars.push(next);
-            return Some(chars.into_iter().collect());
-        }
-    }
-    None
 }

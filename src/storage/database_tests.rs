@@ -293,16 +293,6 @@ fn list_option_errors_have_workerds_text_and_order() {
     );
 }
 
-#[test]
-fn prefix_successor_bumps_the_last_code_point() {
-    assert_eq!(prefix_successor("a").as_deref(), Some("b"));
-    assert_eq!(prefix_successor("a\u{7F}").as_deref(), Some("a\u{80}"));
-    assert_eq!(prefix_successor("\u{D7FF}").as_deref(), Some("\u{E000}"));
-    assert_eq!(prefix_successor("a\u{10FFFF}").as_deref(), Some("b"));
-    assert_eq!(prefix_successor("\u{10FFFF}\u{10FFFF}"), None);
-    assert_eq!(prefix_successor(""), None);
-}
-
 // ---- batches ----
 
 #[test]
