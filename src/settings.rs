@@ -18,6 +18,9 @@ pub(crate) struct Settings {
     pub(crate) seeds: Option<Result<u64, String>>,
     /// `DOSIM_TRACE_DIR`: where trace files go.
     pub(crate) trace_dir: Option<String>,
+    /// `DOSIM_LOG`: a log filter (as `RUST_LOG`); logs go to stderr,
+    /// stamped with simulated time.
+    pub(crate) log: Option<String>,
     /// `DOSIM_CHECK_DETERMINISM=1`: run every seed twice and compare.
     pub(crate) check_determinism_all: bool,
     /// `DOSIM_MUTATION`: the planted bug to switch on (feature `mutations`).
@@ -73,6 +76,7 @@ impl Settings {
             seed: var("DOSIM_SEED").map(|s| s.parse::<Seed>()),
             seeds,
             trace_dir: var("DOSIM_TRACE_DIR"),
+            log: var("DOSIM_LOG"),
             check_determinism_all: var("DOSIM_CHECK_DETERMINISM").is_some_and(|v| v != "0"),
             mutation,
             mutation_error,

@@ -148,6 +148,9 @@ impl Runner {
         F: Fn(Sim) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<()>> + 'static,
     {
+        if Settings::get().log.is_some() {
+            crate::sim::logging::init_logging();
+        }
         let body: Body = Arc::new(move |sim| Box::pin(body(sim)));
         let replay = self.replay.clone().unwrap_or_else(Replay::detect);
         let started = Instant::now();

@@ -95,6 +95,7 @@ impl<T> Future for EventBody<T> {
                 Poll::Ready(result.map_err(Error::into_remote))
             }
             Err(message) => {
+                tracing::warn!(object = ?inst.id, event = this.event, %message, "handler panicked");
                 inst.record(What::Panicked {
                     event: this.event,
                     message: message.clone(),

@@ -89,6 +89,13 @@ impl Instance {
             alive: Cell::new(true),
         });
         inst.record(What::InstanceCreated);
+        tracing::debug!(
+            namespace = %inst.namespace.binding,
+            object = ?inst.id,
+            epoch,
+            host = host.0,
+            "instance created"
+        );
         let handle = madsim::task::spawn_local(inst.clone().deliver_loop());
         *inst.delivery.borrow_mut() = Some(handle.abort_handle());
         inst
@@ -300,6 +307,13 @@ impl Instance {
             return;
         }
         self.record(What::InstanceEnded { reason });
+        tracing::debug!(
+            namespace = %self.namespace.binding,
+            object = ?self.id,
+            epoch = self.epoch,
+            ?reason,
+            "instance ended"
+        );
         self.output.break_gate();
         if reason == EndReason::Reset {
             self.storage.lose_unconfirmed();

@@ -30,13 +30,17 @@ impl FormatTime for SimTime {
 
 /// Installs a log subscriber stamped with simulated time, filtered by
 /// `DOSIM_LOG` (same syntax as `RUST_LOG`; default `warn`). Calling it twice
-/// is harmless.
+/// is harmless; sweeps call it themselves when `DOSIM_LOG` is set.
 ///
 /// ```
 /// dosim::init_logging();
 /// ```
 pub fn init_logging() {
-    let filter = EnvFilter::try_from_env("DOSIM_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter = crate::settings::Settings::get()
+        .log
+        .as_deref()
+        .and_then(|f| EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_timer(SimTime)

@@ -242,6 +242,7 @@ impl ObjectStorage {
                 What::BatchConfirmed { batch },
             );
             self.gate.borrow().confirm(batch);
+            tracing::trace!(object = self.obj.0, batch, "batch confirmed");
         }
     }
 
