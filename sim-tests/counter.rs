@@ -25,6 +25,7 @@ fn counter_racy_loses_an_update_and_its_seed_replays_it() {
         .replay(Replay::Example {
             name: "counter_racy".into(),
             release: true,
+            args: "--faults none".into(),
         });
     let report = runner.run(counter_racy::workload);
     assert!(
@@ -40,7 +41,7 @@ fn counter_racy_loses_an_update_and_its_seed_replays_it() {
     assert_eq!(
         first.replay,
         format!(
-            "cargo run --release --example counter_racy -- --seed {}",
+            "cargo run --release --example counter_racy -- --seed {} --faults none",
             first.seed
         )
     );

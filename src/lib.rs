@@ -82,11 +82,13 @@
 //! - [`sim`]: seeds, clock, network, trace (no Durable Objects)
 //! - `storage`: per-object SQLite, write batches, input and output gates
 //! - `runtime`: ids, namespaces, stubs, instances, events, the storage API
+//! - [`monitors`]: invariants checked on every run's trace
 //! - `check`: sweeps, reports, replay, the example command line
 
 #![deny(missing_docs)]
 
 pub(crate) mod check;
+pub mod monitors;
 pub(crate) mod mutations;
 pub(crate) mod runtime;
 pub(crate) mod settings;
@@ -94,16 +96,19 @@ pub mod sim;
 pub(crate) mod storage;
 
 pub use check::{
-    check, cli_main, Cli, Failure, FailureReason, Replay, Report, RunRecord, Runner, Sim,
+    check, cli_main, Cli, Failure, FailureReason, Faults, Replay, Report, RunRecord, Runner, Sim,
     SEEDS_DEFAULT,
 };
 pub use mutations::Mutation;
 pub use runtime::{
-    elapsed, sleep, Client, DurableObject, Env, Error, ObjectId, ObjectNamespace, Payload, Request,
-    Response, Result, RpcTarget, State, Storage, Stub, BATCH_KEYS_MAX, BLOCK_CONCURRENCY_DEPTH_MAX,
-    BLOCK_CONCURRENCY_TIMEOUT, RPC_PAYLOAD_BYTES_MAX,
+    buggify, elapsed, sleep, Client, DurableObject, Env, Error, ObjectId, ObjectNamespace, Payload,
+    Request, Response, Result, RpcTarget, State, Storage, Stub, BATCH_KEYS_MAX,
+    BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT, CALL_ATTEMPTS_MAX,
+    RPC_PAYLOAD_BYTES_MAX,
 };
-pub use sim::{init_logging, Latency, Seed, SeedParseError, WorldConfig};
+pub use sim::{
+    init_logging, Fault, FaultKind, FaultPlan, Latency, Seed, SeedParseError, WorldConfig,
+};
 pub use storage::ListOptions;
 
 /// What the [`rpc!`] macro expands to; not part of the API.

@@ -10,16 +10,19 @@
 pub enum Mutation {
     /// Let events in while a storage operation is in flight.
     OpenInputGate,
+    /// Storage accepts access and commits from stale epochs.
+    SkipFencing,
 }
 
 impl Mutation {
     /// Every switch, for listing and parsing.
-    pub const ALL: &'static [Mutation] = &[Mutation::OpenInputGate];
+    pub const ALL: &'static [Mutation] = &[Mutation::OpenInputGate, Mutation::SkipFencing];
 
     /// The name used in `DOSIM_MUTATION`.
     pub fn name(self) -> &'static str {
         match self {
             Mutation::OpenInputGate => "open_input_gate",
+            Mutation::SkipFencing => "skip_fencing",
         }
     }
 }

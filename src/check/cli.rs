@@ -15,6 +15,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use super::report::Replay;
+use super::run::Faults;
 use super::runner::Runner;
 use super::sim::Sim;
 use crate::runtime::error::Result;
@@ -30,6 +32,10 @@ pub struct Cli {
     /// Run exactly this seed (hex like 0x5eed1234, or decimal).
     #[arg(long, value_parser = parse_seed)]
     pub seed: Option<Seed>,
+    /// Faults to inject: `swarm` (a random subset per seed, the default),
+    /// `none`, or the path of a fault plan (JSON).
+    #[arg(long, default_value = "swarm")]
+    pub faults: String,
 }
 
 fn parse_seed(s: &str) -> std::result::Result<Seed, String> {
@@ -67,6 +73,27 @@ where
         Some(n) => runner.seeds(n),
         None => runner,
     };
+    let faults = match Faults::parse(&cli.faults) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("dosim: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let args = if cli.faults == "swarm" {
+        String::new()
+    } else {
+        format!("--faults {}", cli.faults)
+    };
+    let replay = match Replay::detect() {
+        Replay::Example { name, release, .. } => Replay::Example {
+            name,
+            release,
+            args,
+        },
+        other => other,
+    };
+    let runner = runner.faults(faults).replay(replay);
     let report = match cli.seed {
         Some(seed) => runner.run_seeds(&[seed], body),
         None => runner.run(body),
@@ -83,6 +110,16 @@ where
         report.wall.as_secs_f64(),
         report.seeds_per_s()
     );
+    if !report.faults_injected.is_empty() {
+        let kinds: Vec<String> = report
+            .faults_injected
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        println!("  faults injected: {}", kinds.join(", "));
+    } else {
+        println!("  faults injected: none");
+    }
     for f in &report.failures {
         println!("  failed: seed {} — {}", f.seed, f.reason);
         println!("  replay: {}", f.replay);

@@ -9,6 +9,6 @@ pub(crate) mod sim;
 
 pub use cli::{main as cli_main, Cli};
 pub use report::Replay;
-pub use run::{FailureReason, RunRecord};
+pub use run::{FailureReason, Faults, RunRecord};
 pub use runner::{check, Failure, Report, Runner, SEEDS_DEFAULT};
 pub use sim::Sim;

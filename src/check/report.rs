@@ -29,6 +29,8 @@ pub enum Replay {
         name: String,
         /// Built with `--release`.
         release: bool,
+        /// Options to pass again (`--faults none`, …).
+        args: String,
     },
     /// A command of the user's own; `{seed}` is replaced by the seed.
     Custom(String),
@@ -53,6 +55,7 @@ impl Replay {
             return Replay::Example {
                 name: strip_hash(&stem).to_string(),
                 release,
+                args: String::new(),
             };
         }
         let thread = std::thread::current();
@@ -76,9 +79,29 @@ impl Replay {
                 };
                 format!("DOSIM_SEED={seed} cargo test {target} {name} -- --exact")
             }
-            Replay::Example { name, release } => {
+            Replay::Example {
+                name,
+                release,
+                args,
+            } => {
                 let release = if *release { " --release" } else { "" };
-                format!("cargo run{release} --example {name} -- --seed {seed}")
+                let args = if args.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {args}")
+                };
+                let features = if cfg!(feature = "mutations")
+                    && crate::settings::Settings::get().mutation.is_some()
+                {
+                    " --features mutations"
+                } else {
+                    ""
+                };
+                let mutation = crate::settings::Settings::get()
+                    .mutation
+                    .map(|m| format!("DOSIM_MUTATION={} ", m.name()))
+                    .unwrap_or_default();
+                format!("{mutation}cargo run{release}{features} --example {name} -- --seed {seed}{args}")
             }
             Replay::Custom(template) => template.replace("{seed}", &seed.to_string()),
         }
@@ -180,6 +203,37 @@ pub(crate) fn failure_report(
         record.seed
     );
     let _ = writeln!(s, "  reason:  {reason}");
+    let planned: Vec<String> = record
+        .plan
+        .rates
+        .iter()
+        .filter(|(_, r)| **r > 0.0)
+        .map(|(k, r)| format!("{k} {r}"))
+        .collect();
+    let injected: Vec<String> = record
+        .faults_injected
+        .iter()
+        .map(|(k, n)| format!("{k} x{n}"))
+        .collect();
+    let _ = writeln!(
+        s,
+        "  faults:  {} (plan: {}{})",
+        if injected.is_empty() {
+            "none injected".to_string()
+        } else {
+            injected.join(", ")
+        },
+        if planned.is_empty() {
+            "no random faults".to_string()
+        } else {
+            planned.join(", ")
+        },
+        if record.plan.schedule.is_empty() {
+            String::new()
+        } else {
+            format!(", {} scheduled", record.plan.schedule.len())
+        }
+    );
     if let Some(last) = last_panic(&record.trace) {
         let _ = writeln!(s, "  object:  {last}");
     }

@@ -7,6 +7,7 @@
 //! comes first; a panic anywhere is caught and becomes the run's failure.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -15,18 +16,54 @@ use std::time::Duration;
 use futures::future::{select, Either};
 
 use super::sim::Sim;
+use crate::monitors;
 use crate::runtime::error::Result;
+use crate::runtime::fault_injector;
 use crate::runtime::panic_capture;
 use crate::runtime::runtime::Runtime;
+use crate::sim::faults::{FaultKind, FaultPlan};
 use crate::sim::seed::Seed;
-use crate::sim::trace::{trace_hash, TraceEvent};
+use crate::sim::trace::{trace_hash, TraceEvent, What};
 use crate::sim::world::{StopReason, World};
 use crate::sim::world_config::WorldConfig;
+
+/// Which faults a sweep injects.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Faults {
+    /// None: the happy path.
+    None,
+    /// Swarm mode: a random subset of kinds at random rates, per seed.
+    Swarm,
+    /// The same plan for every seed.
+    Plan(FaultPlan),
+}
+
+impl Faults {
+    /// The plan for `seed`.
+    pub fn plan_for(&self, seed: Seed) -> FaultPlan {
+        match self {
+            Faults::None => FaultPlan::none(),
+            Faults::Swarm => FaultPlan::swarm(seed),
+            Faults::Plan(p) => p.clone(),
+        }
+    }
+
+    /// Parses a `--faults` value: `swarm`, `none`, or a plan file's path.
+    pub fn parse(arg: &str) -> std::result::Result<Faults, String> {
+        match arg {
+            "swarm" => Ok(Faults::Swarm),
+            "none" => Ok(Faults::None),
+            path => FaultPlan::from_file(std::path::Path::new(path)).map(Faults::Plan),
+        }
+    }
+}
 
 /// The limits and world of a run.
 #[derive(Clone, Debug)]
 pub(crate) struct RunOptions {
     pub(crate) world: WorldConfig,
+    pub(crate) faults: Faults,
     pub(crate) deadline: Duration,
     pub(crate) steps_max: u64,
 }
@@ -46,6 +83,13 @@ pub enum FailureReason {
     StepBound(u64),
     /// The same seed gave two different traces.
     Nondeterminism(String),
+    /// A runtime invariant failed (a monitor fired).
+    Invariant {
+        /// The monitor's name.
+        monitor: String,
+        /// What it saw.
+        message: String,
+    },
 }
 
 impl std::fmt::Display for FailureReason {
@@ -63,6 +107,9 @@ impl std::fmt::Display for FailureReason {
                 "step bound exceeded: more than {n} steps (a livelock or a runaway loop?)"
             ),
             FailureReason::Nondeterminism(m) => write!(f, "nondeterminism: {m}"),
+            FailureReason::Invariant { monitor, message } => {
+                write!(f, "invariant `{monitor}` violated: {message}")
+            }
         }
     }
 }
@@ -82,6 +129,10 @@ pub struct RunRecord {
     pub trace_hash: u64,
     /// Steps taken.
     pub steps: u64,
+    /// The run's fault plan.
+    pub plan: FaultPlan,
+    /// How many faults of each kind were injected.
+    pub faults_injected: BTreeMap<FaultKind, u64>,
 }
 
 /// A test body: builds the run's future from its [`Sim`].
@@ -90,11 +141,11 @@ pub(crate) type Body =
 
 /// Runs `seed` on a fresh thread and waits for it.
 pub(crate) fn run_seed(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
-    let opts = opts.clone();
+    let opts2 = opts.clone();
     let body = body.clone();
     std::thread::Builder::new()
         .name(format!("dosim-{seed}"))
-        .spawn(move || run_here(seed, &opts, &body))
+        .spawn(move || run_here(seed, &opts2, &body))
         .expect("the OS refused a thread for a run")
         .join()
         .unwrap_or_else(|payload| RunRecord {
@@ -106,6 +157,8 @@ pub(crate) fn run_seed(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord 
             trace: Vec::new(),
             trace_hash: 0,
             steps: 0,
+            plan: opts.faults.plan_for(seed),
+            faults_injected: BTreeMap::new(),
         })
 }
 
@@ -118,11 +171,20 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
     );
     let world_slot: Rc<RefCell<Option<Rc<World>>>> = Rc::default();
     let slot = world_slot.clone();
+    let plan = opts.faults.plan_for(seed);
+    let run_plan = plan.clone();
     let outcome = panic_capture::catch(|| {
         madsim_rt.block_on(async move {
-            let world = Rc::new(World::new(seed, opts.world.clone(), opts.steps_max));
+            let world = Rc::new(World::new(
+                seed,
+                opts.world.clone(),
+                run_plan,
+                opts.steps_max,
+            ));
             *slot.borrow_mut() = Some(world.clone());
+            let _current = crate::sim::world::enter(&world);
             let rt = Runtime::new(world.clone());
+            fault_injector::start(&rt);
             let body_fut = body(Sim::new(rt.clone()));
             let limits = Box::pin(async {
                 let deadline = Box::pin(madsim::time::sleep(opts.deadline));
@@ -140,7 +202,7 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
             failure
         })
     });
-    let failure = outcome.unwrap_or_else(|message| Some(FailureReason::Panic(message)));
+    let mut failure = outcome.unwrap_or_else(|message| Some(FailureReason::Panic(message)));
     let world = world_slot.borrow_mut().take();
     let (trace, end_ns, steps) = match &world {
         Some(w) => {
@@ -149,6 +211,18 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
         }
         None => (Vec::new(), 0, 0),
     };
+    if failure.is_none() {
+        failure = monitors::check_all(&trace).map(|v| FailureReason::Invariant {
+            monitor: v.monitor.to_string(),
+            message: v.message,
+        });
+    }
+    let mut faults_injected = BTreeMap::new();
+    for e in &trace {
+        if let What::FaultInjected { fault, .. } = e.what {
+            *faults_injected.entry(fault).or_insert(0) += 1;
+        }
+    }
     RunRecord {
         seed,
         failure,
@@ -156,5 +230,7 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
         trace_hash: trace_hash(&trace),
         trace,
         steps,
+        plan,
+        faults_injected,
     }
 }

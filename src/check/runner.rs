@@ -10,16 +10,18 @@
 //! compares the two traces event by event (every seed with
 //! `DOSIM_CHECK_DETERMINISM=1`).
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::report::{failure_report, trace_dir, write_trace, Replay};
-use super::run::{run_seed, Body, FailureReason, RunOptions, RunRecord};
+use super::run::{run_seed, Body, FailureReason, Faults, RunOptions, RunRecord};
 use super::sim::Sim;
 use crate::runtime::error::Result;
 use crate::settings::Settings;
 use crate::sim::clock::format_sim_time;
+use crate::sim::faults::FaultKind;
 use crate::sim::seed::Seed;
 use crate::sim::trace::first_divergence;
 use crate::sim::world_config::WorldConfig;
@@ -67,6 +69,7 @@ impl Runner {
             first_seed_index: 0,
             options: RunOptions {
                 world: WorldConfig::default(),
+                faults: Faults::None,
                 deadline: Duration::from_secs(600),
                 steps_max: 1_000_000,
             },
@@ -92,6 +95,18 @@ impl Runner {
     pub fn world(mut self, world: WorldConfig) -> Runner {
         self.options.world = world;
         self
+    }
+
+    /// Which faults to inject (none by default; examples sweep in swarm
+    /// mode).
+    pub fn faults(mut self, faults: Faults) -> Runner {
+        self.options.faults = faults;
+        self
+    }
+
+    /// The fault setting.
+    pub fn fault_setting(&self) -> &Faults {
+        &self.options.faults
     }
 
     /// Simulated time after which a run that has not finished fails.
@@ -160,6 +175,7 @@ impl Runner {
             failures: Vec::new(),
             setup_error: None,
             wall: Duration::ZERO,
+            faults_injected: BTreeMap::new(),
         };
         let every = Settings::get().check_determinism_all;
         for (i, seed) in seeds.iter().enumerate() {
@@ -171,6 +187,9 @@ impl Runner {
                 }
             }
             report.runs += 1;
+            for (kind, n) in &record.faults_injected {
+                *report.faults_injected.entry(*kind).or_insert(0) += n;
+            }
             if record.failure.is_some() {
                 let failure = self.report_failure(&record, &replay);
                 if !self.quiet {
@@ -202,6 +221,11 @@ impl Runner {
     {
         if let Some(e) = &Settings::get().mutation_error {
             return Report::setup_failed(&self.test, e.clone());
+        }
+        if let Faults::Plan(plan) = &self.options.faults {
+            if let Err(e) = plan.validate(&self.options.world) {
+                return Report::setup_failed(&self.test, e);
+            }
         }
         match self.planned_seeds() {
             Ok(seeds) => self.run_seeds(&seeds, body),
@@ -274,6 +298,8 @@ pub struct Report {
     pub setup_error: Option<String>,
     /// Wall-clock time the sweep took.
     pub wall: Duration,
+    /// Faults injected over the whole sweep, per kind.
+    pub faults_injected: BTreeMap<FaultKind, u64>,
 }
 
 impl Report {
@@ -284,6 +310,7 @@ impl Report {
             failures: Vec::new(),
             setup_error: Some(error),
             wall: Duration::ZERO,
+            faults_injected: BTreeMap::new(),
         }
     }
 

@@ -5,7 +5,7 @@
 //! Each stub's calls wait in sequence order; only the next expected one of a
 //! stub is deliverable. Between stubs there is no order: the seed picks.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures::channel::oneshot;
 
@@ -44,14 +44,32 @@ pub(crate) struct Inbox {
     next_seq: BTreeMap<u64, u64>,
     /// Arrived calls, per stub with any waiting.
     waiting: BTreeMap<u64, BTreeMap<u64, Incoming>>,
+    /// Stubs whose connection broke: their calls fail on arrival.
+    broken: BTreeSet<u64>,
 }
 
 impl Inbox {
-    pub(crate) fn push(&mut self, incoming: Incoming) {
+    /// Queues an arrived call; hands it back if its stub is broken.
+    pub(crate) fn push(&mut self, incoming: Incoming) -> Result<(), Incoming> {
+        if self.broken.contains(&incoming.stub) {
+            return Err(incoming);
+        }
         self.waiting
             .entry(incoming.stub)
             .or_default()
             .insert(incoming.seq, incoming);
+        Ok(())
+    }
+
+    /// The stub's connection broke: its waiting calls are handed back to be
+    /// failed, and later ones will be refused. Without this, a call lost for
+    /// good would hold every later call of its stub back forever.
+    pub(crate) fn break_stub(&mut self, stub: u64) -> Vec<Incoming> {
+        self.broken.insert(stub);
+        self.waiting
+            .remove(&stub)
+            .map(|calls| calls.into_values().collect())
+            .unwrap_or_default()
     }
 
     pub(crate) fn is_empty(&self) -> bool {

@@ -55,6 +55,8 @@ pub(crate) struct Instance {
     tasks: RefCell<BTreeMap<EventId, AbortHandle>>,
     delivery: RefCell<Option<AbortHandle>>,
     alive: Cell<bool>,
+    /// Placed again elsewhere: takes no new calls, can reply to none.
+    superseded: Cell<bool>,
 }
 
 impl Instance {
@@ -87,7 +89,19 @@ impl Instance {
             tasks: RefCell::new(BTreeMap::new()),
             delivery: RefCell::new(None),
             alive: Cell::new(true),
+            superseded: Cell::new(false),
         });
+        let weak = Rc::downgrade(&inst);
+        inst.storage.on_commit_failure(Box::new(move || {
+            if let Some(inst) = weak.upgrade() {
+                inst.reset(
+                    Error::new(
+                        "Internal error in Durable Object storage caused object to be reset.",
+                    )
+                    .with_reset(),
+                );
+            }
+        }));
         inst.record(What::InstanceCreated);
         tracing::debug!(
             namespace = %inst.namespace.binding,
@@ -109,6 +123,45 @@ impl Instance {
         self.alive.get()
     }
 
+    /// Alive and still the object's current instance.
+    pub(crate) fn is_current(&self) -> bool {
+        self.alive.get() && !self.superseded.get()
+    }
+
+    /// No event running, no call waiting, no reply or write pending.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.tasks.borrow().is_empty()
+            && self.inbox.borrow().is_empty()
+            && self.replies.borrow().is_empty()
+            && !self.storage.has_unconfirmed()
+    }
+
+    /// The object was placed again elsewhere. This instance may keep
+    /// running what it started, but it takes no new calls, its held output
+    /// never leaves, and fencing refuses its storage access once the new
+    /// instance starts.
+    pub(crate) fn supersede(&self) {
+        if self.superseded.replace(true) || !self.alive.get() {
+            return;
+        }
+        self.record(What::InstanceEnded {
+            reason: EndReason::Superseded,
+        });
+        self.output.break_gate();
+        let waiting = self.inbox.borrow_mut().drain();
+        for incoming in waiting {
+            let _ = incoming.reply.send(Err(Error::connection_lost()));
+        }
+    }
+
+    /// A stub's connection broke: fail its calls still waiting here.
+    pub(crate) fn break_stub(&self, stub: u64, error: &Error) {
+        let failed = self.inbox.borrow_mut().break_stub(stub);
+        for incoming in failed {
+            let _ = incoming.reply.send(Err(error.clone()));
+        }
+    }
+
     /// Records a trace event at this instance.
     pub(crate) fn record(&self, what: What) {
         self.rt
@@ -118,11 +171,14 @@ impl Instance {
 
     /// A call arrived from the network.
     pub(crate) fn receive(&self, incoming: Incoming) {
-        if !self.alive.get() {
+        if !self.is_current() {
             let _ = incoming.reply.send(Err(Error::connection_lost()));
             return;
         }
-        self.inbox.borrow_mut().push(incoming);
+        if let Err(refused) = self.inbox.borrow_mut().push(incoming) {
+            let _ = refused.reply.send(Err(Error::connection_lost()));
+            return;
+        }
         if let Some(w) = self.inbox_waker.borrow_mut().take() {
             w.wake();
         }
@@ -247,9 +303,12 @@ impl Instance {
 
     /// Sends a reply through the output gate.
     async fn reply(&self, event: EventId, call: u64, result: Result<Reply>) {
-        if self.release_output(event).await.is_err() {
-            return;
-        }
+        // A reply that cannot pass the gate is never seen; the caller
+        // sees its connection drop instead.
+        let result = match self.release_output(event).await {
+            Ok(()) => result,
+            Err(()) => Err(Error::connection_lost()),
+        };
         if let Some(tx) = self.replies.borrow_mut().remove(&call) {
             let _ = tx.send(result);
         }
@@ -315,7 +374,8 @@ impl Instance {
             "instance ended"
         );
         self.output.break_gate();
-        if reason == EndReason::Reset {
+        if reason != EndReason::Evicted && !self.superseded.get() {
+            // Memory is gone, and so is every write not yet confirmed.
             self.storage.lose_unconfirmed();
         }
         self.rt.instance_ended(self.obj, self.epoch);

@@ -1,11 +1,13 @@
 //! The Durable Objects runtime under test: ids, namespaces, stubs, objects,
 //! instances and their events, the storage API objects see.
 
+pub(crate) mod buggify;
 pub(crate) mod client;
 pub(crate) mod context;
 pub(crate) mod env;
 pub(crate) mod error;
 pub(crate) mod event;
+pub(crate) mod fault_injector;
 pub(crate) mod http;
 pub(crate) mod id;
 pub(crate) mod inbox;
@@ -21,6 +23,7 @@ pub(crate) mod storage_api;
 pub(crate) mod stub;
 pub(crate) mod time;
 
+pub use buggify::buggify;
 pub use client::Client;
 pub use env::Env;
 pub use error::{Error, Result};
@@ -31,5 +34,5 @@ pub use object::{DurableObject, RpcTarget};
 pub use payload::{Payload, RPC_PAYLOAD_BYTES_MAX};
 pub use state::{State, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT};
 pub use storage_api::{Storage, BATCH_KEYS_MAX};
-pub use stub::Stub;
+pub use stub::{Stub, CALL_ATTEMPTS_MAX};
 pub use time::{elapsed, sleep};

@@ -177,20 +177,112 @@ impl Runtime {
         obj
     }
 
-    /// Where the object runs.
-    pub(crate) fn host_of(&self, obj: ObjectRef) -> LocationId {
-        self.entries.borrow()[obj.0 as usize].host
+    /// Where a call to `obj` should go now. If the object's host is down or
+    /// cut off from storage, the directory places it again on a host that
+    /// can serve it; the old instance, if any, becomes stale.
+    pub(crate) fn place(&self, obj: ObjectRef) -> LocationId {
+        let storage = self.world.config().storage();
+        let faults = &self.world.faults;
+        let usable = |h: LocationId| !faults.is_down(h) && !faults.cut(h, storage);
+        let mut entries = self.entries.borrow_mut();
+        let entry = &mut entries[obj.0 as usize];
+        if usable(entry.host) {
+            return entry.host;
+        }
+        let candidates: Vec<LocationId> =
+            self.world.config().hosts().filter(|h| usable(*h)).collect();
+        if candidates.is_empty() {
+            return entry.host;
+        }
+        let host = candidates[self.world.rng.below(candidates.len())];
+        tracing::debug!(
+            object = obj.0,
+            from = entry.host.0,
+            to = host.0,
+            "placed again"
+        );
+        entry.host = host;
+        if let Some(old) = entry.instance.take() {
+            old.supersede();
+        }
+        host
+    }
+
+    /// A stub's connection to `obj` broke: its calls waiting there fail.
+    pub(crate) fn break_stub(&self, obj: ObjectRef, stub: u64, error: &Error) {
+        let instance = self.entries.borrow()[obj.0 as usize].instance.clone();
+        if let Some(inst) = instance {
+            inst.break_stub(stub, error);
+        }
+    }
+
+    /// Live, current instances matching `pred` (by entry), in object order.
+    fn instances_where(
+        &self,
+        pred: impl Fn(&Rc<Namespace>, LocationId) -> bool,
+    ) -> Vec<Rc<Instance>> {
+        self.entries
+            .borrow()
+            .iter()
+            .filter(|e| pred(&e.namespace, e.host))
+            .filter_map(|e| e.instance.clone())
+            .filter(|i| i.is_current())
+            .collect()
+    }
+
+    /// Crashes `host`: every instance there loses its memory and its
+    /// unconfirmed writes; calls it holds fail as a lost connection.
+    pub(crate) fn crash_host(&self, host: LocationId) {
+        self.world.faults.crash(host);
+        for inst in self.instances_where(|_, h| h == host) {
+            inst.end(EndReason::Crash, None);
+        }
+    }
+
+    /// Evicts every idle instance on `host`; returns how many.
+    pub(crate) fn evict_idle(&self, host: LocationId) -> usize {
+        let idle: Vec<_> = self
+            .instances_where(|_, h| h == host)
+            .into_iter()
+            .filter(|i| i.is_idle())
+            .collect();
+        for inst in &idle {
+            inst.end(EndReason::Evicted, None);
+        }
+        idle.len()
+    }
+
+    /// Resets every instance of the namespace bound to `binding`.
+    pub(crate) fn code_update(&self, binding: &str) {
+        let error = Error::new("Durable Object reset because its code was updated.").with_reset();
+        for inst in self.instances_where(|ns, _| ns.binding == binding) {
+            inst.end(EndReason::CodeUpdate, Some(error.clone()));
+        }
+    }
+
+    /// The bindings registered so far, in name order.
+    pub(crate) fn bindings(&self) -> Vec<String> {
+        self.namespaces.borrow().keys().cloned().collect()
     }
 
     /// Hands an arrived call to the object's live instance, starting one
     /// (with the next epoch) if there is none.
-    pub(crate) fn route(&self, obj: ObjectRef, incoming: Incoming) {
+    /// A call arrived at `host`. If the object has moved since it was sent,
+    /// the caller's connection drops.
+    pub(crate) fn route(&self, obj: ObjectRef, host: LocationId, incoming: Incoming) {
         let instance = {
             let mut entries = self.entries.borrow_mut();
             let entry = &mut entries[obj.0 as usize];
+            if entry.host != host {
+                let _ = incoming.reply.send(Err(Error::connection_lost()));
+                return;
+            }
             match &entry.instance {
-                Some(i) if i.is_alive() => i.clone(),
+                Some(i) if i.is_current() => i.clone(),
                 _ => {
+                    if let Some(stale) = entry.instance.take() {
+                        stale.supersede();
+                    }
                     entry.epoch += 1;
                     let inst = Instance::start(
                         self.rc(),

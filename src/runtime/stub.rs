@@ -17,6 +17,7 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::rc::Rc;
+use std::time::Duration;
 
 use futures::channel::oneshot;
 use serde::de::DeserializeOwned;
@@ -29,6 +30,7 @@ use super::id::ObjectId;
 use super::inbox::{Incoming, Invocation, Reply};
 use super::payload::{Payload, RPC_PAYLOAD_BYTES_MAX};
 use super::runtime::{Namespace, Runtime};
+use crate::sim::network::transmit;
 use crate::sim::trace::What;
 use crate::sim::world_config::LocationId;
 
@@ -144,7 +146,15 @@ fn encode_args<A: Serialize>(method: &str, args: &A) -> Result<Payload> {
     Ok(payload)
 }
 
+/// Attempts the runtime makes to deliver one call whose request is lost.
+pub const CALL_ATTEMPTS_MAX: u32 = 5;
+
 /// One call, end to end.
+///
+/// The request is sent again (same call number) while it is lost on the
+/// way, at most [`CALL_ATTEMPTS_MAX`] times; it can never run twice, since
+/// a lost request never arrived. A lost reply leaves the outcome unknown:
+/// the caller gets a lost connection, though the call may have run.
 async fn invoke(
     inner: Rc<StubInner>,
     method: Cow<'static, str>,
@@ -167,6 +177,7 @@ async fn invoke(
             return Err(Error::connection_lost());
         }
     }
+    wait_unpaused(&world, inner.origin).await;
     world.record(
         inner.origin,
         Some(obj),
@@ -178,11 +189,32 @@ async fn invoke(
             method,
         },
     );
-    let host = rt.host_of(obj);
-    madsim::time::sleep(world.network.delay(&world.rng, inner.origin, host)).await;
     let (tx, rx) = oneshot::channel();
+    let mut host = rt.place(obj);
+    let mut attempt = 1;
+    while transmit(&world, inner.origin, host).await.is_err() {
+        world.record(
+            inner.origin,
+            Some(obj),
+            caller_epoch,
+            What::MessageDropped { call, to: host },
+        );
+        if attempt == CALL_ATTEMPTS_MAX {
+            return Err(break_stub(&inner, obj, Error::connection_lost()));
+        }
+        attempt += 1;
+        world.record(
+            inner.origin,
+            Some(obj),
+            caller_epoch,
+            What::CallRetried { call, attempt },
+        );
+        madsim::time::sleep(Duration::from_millis(10 << attempt)).await;
+        host = rt.place(obj);
+    }
     rt.route(
         obj,
+        host,
         Incoming {
             call,
             stub: inner.number,
@@ -191,8 +223,20 @@ async fn invoke(
             reply: tx,
         },
     );
-    let reply = rx.await.unwrap_or_else(|_| Err(Error::connection_lost()));
-    madsim::time::sleep(world.network.delay(&world.rng, host, inner.origin)).await;
+    let mut reply = rx.await.unwrap_or_else(|_| Err(Error::connection_lost()));
+    if transmit(&world, host, inner.origin).await.is_err() {
+        world.record(
+            host,
+            Some(obj),
+            caller_epoch,
+            What::MessageDropped {
+                call,
+                to: inner.origin,
+            },
+        );
+        reply = Err(Error::connection_lost());
+    }
+    wait_unpaused(&world, inner.origin).await;
     world.record(
         inner.origin,
         Some(obj),
@@ -202,10 +246,33 @@ async fn invoke(
             ok: reply.is_ok(),
         },
     );
-    if let Err(e) = &reply {
-        if !e.remote {
-            inner.broken.borrow_mut().get_or_insert_with(|| e.clone());
-        }
+    match reply {
+        Err(e) if !e.remote => Err(break_stub(&inner, obj, e)),
+        // A stub that broke while this call was out fails it too.
+        Ok(_) | Err(_) if inner.broken.borrow().is_some() => Err(inner
+            .broken
+            .borrow()
+            .clone()
+            .unwrap_or_else(Error::connection_lost)),
+        other => other,
     }
-    reply
+}
+
+/// Breaks the stub with `error` (the first error wins) and fails its calls
+/// still waiting at the object; returns the stub's error.
+fn break_stub(inner: &StubInner, obj: crate::sim::trace::ObjectRef, error: Error) -> Error {
+    let error = inner.broken.borrow_mut().get_or_insert(error).clone();
+    inner.rt.break_stub(obj, inner.number, &error);
+    error
+}
+
+/// A paused client does nothing until its pause ends.
+async fn wait_unpaused(world: &crate::sim::world::World, origin: LocationId) {
+    loop {
+        let left = world.faults.paused_for(origin, world.now());
+        if left.is_zero() {
+            return;
+        }
+        madsim::time::sleep(left).await;
+    }
 }

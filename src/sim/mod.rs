@@ -2,6 +2,8 @@
 //! and the trace recorder. Knows nothing about Durable Objects.
 
 pub(crate) mod clock;
+pub(crate) mod fault_state;
+pub(crate) mod faults;
 pub(crate) mod logging;
 pub(crate) mod network;
 pub(crate) mod seed;
@@ -10,6 +12,7 @@ pub(crate) mod world;
 pub(crate) mod world_config;
 
 pub use clock::format_sim_time;
+pub use faults::{Fault, FaultKind, FaultPlan, ScheduledFault};
 pub use logging::{init_logging, SimTime};
 pub use seed::{Seed, SeedParseError};
 pub use trace::{

@@ -5,8 +5,11 @@
 //! stub) may overtake each other in flight; the runtime restores their order
 //! at the receiver, as TCP does, which is where E-order comes from.
 //!
-//! Fault model: none yet. The Faults work adds loss, partitions and healing
-//! here; callers already treat a send as something that can take time.
+//! Fault model: a message is dropped when its two ends are partitioned, when
+//! either end is a host that is down (at arrival), or by random loss at the
+//! plan's rate. The sender learns of a drop only by what does not come back;
+//! dosim hands it a `Dropped` so the runtime can model that (a retry, or an
+//! unknown outcome).
 
 use std::cell::RefCell;
 use std::time::Duration;
@@ -14,7 +17,31 @@ use std::time::Duration;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use super::world::World;
 use super::world_config::{Latency, LocationId, WorldConfig};
+
+/// A message that never arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Dropped;
+
+/// Sends one message from `from` to `to`: waits its latency, then tells
+/// whether it arrived.
+pub(crate) async fn transmit(
+    world: &World,
+    from: LocationId,
+    to: LocationId,
+) -> Result<(), Dropped> {
+    let delay = world.network.delay(&world.rng, from, to);
+    madsim::time::sleep(delay).await;
+    let faults = &world.faults;
+    if faults.cut(from, to) || faults.is_down(to) || faults.is_down(from) {
+        return Err(Dropped);
+    }
+    if world.rng.chance(faults.loss_percent()) {
+        return Err(Dropped);
+    }
+    Ok(())
+}
 
 /// The run's own random choices (latencies, placement, ids): one ChaCha
 /// stream, drawn from in the order the run asks.
@@ -35,6 +62,11 @@ impl RunRng {
                 .gen_range(latency.min_us..=latency.max_us)
         };
         Duration::from_micros(us)
+    }
+
+    /// True with probability `percent`/100 (fractional percents allowed).
+    pub(crate) fn chance(&self, percent: f64) -> bool {
+        percent > 0.0 && self.0.borrow_mut().gen_range(0.0..100.0) < percent
     }
 
     /// A number in `0..n` (n > 0).

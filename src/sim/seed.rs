@@ -74,9 +74,7 @@ impl FromStr for Seed {
 /// replay contract: changing one changes what every saved seed means.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Stream {
-    /// The run's configuration (which faults, the workload's shape): drawn
-    /// by the fault plan, which arrives with the Faults work.
-    #[allow(dead_code)]
+    /// The run's configuration (which faults, the workload's shape).
     Config = 1,
     /// Seeds madsim's own generator (task scheduling, its time jitter).
     Madsim = 2,

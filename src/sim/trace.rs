@@ -15,6 +15,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use serde::{Deserialize, Serialize};
 
+use super::faults::FaultKind;
 use super::world_config::LocationId;
 
 /// A small number naming one object (namespace + id) within a run, in order
@@ -71,8 +72,18 @@ pub enum Cause {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum EndReason {
-    /// Reset after a failed `block_concurrency_while` (or its time-out).
+    /// Reset: a failed `block_concurrency_while` (or its time-out), or a
+    /// failed write.
     Reset,
+    /// Its host crashed.
+    Crash,
+    /// Evicted while idle.
+    Evicted,
+    /// Its namespace's code was updated.
+    CodeUpdate,
+    /// The object was placed again elsewhere; this instance is stale and
+    /// may keep running, but fencing stops it from committing or replying.
+    Superseded,
     /// The run ended with the instance still alive.
     RunEnded,
 }
@@ -221,6 +232,41 @@ pub enum What {
         event: u64,
         /// The last batch confirmed when it left (0: none was needed).
         batch: u64,
+    },
+    /// The fault kinds this run may inject (swarm mode draws them per seed).
+    FaultsPlanned {
+        /// The kinds switched on.
+        kinds: Vec<FaultKind>,
+    },
+    /// A fault was injected.
+    FaultInjected {
+        /// Its kind.
+        fault: FaultKind,
+        /// What it hit (a host, a link, a namespace, …).
+        target: String,
+    },
+    /// A fault ended: a host restarted, a partition healed, a pause ended.
+    FaultHealed {
+        /// Its kind.
+        fault: FaultKind,
+        /// What it had hit.
+        target: String,
+    },
+    /// The world healed: no more random faults from here on.
+    WorldHealed,
+    /// A call's request was lost; the runtime sends it again.
+    CallRetried {
+        /// The call.
+        call: u64,
+        /// The attempt about to be made (2 to 5).
+        attempt: u32,
+    },
+    /// A message was dropped by the network.
+    MessageDropped {
+        /// The call it belonged to (0: a commit).
+        call: u64,
+        /// Where it was going.
+        to: LocationId,
     },
     /// The test wrote a note into the trace.
     Note {

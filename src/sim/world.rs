@@ -11,10 +11,13 @@
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use super::clock::SimClock;
+use super::fault_state::FaultState;
+use super::faults::FaultPlan;
 use super::network::{Network, RunRng};
 use super::seed::{Seed, Stream};
 use super::trace::{ObjectRef, TraceEvent, TraceRecorder, What};
@@ -34,6 +37,10 @@ pub(crate) struct World {
     pub(crate) rng: RunRng,
     pub(crate) user_rng: RunRng,
     pub(crate) network: Network,
+    /// The run's fault plan.
+    pub(crate) plan: FaultPlan,
+    /// The faults in force now.
+    pub(crate) faults: FaultState,
     trace: TraceRecorder,
     steps: Cell<u64>,
     steps_max: u64,
@@ -43,13 +50,15 @@ pub(crate) struct World {
 
 impl World {
     /// A new world; must be called inside the run's madsim runtime.
-    pub(crate) fn new(seed: Seed, config: WorldConfig, steps_max: u64) -> World {
+    pub(crate) fn new(seed: Seed, config: WorldConfig, plan: FaultPlan, steps_max: u64) -> World {
         let world = World {
             seed,
             clock: SimClock::start(),
             rng: RunRng::new(seed.rng(Stream::Run)),
             user_rng: RunRng::new(seed.rng(Stream::User)),
             network: Network::new(config),
+            plan,
+            faults: FaultState::default(),
             trace: TraceRecorder::default(),
             steps: Cell::new(0),
             steps_max,
@@ -58,6 +67,17 @@ impl World {
         };
         let first_client = world.config().clients().next().unwrap_or(LocationId(0));
         world.record(first_client, None, 0, What::RunStarted { seed: seed.0 });
+        let kinds = world
+            .plan
+            .rates
+            .iter()
+            .filter(|(_, r)| **r > 0.0)
+            .map(|(k, _)| *k)
+            .chain(world.plan.schedule.iter().map(|s| s.fault.kind()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        world.record(first_client, None, 0, What::FaultsPlanned { kinds });
         world
     }
 
@@ -121,6 +141,28 @@ impl World {
     pub(crate) fn now(&self) -> Duration {
         self.clock.elapsed()
     }
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<World>>> = const { RefCell::new(None) };
+}
+
+/// Makes `world` the current run's world on this thread until the guard
+/// drops (for free functions such as `buggify` that have no handle).
+pub(crate) fn enter(world: &Rc<World>) -> impl Drop {
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            CURRENT.with(|c| c.borrow_mut().take());
+        }
+    }
+    CURRENT.with(|c| *c.borrow_mut() = Some(world.clone()));
+    Leave
+}
+
+/// The world of the run on this thread, if any.
+pub(crate) fn current() -> Option<Rc<World>> {
+    CURRENT.with(|c| c.borrow().clone())
 }
 
 /// Future returned by [`World::stopped`].

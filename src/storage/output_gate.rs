@@ -42,12 +42,14 @@ impl OutputGate {
 
     /// Storage confirmed `batch` (and, by order, every earlier one).
     pub(crate) fn confirm(&self, batch: BatchId) {
+        // A gate that started after this batch was confirmed (a new
+        // instance) may already know of it; confirmations never go back.
         debug_assert!(
-            batch > self.confirmed.get(),
+            batch >= self.confirmed.get(),
             "invariant batch-confirm-order: batch {batch} confirmed after batch {}",
             self.confirmed.get()
         );
-        self.confirmed.set(batch);
+        self.confirmed.set(batch.max(self.confirmed.get()));
         self.wake_all();
     }
 

@@ -18,9 +18,14 @@ use std::rc::Rc;
 use super::database::{BatchId, Database, ListOptions};
 use super::error::StorageError;
 use super::output_gate::OutputGate;
+use crate::mutations::{self, Mutation};
+use crate::sim::network::transmit;
 use crate::sim::trace::{ObjectRef, What};
 use crate::sim::world::World;
 use crate::sim::world_config::LocationId;
+
+/// How long a commit waits before sending again across a partition.
+const COMMIT_RETRY: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Why a storage access was refused or failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +66,8 @@ pub(crate) struct ObjectStorage {
     committing: Cell<bool>,
     /// The current instance's output gate.
     gate: RefCell<Rc<OutputGate>>,
+    /// Called when a commit fails: the runtime resets the instance.
+    on_failure: RefCell<Option<Box<dyn Fn()>>>,
 }
 
 impl ObjectStorage {
@@ -80,6 +87,7 @@ impl ObjectStorage {
             queue: RefCell::new(VecDeque::new()),
             committing: Cell::new(false),
             gate: RefCell::new(Rc::new(OutputGate::default())),
+            on_failure: RefCell::new(None),
         }))
     }
 
@@ -117,9 +125,19 @@ impl ObjectStorage {
         self.closed.set(self.confirmed.get());
     }
 
+    /// What to do when a commit fails (set by each new instance).
+    pub(crate) fn on_commit_failure(&self, handler: Box<dyn Fn()>) {
+        *self.on_failure.borrow_mut() = Some(handler);
+    }
+
+    /// Whether any write is not yet confirmed.
+    pub(crate) fn has_unconfirmed(&self) -> bool {
+        self.open_has_writes.get() || self.closed.get() > self.confirmed.get()
+    }
+
     fn fence(&self, epoch: u32) -> Result<(), AccessError> {
         let current = self.epoch.get();
-        if epoch != current {
+        if epoch != current && !mutations::active(Mutation::SkipFencing) {
             return Err(AccessError::Superseded { epoch, current });
         }
         Ok(())
@@ -213,37 +231,82 @@ impl ObjectStorage {
         self.closed.get()
     }
 
-    /// Confirms queued batches one at a time, each after a round trip
-    /// between its host and storage.
+    /// Confirms queued batches one at a time. Each goes from its host to
+    /// storage and back; a message that cannot get through (a partition) is
+    /// sent again until it does or the batch is lost. Storage refuses a
+    /// batch from a stale epoch, and fails one the plan says must fail.
     async fn commit_loop(self: Rc<Self>) {
-        let storage = self.world.config().storage();
+        let world = self.world.clone();
+        let storage = world.config().storage();
         loop {
-            let Some((batch, host)) = self.queue.borrow().front().map(|p| (p.batch, p.host)) else {
+            let Some((batch, host, epoch)) = self
+                .queue
+                .borrow()
+                .front()
+                .map(|p| (p.batch, p.host, p.epoch))
+            else {
                 self.committing.set(false);
                 return;
             };
-            let there = self.world.network.delay(&self.world.rng, host, storage);
-            let back = self.world.network.delay(&self.world.rng, storage, host);
-            madsim::time::sleep(there + back).await;
-            let front = self.queue.borrow_mut().pop_front();
-            let Some(pending) = front else { continue };
-            if pending.batch != batch {
-                // The queue was cleared (the batch was lost) and refilled
-                // while this one was in flight: start over with the new head.
-                self.queue.borrow_mut().push_front(pending);
+            if transmit(&world, host, storage).await.is_err() {
+                world.record(
+                    storage,
+                    Some(self.obj),
+                    epoch,
+                    What::MessageDropped {
+                        call: 0,
+                        to: storage,
+                    },
+                );
+                madsim::time::sleep(COMMIT_RETRY).await;
                 continue;
             }
+            let extra = world.faults.storage_extra(world.now());
+            if !extra.is_zero() {
+                madsim::time::sleep(extra).await;
+            }
+            if !self.is_queued(batch) {
+                continue; // lost (the instance died) while in flight
+            }
+            if epoch != self.epoch.get() && !mutations::active(Mutation::SkipFencing) {
+                self.queue.borrow_mut().pop_front();
+                continue; // fencing: a stale instance never commits
+            }
+            if world.faults.take_failing_commit(host) {
+                self.lose_unconfirmed();
+                let handler = self.on_failure.borrow_mut().take();
+                if let Some(reset) = handler {
+                    reset();
+                }
+                continue;
+            }
+            self.queue.borrow_mut().pop_front();
             self.db.borrow_mut().confirm(batch);
             self.confirmed.set(batch);
-            self.world.record(
+            world.record(
                 storage,
                 Some(self.obj),
-                pending.epoch,
+                epoch,
                 What::BatchConfirmed { batch },
             );
+            // The confirmation travels back before the host may release
+            // output; it is resent until it arrives.
+            while transmit(&world, storage, host).await.is_err() {
+                madsim::time::sleep(COMMIT_RETRY).await;
+                if world.faults.is_down(host) {
+                    break;
+                }
+            }
             self.gate.borrow().confirm(batch);
             tracing::trace!(object = self.obj.0, batch, "batch confirmed");
         }
+    }
+
+    fn is_queued(&self, batch: BatchId) -> bool {
+        self.queue
+            .borrow()
+            .front()
+            .is_some_and(|p| p.batch == batch)
     }
 
     /// Every key and value, in key order (for checks).

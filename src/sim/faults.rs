@@ -1,0 +1,348 @@
+//! The fault model: what may go wrong in a run, when, and how often.
+//!
+//! A [`FaultPlan`] is plain data (serde), so a failing run can be saved and
+//! replayed with exactly its faults. It has two parts: a schedule of faults
+//! at fixed times, and rates at which the injector draws faults of each
+//! kind at random (times and targets from the run's seed). Swarm mode
+//! ([`FaultPlan::swarm`]) draws a plan per seed: a random subset of kinds at
+//! random intensities, from the seed's configuration stream — separate from
+//! the run's own, so editing a plan does not reshuffle the rest of the run.
+//!
+//! What each fault does, and why the runtime survives it:
+//! - `crash` of a host: its instances lose their memory and their
+//!   unconfirmed batches (whole), held output is never released, callers get
+//!   "Network connection lost." (retryable) and their stubs break. Storage is
+//!   elsewhere, so confirmed batches survive. The host restarts later; the
+//!   objects meanwhile are placed again, elsewhere, with a higher epoch.
+//! - `evict`: an idle instance is dropped; its constructor runs again on the
+//!   next event. Nothing durable is lost.
+//! - `code_update` of a namespace: every instance resets with "Durable
+//!   Object reset because its code was updated."
+//! - `partition` between two locations, healed later, and `message_loss`:
+//!   messages are dropped. A call whose request was lost is retried by the
+//!   runtime (at most 5 attempts, deduplicated by the object); a lost reply
+//!   leaves the outcome unknown to the caller. A host cut off from storage
+//!   cannot confirm: its output stays held, and the object may be placed
+//!   again elsewhere, where fencing stops the stale instance.
+//! - `storage_failure`: the next batch an object commits fails; the object
+//!   resets with "Internal error in Durable Object storage caused object to
+//!   be reset" and its held output is replaced by that error.
+//! - `slow_storage`: confirmations take longer for a while.
+//! - `client_pause`: a client stalls, then resumes.
+//! - `hibernation` is reserved for the WebSockets work.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use super::seed::{Seed, Stream};
+
+/// The kinds of fault, by their names in plans, traces and summaries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FaultKind {
+    /// A host crashes (and restarts later).
+    Crash,
+    /// An idle instance is evicted.
+    Evict,
+    /// A namespace's code is updated: its instances reset.
+    CodeUpdate,
+    /// Two locations cannot reach each other for a while.
+    Partition,
+    /// Single messages are dropped.
+    MessageLoss,
+    /// A batch fails to commit: the object resets.
+    StorageFailure,
+    /// Confirmations are slow for a while.
+    SlowStorage,
+    /// A client stalls for a while.
+    ClientPause,
+    /// `dosim::buggify()` points in user code may fire.
+    Buggify,
+}
+
+impl FaultKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: &'static [FaultKind] = &[
+        FaultKind::Crash,
+        FaultKind::Evict,
+        FaultKind::CodeUpdate,
+        FaultKind::Partition,
+        FaultKind::MessageLoss,
+        FaultKind::StorageFailure,
+        FaultKind::SlowStorage,
+        FaultKind::ClientPause,
+        FaultKind::Buggify,
+    ];
+
+    /// The name used in plans and summaries.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Crash => "crash",
+            FaultKind::Evict => "evict",
+            FaultKind::CodeUpdate => "code_update",
+            FaultKind::Partition => "partition",
+            FaultKind::MessageLoss => "message_loss",
+            FaultKind::StorageFailure => "storage_failure",
+            FaultKind::SlowStorage => "slow_storage",
+            FaultKind::ClientPause => "client_pause",
+            FaultKind::Buggify => "buggify",
+        }
+    }
+}
+
+impl fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One fault, with its target named as in the world config.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Crash `host`; it restarts after `restart_after_ms`.
+    Crash {
+        /// The host's name (`host-0`, …).
+        host: String,
+        /// Downtime in simulated milliseconds.
+        restart_after_ms: u64,
+    },
+    /// Evict every idle instance on `host`.
+    Evict {
+        /// The host's name.
+        host: String,
+    },
+    /// Reset every instance of the namespace bound to `namespace`.
+    CodeUpdate {
+        /// The binding name.
+        namespace: String,
+    },
+    /// Cut `a` off from `b` (both directions) for `heal_after_ms`.
+    Partition {
+        /// One location's name.
+        a: String,
+        /// The other's.
+        b: String,
+        /// How long until it heals, in simulated milliseconds.
+        heal_after_ms: u64,
+    },
+    /// The next batch committed from `host` fails.
+    StorageFailure {
+        /// The host whose next commit fails.
+        host: String,
+    },
+    /// Confirmations take `extra_ms` longer for `duration_ms`.
+    SlowStorage {
+        /// Added to every confirmation's round trip.
+        extra_ms: u64,
+        /// For how long.
+        duration_ms: u64,
+    },
+    /// `client` stalls for `duration_ms`.
+    ClientPause {
+        /// The client location's name.
+        client: String,
+        /// For how long.
+        duration_ms: u64,
+    },
+}
+
+impl Fault {
+    /// The kind of this fault.
+    pub fn kind(&self) -> FaultKind {
+        match self {
+            Fault::Crash { .. } => FaultKind::Crash,
+            Fault::Evict { .. } => FaultKind::Evict,
+            Fault::CodeUpdate { .. } => FaultKind::CodeUpdate,
+            Fault::Partition { .. } => FaultKind::Partition,
+            Fault::StorageFailure { .. } => FaultKind::StorageFailure,
+            Fault::SlowStorage { .. } => FaultKind::SlowStorage,
+            Fault::ClientPause { .. } => FaultKind::ClientPause,
+        }
+    }
+}
+
+/// A fault at a fixed simulated time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduledFault {
+    /// When, in simulated milliseconds since the run started.
+    pub at_ms: u64,
+    /// What.
+    pub fault: Fault,
+}
+
+/// The faults of a run: a schedule, and rates for random faults.
+///
+/// ```
+/// use dosim::sim::{FaultKind, FaultPlan};
+/// let plan: FaultPlan = serde_json::from_str(r#"{
+///     "schedule": [{"at_ms": 40, "fault": {"kind": "crash", "host": "host-0", "restart_after_ms": 500}}],
+///     "rates": {"message_loss": 2.0}
+/// }"#).unwrap();
+/// assert_eq!(plan.schedule.len(), 1);
+/// assert_eq!(plan.rate(FaultKind::MessageLoss), 2.0);
+///
+/// let err = serde_json::from_str::<FaultPlan>(r#"{"rates": {"meteor": 1.0}}"#).unwrap_err();
+/// assert!(err.to_string().contains("unknown variant `meteor`"));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultPlan {
+    /// Faults at fixed times.
+    #[serde(default)]
+    pub schedule: Vec<ScheduledFault>,
+    /// Random faults: expected injections per simulated second, per kind.
+    /// For `message_loss` the rate is the percent of messages dropped; for
+    /// `buggify`, the percent of enabled buggify points that fire.
+    #[serde(default)]
+    pub rates: BTreeMap<FaultKind, f64>,
+    /// Random faults are injected only during the first `safety_ms` of the
+    /// run; after it the world heals (default: 5 simulated seconds).
+    #[serde(default = "FaultPlan::safety_ms_default")]
+    pub safety_ms: u64,
+}
+
+impl FaultPlan {
+    fn safety_ms_default() -> u64 {
+        5_000
+    }
+
+    /// No faults at all.
+    pub fn none() -> FaultPlan {
+        FaultPlan {
+            safety_ms: FaultPlan::safety_ms_default(),
+            ..FaultPlan::default()
+        }
+    }
+
+    /// The rate of `kind` (0 when absent).
+    pub fn rate(&self, kind: FaultKind) -> f64 {
+        self.rates.get(&kind).copied().unwrap_or(0.0)
+    }
+
+    /// Whether the plan can inject anything.
+    pub fn is_empty(&self) -> bool {
+        self.schedule.is_empty() && self.rates.values().all(|r| *r <= 0.0)
+    }
+
+    /// Swarm testing (Groce et al., ISSTA 2012): for this seed, each fault
+    /// kind is switched on with probability one half, at a random
+    /// intensity; drawn from the seed's configuration stream alone.
+    pub fn swarm(seed: Seed) -> FaultPlan {
+        let mut rng = seed.rng(Stream::Config);
+        let mut rates = BTreeMap::new();
+        for kind in FaultKind::ALL {
+            if !rng.gen_bool(0.5) {
+                continue;
+            }
+            let (lo, hi) = match kind {
+                FaultKind::MessageLoss => (1.0, 10.0),
+                FaultKind::Buggify => (5.0, 50.0),
+                FaultKind::Crash | FaultKind::CodeUpdate | FaultKind::StorageFailure => (0.2, 2.0),
+                _ => (0.5, 4.0),
+            };
+            let rate: f64 = rng.gen_range(lo..hi);
+            rates.insert(*kind, (rate * 100.0).round() / 100.0);
+        }
+        FaultPlan {
+            rates,
+            ..FaultPlan::none()
+        }
+    }
+
+    /// Checks that every location the schedule names exists in `world`
+    /// and is of the right kind, and that rates are finite and not negative.
+    pub fn validate(&self, world: &super::world_config::WorldConfig) -> Result<(), String> {
+        use super::world_config::LocationKind;
+        let check = |name: &str, kinds: &[LocationKind], what: &str| -> Result<(), String> {
+            match world.locations().iter().find(|l| l.name == name) {
+                Some(l) if kinds.contains(&l.kind) => Ok(()),
+                Some(_) => Err(format!("fault plan: `{name}` is not a {what}")),
+                None => Err(format!(
+                    "fault plan: no location named `{name}`; the world has: {}",
+                    world
+                        .locations()
+                        .iter()
+                        .map(|l| l.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            }
+        };
+        let any = [
+            LocationKind::Client,
+            LocationKind::Host,
+            LocationKind::Storage,
+        ];
+        for s in &self.schedule {
+            match &s.fault {
+                Fault::Crash { host, .. }
+                | Fault::Evict { host }
+                | Fault::StorageFailure { host } => check(host, &[LocationKind::Host], "host")?,
+                Fault::Partition { a, b, .. } => {
+                    check(a, &any, "location")?;
+                    check(b, &any, "location")?;
+                }
+                Fault::ClientPause { client, .. } => {
+                    check(client, &[LocationKind::Client], "client")?
+                }
+                Fault::CodeUpdate { .. } | Fault::SlowStorage { .. } => {}
+            }
+        }
+        for (kind, rate) in &self.rates {
+            if !rate.is_finite() || *rate < 0.0 {
+                return Err(format!(
+                    "fault plan: the rate of {kind} must be a number >= 0, not {rate}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a plan from a JSON file, with an error that names the file and
+    /// the problem.
+    pub fn from_file(path: &std::path::Path) -> Result<FaultPlan, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("fault plan {}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("fault plan {}: {e}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swarm_plans_vary_by_seed_and_repeat_per_seed() {
+        let plans: Vec<FaultPlan> = (0..20).map(|i| FaultPlan::swarm(Seed::nth(i))).collect();
+        assert_eq!(plans[3], FaultPlan::swarm(Seed::nth(3)));
+        let distinct: std::collections::BTreeSet<Vec<FaultKind>> = plans
+            .iter()
+            .map(|p| p.rates.keys().copied().collect())
+            .collect();
+        assert!(distinct.len() > 10, "{} distinct subsets", distinct.len());
+    }
+
+    #[test]
+    fn plans_round_trip_and_refuse_unknown_kinds() {
+        let plan = FaultPlan::swarm(Seed(9));
+        let text = serde_json::to_string(&plan).unwrap();
+        assert_eq!(serde_json::from_str::<FaultPlan>(&text).unwrap(), plan);
+        let bad = r#"{"schedule": [{"at_ms": 1, "fault": {"kind": "flood", "host": "x"}}]}"#;
+        let err = serde_json::from_str::<FaultPlan>(bad)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown variant `flood`"), "{err}");
+        let bad = r#"{"schedul": []}"#;
+        let err = serde_json::from_str::<FaultPlan>(bad)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `schedul`"), "{err}");
+    }
+}
