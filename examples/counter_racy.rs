@@ -34,15 +34,21 @@ impl DurableObject for RacyCounter {
 dosim::rpc! {
     impl CounterRpc for RacyCounter {
         pub async fn increment(&self, by: u64) -> Result<u64> {
-            let n: u64 = self.state.storage().get("count").await?.unwrap_or(0);
+            let storage = self.state.storage();
+            let n: u64 = storage.get("count").await?.unwrap_or(0);
             // BUG: an await that leaves the object, between read and write.
             dosim::sleep(Duration::from_millis(2)).await;
-            self.state.storage().put("count", &(n + by)).await?;
+            storage.put("count", &(n + by)).await?;
+            storage.put(&counter::op_key(n + by), &by).await?;
             Ok(n + by)
         }
 
         pub async fn value(&self) -> Result<u64> {
             Ok(self.state.storage().get("count").await?.unwrap_or(0))
+        }
+
+        pub async fn audit(&self) -> Result<(u64, u64)> {
+            counter::audit_storage(self.state.storage()).await
         }
     }
 }

@@ -1,9 +1,15 @@
-//! Calls that reached an instance and wait to start.
+//! Calls that reached an object and wait to start.
 //!
 //! E-order lives here: calls through one stub start in the order they were
 //! made, even though the network lets them overtake each other in flight.
 //! Each stub's calls wait in sequence order; only the next expected one of a
 //! stub is deliverable. Between stubs there is no order: the seed picks.
+//!
+//! The inbox belongs to the object, not to one instance: a stub's order
+//! carries over when an idle instance is evicted and a new one starts. When
+//! an instance dies, the calls waiting for it fail and their numbers are
+//! spent; a call of that stub that arrives later with a lower number fails
+//! too (its connection broke), so no call ever waits for one that is gone.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -51,7 +57,8 @@ pub(crate) struct Inbox {
 impl Inbox {
     /// Queues an arrived call; hands it back if its stub is broken.
     pub(crate) fn push(&mut self, incoming: Incoming) -> Result<(), Incoming> {
-        if self.broken.contains(&incoming.stub) {
+        let next = self.next_seq.get(&incoming.stub).copied().unwrap_or(1);
+        if self.broken.contains(&incoming.stub) || incoming.seq < next {
             return Err(incoming);
         }
         self.waiting
@@ -105,9 +112,15 @@ impl Inbox {
         Some(incoming)
     }
 
-    /// Every waiting call, for failing them all.
+    /// Every waiting call, for failing them all; their numbers are spent.
     pub(crate) fn drain(&mut self) -> Vec<Incoming> {
-        std::mem::take(&mut self.waiting)
+        let waiting = std::mem::take(&mut self.waiting);
+        for (stub, calls) in &waiting {
+            if let Some((last, _)) = calls.last_key_value() {
+                self.next_seq.insert(*stub, last + 1);
+            }
+        }
+        waiting
             .into_values()
             .flat_map(|calls| calls.into_values())
             .collect()

@@ -47,7 +47,7 @@ pub(crate) struct Instance {
     pub(crate) input: InputGate,
     pub(crate) output: Rc<OutputGate>,
     object: RefCell<Option<Rc<dyn ErasedObject>>>,
-    inbox: RefCell<Inbox>,
+    inbox: Rc<RefCell<Inbox>>,
     inbox_waker: RefCell<Option<Waker>>,
     /// The event the delivery task waits to see begin (E-order).
     starting: Cell<Option<EventId>>,
@@ -69,6 +69,7 @@ impl Instance {
         epoch: u32,
         host: LocationId,
         storage: Rc<ObjectStorage>,
+        inbox: Rc<RefCell<Inbox>>,
     ) -> Rc<Instance> {
         let output = storage.attach(epoch);
         let inst = Rc::new(Instance {
@@ -82,7 +83,7 @@ impl Instance {
             input: InputGate::default(),
             output,
             object: RefCell::new(None),
-            inbox: RefCell::new(Inbox::default()),
+            inbox,
             inbox_waker: RefCell::new(None),
             starting: Cell::new(None),
             replies: RefCell::new(BTreeMap::new()),

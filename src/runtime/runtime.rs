@@ -14,7 +14,7 @@ use std::rc::{Rc, Weak};
 use super::env::Env;
 use super::error::Error;
 use super::id::{NamespaceKey, ObjectId};
-use super::inbox::Incoming;
+use super::inbox::{Inbox, Incoming};
 use super::instance::Instance;
 use super::object::ErasedObject;
 use super::state::State;
@@ -40,6 +40,8 @@ struct ObjectEntry {
     id: ObjectId,
     host: LocationId,
     storage: Rc<ObjectStorage>,
+    /// Calls waiting to start, and each stub's order: kept across instances.
+    inbox: Rc<RefCell<Inbox>>,
     epoch: u32,
     instance: Option<Rc<Instance>>,
 }
@@ -170,6 +172,7 @@ impl Runtime {
             id: id.clone(),
             host,
             storage,
+            inbox: Rc::default(),
             epoch: 0,
             instance: None,
         });
@@ -292,6 +295,7 @@ impl Runtime {
                         entry.epoch,
                         entry.host,
                         entry.storage.clone(),
+                        entry.inbox.clone(),
                     );
                     entry.instance = Some(inst.clone());
                     inst
