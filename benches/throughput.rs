@@ -1,1 +1,338 @@
-fn main() {}
+//! Throughput of dosim on the counter workload, against the same workload
+//! hand-written on bare madsim + rusqlite.
+//!
+//! Figures (one `name: value` line each on stdout; progress goes to stderr):
+//!
+//! - `counter_requests_per_s`: acknowledged counter increments (RPCs through
+//!   a stub to the `Counter` of `examples/counter.rs`) per wall second, one
+//!   core, no faults. One long seed: 3 clients, each making
+//!   [`LONG_PER_CLIENT`] sequential `increment(1)` calls, then an audit of
+//!   the final count. The whole `Runner::run_seeds` call is timed (world
+//!   set-up, the run, the trace monitors). Target: ≥ 100 000 requests/s.
+//! - `counter_baseline_requests_per_s`: the same workload written directly
+//!   on madsim + rusqlite, with no dosim layer: one madsim runtime on a fresh
+//!   thread, one in-memory SQLite connection with a
+//!   `kv(key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID` table standing for
+//!   the object, 3 client tasks. One increment = sleep client→host latency,
+//!   SELECT the count, UPSERT count+1 and the op record (what
+//!   `Counter::increment` writes), values JSON-encoded as dosim does, sleep a
+//!   commit round trip (host→storage→host) standing for write confirmation,
+//!   sleep host→client latency. Latencies are uniform 1–10 ms, as in dosim's
+//!   default world. It is what dosim does per request minus its gates,
+//!   trace, stubs and per-event tasks.
+//! - `counter_overhead_ratio`: baseline requests/s divided by dosim
+//!   requests/s (1.0 = dosim costs nothing). Target: ≤ 1.5.
+//! - `seeds_per_s_100req`: whole seeds per wall second, one core, for a
+//!   100-request scenario (4 clients × 25 sequential increments + the audit),
+//!   each seed a fresh world on a fresh thread, swept with `run_seeds` over
+//!   `Seed::nth(i)`. Target: ≥ 1 000 seeds/s.
+//! - `seeds_baseline_per_s_100req`: the same for the bare baseline (fresh
+//!   thread, madsim runtime, SQLite connection and `CREATE TABLE` per seed).
+//!
+//! Every measurement is repeated [`REPEATS`] times in the process (dosim and
+//! baseline interleaved, to share the machine's noise) and the MEDIAN is
+//! printed; the ratio is the ratio of the two medians. Every dosim run must
+//! pass and every baseline run must end with the right count, or the bench
+//! panics.
+//!
+//! The seed sweeps are sized by a short calibration so that one repetition
+//! takes about [`SWEEP_TARGET`] of wall time (at most [`SWEEP_SEEDS_MAX`]
+//! seeds, at least [`SWEEP_SEEDS_MIN`]), which keeps the whole bench under a
+//! minute in release mode.
+//!
+//! ```text
+//! cargo bench --bench throughput
+//! ```
+
+#[path = "../examples/counter.rs"]
+#[allow(dead_code)]
+mod counter;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use counter::{Counter, CounterRpc};
+use dosim::{Runner, Seed, Sim, WorldConfig};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rusqlite::{Connection, OptionalExtension};
+
+/// Repetitions of every measurement; the median is printed.
+const REPEATS: usize = 3;
+
+/// Clients of the long scenario (dosim's default world has three).
+const LONG_CLIENTS: u64 = 3;
+/// Sequential increments per client in the long scenario (~20 000 in all).
+const LONG_PER_CLIENT: u64 = 6_667;
+
+/// Clients of the 100-request scenario.
+const SHORT_CLIENTS: u64 = 4;
+/// Sequential increments per client in the 100-request scenario.
+const SHORT_PER_CLIENT: u64 = 25;
+
+/// Wall time one repetition of a seed sweep aims for.
+const SWEEP_TARGET: Duration = Duration::from_millis(2_500);
+/// Most seeds one repetition of a sweep runs.
+const SWEEP_SEEDS_MAX: u64 = 2_000;
+/// Fewest seeds one repetition of a sweep runs.
+const SWEEP_SEEDS_MIN: u64 = 100;
+/// Seeds of the calibration sweep.
+const CALIBRATION_SEEDS: u64 = 50;
+
+/// The seed of the long scenario.
+const LONG_SEED_INDEX: u64 = 7;
+
+// ---------------------------------------------------------------- dosim --
+
+/// The dosim body: `clients` clients (the world's, all of them) each make
+/// `per_client` sequential increments; the count and op records must then
+/// match. Adds the acknowledged increments to `acked`.
+async fn dosim_body(sim: Sim, per_client: u64, acked: Arc<AtomicU64>) -> dosim::Result<()> {
+    let counters = sim.register::<Counter>("COUNTER")?;
+    let mut handles = Vec::new();
+    for client in sim.clients() {
+        let ns = client.namespace::<Counter>("COUNTER")?;
+        handles.push(client.spawn(async move {
+            let stub = ns.get_by_name("room-7");
+            let mut ok = 0u64;
+            for _ in 0..per_client {
+                stub.increment(1).await?;
+                ok += 1;
+            }
+            dosim::Result::Ok(ok)
+        }));
+    }
+    let mut total = 0;
+    for handle in handles {
+        total += handle
+            .await
+            .map_err(|_| dosim::Error::new("a client task was cancelled"))??;
+    }
+    let (count, ops) = counters.get_by_name("room-7").audit().await?;
+    if count != total || ops != total {
+        dosim::bail!("{total} increments acknowledged, but count {count} and {ops} op records");
+    }
+    acked.fetch_add(total, Ordering::Relaxed);
+    Ok(())
+}
+
+/// A runner for `clients` clients with no limit the workload could hit.
+fn runner(name: &str, clients: u64) -> Runner {
+    Runner::new(name)
+        .world(WorldConfig::new(clients as usize, 2))
+        .quiet()
+        .determinism_sample(0)
+        .deadline(Duration::from_secs(24 * 3600))
+        .steps_max(u64::MAX)
+}
+
+/// Runs `seeds` through dosim; returns (acknowledged requests, wall time).
+fn dosim_sweep(name: &str, clients: u64, per_client: u64, seeds: &[Seed]) -> (u64, Duration) {
+    let acked = Arc::new(AtomicU64::new(0));
+    let runner = runner(name, clients);
+    let body_acked = acked.clone();
+    let started = Instant::now();
+    let report = runner.run_seeds(seeds, move |sim| {
+        dosim_body(sim, per_client, body_acked.clone())
+    });
+    let wall = started.elapsed();
+    if !report.passed() {
+        let why = report
+            .failures
+            .first()
+            .map(|f| f.text.clone())
+            .or(report.setup_error.clone())
+            .unwrap_or_default();
+        panic!("dosim sweep `{name}` failed:\n{why}");
+    }
+    assert_eq!(report.runs, seeds.len() as u64, "dosim ran every seed");
+    let acked = acked.load(Ordering::Relaxed);
+    let expected = seeds.len() as u64 * clients * per_client;
+    assert_eq!(acked, expected, "dosim acknowledged every increment");
+    (acked, wall)
+}
+
+// ------------------------------------------------------------- baseline --
+
+const CREATE_KV: &str = "CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID";
+const GET: &str = "SELECT value FROM kv WHERE key = ?1";
+const PUT: &str =
+    "INSERT INTO kv (key, value) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET value = excluded.value";
+const COUNT_OPS: &str = "SELECT count(*) FROM kv WHERE key >= 'op:' AND key < 'op;'";
+
+/// One uniform 1–10 ms one-way latency.
+fn latency(rng: &RefCell<ChaCha8Rng>) -> Duration {
+    Duration::from_micros(rng.borrow_mut().gen_range(1_000..=10_000))
+}
+
+/// The object's increment, on the bare connection: read the count, write
+/// count+1 and its op record. Returns the new count.
+fn baseline_increment(conn: &Connection) -> u64 {
+    let n: u64 = conn
+        .prepare_cached(GET)
+        .unwrap()
+        .query_row(["count"], |row| row.get::<_, Vec<u8>>(0))
+        .optional()
+        .unwrap()
+        .map(|bytes| serde_json::from_slice(&bytes).unwrap())
+        .unwrap_or(0);
+    let mut put = conn.prepare_cached(PUT).unwrap();
+    put.execute(rusqlite::params![
+        "count",
+        serde_json::to_vec(&(n + 1)).unwrap()
+    ])
+    .unwrap();
+    put.execute(rusqlite::params![
+        counter::op_key(n + 1),
+        serde_json::to_vec(&1u64).unwrap()
+    ])
+    .unwrap();
+    n + 1
+}
+
+/// One seed of the bare workload on the current (fresh) thread: returns
+/// the acknowledged increments after checking the final count.
+fn baseline_run(seed: u64, clients: u64, per_client: u64) -> u64 {
+    let rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
+    rt.block_on(async move {
+        let conn = Rc::new(Connection::open_in_memory().unwrap());
+        conn.execute_batch(CREATE_KV).unwrap();
+        let rng = Rc::new(RefCell::new(ChaCha8Rng::seed_from_u64(seed)));
+        let mut handles = Vec::new();
+        for _ in 0..clients {
+            let (conn, rng) = (conn.clone(), rng.clone());
+            handles.push(madsim::task::spawn_local(async move {
+                let mut ok = 0u64;
+                for _ in 0..per_client {
+                    madsim::time::sleep(latency(&rng)).await; // client → host
+                    baseline_increment(&conn);
+                    // host → storage → host: the write is confirmed.
+                    let commit = latency(&rng) + latency(&rng);
+                    madsim::time::sleep(commit).await;
+                    madsim::time::sleep(latency(&rng)).await; // host → client
+                    ok += 1;
+                }
+                ok
+            }));
+        }
+        let mut total = 0;
+        for handle in handles {
+            total += handle.await.expect("a baseline client was cancelled");
+        }
+        let count: u64 = conn
+            .query_row(GET, ["count"], |row| row.get::<_, Vec<u8>>(0))
+            .map(|bytes| serde_json::from_slice(&bytes).unwrap())
+            .unwrap();
+        let ops: u64 = conn.query_row(COUNT_OPS, [], |row| row.get(0)).unwrap();
+        assert_eq!(count, total, "baseline count matches acknowledgements");
+        assert_eq!(ops, total, "baseline op records match the count");
+        total
+    })
+}
+
+/// Runs `seeds` through the baseline, each on a fresh thread; returns
+/// (acknowledged requests, wall time).
+fn baseline_sweep(clients: u64, per_client: u64, seeds: &[Seed]) -> (u64, Duration) {
+    let started = Instant::now();
+    let mut acked = 0;
+    for seed in seeds {
+        let seed = seed.0;
+        acked += std::thread::spawn(move || baseline_run(seed, clients, per_client))
+            .join()
+            .expect("a baseline run panicked");
+    }
+    let wall = started.elapsed();
+    let expected = seeds.len() as u64 * clients * per_client;
+    assert_eq!(acked, expected, "baseline acknowledged every increment");
+    (acked, wall)
+}
+
+// ---------------------------------------------------------------- main --
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.partial_cmp(b).expect("no NaN rates"));
+    values[values.len() / 2]
+}
+
+fn per_s(n: u64, wall: Duration) -> f64 {
+    n as f64 / wall.as_secs_f64().max(1e-9)
+}
+
+/// Seeds for one sweep repetition, given a calibration rate.
+fn sweep_size(seeds_per_s: f64) -> u64 {
+    ((seeds_per_s * SWEEP_TARGET.as_secs_f64()) as u64).clamp(SWEEP_SEEDS_MIN, SWEEP_SEEDS_MAX)
+}
+
+fn seeds(first: u64, n: u64) -> Vec<Seed> {
+    (first..first + n).map(Seed::nth).collect()
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; there is nothing to filter.
+    let bench_started = Instant::now();
+
+    // Long single-seed scenario: requests per second.
+    let long_seed = [Seed::nth(LONG_SEED_INDEX)];
+    let long_total = LONG_CLIENTS * LONG_PER_CLIENT;
+    let (mut dosim_rps, mut base_rps) = (Vec::new(), Vec::new());
+    for rep in 0..REPEATS {
+        let (n, wall) = dosim_sweep("bench_long", LONG_CLIENTS, LONG_PER_CLIENT, &long_seed);
+        dosim_rps.push(per_s(n, wall));
+        let (m, base_wall) = baseline_sweep(LONG_CLIENTS, LONG_PER_CLIENT, &long_seed);
+        base_rps.push(per_s(m, base_wall));
+        eprintln!(
+            "long #{rep}: {long_total} requests; dosim {:.3} s ({:.0}/s), baseline {:.3} s ({:.0}/s)",
+            wall.as_secs_f64(),
+            per_s(n, wall),
+            base_wall.as_secs_f64(),
+            per_s(m, base_wall)
+        );
+    }
+
+    // 100-request seeds: seeds per second, sweeps sized by calibration.
+    let calibration = seeds(1_000_000, CALIBRATION_SEEDS);
+    let (_, wall) = dosim_sweep(
+        "bench_calibrate",
+        SHORT_CLIENTS,
+        SHORT_PER_CLIENT,
+        &calibration,
+    );
+    let dosim_n = sweep_size(per_s(CALIBRATION_SEEDS, wall));
+    let (_, wall) = baseline_sweep(SHORT_CLIENTS, SHORT_PER_CLIENT, &calibration);
+    let base_n = sweep_size(per_s(CALIBRATION_SEEDS, wall));
+    eprintln!("sweeps: dosim {dosim_n} seeds, baseline {base_n} seeds per repetition");
+    let (mut dosim_sps, mut base_sps) = (Vec::new(), Vec::new());
+    for rep in 0..REPEATS as u64 {
+        let dosim_seeds = seeds(rep * SWEEP_SEEDS_MAX, dosim_n);
+        let (_, wall) = dosim_sweep(
+            "bench_100req",
+            SHORT_CLIENTS,
+            SHORT_PER_CLIENT,
+            &dosim_seeds,
+        );
+        dosim_sps.push(per_s(dosim_n, wall));
+        let base_seeds = seeds(rep * SWEEP_SEEDS_MAX, base_n);
+        let (_, base_wall) = baseline_sweep(SHORT_CLIENTS, SHORT_PER_CLIENT, &base_seeds);
+        base_sps.push(per_s(base_n, base_wall));
+        eprintln!(
+            "100req #{rep}: dosim {dosim_n} seeds in {:.3} s ({:.0}/s), baseline {base_n} seeds in {:.3} s ({:.0}/s)",
+            wall.as_secs_f64(),
+            per_s(dosim_n, wall),
+            base_wall.as_secs_f64(),
+            per_s(base_n, base_wall)
+        );
+    }
+
+    // Medians of the REPEATS repetitions.
+    let dosim_rps = median(dosim_rps);
+    let base_rps = median(base_rps);
+    println!("counter_requests_per_s: {dosim_rps:.0}");
+    println!("counter_baseline_requests_per_s: {base_rps:.0}");
+    println!("counter_overhead_ratio: {:.3}", base_rps / dosim_rps);
+    println!("seeds_per_s_100req: {:.1}", median(dosim_sps));
+    println!("seeds_baseline_per_s_100req: {:.1}", median(base_sps));
+    eprintln!("bench took {:.1} s", bench_started.elapsed().as_secs_f64());
+}

@@ -102,13 +102,15 @@ where
     for (i, client) in sim.clients().into_iter().enumerate() {
         let ns = client.namespace::<O>("COUNTER")?;
         let think = Duration::from_micros(sim.random_below(100_000));
-        let pipelined = i % 2 == 1;
+        // Three client styles: a new stub per request (the usual Workers
+        // pattern), several calls in flight through one stub, and one
+        // long-lived stub used call after call.
+        let style = i % 3;
         clients.push(client.spawn(async move {
             let mut tally = Tally::default();
             let mut stub = ns.get_by_name("room-7");
-            if pipelined {
-                // Several calls in flight through one stub: E-order keeps
-                // them in the order they were made.
+            if style == 1 {
+                // E-order keeps pipelined calls in the order they were made.
                 let calls: Vec<_> = (0..INCREMENTS_PER_CLIENT)
                     .map(|_| stub.increment(1))
                     .collect();
@@ -118,6 +120,9 @@ where
                 }
             } else {
                 for _ in 0..INCREMENTS_PER_CLIENT {
+                    if style == 0 {
+                        stub = ns.get_by_name("room-7");
+                    }
                     tally.attempted += 1;
                     match stub.increment(1).await {
                         Ok(_) => tally.acknowledged += 1,

@@ -211,11 +211,19 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
         }
         None => (Vec::new(), 0, 0),
     };
-    if failure.is_none() {
-        failure = monitors::check_all(&trace).map(|v| FailureReason::Invariant {
-            monitor: v.monitor.to_string(),
-            message: v.message,
-        });
+    // A broken runtime guarantee explains any property failure after it,
+    // so a monitor's verdict comes first.
+    if !matches!(failure, Some(FailureReason::Panic(_))) {
+        if let Some(v) = monitors::check_all(&trace) {
+            let also = match &failure {
+                Some(f) => format!(" (and then: {f})"),
+                None => String::new(),
+            };
+            failure = Some(FailureReason::Invariant {
+                monitor: v.monitor.to_string(),
+                message: format!("{}{also}", v.message),
+            });
+        }
     }
     let mut faults_injected = BTreeMap::new();
     for e in &trace {

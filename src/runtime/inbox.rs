@@ -5,11 +5,12 @@
 //! Each stub's calls wait in sequence order; only the next expected one of a
 //! stub is deliverable. Between stubs there is no order: the seed picks.
 //!
-//! The inbox belongs to the object, not to one instance: a stub's order
-//! carries over when an idle instance is evicted and a new one starts. When
-//! an instance dies, the calls waiting for it fail and their numbers are
-//! spent; a call of that stub that arrives later with a lower number fails
-//! too (its connection broke), so no call ever waits for one that is gone.
+//! A stub is bound to one instance at a time; each call carries the number
+//! of the stub's first call to that instance, so a stub that rebinds (its
+//! instance was evicted) starts where it is, not at 1. When an instance
+//! dies, the calls waiting for it fail and their numbers are spent; a call
+//! that arrives later with a lower number fails too (its connection broke),
+//! so no call ever waits for one that is gone.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,6 +40,8 @@ pub(crate) struct Incoming {
     pub(crate) call: u64,
     pub(crate) stub: u64,
     pub(crate) seq: u64,
+    /// The stub's first call to this instance.
+    pub(crate) first_seq: u64,
     pub(crate) invocation: Invocation,
     pub(crate) reply: ReplySender,
 }
@@ -57,7 +60,10 @@ pub(crate) struct Inbox {
 impl Inbox {
     /// Queues an arrived call; hands it back if its stub is broken.
     pub(crate) fn push(&mut self, incoming: Incoming) -> Result<(), Incoming> {
-        let next = self.next_seq.get(&incoming.stub).copied().unwrap_or(1);
+        let next = *self
+            .next_seq
+            .entry(incoming.stub)
+            .or_insert(incoming.first_seq);
         if self.broken.contains(&incoming.stub) || incoming.seq < next {
             return Err(incoming);
         }

@@ -47,7 +47,7 @@ pub(crate) struct Instance {
     pub(crate) input: InputGate,
     pub(crate) output: Rc<OutputGate>,
     object: RefCell<Option<Rc<dyn ErasedObject>>>,
-    inbox: Rc<RefCell<Inbox>>,
+    inbox: RefCell<Inbox>,
     inbox_waker: RefCell<Option<Waker>>,
     /// The event the delivery task waits to see begin (E-order).
     starting: Cell<Option<EventId>>,
@@ -69,7 +69,6 @@ impl Instance {
         epoch: u32,
         host: LocationId,
         storage: Rc<ObjectStorage>,
-        inbox: Rc<RefCell<Inbox>>,
     ) -> Rc<Instance> {
         let output = storage.attach(epoch);
         let inst = Rc::new(Instance {
@@ -83,7 +82,7 @@ impl Instance {
             input: InputGate::default(),
             output,
             object: RefCell::new(None),
-            inbox,
+            inbox: RefCell::new(Inbox::default()),
             inbox_waker: RefCell::new(None),
             starting: Cell::new(None),
             replies: RefCell::new(BTreeMap::new()),
@@ -137,10 +136,10 @@ impl Instance {
             && !self.storage.has_unconfirmed()
     }
 
-    /// The object was placed again elsewhere. This instance may keep
-    /// running what it started, but it takes no new calls, its held output
-    /// never leaves, and fencing refuses its storage access once the new
-    /// instance starts.
+    /// The object was placed again elsewhere. This instance does not know
+    /// it: it keeps serving the stubs bound to it, but its held output never
+    /// leaves and fencing refuses its storage access once the new instance
+    /// starts. Its callers see their connection drop.
     pub(crate) fn supersede(&self) {
         if self.superseded.replace(true) || !self.alive.get() {
             return;
@@ -149,10 +148,6 @@ impl Instance {
             reason: EndReason::Superseded,
         });
         self.output.break_gate();
-        let waiting = self.inbox.borrow_mut().drain();
-        for incoming in waiting {
-            let _ = incoming.reply.send(Err(Error::connection_lost()));
-        }
     }
 
     /// A stub's connection broke: fail its calls still waiting here.
@@ -172,7 +167,7 @@ impl Instance {
 
     /// A call arrived from the network.
     pub(crate) fn receive(&self, incoming: Incoming) {
-        if !self.is_current() {
+        if !self.alive.get() {
             let _ = incoming.reply.send(Err(Error::connection_lost()));
             return;
         }
@@ -266,6 +261,7 @@ impl Instance {
             seq,
             invocation,
             reply,
+            ..
         } = incoming;
         self.record(What::CallDelivered {
             call,
@@ -324,9 +320,11 @@ impl Instance {
                 event,
                 batch: barrier,
             });
-            if self.output.wait_for(barrier).await.is_err() {
-                return Err(());
-            }
+        }
+        // Asked even when nothing is pending: a stale instance's gate is
+        // broken, and it must never release output.
+        if self.output.wait_for(barrier).await.is_err() {
+            return Err(());
         }
         self.record(What::OutputReleased {
             event,

@@ -14,7 +14,7 @@ use std::rc::{Rc, Weak};
 use super::env::Env;
 use super::error::Error;
 use super::id::{NamespaceKey, ObjectId};
-use super::inbox::{Inbox, Incoming};
+use super::inbox::Incoming;
 use super::instance::Instance;
 use super::object::ErasedObject;
 use super::state::State;
@@ -40,10 +40,18 @@ struct ObjectEntry {
     id: ObjectId,
     host: LocationId,
     storage: Rc<ObjectStorage>,
-    /// Calls waiting to start, and each stub's order: kept across instances.
-    inbox: Rc<RefCell<Inbox>>,
     epoch: u32,
     instance: Option<Rc<Instance>>,
+    /// Superseded instances still running somewhere, serving the stubs
+    /// bound to them until they die.
+    stale: Vec<Rc<Instance>>,
+}
+
+/// Where one call goes: a host and the instance epoch there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Target {
+    pub(crate) host: LocationId,
+    pub(crate) epoch: u32,
 }
 
 /// See the module documentation.
@@ -172,9 +180,9 @@ impl Runtime {
             id: id.clone(),
             host,
             storage,
-            inbox: Rc::default(),
             epoch: 0,
             instance: None,
+            stale: Vec::new(),
         });
         self.objects.borrow_mut().insert(key, obj);
         obj
@@ -207,8 +215,38 @@ impl Runtime {
         entry.host = host;
         if let Some(old) = entry.instance.take() {
             old.supersede();
+            entry.stale.push(old);
         }
         host
+    }
+
+    /// Where a call through a stub bound to `bound` (an epoch) goes: to that
+    /// instance while it lives, stale or not; else to the object's current
+    /// placement (with the epoch its instance has, or will have).
+    pub(crate) fn target(&self, obj: ObjectRef, bound: Option<u32>) -> Target {
+        if let Some(epoch) = bound {
+            let entries = self.entries.borrow();
+            let entry = &entries[obj.0 as usize];
+            let live = entry
+                .instance
+                .iter()
+                .chain(entry.stale.iter())
+                .find(|i| i.epoch == epoch && i.is_alive());
+            if let Some(inst) = live {
+                return Target {
+                    host: inst.host,
+                    epoch,
+                };
+            }
+        }
+        let host = self.place(obj);
+        let entries = self.entries.borrow();
+        let entry = &entries[obj.0 as usize];
+        let epoch = match &entry.instance {
+            Some(i) if i.is_current() => i.epoch,
+            _ => entry.epoch + 1,
+        };
+        Target { host, epoch }
     }
 
     /// A stub's connection to `obj` broke: its calls waiting there fail.
@@ -270,13 +308,25 @@ impl Runtime {
 
     /// Hands an arrived call to the object's live instance, starting one
     /// (with the next epoch) if there is none.
-    /// A call arrived at `host`. If the object has moved since it was sent,
-    /// the caller's connection drops.
-    pub(crate) fn route(&self, obj: ObjectRef, host: LocationId, incoming: Incoming) {
+    /// A call for the instance `target` arrived at its host. It goes to
+    /// that instance (starting it, if it is the next one); if the instance
+    /// is gone, or the object moved meanwhile, the caller's connection drops.
+    pub(crate) fn route(&self, obj: ObjectRef, target: Target, incoming: Incoming) {
         let instance = {
             let mut entries = self.entries.borrow_mut();
             let entry = &mut entries[obj.0 as usize];
-            if entry.host != host {
+            entry.stale.retain(|i| i.is_alive());
+            let existing = entry
+                .instance
+                .iter()
+                .chain(entry.stale.iter())
+                .find(|i| i.epoch == target.epoch && i.is_alive())
+                .cloned();
+            if let Some(inst) = existing {
+                inst.receive(incoming);
+                return;
+            }
+            if entry.host != target.host || target.epoch != entry.epoch + 1 {
                 let _ = incoming.reply.send(Err(Error::connection_lost()));
                 return;
             }
@@ -285,6 +335,7 @@ impl Runtime {
                 _ => {
                     if let Some(stale) = entry.instance.take() {
                         stale.supersede();
+                        entry.stale.push(stale);
                     }
                     entry.epoch += 1;
                     let inst = Instance::start(
@@ -295,7 +346,6 @@ impl Runtime {
                         entry.epoch,
                         entry.host,
                         entry.storage.clone(),
-                        entry.inbox.clone(),
                     );
                     entry.instance = Some(inst.clone());
                     inst
@@ -339,7 +389,12 @@ impl Runtime {
             .entries
             .borrow_mut()
             .iter_mut()
-            .filter_map(|e| e.instance.take())
+            .flat_map(|e| {
+                e.instance
+                    .take()
+                    .into_iter()
+                    .chain(std::mem::take(&mut e.stale))
+            })
             .collect();
         for inst in live {
             inst.end(EndReason::RunEnded, None);

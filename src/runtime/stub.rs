@@ -29,7 +29,7 @@ use super::http::{Request, Response};
 use super::id::ObjectId;
 use super::inbox::{Incoming, Invocation, Reply};
 use super::payload::{Payload, RPC_PAYLOAD_BYTES_MAX};
-use super::runtime::{Namespace, Runtime};
+use super::runtime::{Namespace, Runtime, Target};
 use crate::sim::network::transmit;
 use crate::sim::trace::What;
 use crate::sim::world_config::LocationId;
@@ -66,6 +66,9 @@ struct StubInner {
     origin: LocationId,
     number: u64,
     next_seq: Cell<u64>,
+    /// The instance (epoch) this stub's calls go to, and the number of its
+    /// first call there.
+    binding: Cell<Option<(u32, u64)>>,
     broken: RefCell<Option<Error>>,
 }
 
@@ -85,6 +88,7 @@ impl<O> Stub<O> {
                 origin,
                 number,
                 next_seq: Cell::new(0),
+                binding: Cell::new(None),
                 broken: RefCell::new(None),
             }),
             _class: PhantomData,
@@ -190,14 +194,15 @@ async fn invoke(
         },
     );
     let (tx, rx) = oneshot::channel();
-    let mut host = rt.place(obj);
+    let mut target = bind(&inner, obj, seq);
     let mut attempt = 1;
-    while transmit(&world, inner.origin, host).await.is_err() {
+    while transmit(&world, inner.origin, target.host).await.is_err() {
+        let to = target.host;
         world.record(
             inner.origin,
             Some(obj),
             caller_epoch,
-            What::MessageDropped { call, to: host },
+            What::MessageDropped { call, to },
         );
         if attempt == CALL_ATTEMPTS_MAX {
             return Err(break_stub(&inner, obj, Error::connection_lost()));
@@ -210,19 +215,22 @@ async fn invoke(
             What::CallRetried { call, attempt },
         );
         madsim::time::sleep(Duration::from_millis(10 << attempt)).await;
-        host = rt.place(obj);
+        target = bind(&inner, obj, seq);
     }
+    let first_seq = inner.binding.get().map_or(seq, |(_, first)| first);
     rt.route(
         obj,
-        host,
+        target,
         Incoming {
             call,
             stub: inner.number,
             seq,
+            first_seq,
             invocation,
             reply: tx,
         },
     );
+    let host = target.host;
     let mut reply = rx.await.unwrap_or_else(|_| Err(Error::connection_lost()));
     if transmit(&world, host, inner.origin).await.is_err() {
         world.record(
@@ -256,6 +264,17 @@ async fn invoke(
             .unwrap_or_else(Error::connection_lost)),
         other => other,
     }
+}
+
+/// Where call `seq` goes: the stub's instance while it lives; otherwise
+/// the stub binds to the object's current instance from this call on.
+fn bind(inner: &StubInner, obj: crate::sim::trace::ObjectRef, seq: u64) -> Target {
+    let bound = inner.binding.get();
+    let target = inner.rt.target(obj, bound.map(|(epoch, _)| epoch));
+    if bound.map(|(epoch, _)| epoch) != Some(target.epoch) {
+        inner.binding.set(Some((target.epoch, seq)));
+    }
+    target
 }
 
 /// Breaks the stub with `error` (the first error wins) and fails its calls

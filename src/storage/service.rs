@@ -58,6 +58,8 @@ pub(crate) struct ObjectStorage {
     /// Highest batch id handed out (the open batch's, while it has writes).
     issued: Cell<BatchId>,
     open_has_writes: Cell<bool>,
+    /// The epoch of the instance that wrote the open batch.
+    open_epoch: Cell<u32>,
     /// Highest batch closed and sent for confirmation.
     closed: Cell<BatchId>,
     /// Highest batch confirmed durable.
@@ -82,6 +84,7 @@ impl ObjectStorage {
             epoch: Cell::new(0),
             issued: Cell::new(0),
             open_has_writes: Cell::new(false),
+            open_epoch: Cell::new(0),
             closed: Cell::new(0),
             confirmed: Cell::new(0),
             queue: RefCell::new(VecDeque::new()),
@@ -170,19 +173,20 @@ impl ObjectStorage {
     pub(crate) fn put(&self, epoch: u32, key: &str, value: &[u8]) -> Result<BatchId, AccessError> {
         self.fence(epoch)?;
         self.db.borrow_mut().put(key, value)?;
-        Ok(self.wrote())
+        Ok(self.wrote(epoch))
     }
 
     /// Deletes `key`; returns whether it existed and the batch the write joined.
     pub(crate) fn delete(&self, epoch: u32, key: &str) -> Result<(bool, BatchId), AccessError> {
         self.fence(epoch)?;
         let existed = self.db.borrow_mut().delete(key)?;
-        Ok((existed, self.wrote()))
+        Ok((existed, self.wrote(epoch)))
     }
 
-    fn wrote(&self) -> BatchId {
+    fn wrote(&self, epoch: u32) -> BatchId {
         if !self.open_has_writes.get() {
             self.open_has_writes.set(true);
+            self.open_epoch.set(epoch);
             self.issued.set(self.issued.get() + 1);
         }
         self.issued.get()
@@ -207,17 +211,13 @@ impl ObjectStorage {
             batch - self.confirmed.get(),
             "invariant unconfirmed-count: the database holds exactly the batches not yet confirmed"
         );
-        self.world.record(
-            host,
-            Some(self.obj),
-            self.epoch.get(),
-            What::BatchClosed { batch },
-        );
-        self.queue.borrow_mut().push_back(Pending {
-            batch,
-            epoch: self.epoch.get(),
-            host,
-        });
+        // A batch belongs to the instance that wrote it, stale or not.
+        let epoch = self.open_epoch.get();
+        self.world
+            .record(host, Some(self.obj), epoch, What::BatchClosed { batch });
+        self.queue
+            .borrow_mut()
+            .push_back(Pending { batch, epoch, host });
         if !self.committing.get() {
             self.committing.set(true);
             madsim::task::spawn_local(self.clone().commit_loop());
