@@ -107,7 +107,8 @@ pub use runtime::{
     RPC_PAYLOAD_BYTES_MAX,
 };
 pub use sim::{
-    init_logging, Fault, FaultKind, FaultPlan, Latency, Seed, SeedParseError, WorldConfig,
+    init_logging, Fault, FaultKind, FaultPlan, Latency, ScheduledFault, Seed, SeedParseError,
+    WorldConfig,
 };
 pub use storage::ListOptions;
 

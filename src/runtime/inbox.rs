@@ -59,13 +59,13 @@ pub(crate) struct Inbox {
 
 impl Inbox {
     /// Queues an arrived call; hands it back if its stub is broken.
-    pub(crate) fn push(&mut self, incoming: Incoming) -> Result<(), Incoming> {
+    pub(crate) fn push(&mut self, incoming: Incoming) -> Result<(), Box<Incoming>> {
         let next = *self
             .next_seq
             .entry(incoming.stub)
             .or_insert(incoming.first_seq);
         if self.broken.contains(&incoming.stub) || incoming.seq < next {
-            return Err(incoming);
+            return Err(Box::new(incoming));
         }
         self.waiting
             .entry(incoming.stub)

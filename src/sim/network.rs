@@ -38,6 +38,21 @@ pub(crate) async fn transmit(
         return Err(Dropped);
     }
     if world.rng.chance(faults.loss_percent()) {
+        let config = world.config();
+        let target = format!(
+            "{} -> {}",
+            config.location(from).name,
+            config.location(to).name
+        );
+        world.record(
+            from,
+            None,
+            0,
+            super::trace::What::FaultInjected {
+                fault: super::faults::FaultKind::MessageLoss,
+                target,
+            },
+        );
         return Err(Dropped);
     }
     Ok(())

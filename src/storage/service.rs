@@ -206,11 +206,6 @@ impl ObjectStorage {
         );
         let batch = self.issued.get();
         self.closed.set(batch);
-        debug_assert_eq!(
-            self.db.borrow().unconfirmed() as u64,
-            batch - self.confirmed.get(),
-            "invariant unconfirmed-count: the database holds exactly the batches not yet confirmed"
-        );
         // A batch belongs to the instance that wrote it, stale or not.
         let epoch = self.open_epoch.get();
         self.world
@@ -218,6 +213,11 @@ impl ObjectStorage {
         self.queue
             .borrow_mut()
             .push_back(Pending { batch, epoch, host });
+        debug_assert_eq!(
+            self.db.borrow().unconfirmed(),
+            self.queue.borrow().len(),
+            "invariant unconfirmed-count: the database holds exactly the batches waiting for confirmation"
+        );
         if !self.committing.get() {
             self.committing.set(true);
             madsim::task::spawn_local(self.clone().commit_loop());
