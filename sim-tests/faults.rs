@@ -497,3 +497,37 @@ fn a_bad_plan_gets_an_error_that_names_the_problem() {
         "{e}"
     );
 }
+
+#[path = "../examples/counter.rs"]
+#[allow(dead_code)]
+mod counter;
+
+#[test]
+fn one_instance_per_id_holds_under_heavy_crashes_and_partitions() {
+    // The full 10 000 seeds run from the command line (see README); CI runs
+    // a few. single_instance runs on every one, as on every run.
+    let plan = Faults::parse(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/plans/crash_partition_heavy.json"
+    ))
+    .expect("the plan parses");
+    let report = Runner::new("single_instance_heavy")
+        .faults(plan)
+        .seeds(40)
+        .run(counter::workload::<counter::Counter>);
+    report.assert_passed();
+    let crashes = report
+        .faults_injected
+        .get(&FaultKind::Crash)
+        .copied()
+        .unwrap_or(0);
+    let partitions = report
+        .faults_injected
+        .get(&FaultKind::Partition)
+        .copied()
+        .unwrap_or(0);
+    assert!(
+        crashes >= 40 && partitions >= 200,
+        "heavy enough: {crashes} crashes, {partitions} partitions"
+    );
+}

@@ -249,9 +249,19 @@ impl Runtime {
         Target { host, epoch }
     }
 
-    /// A stub's connection to `obj` broke: its calls waiting there fail.
-    pub(crate) fn break_stub(&self, obj: ObjectRef, stub: u64, error: &Error) {
-        let instance = self.entries.borrow()[obj.0 as usize].instance.clone();
+    /// A stub's connection to instance `epoch` of `obj` broke: its calls
+    /// waiting there fail (the instance may be stale).
+    pub(crate) fn break_stub(&self, obj: ObjectRef, epoch: u32, stub: u64, error: &Error) {
+        let instance = {
+            let entries = self.entries.borrow();
+            let entry = &entries[obj.0 as usize];
+            entry
+                .instance
+                .iter()
+                .chain(entry.stale.iter())
+                .find(|i| i.epoch == epoch)
+                .cloned()
+        };
         if let Some(inst) = instance {
             inst.break_stub(stub, error);
         }

@@ -205,6 +205,13 @@ async fn invoke(
             What::MessageDropped { call, to },
         );
         if attempt == CALL_ATTEMPTS_MAX {
+            let ok = false;
+            world.record(
+                inner.origin,
+                Some(obj),
+                caller_epoch,
+                What::ReplyReceived { call, ok },
+            );
             return Err(break_stub(&inner, obj, Error::connection_lost()));
         }
         attempt += 1;
@@ -281,7 +288,9 @@ fn bind(inner: &StubInner, obj: crate::sim::trace::ObjectRef, seq: u64) -> Targe
 /// still waiting at the object; returns the stub's error.
 fn break_stub(inner: &StubInner, obj: crate::sim::trace::ObjectRef, error: Error) -> Error {
     let error = inner.broken.borrow_mut().get_or_insert(error).clone();
-    inner.rt.break_stub(obj, inner.number, &error);
+    if let Some((epoch, _)) = inner.binding.get() {
+        inner.rt.break_stub(obj, epoch, inner.number, &error);
+    }
     error
 }
 
