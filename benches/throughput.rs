@@ -43,6 +43,16 @@
 //! ```text
 //! cargo bench --bench throughput
 //! ```
+//!
+//! For a profiler, `THROUGHPUT_PROFILE=<long|long-baseline|seeds|seeds-baseline>`
+//! runs just that one workload once (`THROUGHPUT_PROFILE_N` sets the
+//! increments per client of `long*`, or the seeds of `seeds*`) and prints
+//! its rate to stderr and nothing to stdout:
+//!
+//! ```text
+//! THROUGHPUT_PROFILE=long THROUGHPUT_PROFILE_N=500 valgrind --tool=callgrind \
+//!     target/release/deps/throughput-<hash>
+//! ```
 
 #[path = "../examples/counter.rs"]
 #[allow(dead_code)]
@@ -99,13 +109,13 @@ async fn dosim_body(sim: Sim, per_client: u64, acked: Arc<AtomicU64>) -> dosim::
             let stub = ns.get_by_name("room-7");
             let mut ok = 0u64;
             for _ in 0..per_client {
-                stub.increment(1).await?;
+                let _count: u64 = stub.increment(1).await?;
                 ok += 1;
             }
-            dosim::Result::Ok(ok)
+            Ok::<u64, dosim::Error>(ok)
         }));
     }
-    let mut total = 0;
+    let mut total = 0u64;
     for handle in handles {
         total += handle
             .await
@@ -226,7 +236,9 @@ fn baseline_run(seed: u64, clients: u64, per_client: u64) -> u64 {
             .query_row(GET, ["count"], |row| row.get::<_, Vec<u8>>(0))
             .map(|bytes| serde_json::from_slice(&bytes).unwrap())
             .unwrap();
-        let ops: u64 = conn.query_row(COUNT_OPS, [], |row| row.get(0)).unwrap();
+        let ops = conn
+            .query_row(COUNT_OPS, [], |row| row.get::<_, i64>(0))
+            .unwrap() as u64;
         assert_eq!(count, total, "baseline count matches acknowledgements");
         assert_eq!(ops, total, "baseline op records match the count");
         total
@@ -270,8 +282,47 @@ fn seeds(first: u64, n: u64) -> Vec<Seed> {
     (first..first + n).map(Seed::nth).collect()
 }
 
+/// Runs one workload once, for a profiler (see the module documentation).
+fn profile(which: &str) {
+    let n = std::env::var("THROUGHPUT_PROFILE_N")
+        .ok()
+        .map(|n| n.parse::<u64>().expect("THROUGHPUT_PROFILE_N is a number"));
+    let long_seed = [Seed::nth(LONG_SEED_INDEX)];
+    let (what, count, wall) = match which {
+        "long" | "long-baseline" => {
+            let per_client = n.unwrap_or(LONG_PER_CLIENT);
+            let (acked, wall) = if which == "long" {
+                dosim_sweep("bench_long", LONG_CLIENTS, per_client, &long_seed)
+            } else {
+                baseline_sweep(LONG_CLIENTS, per_client, &long_seed)
+            };
+            ("requests", acked, wall)
+        }
+        "seeds" | "seeds-baseline" => {
+            let sweep = seeds(0, n.unwrap_or(SWEEP_SEEDS_MAX));
+            let (_, wall) = if which == "seeds" {
+                dosim_sweep("bench_100req", SHORT_CLIENTS, SHORT_PER_CLIENT, &sweep)
+            } else {
+                baseline_sweep(SHORT_CLIENTS, SHORT_PER_CLIENT, &sweep)
+            };
+            ("seeds", sweep.len() as u64, wall)
+        }
+        other => panic!(
+            "THROUGHPUT_PROFILE=`{other}`: expected long, long-baseline, seeds or seeds-baseline"
+        ),
+    };
+    eprintln!(
+        "{which}: {count} {what} in {:.3} s ({:.0}/s)",
+        wall.as_secs_f64(),
+        per_s(count, wall)
+    );
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; there is nothing to filter.
+    if let Ok(which) = std::env::var("THROUGHPUT_PROFILE") {
+        return profile(&which);
+    }
     let bench_started = Instant::now();
 
     // Long single-seed scenario: requests per second.

@@ -123,15 +123,7 @@ impl Storage {
 
     /// Stores `value` under `key`.
     pub async fn put<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<()> {
-        let bytes = Payload::encode(value, &format!("the value for key `{key}`"))?;
-        let op = self.begin(StorageOp::Put)?;
-        let batch = op
-            .inst
-            .storage
-            .put(op.inst.epoch, key, &bytes.0)
-            .map_err(access_error)?;
-        Self::wrote(&op, batch);
-        Ok(())
+        self.write(vec![(key, encode_value(key, value)?)])
     }
 
     /// Stores several entries, atomically with the rest of the batch.
@@ -139,10 +131,15 @@ impl Storage {
         check_batch(entries.len())?;
         let encoded = entries
             .iter()
-            .map(|(k, v)| Ok((*k, Payload::encode(v, &format!("the value for key `{k}`"))?)))
+            .map(|(k, v)| Ok((*k, encode_value(k, v)?)))
             .collect::<Result<Vec<_>>>()?;
+        self.write(encoded)
+    }
+
+    /// Writes already-encoded entries as one operation.
+    fn write(&self, entries: Vec<(&str, Payload)>) -> Result<()> {
         let op = self.begin(StorageOp::Put)?;
-        for (key, bytes) in encoded {
+        for (key, bytes) in entries {
             let batch = op
                 .inst
                 .storage
@@ -196,6 +193,10 @@ impl Storage {
             .map_err(access_error)?;
         decode_entries(found)
     }
+}
+
+fn encode_value<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<Payload> {
+    Payload::encode(value, &format!("the value for key `{key}`"))
 }
 
 fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T> {
