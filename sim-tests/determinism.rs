@@ -19,7 +19,7 @@ fn the_same_seed_gives_the_same_trace() {
         let b = runner.record(seed, counter::workload::<counter::Counter>);
         assert!(a.failure.is_none(), "{:?}", a.failure);
         assert!(a.trace.len() > 100, "a real run: {} events", a.trace.len());
-        assert_eq!(a.trace_hash, b.trace_hash);
+        assert_eq!(a.trace_hash(), b.trace_hash());
         assert_eq!(a.trace, b.trace);
         let json = |r: &dosim::RunRecord| serde_json::to_string(&r.trace).unwrap();
         assert_eq!(json(&a), json(&b), "byte-identical serialised traces");

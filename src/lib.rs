@@ -124,11 +124,11 @@ pub mod __private {
         args: &Payload,
         method: &str,
     ) -> crate::Result<A> {
-        args.decode(&format!("the arguments of {method}()"))
+        args.decode(|| format!("the arguments of {method}()"))
     }
 
     /// Encodes the result of `method`.
     pub fn encode_result<R: serde::Serialize>(value: &R, method: &str) -> crate::Result<Payload> {
-        Payload::encode(value, &format!("the result of {method}()"))
+        Payload::encode(value, || format!("the result of {method}()"))
     }
 }

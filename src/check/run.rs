@@ -24,6 +24,14 @@ use crate::runtime::runtime::Runtime;
 use crate::sim::faults::{FaultKind, FaultPlan};
 use crate::sim::seed::Seed;
 use crate::sim::trace::{trace_hash, TraceEvent, What};
+
+impl RunRecord {
+    /// A digest of the whole trace, for comparing runs (computed on demand:
+    /// most runs never need it).
+    pub fn trace_hash(&self) -> u64 {
+        trace_hash(&self.trace)
+    }
+}
 use crate::sim::world::{StopReason, World};
 use crate::sim::world_config::WorldConfig;
 
@@ -125,8 +133,6 @@ pub struct RunRecord {
     pub end_ns: u64,
     /// Every event.
     pub trace: Vec<TraceEvent>,
-    /// Digest of `trace`.
-    pub trace_hash: u64,
     /// Steps taken.
     pub steps: u64,
     /// The run's fault plan.
@@ -155,7 +161,6 @@ pub(crate) fn run_seed(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord 
             ))),
             end_ns: 0,
             trace: Vec::new(),
-            trace_hash: 0,
             steps: 0,
             plan: opts.faults.plan_for(seed),
             faults_injected: BTreeMap::new(),
@@ -235,7 +240,6 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
         seed,
         failure,
         end_ns,
-        trace_hash: trace_hash(&trace),
         trace,
         steps,
         plan,

@@ -252,7 +252,7 @@ impl Runner {
 
 /// Compares two runs of one seed; names the first event that differs.
 fn divergence(a: &RunRecord, b: &RunRecord) -> Option<FailureReason> {
-    if a.trace_hash == b.trace_hash && a.trace.len() == b.trace.len() {
+    if a.trace.len() == b.trace.len() && a.trace_hash() == b.trace_hash() {
         return None;
     }
     let i = first_divergence(&a.trace, &b.trace)?;

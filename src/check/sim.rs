@@ -154,7 +154,7 @@ impl Sim {
             .map_err(|e| Error::new(e.to_string()))?;
         dump.into_iter()
             .find(|(k, _)| k == key)
-            .map(|(_, v)| Payload(v).decode(&format!("the value of key `{key}`")))
+            .map(|(_, v)| Payload(v).decode(|| format!("the value of key `{key}`")))
             .transpose()
     }
 }

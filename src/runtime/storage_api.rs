@@ -17,7 +17,7 @@ use serde::Serialize;
 use super::context;
 use super::error::{Error, Result};
 use super::instance::Instance;
-use super::payload::Payload;
+use super::payload::{decode_bytes, Payload};
 use crate::sim::trace::{StorageOp, What};
 use crate::storage::database::ListOptions;
 use crate::storage::error::StorageError;
@@ -196,11 +196,11 @@ impl Storage {
 }
 
 fn encode_value<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<Payload> {
-    Payload::encode(value, &format!("the value for key `{key}`"))
+    Payload::encode(value, || format!("the value for key `{key}`"))
 }
 
 fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T> {
-    Payload(bytes.to_vec()).decode(&format!("the value of key `{key}`"))
+    decode_bytes(bytes, || format!("the value of key `{key}`"))
 }
 
 fn decode_entries<T: DeserializeOwned, C: FromIterator<(String, T)>>(

@@ -130,7 +130,7 @@ impl<O> Stub<O> {
                 args,
             };
             match invoke(inner, Cow::Borrowed(method), invocation).await? {
-                Reply::Rpc(payload) => payload.decode(&format!("the result of {method}()")),
+                Reply::Rpc(payload) => payload.decode(|| format!("the result of {method}()")),
                 Reply::Fetch(_) => {
                     unreachable!("invariant reply-matches-call: RPC got a fetch reply")
                 }
@@ -140,7 +140,7 @@ impl<O> Stub<O> {
 }
 
 fn encode_args<A: Serialize>(method: &str, args: &A) -> Result<Payload> {
-    let payload = Payload::encode(args, &format!("an argument of {method}()"))?;
+    let payload = Payload::encode(args, || format!("an argument of {method}()"))?;
     if payload.len() > RPC_PAYLOAD_BYTES_MAX {
         return Err(Error::range_error(format!(
             "the arguments of {method}() serialize to {} bytes; the limit is {RPC_PAYLOAD_BYTES_MAX} bytes",

@@ -7,32 +7,36 @@
 use std::cell::Cell;
 use std::time::Duration;
 
-use madsim::time::{Instant, TimeHandle};
+use madsim::time::TimeHandle;
 
 /// The run's clock: simulated time since the run started.
 ///
-/// After the run's runtime is gone (futures dropped while a run is torn
-/// down still record), it reads as the last time it saw.
-#[derive(Debug)]
+/// It keeps madsim's time handle, so reading it needs no look-up of the
+/// current runtime (it is read for every trace event). After the run's
+/// runtime is gone (futures dropped while a run is torn down still
+/// record), it reads as the last time it saw.
 pub(crate) struct SimClock {
-    start: Instant,
+    handle: Option<TimeHandle>,
+    start: Duration,
     last: Cell<Duration>,
 }
 
 impl SimClock {
     /// Starts measuring now. Must be called inside the madsim runtime.
     pub(crate) fn start() -> SimClock {
+        let handle = TimeHandle::try_current();
+        let start = handle.as_ref().map_or(Duration::ZERO, |h| h.elapsed());
         SimClock {
-            start: Instant::now(),
+            handle,
+            start,
             last: Cell::new(Duration::ZERO),
         }
     }
 
     /// Simulated time since the run started.
     pub(crate) fn elapsed(&self) -> Duration {
-        if TimeHandle::try_current().is_some() {
-            self.last
-                .set(Instant::now().saturating_duration_since(self.start));
+        if let Some(h) = &self.handle {
+            self.last.set(h.elapsed().saturating_sub(self.start));
         }
         self.last.get()
     }

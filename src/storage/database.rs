@@ -18,10 +18,11 @@
 //!
 //! # How: one open transaction, one savepoint per batch
 //!
-//! The first write of batch N runs `SAVEPOINT bN`; the first savepoint opens
-//! a transaction, later ones nest inside it, so the stack is `b1 ⊃ b2 ⊃ b3`
+//! The first write of batch N runs `SAVEPOINT b<depth>` (named by its depth
+//! in the stack, so the statement can be cached); the first savepoint opens
+//! a transaction, later ones nest inside it, so the stack is `b0 ⊃ b1 ⊃ b2`
 //! in id order. SQLite cannot commit `b1` alone while `b2` is on the stack
-//! (`RELEASE b1` releases everything nested in it), so a confirmed batch
+//! (`RELEASE b0` releases everything nested in it), so a confirmed batch
 //! stays a savepoint until nothing is unconfirmed; then `RELEASE` of the
 //! outermost savepoint commits the lot. A crash runs `ROLLBACK TO` the oldest
 //! unconfirmed batch's savepoint, which undoes that batch and every later
@@ -92,6 +93,9 @@ impl Database {
     /// Opens an empty in-memory database.
     pub fn open() -> Result<Database, StorageError> {
         let conn = Connection::open_in_memory()?;
+        // KV statements, list shapes and savepoint names all fit, so none is
+        // parsed twice.
+        conn.set_prepared_statement_cache_capacity(64);
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
         Ok(Database {
             conn,
@@ -214,9 +218,10 @@ impl Database {
             // ROLLBACK TO keeps its savepoint on the stack, so the RELEASE of the
             // outermost one is still needed: it commits the confirmed batches
             // below the rolled-back one and empties the stack.
+            let depth = oldest_lost - outermost;
             let rolled_back = self
-                .conn
-                .execute_batch(&format!("ROLLBACK TO b{oldest_lost}; RELEASE b{outermost}"));
+                .run_cached(&format!("ROLLBACK TO b{depth}"))
+                .and_then(|()| self.run_cached("RELEASE b0"));
             assert!(
                 rolled_back.is_ok(),
                 "invariant batch-crash-atomic: could not drop batches {lost:?}: {rolled_back:?}"
@@ -251,10 +256,18 @@ impl Database {
         if self.filling_has_writes {
             return Ok(());
         }
-        self.conn
-            .execute_batch(&format!("SAVEPOINT b{}", self.filling))?;
-        self.outermost.get_or_insert(self.filling);
+        let outermost = *self.outermost.get_or_insert(self.filling);
+        self.run_cached(&format!("SAVEPOINT b{}", self.filling - outermost))?;
         self.filling_has_writes = true;
+        Ok(())
+    }
+
+    /// Runs a savepoint statement through the statement cache. Savepoints
+    /// are named by their depth in the stack (`b0` is the outermost), not
+    /// by batch id, so the few names that occur are parsed once per
+    /// database instead of once per batch.
+    fn run_cached(&self, sql: &str) -> Result<(), StorageError> {
+        self.conn.prepare_cached(sql)?.execute([])?;
         Ok(())
     }
 
@@ -291,14 +304,10 @@ impl Database {
         if self.oldest_unconfirmed != self.filling || self.filling_has_writes {
             return;
         }
-        if let Some(outermost) = self.outermost {
+        if self.outermost.is_some() {
             // If the commit fails the savepoints stay, still correct: the batches
             // remain confirmed and the next chance to commit retries.
-            if self
-                .conn
-                .execute_batch(&format!("RELEASE b{outermost}"))
-                .is_ok()
-            {
+            if self.run_cached("RELEASE b0").is_ok() {
                 self.outermost = None;
             }
         }
