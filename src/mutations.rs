@@ -12,17 +12,28 @@ pub enum Mutation {
     OpenInputGate,
     /// Storage accepts access and commits from stale epochs.
     SkipFencing,
+    /// Output leaves without waiting for the writes before it.
+    EarlyOutput,
+    /// A stub's next-but-one call starts before its next.
+    ReorderDelivery,
 }
 
 impl Mutation {
     /// Every switch, for listing and parsing.
-    pub const ALL: &'static [Mutation] = &[Mutation::OpenInputGate, Mutation::SkipFencing];
+    pub const ALL: &'static [Mutation] = &[
+        Mutation::OpenInputGate,
+        Mutation::SkipFencing,
+        Mutation::EarlyOutput,
+        Mutation::ReorderDelivery,
+    ];
 
     /// The name used in `DOSIM_MUTATION`.
     pub fn name(self) -> &'static str {
         match self {
             Mutation::OpenInputGate => "open_input_gate",
             Mutation::SkipFencing => "skip_fencing",
+            Mutation::EarlyOutput => "early_output",
+            Mutation::ReorderDelivery => "reorder_delivery",
         }
     }
 }

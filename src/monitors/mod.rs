@@ -3,6 +3,9 @@
 
 use crate::sim::trace::TraceEvent;
 
+pub mod e_order;
+pub mod input_gate;
+pub mod output_gate;
 pub mod single_instance;
 
 /// A broken invariant, found in a trace.
@@ -18,7 +21,21 @@ pub struct Violation {
     pub message: String,
 }
 
-/// Runs every monitor over `trace`; returns the first violation.
+/// A monitor: a pure function from a trace to its first violation.
+pub type Monitor = fn(&[TraceEvent]) -> Option<Violation>;
+
+/// Every monitor, by name.
+pub const ALL: &[(&str, Monitor)] = &[
+    (single_instance::NAME, single_instance::check),
+    (e_order::NAME, e_order::check),
+    (input_gate::NAME, input_gate::check),
+    (output_gate::NAME, output_gate::check),
+];
+
+/// Runs every monitor over `trace`; returns the earliest violation (by its
+/// place in the trace), so a report names what broke first.
 pub fn check_all(trace: &[TraceEvent]) -> Option<Violation> {
-    single_instance::check(trace)
+    ALL.iter()
+        .filter_map(|(_, check)| check(trace))
+        .min_by_key(|v| v.event_index)
 }

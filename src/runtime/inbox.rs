@@ -55,6 +55,9 @@ pub(crate) struct Inbox {
     waiting: BTreeMap<u64, BTreeMap<u64, Incoming>>,
     /// Stubs whose connection broke: their calls fail on arrival.
     broken: BTreeSet<u64>,
+    /// Calls started out of order (only under the `reorder_delivery`
+    /// mutation), skipped when their turn comes.
+    early: BTreeSet<(u64, u64)>,
 }
 
 impl Inbox {
@@ -92,6 +95,11 @@ impl Inbox {
     /// Takes a deliverable call, chosen by the seed among the stubs that
     /// have their next call waiting.
     pub(crate) fn take_next(&mut self, rng: &RunRng) -> Option<Incoming> {
+        if crate::mutations::active(crate::mutations::Mutation::ReorderDelivery) {
+            if let Some(incoming) = self.take_out_of_order() {
+                return Some(incoming);
+            }
+        }
         let ready: Vec<u64> = self
             .waiting
             .iter()
@@ -114,8 +122,23 @@ impl Inbox {
         if calls.is_empty() {
             self.waiting.remove(&stub);
         }
-        self.next_seq.insert(stub, seq + 1);
+        let mut next = seq + 1;
+        while self.early.remove(&(stub, next)) {
+            next += 1;
+        }
+        self.next_seq.insert(stub, next);
         Some(incoming)
+    }
+
+    /// The planted bug: a stub's next-but-one call, when both are waiting.
+    fn take_out_of_order(&mut self) -> Option<Incoming> {
+        let (stub, seq) = self.waiting.iter().find_map(|(stub, calls)| {
+            let next = self.next_seq.get(stub).copied().unwrap_or(1);
+            (calls.contains_key(&next) && calls.contains_key(&(next + 1)))
+                .then_some((*stub, next + 1))
+        })?;
+        self.early.insert((stub, seq));
+        self.waiting.get_mut(&stub)?.remove(&seq)
     }
 
     /// Every waiting call, for failing them all; their numbers are spent.

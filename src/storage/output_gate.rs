@@ -35,6 +35,11 @@ impl OutputGate {
         self.confirmed.get()
     }
 
+    /// Whether the gate still lets anything through (its instance lives).
+    pub(crate) fn is_open(&self) -> bool {
+        !self.broken.get()
+    }
+
     /// A new gate starts where storage already is.
     pub(crate) fn confirm_initial(&self, batch: BatchId) {
         self.confirmed.set(batch);

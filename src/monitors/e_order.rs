@@ -1,0 +1,85 @@
+//! `e_order`: calls through one stub start in the order they were made.
+//!
+//! Sequence numbers of one stub may skip (a call that failed never starts)
+//! but never go back: each delivery's number must exceed the last one
+//! delivered for that stub.
+
+use std::collections::BTreeMap;
+
+use super::Violation;
+use crate::sim::clock::format_sim_time;
+use crate::sim::trace::{TraceEvent, What};
+
+/// The monitor's name in reports.
+pub const NAME: &str = "e_order";
+
+/// Checks `trace`; returns the first violation.
+pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
+    let mut last: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
+    for (i, e) in trace.iter().enumerate() {
+        if let What::CallDelivered {
+            call, stub, seq, ..
+        } = e.what
+        {
+            if let Some(&(prev_seq, prev_call)) = last.get(&stub) {
+                if seq <= prev_seq {
+                    return Some(Violation {
+                        monitor: NAME,
+                        at_ns: e.t,
+                        event_index: i,
+                        message: format!(
+                            "stub {stub} delivered call {call} (#{seq}) at t={} after call {prev_call} (#{prev_seq}) made later",
+                            format_sim_time(e.t)
+                        ),
+                    });
+                }
+            }
+            last.insert(stub, (seq, call));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::world_config::LocationId;
+
+    fn delivered(t: u64, stub: u64, seq: u64) -> TraceEvent {
+        TraceEvent {
+            t,
+            at: LocationId(0),
+            obj: None,
+            epoch: 1,
+            what: What::CallDelivered {
+                call: seq * 10 + stub,
+                stub,
+                seq,
+                event: t,
+            },
+        }
+    }
+
+    #[test]
+    fn in_order_and_skipping_passes() {
+        let trace = vec![
+            delivered(1, 1, 1),
+            delivered(2, 2, 1),
+            delivered(3, 1, 2),
+            delivered(4, 1, 5),
+        ];
+        assert_eq!(check(&trace), None);
+    }
+
+    #[test]
+    fn a_later_call_first_is_caught() {
+        let trace = vec![delivered(1, 1, 2), delivered(2, 1, 1)];
+        let v = check(&trace).expect("violation");
+        assert_eq!((v.monitor, v.event_index), ("e_order", 1));
+        assert!(
+            v.message.contains("stub 1 delivered call 11 (#1)"),
+            "{}",
+            v.message
+        );
+    }
+}

@@ -1,0 +1,140 @@
+//! `output_gate`: no outgoing message (a reply, a call an object makes)
+//! leaves before every write issued before it is confirmed.
+//!
+//! Worked out from the trace alone, not from what the runtime claims: per
+//! object, the highest batch any write had joined when the message was
+//! sent (when it was held, or at its release if nothing held it) must be
+//! confirmed when it is released. Writes issued after the message was sent
+//! do not hold it back. Batches that a crash or a reset dropped (they never
+//! will be confirmed) stop counting when the instance ends or a new one
+//! starts.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use super::Violation;
+use crate::sim::clock::format_sim_time;
+use crate::sim::trace::{EndReason, ObjectRef, TraceEvent, What};
+
+/// The monitor's name in reports.
+pub const NAME: &str = "output_gate";
+
+#[derive(Default)]
+struct Batches {
+    written: u64,
+    confirmed: u64,
+    /// Per event, what its held messages need, oldest first.
+    held: BTreeMap<u64, VecDeque<u64>>,
+}
+
+/// Checks `trace`; returns the first violation.
+pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
+    let mut objects: BTreeMap<ObjectRef, Batches> = BTreeMap::new();
+    for (i, e) in trace.iter().enumerate() {
+        let Some(obj) = e.obj else { continue };
+        let b = objects.entry(obj).or_default();
+        match &e.what {
+            What::StorageWrote { batch, .. } => b.written = b.written.max(*batch),
+            What::BatchConfirmed { batch } => b.confirmed = b.confirmed.max(*batch),
+            What::InstanceCreated
+            | What::InstanceEnded {
+                reason: EndReason::Crash | EndReason::Reset | EndReason::CodeUpdate,
+            } => b.written = b.confirmed,
+            What::OutputHeld { event, .. } => {
+                b.held.entry(*event).or_default().push_back(b.written);
+            }
+            What::OutputReleased { event, .. } => {
+                let needed = match b.held.get_mut(event).and_then(VecDeque::pop_front) {
+                    Some(at_send) => at_send,
+                    None => b.written,
+                };
+                if needed <= b.confirmed {
+                    continue;
+                }
+                return Some(Violation {
+                    monitor: NAME,
+                    at_ns: e.t,
+                    event_index: i,
+                    message: format!(
+                        "object #{} epoch {}: event {event} released output at t={} that needed batch {needed}, but only batch {} was confirmed",
+                        obj.0,
+                        e.epoch,
+                        format_sim_time(e.t),
+                        b.confirmed
+                    ),
+                });
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::world_config::LocationId;
+
+    fn ev(t: u64, what: What) -> TraceEvent {
+        TraceEvent {
+            t,
+            at: LocationId(0),
+            obj: Some(ObjectRef(0)),
+            epoch: 1,
+            what,
+        }
+    }
+
+    #[test]
+    fn output_after_confirmation_passes() {
+        let trace = vec![
+            ev(1, What::StorageWrote { event: 1, batch: 1 }),
+            ev(2, What::OutputHeld { event: 1, batch: 1 }),
+            ev(3, What::BatchConfirmed { batch: 1 }),
+            ev(4, What::OutputReleased { event: 1, batch: 1 }),
+        ];
+        assert_eq!(check(&trace), None);
+    }
+
+    #[test]
+    fn output_before_confirmation_is_caught() {
+        let trace = vec![
+            ev(1, What::StorageWrote { event: 1, batch: 1 }),
+            ev(2, What::OutputReleased { event: 1, batch: 0 }),
+        ];
+        let v = check(&trace).expect("violation");
+        assert_eq!(v.monitor, "output_gate");
+        assert!(
+            v.message.contains("needed batch 1, but only batch 0"),
+            "{}",
+            v.message
+        );
+    }
+
+    #[test]
+    fn writes_after_a_message_was_sent_do_not_hold_it() {
+        let trace = vec![
+            ev(1, What::StorageWrote { event: 1, batch: 1 }),
+            ev(2, What::OutputHeld { event: 1, batch: 1 }),
+            ev(3, What::StorageWrote { event: 2, batch: 2 }),
+            ev(4, What::BatchConfirmed { batch: 1 }),
+            ev(5, What::OutputReleased { event: 1, batch: 1 }),
+        ];
+        assert_eq!(check(&trace), None);
+    }
+
+    #[test]
+    fn lost_batches_stop_counting_after_a_crash() {
+        let trace = vec![
+            ev(1, What::StorageWrote { event: 1, batch: 1 }),
+            ev(
+                2,
+                What::InstanceEnded {
+                    reason: EndReason::Crash,
+                },
+            ),
+            ev(3, What::InstanceCreated),
+            ev(4, What::OutputReleased { event: 2, batch: 0 }),
+        ];
+        assert_eq!(check(&trace), None);
+    }
+}
