@@ -16,6 +16,8 @@ pub enum Mutation {
     EarlyOutput,
     /// A stub's next-but-one call starts before its next.
     ReorderDelivery,
+    /// Now and then a reply is dropped silently: its caller waits forever.
+    LoseResponse,
 }
 
 impl Mutation {
@@ -25,6 +27,7 @@ impl Mutation {
         Mutation::SkipFencing,
         Mutation::EarlyOutput,
         Mutation::ReorderDelivery,
+        Mutation::LoseResponse,
     ];
 
     /// The name used in `DOSIM_MUTATION`.
@@ -34,6 +37,7 @@ impl Mutation {
             Mutation::SkipFencing => "skip_fencing",
             Mutation::EarlyOutput => "early_output",
             Mutation::ReorderDelivery => "reorder_delivery",
+            Mutation::LoseResponse => "lose_response",
         }
     }
 }

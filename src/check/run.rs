@@ -73,6 +73,7 @@ pub(crate) struct RunOptions {
     pub(crate) world: WorldConfig,
     pub(crate) faults: Faults,
     pub(crate) deadline: Duration,
+    pub(crate) liveness_bound: Duration,
     pub(crate) steps_max: u64,
 }
 
@@ -145,6 +146,22 @@ pub struct RunRecord {
 pub(crate) type Body =
     Arc<dyn Fn(Sim) -> std::pin::Pin<Box<dyn Future<Output = Result<()>>>> + Send + Sync>;
 
+/// The second phase of a run: faults stop, the world heals, and the run
+/// waits until every call still out has settled, or `bound` of simulated
+/// time has passed (the liveness monitor then names what hung).
+async fn liveness_phase(world: &World, bound: Duration) {
+    world.faults.heal();
+    let at = world.config().storage();
+    world.record(at, None, 0, What::LivenessPhase);
+    let until = world.now() + bound;
+    while world.calls_open() > 0 && world.now() < until {
+        madsim::time::sleep(LIVENESS_POLL).await;
+    }
+}
+
+/// How often the liveness phase looks at the calls still out.
+const LIVENESS_POLL: Duration = Duration::from_millis(100);
+
 /// Runs `seed` on a fresh thread and waits for it.
 pub(crate) fn run_seed(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
     let opts2 = opts.clone();
@@ -201,8 +218,17 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
             let failure = match select(body_fut, limits).await {
                 Either::Left((Ok(()), _)) => None,
                 Either::Left((Err(e), _)) => Some(FailureReason::Body(e.to_string())),
-                Either::Right((reason, _)) => Some(reason),
+                Either::Right((reason, body)) => {
+                    // The body is cut off, not giving up on its calls.
+                    world.begin_ending();
+                    drop(body);
+                    Some(reason)
+                }
             };
+            if failure.is_none() {
+                liveness_phase(&world, opts.liveness_bound).await;
+            }
+            world.begin_ending();
             rt.shutdown();
             failure
         })
@@ -219,7 +245,15 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
     // A broken runtime guarantee explains any property failure after it,
     // so a monitor's verdict comes first.
     if !matches!(failure, Some(FailureReason::Panic(_))) {
-        if let Some(v) = monitors::check_all(&trace) {
+        // Calls left out are a hang only if the run got to wait for them:
+        // it finished (and had its liveness phase) or the body itself hung.
+        let liveness_applies = matches!(failure, None | Some(FailureReason::Deadline(_)));
+        let violation = monitors::ALL
+            .iter()
+            .filter(|(name, _)| *name != monitors::liveness::NAME || liveness_applies)
+            .filter_map(|(_, check)| check(&trace))
+            .min_by_key(|v| v.event_index);
+        if let Some(v) = violation {
             let also = match &failure {
                 Some(f) => format!(" (and then: {f})"),
                 None => String::new(),

@@ -71,6 +71,7 @@ impl Runner {
                 world: WorldConfig::default(),
                 faults: Faults::None,
                 deadline: Duration::from_secs(600),
+                liveness_bound: Duration::from_secs(60),
                 steps_max: 1_000_000,
             },
             determinism_sample: 1,
@@ -112,6 +113,13 @@ impl Runner {
     /// Simulated time after which a run that has not finished fails.
     pub fn deadline(mut self, deadline: Duration) -> Runner {
         self.options.deadline = deadline;
+        self
+    }
+
+    /// How long, after the body ends and the world heals, calls still out
+    /// may take to settle before the `liveness` monitor calls them hung.
+    pub fn liveness_bound(mut self, bound: Duration) -> Runner {
+        self.options.liveness_bound = bound;
         self
     }
 

@@ -5,6 +5,7 @@ use crate::sim::trace::TraceEvent;
 
 pub mod e_order;
 pub mod input_gate;
+pub mod liveness;
 pub mod output_gate;
 pub mod single_instance;
 
@@ -30,6 +31,7 @@ pub const ALL: &[(&str, Monitor)] = &[
     (e_order::NAME, e_order::check),
     (input_gate::NAME, input_gate::check),
     (output_gate::NAME, output_gate::check),
+    (liveness::NAME, liveness::check),
 ];
 
 /// Runs every monitor over `trace`; returns the earliest violation (by its

@@ -52,6 +52,8 @@ pub(crate) struct Instance {
     /// The event the delivery task waits to see begin (E-order).
     starting: Cell<Option<EventId>>,
     replies: RefCell<BTreeMap<u64, ReplySender>>,
+    /// Replies the `lose_response` mutation swallowed.
+    lost_replies: RefCell<Vec<ReplySender>>,
     tasks: RefCell<BTreeMap<EventId, AbortHandle>>,
     delivery: RefCell<Option<AbortHandle>>,
     alive: Cell<bool>,
@@ -86,6 +88,7 @@ impl Instance {
             inbox_waker: RefCell::new(None),
             starting: Cell::new(None),
             replies: RefCell::new(BTreeMap::new()),
+            lost_replies: RefCell::new(Vec::new()),
             tasks: RefCell::new(BTreeMap::new()),
             delivery: RefCell::new(None),
             alive: Cell::new(true),
@@ -306,9 +309,17 @@ impl Instance {
             Ok(()) => result,
             Err(()) => Err(Error::connection_lost()),
         };
-        if let Some(tx) = self.replies.borrow_mut().remove(&call) {
-            let _ = tx.send(result);
+        let Some(tx) = self.replies.borrow_mut().remove(&call) else {
+            return;
+        };
+        if crate::mutations::active(crate::mutations::Mutation::LoseResponse)
+            && self.rt.world.rng.chance(5.0)
+        {
+            // The planted bug: kept, never sent, so the caller never hears.
+            self.lost_replies.borrow_mut().push(tx);
+            return;
         }
+        let _ = tx.send(result);
     }
 
     /// Waits until every write issued so far is confirmed, recording the

@@ -193,6 +193,7 @@ async fn invoke(
             method,
         },
     );
+    let mut open = OpenCall::new(&world, inner.origin, obj, caller_epoch, call);
     let (tx, rx) = oneshot::channel();
     let mut target = bind(&inner, obj, seq);
     let mut attempt = 1;
@@ -205,13 +206,7 @@ async fn invoke(
             What::MessageDropped { call, to },
         );
         if attempt == CALL_ATTEMPTS_MAX {
-            let ok = false;
-            world.record(
-                inner.origin,
-                Some(obj),
-                caller_epoch,
-                What::ReplyReceived { call, ok },
-            );
+            open.settle(false);
             return Err(break_stub(&inner, obj, Error::connection_lost()));
         }
         attempt += 1;
@@ -252,15 +247,7 @@ async fn invoke(
         reply = Err(Error::connection_lost());
     }
     wait_unpaused(&world, inner.origin).await;
-    world.record(
-        inner.origin,
-        Some(obj),
-        caller_epoch,
-        What::ReplyReceived {
-            call,
-            ok: reply.is_ok(),
-        },
-    );
+    open.settle(reply.is_ok());
     match reply {
         Err(e) if !e.remote => Err(break_stub(&inner, obj, e)),
         // A stub that broke while this call was out fails it too.
@@ -270,6 +257,66 @@ async fn invoke(
             .clone()
             .unwrap_or_else(Error::connection_lost)),
         other => other,
+    }
+}
+
+/// A call that went out and has not settled. Settling records the reply;
+/// dropping it unsettled (the caller gave up on the future) records the
+/// call as abandoned, so the liveness check can tell a hang from a caller
+/// that stopped waiting.
+struct OpenCall {
+    world: Rc<crate::sim::world::World>,
+    origin: LocationId,
+    obj: crate::sim::trace::ObjectRef,
+    epoch: u32,
+    call: u64,
+    settled: bool,
+}
+
+impl OpenCall {
+    fn new(
+        world: &Rc<crate::sim::world::World>,
+        origin: LocationId,
+        obj: crate::sim::trace::ObjectRef,
+        epoch: u32,
+        call: u64,
+    ) -> OpenCall {
+        world.call_opened();
+        OpenCall {
+            world: world.clone(),
+            origin,
+            obj,
+            epoch,
+            call,
+            settled: false,
+        }
+    }
+
+    fn settle(&mut self, ok: bool) {
+        self.settled = true;
+        self.world.call_closed();
+        let call = self.call;
+        self.world.record(
+            self.origin,
+            Some(self.obj),
+            self.epoch,
+            What::ReplyReceived { call, ok },
+        );
+    }
+}
+
+impl Drop for OpenCall {
+    fn drop(&mut self) {
+        if !self.settled && !self.world.is_ending() {
+            self.world.call_closed();
+            let call = self.call;
+            self.world.record(
+                self.origin,
+                Some(self.obj),
+                self.epoch,
+                What::CallAbandoned { call },
+            );
+        }
     }
 }
 

@@ -254,6 +254,14 @@ pub enum What {
     },
     /// The world healed: no more random faults from here on.
     WorldHealed,
+    /// The body finished; faults are off and the run waits (bounded) for
+    /// every call still out to be answered or to fail.
+    LivenessPhase,
+    /// A caller dropped its call before the answer came (not a hang).
+    CallAbandoned {
+        /// The call.
+        call: u64,
+    },
     /// A call's request was lost; the runtime sends it again.
     CallRetried {
         /// The call.

@@ -46,6 +46,11 @@ pub(crate) struct World {
     steps_max: u64,
     stop: RefCell<Option<StopReason>>,
     stop_waiters: RefCell<Vec<Waker>>,
+    /// Calls sent and not yet answered, failed or abandoned.
+    calls_open: Cell<u64>,
+    /// The harness is tearing the run down: futures dropped now were not
+    /// given up by their callers.
+    ending: Cell<bool>,
 }
 
 impl World {
@@ -64,6 +69,8 @@ impl World {
             steps_max,
             stop: RefCell::new(None),
             stop_waiters: RefCell::new(Vec::new()),
+            calls_open: Cell::new(0),
+            ending: Cell::new(false),
         };
         let first_client = world.config().clients().next().unwrap_or(LocationId(0));
         world.record(first_client, None, 0, What::RunStarted { seed: seed.0 });
@@ -135,6 +142,35 @@ impl World {
     /// Resolves when something stops the run.
     pub(crate) fn stopped(&self) -> Stopped<'_> {
         Stopped { world: self }
+    }
+
+    /// A call went out.
+    pub(crate) fn call_opened(&self) {
+        self.calls_open.set(self.calls_open.get() + 1);
+    }
+
+    /// A call settled (answered, failed or abandoned).
+    pub(crate) fn call_closed(&self) {
+        debug_assert!(
+            self.calls_open.get() > 0,
+            "invariant calls-balance: a call closed twice"
+        );
+        self.calls_open.set(self.calls_open.get().saturating_sub(1));
+    }
+
+    /// The harness starts tearing the run down.
+    pub(crate) fn begin_ending(&self) {
+        self.ending.set(true);
+    }
+
+    /// Whether the harness is tearing the run down.
+    pub(crate) fn is_ending(&self) -> bool {
+        self.ending.get()
+    }
+
+    /// Calls still out.
+    pub(crate) fn calls_open(&self) -> u64 {
+        self.calls_open.get()
     }
 
     /// Simulated time since the run started.

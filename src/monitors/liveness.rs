@@ -1,0 +1,97 @@
+//! `liveness`: every call is answered or fails — none hangs.
+//!
+//! The runner gives each run a liveness phase: when the body is done, the
+//! world heals and the run waits (for a bounded stretch of simulated time)
+//! for every call still out to settle. A call that was sent and by the end
+//! of the run was neither answered, nor failed, nor dropped by its caller,
+//! hung.
+
+use std::collections::BTreeMap;
+
+use super::Violation;
+use crate::sim::clock::format_sim_time;
+use crate::sim::trace::{TraceEvent, What};
+
+/// The monitor's name in reports.
+pub const NAME: &str = "liveness";
+
+/// Checks `trace`; returns the first call that never settled.
+pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
+    let mut open: BTreeMap<u64, (usize, u64, u64)> = BTreeMap::new();
+    for (i, e) in trace.iter().enumerate() {
+        match e.what {
+            What::CallSent { call, stub, .. } => {
+                open.insert(call, (i, e.t, stub));
+            }
+            What::ReplyReceived { call, .. } | What::CallAbandoned { call } => {
+                open.remove(&call);
+            }
+            _ => {}
+        }
+    }
+    let end = trace.last().map_or(0, |e| e.t);
+    let (call, (index, sent, stub)) = open.into_iter().min_by_key(|(_, (i, _, _))| *i)?;
+    Some(Violation {
+        monitor: NAME,
+        at_ns: sent,
+        event_index: index,
+        message: format!(
+            "call {call} through stub {stub}, sent at t={}, was never answered (the run ended at t={})",
+            format_sim_time(sent),
+            format_sim_time(end)
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::world_config::LocationId;
+
+    fn ev(t: u64, what: What) -> TraceEvent {
+        TraceEvent {
+            t,
+            at: LocationId(0),
+            obj: None,
+            epoch: 0,
+            what,
+        }
+    }
+
+    fn sent(t: u64, call: u64) -> TraceEvent {
+        ev(
+            t,
+            What::CallSent {
+                call,
+                stub: 1,
+                seq: call,
+                method: "m".into(),
+            },
+        )
+    }
+
+    #[test]
+    fn answered_failed_and_abandoned_calls_pass() {
+        let trace = vec![
+            sent(1, 1),
+            sent(2, 2),
+            sent(3, 3),
+            ev(4, What::ReplyReceived { call: 1, ok: true }),
+            ev(5, What::ReplyReceived { call: 2, ok: false }),
+            ev(6, What::CallAbandoned { call: 3 }),
+        ];
+        assert_eq!(check(&trace), None);
+    }
+
+    #[test]
+    fn a_call_never_answered_is_caught() {
+        let trace = vec![
+            sent(1, 1),
+            sent(2, 2),
+            ev(3, What::ReplyReceived { call: 1, ok: true }),
+        ];
+        let v = check(&trace).expect("violation");
+        assert_eq!((v.monitor, v.event_index), ("liveness", 1));
+        assert!(v.message.contains("call 2 through stub 1"), "{}", v.message);
+    }
+}
