@@ -18,6 +18,10 @@ pub enum Mutation {
     ReorderDelivery,
     /// Now and then a reply is dropped silently: its caller waits forever.
     LoseResponse,
+    /// A crash loses a confirmed write as well.
+    DropConfirmedWrite,
+    /// A crash keeps the first write of a batch it drops.
+    PartialBatch,
 }
 
 impl Mutation {
@@ -28,6 +32,8 @@ impl Mutation {
         Mutation::EarlyOutput,
         Mutation::ReorderDelivery,
         Mutation::LoseResponse,
+        Mutation::DropConfirmedWrite,
+        Mutation::PartialBatch,
     ];
 
     /// The name used in `DOSIM_MUTATION`.
@@ -38,6 +44,8 @@ impl Mutation {
             Mutation::EarlyOutput => "early_output",
             Mutation::ReorderDelivery => "reorder_delivery",
             Mutation::LoseResponse => "lose_response",
+            Mutation::DropConfirmedWrite => "drop_confirmed_write",
+            Mutation::PartialBatch => "partial_batch",
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::sim::trace::TraceEvent;
 
+pub mod durability;
 pub mod e_order;
 pub mod input_gate;
 pub mod liveness;
@@ -31,6 +32,7 @@ pub const ALL: &[(&str, Monitor)] = &[
     (e_order::NAME, e_order::check),
     (input_gate::NAME, input_gate::check),
     (output_gate::NAME, output_gate::check),
+    (durability::NAME, durability::check),
     (liveness::NAME, liveness::check),
 ];
 

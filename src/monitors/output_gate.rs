@@ -87,7 +87,15 @@ mod tests {
     #[test]
     fn output_after_confirmation_passes() {
         let trace = vec![
-            ev(1, What::StorageWrote { event: 1, batch: 1 }),
+            ev(
+                1,
+                What::StorageWrote {
+                    event: 1,
+                    batch: 1,
+                    key: 0,
+                    value: None,
+                },
+            ),
             ev(2, What::OutputHeld { event: 1, batch: 1 }),
             ev(3, What::BatchConfirmed { batch: 1 }),
             ev(4, What::OutputReleased { event: 1, batch: 1 }),
@@ -98,7 +106,15 @@ mod tests {
     #[test]
     fn output_before_confirmation_is_caught() {
         let trace = vec![
-            ev(1, What::StorageWrote { event: 1, batch: 1 }),
+            ev(
+                1,
+                What::StorageWrote {
+                    event: 1,
+                    batch: 1,
+                    key: 0,
+                    value: None,
+                },
+            ),
             ev(2, What::OutputReleased { event: 1, batch: 0 }),
         ];
         let v = check(&trace).expect("violation");
@@ -113,9 +129,25 @@ mod tests {
     #[test]
     fn writes_after_a_message_was_sent_do_not_hold_it() {
         let trace = vec![
-            ev(1, What::StorageWrote { event: 1, batch: 1 }),
+            ev(
+                1,
+                What::StorageWrote {
+                    event: 1,
+                    batch: 1,
+                    key: 0,
+                    value: None,
+                },
+            ),
             ev(2, What::OutputHeld { event: 1, batch: 1 }),
-            ev(3, What::StorageWrote { event: 2, batch: 2 }),
+            ev(
+                3,
+                What::StorageWrote {
+                    event: 2,
+                    batch: 2,
+                    key: 0,
+                    value: None,
+                },
+            ),
             ev(4, What::BatchConfirmed { batch: 1 }),
             ev(5, What::OutputReleased { event: 1, batch: 1 }),
         ];
@@ -125,7 +157,15 @@ mod tests {
     #[test]
     fn lost_batches_stop_counting_after_a_crash() {
         let trace = vec![
-            ev(1, What::StorageWrote { event: 1, batch: 1 }),
+            ev(
+                1,
+                What::StorageWrote {
+                    event: 1,
+                    batch: 1,
+                    key: 0,
+                    value: None,
+                },
+            ),
             ev(
                 2,
                 What::InstanceEnded {

@@ -106,6 +106,9 @@ impl Instance {
             }
         }));
         inst.record(What::InstanceCreated);
+        if let Ok((entries, digest)) = inst.storage.digest() {
+            inst.record(What::StorageDigest { entries, digest });
+        }
         tracing::debug!(
             namespace = %inst.namespace.binding,
             object = ?inst.id,

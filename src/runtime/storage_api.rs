@@ -18,7 +18,7 @@ use super::context;
 use super::error::{Error, Result};
 use super::instance::Instance;
 use super::payload::{decode_bytes, Payload};
-use crate::sim::trace::{StorageOp, What};
+use crate::sim::trace::{content_hash, StorageOp, What};
 use crate::storage::database::ListOptions;
 use crate::storage::error::StorageError;
 use crate::storage::input_gate::EventId;
@@ -84,10 +84,12 @@ impl Storage {
         }
     }
 
-    fn wrote(op: &InFlight, batch: u64) {
+    fn wrote(op: &InFlight, batch: u64, key: &str, value: Option<&[u8]>) {
         op.inst.record(What::StorageWrote {
             event: op.event,
             batch,
+            key: content_hash(key.as_bytes()),
+            value: value.map(content_hash),
         });
     }
 
@@ -145,7 +147,7 @@ impl Storage {
                 .storage
                 .put(op.inst.epoch, key, &bytes.0)
                 .map_err(access_error)?;
-            Self::wrote(&op, batch);
+            Self::wrote(&op, batch, key, Some(&bytes.0));
         }
         Ok(())
     }
@@ -158,7 +160,7 @@ impl Storage {
             .storage
             .delete(op.inst.epoch, key)
             .map_err(access_error)?;
-        Self::wrote(&op, batch);
+        Self::wrote(&op, batch, key, None);
         Ok(existed)
     }
 
@@ -173,7 +175,7 @@ impl Storage {
                 .storage
                 .delete(op.inst.epoch, key)
                 .map_err(access_error)?;
-            Self::wrote(&op, batch);
+            Self::wrote(&op, batch, key, None);
             count += usize::from(existed);
         }
         Ok(count)

@@ -16,6 +16,7 @@ pub use faults::{Fault, FaultKind, FaultPlan, ScheduledFault};
 pub use logging::{init_logging, SimTime};
 pub use seed::{Seed, SeedParseError};
 pub use trace::{
-    first_divergence, trace_hash, Cause, EndReason, ObjectRef, Outcome, StorageOp, TraceEvent, What,
+    content_hash, first_divergence, storage_digest, trace_hash, Cause, EndReason, ObjectRef,
+    Outcome, StorageOp, TraceEvent, What,
 };
 pub use world_config::{Latency, Location, LocationId, LocationKind, WorldConfig};

@@ -207,6 +207,19 @@ pub enum What {
         event: u64,
         /// The batch it joined.
         batch: u64,
+        /// [`content_hash`] of the key.
+        key: u64,
+        /// [`content_hash`] of the value written; `None` for a delete.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<u64>,
+    },
+    /// What storage held when a new instance started (after whatever the
+    /// last one left unconfirmed was dropped): for the durability check.
+    StorageDigest {
+        /// Number of keys.
+        entries: u64,
+        /// [`storage_digest`] of the keys and values.
+        digest: u64,
     },
     /// A batch stopped taking writes and went to storage.
     BatchClosed {
@@ -301,6 +314,23 @@ impl TraceRecorder {
     pub(crate) fn take(&self) -> Vec<TraceEvent> {
         std::mem::take(&mut *self.events.borrow_mut())
     }
+}
+
+/// A stable 64-bit hash of some bytes (a key or a value), so the trace can
+/// speak of contents without carrying them.
+pub fn content_hash(bytes: &[u8]) -> u64 {
+    let mut h = DefaultHasher::new();
+    h.write(bytes);
+    h.finish()
+}
+
+/// The digest of a whole key-value state, given as (key hash, value hash)
+/// pairs in any order.
+pub fn storage_digest(entries: impl IntoIterator<Item = (u64, u64)>) -> u64 {
+    let sorted: std::collections::BTreeMap<u64, u64> = entries.into_iter().collect();
+    let mut h = DefaultHasher::new();
+    sorted.hash(&mut h);
+    h.finish()
 }
 
 /// A stable digest of a whole trace, for comparing runs.

@@ -248,6 +248,28 @@ impl Database {
         self.list(&ListOptions::default())
     }
 
+    /// Writes `key` (or deletes it, for `None`) and commits at once, outside
+    /// any batch. Only the planted bugs of the `mutations` feature use it,
+    /// right after a crash, when no batch is open.
+    #[cfg_attr(not(feature = "mutations"), allow(dead_code))]
+    pub fn apply_committed(&mut self, key: &str, value: Option<&[u8]>) {
+        debug_assert!(
+            self.outermost.is_none() && !self.filling_has_writes,
+            "invariant apply-outside-batches: no batch may be open"
+        );
+        let _ = self.ensure_kv_table();
+        let _ = match value {
+            Some(v) => self
+                .conn
+                .prepare_cached(PUT)
+                .and_then(|mut s| s.execute(rusqlite::params![key, v])),
+            None => self
+                .conn
+                .prepare_cached(DELETE)
+                .and_then(|mut s| s.execute([key])),
+        };
+    }
+
     // ---- internals ----
 
     /// Opens the batch's savepoint on its first write, so that the write (and a

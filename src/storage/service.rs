@@ -20,7 +20,7 @@ use super::error::StorageError;
 use super::output_gate::OutputGate;
 use crate::mutations::{self, Mutation};
 use crate::sim::network::transmit;
-use crate::sim::trace::{ObjectRef, What};
+use crate::sim::trace::{content_hash, storage_digest, ObjectRef, What};
 use crate::sim::world::World;
 use crate::sim::world_config::LocationId;
 
@@ -70,6 +70,8 @@ pub(crate) struct ObjectStorage {
     gate: RefCell<Rc<OutputGate>>,
     /// Called when a commit fails: the runtime resets the instance.
     on_failure: RefCell<Option<Box<dyn Fn()>>>,
+    /// The `partial_batch` mutation's memory of first writes.
+    first_writes: RefCell<std::collections::BTreeMap<BatchId, (String, Option<Vec<u8>>)>>,
 }
 
 impl ObjectStorage {
@@ -91,6 +93,7 @@ impl ObjectStorage {
             committing: Cell::new(false),
             gate: RefCell::new(Rc::new(OutputGate::default())),
             on_failure: RefCell::new(None),
+            first_writes: RefCell::new(std::collections::BTreeMap::new()),
         }))
     }
 
@@ -114,7 +117,31 @@ impl ObjectStorage {
 
     /// Drops every unconfirmed batch (a crash or a reset of the instance).
     pub(crate) fn lose_unconfirmed(&self) {
+        let first_lost_write = self
+            .first_writes
+            .borrow()
+            .first_key_value()
+            .map(|(_, w)| w.clone());
+        self.first_writes.borrow_mut().clear();
         let lost = self.db.borrow_mut().lose_unconfirmed();
+        if mutations::active(Mutation::PartialBatch) && !lost.is_empty() {
+            // The planted bug: the first write of a lost batch survives.
+            if let Some((key, value)) = first_lost_write {
+                self.db.borrow_mut().apply_committed(&key, value.as_deref());
+            }
+        }
+        if mutations::active(Mutation::DropConfirmedWrite) && !lost.is_empty() {
+            // The planted bug: a confirmed key is lost with the rest.
+            let first = self
+                .db
+                .borrow_mut()
+                .dump()
+                .ok()
+                .and_then(|d| d.into_iter().next());
+            if let Some((key, _)) = first {
+                self.db.borrow_mut().apply_committed(&key, None);
+            }
+        }
         self.queue.borrow_mut().clear();
         self.open_has_writes.set(false);
         if let Some(&first) = lost.first() {
@@ -173,14 +200,29 @@ impl ObjectStorage {
     pub(crate) fn put(&self, epoch: u32, key: &str, value: &[u8]) -> Result<BatchId, AccessError> {
         self.fence(epoch)?;
         self.db.borrow_mut().put(key, value)?;
-        Ok(self.wrote(epoch))
+        let batch = self.wrote(epoch);
+        self.note_first_write(batch, key, Some(value));
+        Ok(batch)
+    }
+
+    /// Under the `partial_batch` mutation, remembers each unconfirmed
+    /// batch's first write, to plant it after a crash.
+    fn note_first_write(&self, batch: BatchId, key: &str, value: Option<&[u8]>) {
+        if mutations::active(Mutation::PartialBatch) {
+            self.first_writes
+                .borrow_mut()
+                .entry(batch)
+                .or_insert_with(|| (key.to_string(), value.map(<[u8]>::to_vec)));
+        }
     }
 
     /// Deletes `key`; returns whether it existed and the batch the write joined.
     pub(crate) fn delete(&self, epoch: u32, key: &str) -> Result<(bool, BatchId), AccessError> {
         self.fence(epoch)?;
         let existed = self.db.borrow_mut().delete(key)?;
-        Ok((existed, self.wrote(epoch)))
+        let batch = self.wrote(epoch);
+        self.note_first_write(batch, key, None);
+        Ok((existed, batch))
     }
 
     fn wrote(&self, epoch: u32) -> BatchId {
@@ -307,6 +349,17 @@ impl ObjectStorage {
             .borrow()
             .front()
             .is_some_and(|p| p.batch == batch)
+    }
+
+    /// The number of keys and the digest of what storage holds now.
+    pub(crate) fn digest(&self) -> Result<(u64, u64), StorageError> {
+        let dump = self.db.borrow_mut().dump()?;
+        let entries = dump.len() as u64;
+        let digest = storage_digest(
+            dump.iter()
+                .map(|(k, v)| (content_hash(k.as_bytes()), content_hash(v))),
+        );
+        Ok((entries, digest))
     }
 
     /// Every key and value, in key order (for checks).

@@ -1,0 +1,171 @@
+//! `durability`: whenever a new instance starts, storage holds exactly the
+//! state after the object's last confirmed batch — no confirmed write lost,
+//! no unconfirmed write visible, no batch half-applied.
+//!
+//! The monitor replays the trace: each write (key and value as hashes)
+//! joins its batch; a confirmed batch is applied whole to a model; batches
+//! never confirmed are forgotten when their instance dies or a new one
+//! starts. The runtime records a digest of the real database when each
+//! instance starts, and the two must match.
+
+use std::collections::BTreeMap;
+
+use super::Violation;
+use crate::sim::clock::format_sim_time;
+use crate::sim::trace::{storage_digest, EndReason, ObjectRef, TraceEvent, What};
+
+/// The monitor's name in reports.
+pub const NAME: &str = "durability";
+
+#[derive(Default)]
+struct Model {
+    /// Writes per batch not yet confirmed: (key hash, value hash or delete).
+    pending: BTreeMap<u64, Vec<(u64, Option<u64>)>>,
+    /// What confirmed batches left behind.
+    durable: BTreeMap<u64, u64>,
+    last_confirmed: u64,
+}
+
+impl Model {
+    fn confirm(&mut self, batch: u64) {
+        for (key, value) in self.pending.remove(&batch).unwrap_or_default() {
+            match value {
+                Some(v) => self.durable.insert(key, v),
+                None => self.durable.remove(&key),
+            };
+        }
+        self.last_confirmed = self.last_confirmed.max(batch);
+    }
+}
+
+/// Checks `trace`; returns the first violation.
+pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
+    let mut models: BTreeMap<ObjectRef, Model> = BTreeMap::new();
+    for (i, e) in trace.iter().enumerate() {
+        let Some(obj) = e.obj else { continue };
+        let m = models.entry(obj).or_default();
+        match &e.what {
+            What::StorageWrote {
+                batch, key, value, ..
+            } => {
+                m.pending.entry(*batch).or_default().push((*key, *value));
+            }
+            What::BatchConfirmed { batch } => m.confirm(*batch),
+            What::InstanceCreated
+            | What::InstanceEnded {
+                reason: EndReason::Crash | EndReason::Reset | EndReason::CodeUpdate,
+            } => m.pending.clear(),
+            What::StorageDigest { entries, digest } => {
+                let expected = storage_digest(m.durable.iter().map(|(k, v)| (*k, *v)));
+                if *digest != expected || *entries != m.durable.len() as u64 {
+                    return Some(Violation {
+                        monitor: NAME,
+                        at_ns: e.t,
+                        event_index: i,
+                        message: format!(
+                            "object #{} epoch {} started at t={} on storage with {entries} keys that differ from the state after its last confirmed batch ({}, {} keys)",
+                            obj.0,
+                            e.epoch,
+                            format_sim_time(e.t),
+                            m.last_confirmed,
+                            m.durable.len()
+                        ),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::world_config::LocationId;
+
+    fn ev(t: u64, what: What) -> TraceEvent {
+        TraceEvent {
+            t,
+            at: LocationId(0),
+            obj: Some(ObjectRef(0)),
+            epoch: 1,
+            what,
+        }
+    }
+
+    fn wrote(t: u64, batch: u64, key: u64, value: u64) -> TraceEvent {
+        ev(
+            t,
+            What::StorageWrote {
+                event: 1,
+                batch,
+                key,
+                value: Some(value),
+            },
+        )
+    }
+
+    fn digest(t: u64, pairs: &[(u64, u64)]) -> TraceEvent {
+        ev(
+            t,
+            What::StorageDigest {
+                entries: pairs.len() as u64,
+                digest: storage_digest(pairs.iter().copied()),
+            },
+        )
+    }
+
+    #[test]
+    fn confirmed_writes_survive_and_unconfirmed_ones_vanish() {
+        let trace = vec![
+            wrote(1, 1, 10, 100),
+            wrote(2, 1, 11, 110),
+            ev(3, What::BatchConfirmed { batch: 1 }),
+            wrote(4, 2, 12, 120),
+            ev(
+                5,
+                What::InstanceEnded {
+                    reason: EndReason::Crash,
+                },
+            ),
+            ev(6, What::InstanceCreated),
+            digest(7, &[(10, 100), (11, 110)]),
+        ];
+        assert_eq!(check(&trace), None);
+    }
+
+    #[test]
+    fn a_lost_confirmed_write_is_caught() {
+        let trace = vec![
+            wrote(1, 1, 10, 100),
+            ev(2, What::BatchConfirmed { batch: 1 }),
+            ev(3, What::InstanceCreated),
+            digest(4, &[]),
+        ];
+        let v = check(&trace).expect("violation");
+        assert_eq!(v.monitor, "durability");
+        assert!(
+            v.message.contains("last confirmed batch (1, 1 keys)"),
+            "{}",
+            v.message
+        );
+    }
+
+    #[test]
+    fn half_a_batch_is_caught() {
+        let trace = vec![
+            wrote(1, 1, 10, 100),
+            wrote(2, 1, 11, 110),
+            ev(
+                3,
+                What::InstanceEnded {
+                    reason: EndReason::Crash,
+                },
+            ),
+            ev(4, What::InstanceCreated),
+            digest(5, &[(10, 100)]),
+        ];
+        assert!(check(&trace).is_some());
+    }
+}
