@@ -42,6 +42,9 @@ impl From<StorageError> for AccessError {
     }
 }
 
+/// A batch's first write: its key, and its value (`None` for a delete).
+type FirstWrite = (String, Option<Vec<u8>>);
+
 struct Pending {
     batch: BatchId,
     epoch: u32,
@@ -71,7 +74,7 @@ pub(crate) struct ObjectStorage {
     /// Called when a commit fails: the runtime resets the instance.
     on_failure: RefCell<Option<Box<dyn Fn()>>>,
     /// The `partial_batch` mutation's memory of first writes.
-    first_writes: RefCell<std::collections::BTreeMap<BatchId, (String, Option<Vec<u8>>)>>,
+    first_writes: RefCell<std::collections::BTreeMap<BatchId, FirstWrite>>,
 }
 
 impl ObjectStorage {
