@@ -22,6 +22,10 @@
 //!   trace, stubs and per-event tasks.
 //! - `counter_overhead_ratio`: baseline requests/s divided by dosim
 //!   requests/s (1.0 = dosim costs nothing). Target: ≤ 1.5.
+//! - `counter_requests_per_s_no_monitors`: `counter_requests_per_s` with the
+//!   invariant monitors switched off (the trace is still recorded).
+//! - `monitor_cost_ratio`: no monitors divided by monitors on. Target:
+//!   ≤ 1.25.
 //! - `seeds_per_s_100req`: whole seeds per wall second, one core, for a
 //!   100-request scenario (4 clients × 25 sequential increments + the audit),
 //!   each seed a fresh world on a fresh thread, swept with `run_seeds` over
@@ -130,8 +134,9 @@ async fn dosim_body(sim: Sim, per_client: u64, acked: Arc<AtomicU64>) -> dosim::
 }
 
 /// A runner for `clients` clients with no limit the workload could hit.
-fn runner(name: &str, clients: u64) -> Runner {
+fn runner(name: &str, clients: u64, monitors: bool) -> Runner {
     Runner::new(name)
+        .monitors(monitors)
         .world(WorldConfig::new(clients as usize, 2))
         .quiet()
         .determinism_sample(0)
@@ -141,8 +146,19 @@ fn runner(name: &str, clients: u64) -> Runner {
 
 /// Runs `seeds` through dosim; returns (acknowledged requests, wall time).
 fn dosim_sweep(name: &str, clients: u64, per_client: u64, seeds: &[Seed]) -> (u64, Duration) {
+    dosim_sweep_with(name, clients, per_client, seeds, true)
+}
+
+/// [`dosim_sweep`] with the invariant monitors switched on or off.
+fn dosim_sweep_with(
+    name: &str,
+    clients: u64,
+    per_client: u64,
+    seeds: &[Seed],
+    monitors: bool,
+) -> (u64, Duration) {
     let acked = Arc::new(AtomicU64::new(0));
-    let runner = runner(name, clients);
+    let runner = runner(name, clients, monitors);
     let body_acked = acked.clone();
     let started = Instant::now();
     let report = runner.run_seeds(seeds, move |sim| {
@@ -328,10 +344,18 @@ fn main() {
     // Long single-seed scenario: requests per second.
     let long_seed = [Seed::nth(LONG_SEED_INDEX)];
     let long_total = LONG_CLIENTS * LONG_PER_CLIENT;
-    let (mut dosim_rps, mut base_rps) = (Vec::new(), Vec::new());
+    let (mut dosim_rps, mut base_rps, mut bare_rps) = (Vec::new(), Vec::new(), Vec::new());
     for rep in 0..REPEATS {
         let (n, wall) = dosim_sweep("bench_long", LONG_CLIENTS, LONG_PER_CLIENT, &long_seed);
         dosim_rps.push(per_s(n, wall));
+        let (k, bare_wall) = dosim_sweep_with(
+            "bench_long_bare",
+            LONG_CLIENTS,
+            LONG_PER_CLIENT,
+            &long_seed,
+            false,
+        );
+        bare_rps.push(per_s(k, bare_wall));
         let (m, base_wall) = baseline_sweep(LONG_CLIENTS, LONG_PER_CLIENT, &long_seed);
         base_rps.push(per_s(m, base_wall));
         eprintln!(
@@ -383,6 +407,9 @@ fn main() {
     println!("counter_requests_per_s: {dosim_rps:.0}");
     println!("counter_baseline_requests_per_s: {base_rps:.0}");
     println!("counter_overhead_ratio: {:.3}", base_rps / dosim_rps);
+    let bare_rps = median(bare_rps);
+    println!("counter_requests_per_s_no_monitors: {bare_rps:.0}");
+    println!("monitor_cost_ratio: {:.3}", bare_rps / dosim_rps);
     println!("seeds_per_s_100req: {:.1}", median(dosim_sps));
     println!("seeds_baseline_per_s_100req: {:.1}", median(base_sps));
     eprintln!("bench took {:.1} s", bench_started.elapsed().as_secs_f64());

@@ -75,6 +75,8 @@ pub(crate) struct RunOptions {
     pub(crate) deadline: Duration,
     pub(crate) liveness_bound: Duration,
     pub(crate) steps_max: u64,
+    /// Whether the monitors check the run's trace.
+    pub(crate) monitors: bool,
 }
 
 /// Why a run failed.
@@ -244,7 +246,7 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
     };
     // A broken runtime guarantee explains any property failure after it,
     // so a monitor's verdict comes first.
-    if !matches!(failure, Some(FailureReason::Panic(_))) {
+    if opts.monitors && !matches!(failure, Some(FailureReason::Panic(_))) {
         // Calls left out are a hang only if the run got to wait for them:
         // it finished (and had its liveness phase) or the body itself hung.
         let liveness_applies = matches!(failure, None | Some(FailureReason::Deadline(_)));

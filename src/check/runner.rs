@@ -73,6 +73,7 @@ impl Runner {
                 deadline: Duration::from_secs(600),
                 liveness_bound: Duration::from_secs(60),
                 steps_max: 1_000_000,
+                monitors: true,
             },
             determinism_sample: 1,
             replay: None,
@@ -120,6 +121,13 @@ impl Runner {
     /// may take to settle before the `liveness` monitor calls them hung.
     pub fn liveness_bound(mut self, bound: Duration) -> Runner {
         self.options.liveness_bound = bound;
+        self
+    }
+
+    /// Whether the invariant monitors check every run (on by default; off
+    /// only to measure what they cost).
+    pub fn monitors(mut self, on: bool) -> Runner {
+        self.options.monitors = on;
         self
     }
 
