@@ -1,8 +1,9 @@
 //! Planted bugs in the runtime, to show that each monitor can fire.
 //!
-//! Built only with the `mutations` cargo feature, and then chosen at run time
-//! by `DOSIM_MUTATION=<name>`. Without the feature every check compiles to
-//! `false` and costs nothing.
+//! Built only with the `mutations` cargo feature, and then chosen per run:
+//! by `DOSIM_MUTATION=<name>` for a whole process, or `Runner::mutation` for
+//! one sweep. Without the feature every check compiles to `false` and costs
+//! nothing.
 
 /// A way to break the runtime on purpose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,10 +51,10 @@ impl Mutation {
     }
 }
 
-/// Whether `m` is switched on for this process.
+/// Whether `m` is switched on in the run on this thread.
 #[cfg(feature = "mutations")]
 pub(crate) fn active(m: Mutation) -> bool {
-    crate::settings::Settings::get().mutation == Some(m)
+    crate::sim::world::with_current(|w| w.mutation == Some(m)).unwrap_or(false)
 }
 
 /// Whether `m` is switched on: never, without the `mutations` feature.

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::run::{FailureReason, RunRecord};
+use crate::mutations::Mutation;
 use crate::settings::Settings;
 use crate::sim::clock::format_sim_time;
 use crate::sim::seed::Seed;
@@ -69,6 +70,23 @@ impl Replay {
         Replay::Test { target, name }
     }
 
+    /// The command that replays `seed` with the planted bug `mutation`
+    /// switched on (the same one must be, or the run differs).
+    pub fn command_with(&self, seed: Seed, mutation: Option<Mutation>) -> String {
+        let plain = self.command(seed);
+        let Some(m) = mutation else { return plain };
+        let with_feature = match self {
+            Replay::Example { .. } => {
+                plain.replacen(" --example", " --features mutations --example", 1)
+            }
+            Replay::Test { .. } => {
+                plain.replacen("cargo test", "cargo test --features mutations", 1)
+            }
+            Replay::Custom(_) => plain,
+        };
+        format!("DOSIM_MUTATION={} {with_feature}", m.name())
+    }
+
     /// The command that replays `seed`.
     pub fn command(&self, seed: Seed) -> String {
         match self {
@@ -90,18 +108,7 @@ impl Replay {
                 } else {
                     format!(" {args}")
                 };
-                let features = if cfg!(feature = "mutations")
-                    && crate::settings::Settings::get().mutation.is_some()
-                {
-                    " --features mutations"
-                } else {
-                    ""
-                };
-                let mutation = crate::settings::Settings::get()
-                    .mutation
-                    .map(|m| format!("DOSIM_MUTATION={} ", m.name()))
-                    .unwrap_or_default();
-                format!("{mutation}cargo run{release}{features} --example {name} -- --seed {seed}{args}")
+                format!("cargo run{release} --example {name} -- --seed {seed}{args}")
             }
             Replay::Custom(template) => template.replace("{seed}", &seed.to_string()),
         }

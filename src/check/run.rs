@@ -77,6 +77,8 @@ pub(crate) struct RunOptions {
     pub(crate) steps_max: u64,
     /// Whether the monitors check the run's trace.
     pub(crate) monitors: bool,
+    /// The planted bug, if any (feature `mutations`).
+    pub(crate) mutation: Option<crate::mutations::Mutation>,
 }
 
 /// Why a run failed.
@@ -199,12 +201,9 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
     let run_plan = plan.clone();
     let outcome = panic_capture::catch(|| {
         madsim_rt.block_on(async move {
-            let world = Rc::new(World::new(
-                seed,
-                opts.world.clone(),
-                run_plan,
-                opts.steps_max,
-            ));
+            let mut world = World::new(seed, opts.world.clone(), run_plan, opts.steps_max);
+            world.mutation = opts.mutation;
+            let world = Rc::new(world);
             *slot.borrow_mut() = Some(world.clone());
             let _current = crate::sim::world::enter(&world);
             let rt = Runtime::new(world.clone());

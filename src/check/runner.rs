@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use super::report::{failure_report, trace_dir, write_trace, Replay};
 use super::run::{run_seed, Body, FailureReason, Faults, RunOptions, RunRecord};
 use super::sim::Sim;
+use crate::mutations::Mutation;
 use crate::runtime::error::Result;
 use crate::settings::Settings;
 use crate::sim::clock::format_sim_time;
@@ -74,6 +75,7 @@ impl Runner {
                 liveness_bound: Duration::from_secs(60),
                 steps_max: 1_000_000,
                 monitors: true,
+                mutation: Settings::get().mutation,
             },
             determinism_sample: 1,
             replay: None,
@@ -121,6 +123,14 @@ impl Runner {
     /// may take to settle before the `liveness` monitor calls them hung.
     pub fn liveness_bound(mut self, bound: Duration) -> Runner {
         self.options.liveness_bound = bound;
+        self
+    }
+
+    /// Plants the bug `mutation` in every run (`DOSIM_MUTATION` sets the
+    /// default). Needs the `mutations` feature; without it the sweep
+    /// refuses to start.
+    pub fn mutation(mut self, mutation: Option<Mutation>) -> Runner {
+        self.options.mutation = mutation;
         self
     }
 
@@ -238,6 +248,15 @@ impl Runner {
         if let Some(e) = &Settings::get().mutation_error {
             return Report::setup_failed(&self.test, e.clone());
         }
+        if let (Some(m), false) = (self.options.mutation, cfg!(feature = "mutations")) {
+            return Report::setup_failed(
+                &self.test,
+                format!(
+                    "the mutation {} needs the `mutations` feature: add --features mutations",
+                    m.name()
+                ),
+            );
+        }
         if let Faults::Plan(plan) = &self.options.faults {
             if let Err(e) = plan.validate(&self.options.world) {
                 return Report::setup_failed(&self.test, e);
@@ -250,7 +269,7 @@ impl Runner {
     }
 
     fn report_failure(&self, record: &RunRecord, replay: &Replay) -> Failure {
-        let command = replay.command(record.seed);
+        let command = replay.command_with(record.seed, self.options.mutation);
         let path = write_trace(&trace_dir(), &self.test, &self.options.world, record).ok();
         let text = failure_report(&self.test, record, &command, path.as_deref());
         Failure {

@@ -1,5 +1,9 @@
 //! Invariant monitors: small pure functions of a run's trace, one file per
-//! invariant, named after it. Every run is checked by every monitor.
+//! invariant, named after it. Every run is checked by every monitor (a
+//! runner can switch them off only to measure their cost).
+//!
+//! The `alarm` and `websocket` monitors land with alarms and WebSockets;
+//! they take their place in [`ALL`] like the others.
 
 use crate::sim::trace::TraceEvent;
 

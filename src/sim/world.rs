@@ -41,6 +41,9 @@ pub(crate) struct World {
     pub(crate) plan: FaultPlan,
     /// The faults in force now.
     pub(crate) faults: FaultState,
+    /// The planted bug of this run (feature `mutations`).
+    #[cfg_attr(not(feature = "mutations"), allow(dead_code))]
+    pub(crate) mutation: Option<crate::mutations::Mutation>,
     trace: TraceRecorder,
     steps: Cell<u64>,
     steps_max: u64,
@@ -64,6 +67,7 @@ impl World {
             network: Network::new(config),
             plan,
             faults: FaultState::default(),
+            mutation: None,
             trace: TraceRecorder::default(),
             steps: Cell::new(0),
             steps_max,
@@ -194,6 +198,13 @@ pub(crate) fn enter(world: &Rc<World>) -> impl Drop {
     }
     CURRENT.with(|c| *c.borrow_mut() = Some(world.clone()));
     Leave
+}
+
+/// Applies `f` to the world of the run on this thread, if any (without
+/// cloning the handle: this runs on hot paths).
+#[cfg_attr(not(feature = "mutations"), allow(dead_code))]
+pub(crate) fn with_current<R>(f: impl FnOnce(&World) -> R) -> Option<R> {
+    CURRENT.with(|c| c.borrow().as_deref().map(f))
 }
 
 /// The world of the run on this thread, if any.
