@@ -194,6 +194,7 @@ fn sanitize(name: &str) -> String {
 /// The report printed for a failed run.
 pub(crate) fn failure_report(
     test: &str,
+    world: &WorldConfig,
     record: &RunRecord,
     replay: &str,
     trace_path: Option<&Path>,
@@ -244,6 +245,14 @@ pub(crate) fn failure_report(
     if let Some(last) = last_panic(&record.trace) {
         let _ = writeln!(s, "  object:  {last}");
     }
+    let names = crate::sim::trace_text::object_names(&record.trace);
+    if !names.is_empty() {
+        let legend: Vec<String> = names
+            .iter()
+            .map(|(o, n)| format!("#{} = {n}", o.0))
+            .collect();
+        let _ = writeln!(s, "  objects: {}", legend.join(", "));
+    }
     let _ = writeln!(s, "  replay: {replay}");
     match trace_path {
         Some(p) => {
@@ -253,8 +262,26 @@ pub(crate) fn failure_report(
             let _ = writeln!(s, "  trace:   (could not be written)");
         }
     }
+    // The events leading up to the failure: up to the offending event for
+    // a monitor, else the end of the run.
+    let end = record
+        .failure_event
+        .map_or(record.trace.len(), |i| i + 1)
+        .min(record.trace.len());
+    let start = end.saturating_sub(LAST_EVENTS);
+    if end > start {
+        let _ = writeln!(s, "  last events:");
+        s.push_str(&crate::sim::trace_text::render(
+            &record.trace,
+            &record.trace[start..end],
+            world,
+        ));
+    }
     s
 }
+
+/// How many events a failure report shows.
+const LAST_EVENTS: usize = 12;
 
 /// The last handler panic in the trace, to point at the object's code.
 fn last_panic(trace: &[TraceEvent]) -> Option<String> {

@@ -144,6 +144,8 @@ pub struct RunRecord {
     pub plan: FaultPlan,
     /// How many faults of each kind were injected.
     pub faults_injected: BTreeMap<FaultKind, u64>,
+    /// The trace index of the event a monitor flagged, if one did.
+    pub failure_event: Option<usize>,
 }
 
 /// A test body: builds the run's future from its [`Sim`].
@@ -185,6 +187,7 @@ pub(crate) fn run_seed(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord 
             steps: 0,
             plan: opts.faults.plan_for(seed),
             faults_injected: BTreeMap::new(),
+            failure_event: None,
         })
 }
 
@@ -235,6 +238,7 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
         })
     });
     let mut failure = outcome.unwrap_or_else(|message| Some(FailureReason::Panic(message)));
+    let mut failure_event = None;
     let world = world_slot.borrow_mut().take();
     let (trace, end_ns, steps) = match &world {
         Some(w) => {
@@ -255,6 +259,7 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
             .filter_map(|(_, check)| check(&trace))
             .min_by_key(|v| v.event_index);
         if let Some(v) = violation {
+            failure_event = Some(v.event_index);
             let also = match &failure {
                 Some(f) => format!(" (and then: {f})"),
                 None => String::new(),
@@ -279,5 +284,6 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
         steps,
         plan,
         faults_injected,
+        failure_event,
     }
 }

@@ -271,7 +271,13 @@ impl Runner {
     fn report_failure(&self, record: &RunRecord, replay: &Replay) -> Failure {
         let command = replay.command_with(record.seed, self.options.mutation);
         let path = write_trace(&trace_dir(), &self.test, &self.options.world, record).ok();
-        let text = failure_report(&self.test, record, &command, path.as_deref());
+        let text = failure_report(
+            &self.test,
+            &self.options.world,
+            record,
+            &command,
+            path.as_deref(),
+        );
         Failure {
             seed: record.seed,
             reason: record

@@ -8,6 +8,7 @@ pub(crate) mod logging;
 pub(crate) mod network;
 pub(crate) mod seed;
 pub(crate) mod trace;
+pub mod trace_text;
 pub(crate) mod world;
 pub(crate) mod world_config;
 

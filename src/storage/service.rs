@@ -283,6 +283,7 @@ impl ObjectStorage {
     async fn commit_loop(self: Rc<Self>) {
         let world = self.world.clone();
         let storage = world.config().storage();
+        let mut dropped_batch = None;
         loop {
             let Some((batch, host, epoch)) = self
                 .queue
@@ -294,15 +295,18 @@ impl ObjectStorage {
                 return;
             };
             if transmit(&world, host, storage).await.is_err() {
-                world.record(
-                    storage,
-                    Some(self.obj),
-                    epoch,
-                    What::MessageDropped {
-                        call: 0,
-                        to: storage,
-                    },
-                );
+                // Recorded once per batch: a long partition would otherwise
+                // fill the trace with one line per resend.
+                if dropped_batch != Some(batch) {
+                    dropped_batch = Some(batch);
+                    let to = storage;
+                    world.record(
+                        storage,
+                        Some(self.obj),
+                        epoch,
+                        What::MessageDropped { call: 0, to },
+                    );
+                }
                 madsim::time::sleep(COMMIT_RETRY).await;
                 continue;
             }

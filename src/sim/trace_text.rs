@@ -1,0 +1,135 @@
+//! A trace, as a person reads it: one line per event, with simulated time,
+//! the location's name and the object's name.
+//!
+//! ```text
+//!   0.012004s host-1    COUNTER("room-7")@2  call 41 delivered (stub 3 #2) as event 57
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::clock::format_sim_time;
+use super::trace::{ObjectRef, TraceEvent, What};
+use super::world_config::WorldConfig;
+
+/// Object names by number, from the trace's `object_named` events.
+pub fn object_names(trace: &[TraceEvent]) -> BTreeMap<ObjectRef, String> {
+    trace
+        .iter()
+        .filter_map(|e| match (&e.what, e.obj) {
+            (
+                What::ObjectNamed {
+                    namespace,
+                    id,
+                    name,
+                },
+                Some(obj),
+            ) => Some((
+                obj,
+                match name {
+                    Some(n) => format!("{namespace}({n:?})"),
+                    None => format!("{namespace}({}…)", &id[..12.min(id.len())]),
+                },
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Renders `events` (a slice of `trace`) one per line.
+pub fn render(trace: &[TraceEvent], events: &[TraceEvent], world: &WorldConfig) -> String {
+    let names = object_names(trace);
+    let mut out = String::new();
+    for e in events {
+        let at = world
+            .locations()
+            .get(e.at.0 as usize)
+            .map_or("?", |l| l.name.as_str());
+        let obj = match e.obj {
+            Some(o) => {
+                let name = names
+                    .get(&o)
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{}", o.0));
+                if e.epoch > 0 {
+                    format!("{name}@{}", e.epoch)
+                } else {
+                    name
+                }
+            }
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:>12} {at:<9} {obj:<22} {}",
+            format_sim_time(e.t),
+            describe(&e.what, world)
+        );
+    }
+    out
+}
+
+fn describe(what: &What, world: &WorldConfig) -> String {
+    let name = |l: super::world_config::LocationId| {
+        world
+            .locations()
+            .get(l.0 as usize)
+            .map_or("?", |l| l.name.as_str())
+            .to_string()
+    };
+    match what {
+        What::MessageDropped { call: 0, to } => {
+            format!("a commit message to {} was dropped", name(*to))
+        }
+        What::MessageDropped { call, to } => {
+            format!("a message of call {call} to {} was dropped", name(*to))
+        }
+        What::CallRetried { call, attempt } => {
+            format!("call {call} sent again (attempt {attempt})")
+        }
+        What::InstanceEnded { reason } => format!("instance ended: {reason:?}"),
+        What::CallSent {
+            call,
+            stub,
+            seq,
+            method,
+        } => format!("call {call} sent: {method}() (stub {stub} #{seq})"),
+        What::CallDelivered {
+            call,
+            stub,
+            seq,
+            event,
+        } => {
+            format!("call {call} delivered (stub {stub} #{seq}) as event {event}")
+        }
+        What::ReplyReceived { call, ok } => {
+            format!("call {call} answered: {}", if *ok { "ok" } else { "error" })
+        }
+        What::EventStarted { event, .. } => format!("event {event} started"),
+        What::EventAwaited { event } => format!("event {event} awaits"),
+        What::EventResumed { event } => format!("event {event} resumes"),
+        What::EventEnded { event, outcome } => format!("event {event} ended: {outcome:?}"),
+        What::StorageStarted { event, op } => format!("event {event} storage {op:?} begins"),
+        What::StorageEnded { event } => format!("event {event} storage done"),
+        What::StorageWrote { event, batch, .. } => {
+            format!("event {event} wrote into batch {batch}")
+        }
+        What::BatchClosed { batch } => format!("batch {batch} sent to storage"),
+        What::BatchConfirmed { batch } => format!("batch {batch} confirmed"),
+        What::OutputHeld { event, batch } => {
+            format!("output of event {event} held for batch {batch}")
+        }
+        What::OutputReleased { event, batch } => {
+            format!("output of event {event} released (needed batch {batch})")
+        }
+        What::FaultInjected { fault, target } => format!("FAULT {fault}: {target}"),
+        What::FaultHealed { fault, target } => format!("healed {fault}: {target}"),
+        other => {
+            // The rest read well enough as their kind.
+            let json = serde_json::to_value(other).unwrap_or_default();
+            json.get("kind")
+                .and_then(|k| k.as_str())
+                .map_or_else(|| format!("{other:?}"), |k| k.replace('_', " "))
+        }
+    }
+}
