@@ -165,6 +165,27 @@ async fn liveness_phase(world: &World, bound: Duration) {
     }
 }
 
+/// Returns Pending once, after asking to be polled again: lets every task
+/// woken so far run first.
+struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            std::task::Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+}
+
 /// How often the liveness phase looks at the calls still out.
 const LIVENESS_POLL: Duration = Duration::from_millis(100);
 
@@ -234,12 +255,21 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
             }
             world.begin_ending();
             rt.shutdown();
+            // Let every task of the run drop its future before the
+            // executor stops (see sim::world::spawn).
+            world.end_run();
+            for _ in 0..2 {
+                YieldOnce(false).await;
+            }
             failure
         })
     });
     let mut failure = outcome.unwrap_or_else(|message| Some(FailureReason::Panic(message)));
     let mut failure_event = None;
     let world = world_slot.borrow_mut().take();
+    if let Some(w) = &world {
+        w.clock.release();
+    }
     let (trace, end_ns, steps) = match &world {
         Some(w) => {
             let end_ns = w.trace_end_ns();

@@ -106,7 +106,7 @@ impl Sim {
         F: Future + 'static,
         F::Output: 'static,
     {
-        madsim::task::spawn_local(fut)
+        crate::sim::world::spawn(&self.rt.world, fut)
     }
 
     /// Simulated time since the run started.

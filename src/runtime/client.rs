@@ -48,6 +48,6 @@ impl Client {
         F: Future + 'static,
         F::Output: 'static,
     {
-        madsim::task::spawn_local(fut)
+        crate::sim::world::spawn(&self.rt.world, fut)
     }
 }

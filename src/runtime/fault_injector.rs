@@ -13,6 +13,7 @@ use std::time::Duration;
 use super::runtime::Runtime;
 use crate::sim::faults::{Fault, FaultKind};
 use crate::sim::trace::What;
+use crate::sim::world::spawn_task;
 use crate::sim::world_config::LocationId;
 
 /// Starts the injector's tasks for the run's plan.
@@ -20,7 +21,8 @@ pub(crate) fn start(rt: &Rc<Runtime>) {
     let plan = rt.world.plan.clone();
     for scheduled in plan.schedule {
         let rt = rt.clone();
-        madsim::task::spawn_local(async move {
+        let world = rt.world.clone();
+        spawn_task(&world, async move {
             madsim::time::sleep(Duration::from_millis(scheduled.at_ms)).await;
             apply(&rt, &scheduled.fault);
         });
@@ -37,7 +39,7 @@ pub(crate) fn start(rt: &Rc<Runtime>) {
             continue;
         }
         let rt = rt.clone();
-        madsim::task::spawn_local(async move {
+        spawn_task(&rt.world.clone(), async move {
             loop {
                 let gap = exponential(&rt, rate);
                 if rt.world.now() + gap >= safety {
@@ -52,7 +54,7 @@ pub(crate) fn start(rt: &Rc<Runtime>) {
     }
     if !rt.world.plan.is_empty() {
         let rt = rt.clone();
-        madsim::task::spawn_local(async move {
+        spawn_task(&rt.world.clone(), async move {
             madsim::time::sleep(safety).await;
             rt.world.faults.heal();
             let at = rt.world.config().storage();
@@ -152,7 +154,7 @@ pub(crate) fn apply(rt: &Rc<Runtime>, fault: &Fault) {
             let rt2 = rt.clone();
             let after = Duration::from_millis(*restart_after_ms);
             let host = host.clone();
-            madsim::task::spawn_local(async move {
+            spawn_task(&rt.world, async move {
                 madsim::time::sleep(after).await;
                 rt2.world.faults.restart(h);
                 rt2.world.record(
@@ -187,7 +189,7 @@ pub(crate) fn apply(rt: &Rc<Runtime>, fault: &Fault) {
             let after = Duration::from_millis(*heal_after_ms);
             let target = format!("{a} | {b}");
             let healed = target.clone();
-            madsim::task::spawn_local(async move {
+            spawn_task(&rt.world, async move {
                 madsim::time::sleep(after).await;
                 rt2.world.faults.repair(la, lb);
                 rt2.world.record(

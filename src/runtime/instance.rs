@@ -116,7 +116,7 @@ impl Instance {
             host = host.0,
             "instance created"
         );
-        let handle = madsim::task::spawn_local(inst.clone().deliver_loop());
+        let handle = crate::sim::world::spawn_task(&inst.rt.world, inst.clone().deliver_loop());
         *inst.delivery.borrow_mut() = Some(handle.abort_handle());
         inst
     }
@@ -295,7 +295,7 @@ impl Instance {
         };
         let me = self.clone();
         let body = EventBody::new(self.clone(), event, fut);
-        let handle = madsim::task::spawn_local(async move {
+        let handle = crate::sim::world::spawn_task(&self.rt.world, async move {
             let result = body.await;
             me.reply(event, call, result).await;
             me.tasks.borrow_mut().remove(&event);
@@ -366,7 +366,7 @@ impl Instance {
     ) {
         let me = self.clone();
         let body = EventBody::new(self.clone(), event, body);
-        let handle = madsim::task::spawn_local(async move {
+        let handle = crate::sim::world::spawn_task(&self.rt.world, async move {
             let result = body.await;
             me.tasks.borrow_mut().remove(&event);
             done(result);
@@ -417,6 +417,13 @@ impl Instance {
         if let Some(handle) = self.delivery.borrow_mut().take() {
             handle.abort();
         }
+        // Aborted tasks parked on this instance's wakers would keep it (and
+        // themselves) alive forever: wake them, so the executor drops them.
+        self.input.wake_all();
+        if let Some(w) = self.inbox_waker.borrow_mut().take() {
+            w.wake();
+        }
+        self.lost_replies.borrow_mut().clear();
         // Break the instance <-> object cycle so the run's memory is freed.
         self.object.borrow_mut().take();
     }

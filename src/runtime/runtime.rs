@@ -409,6 +409,12 @@ impl Runtime {
         for inst in live {
             inst.end(EndReason::RunEnded, None);
         }
+        // Tasks still parked on a timer when the run ends are never freed
+        // (madsim keeps its timers), and they hold this runtime: drop what
+        // is big — every object's database and instances — now.
+        self.entries.borrow_mut().clear();
+        self.objects.borrow_mut().clear();
+        self.namespaces.borrow_mut().clear();
     }
 }
 

@@ -4,7 +4,7 @@
 //! run, so that traces read `t=12.004s` rather than a random base date, and
 //! the same seed gives the same numbers.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
 use madsim::time::TimeHandle;
@@ -16,7 +16,10 @@ use madsim::time::TimeHandle;
 /// runtime is gone (futures dropped while a run is torn down still
 /// record), it reads as the last time it saw.
 pub(crate) struct SimClock {
-    handle: Option<TimeHandle>,
+    /// Released when the run ends: the handle owns madsim's timers, whose
+    /// wakers hold the run's pending tasks, which hold the world that holds
+    /// this clock — a cycle that would keep every run's memory forever.
+    handle: RefCell<Option<TimeHandle>>,
     start: Duration,
     last: Cell<Duration>,
 }
@@ -27,7 +30,7 @@ impl SimClock {
         let handle = TimeHandle::try_current();
         let start = handle.as_ref().map_or(Duration::ZERO, |h| h.elapsed());
         SimClock {
-            handle,
+            handle: RefCell::new(handle),
             start,
             last: Cell::new(Duration::ZERO),
         }
@@ -35,10 +38,16 @@ impl SimClock {
 
     /// Simulated time since the run started.
     pub(crate) fn elapsed(&self) -> Duration {
-        if let Some(h) = &self.handle {
+        if let Some(h) = &*self.handle.borrow() {
             self.last.set(h.elapsed().saturating_sub(self.start));
         }
         self.last.get()
+    }
+
+    /// Lets go of madsim's time handle at the end of the run; from then on
+    /// the clock reads as the last time it saw.
+    pub(crate) fn release(&self) {
+        self.handle.borrow_mut().take();
     }
 
     /// [`SimClock::elapsed`] in nanoseconds, the unit of trace timestamps.

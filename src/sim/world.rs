@@ -54,6 +54,10 @@ pub(crate) struct World {
     /// The harness is tearing the run down: futures dropped now were not
     /// given up by their callers.
     ending: Cell<bool>,
+    /// The run is over: every task spawned through [`spawn`] lets go of
+    /// its future.
+    over: Cell<bool>,
+    over_waiters: RefCell<Vec<Waker>>,
 }
 
 impl World {
@@ -75,6 +79,8 @@ impl World {
             stop_waiters: RefCell::new(Vec::new()),
             calls_open: Cell::new(0),
             ending: Cell::new(false),
+            over: Cell::new(false),
+            over_waiters: RefCell::new(Vec::new()),
         };
         let first_client = world.config().clients().next().unwrap_or(LocationId(0));
         world.record(first_client, None, 0, What::RunStarted { seed: seed.0 });
@@ -172,6 +178,14 @@ impl World {
         self.ending.get()
     }
 
+    /// The run is over: tasks spawned with [`spawn`] drop their futures.
+    pub(crate) fn end_run(&self) {
+        self.over.set(true);
+        for w in self.over_waiters.borrow_mut().drain(..) {
+            w.wake();
+        }
+    }
+
     /// Calls still out.
     pub(crate) fn calls_open(&self) -> u64 {
         self.calls_open.get()
@@ -210,6 +224,63 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&World) -> R) -> Option<R> {
 /// The world of the run on this thread, if any.
 pub(crate) fn current() -> Option<Rc<World>> {
     CURRENT.with(|c| c.borrow().clone())
+}
+
+/// Spawns `fut` for this run. When the run ends, the task drops `fut` (and
+/// everything it holds): madsim never frees a task left waiting on one of
+/// its timers, so a task that outlived its run would keep that run's
+/// objects and databases alive for the rest of the process.
+pub(crate) fn spawn<F>(world: &Rc<World>, fut: F) -> madsim::task::JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let world = world.clone();
+    madsim::task::spawn_local(async move {
+        let over = RunOver { world: &world };
+        // Boxed, so that dropping it below really frees what it holds.
+        match futures::future::select(Box::pin(fut), over).await {
+            futures::future::Either::Left((value, _)) => value,
+            futures::future::Either::Right(((), fut)) => {
+                drop(fut);
+                std::future::pending().await
+            }
+        }
+    })
+}
+
+/// [`spawn`] for dosim's own tasks, which return nothing: when the run
+/// ends they finish outright, so nothing of them stays behind.
+pub(crate) fn spawn_task<F>(world: &Rc<World>, fut: F) -> madsim::task::JoinHandle<()>
+where
+    F: Future<Output = ()> + 'static,
+{
+    let world = world.clone();
+    madsim::task::spawn_local(async move {
+        let over = RunOver { world: &world };
+        let _ = futures::future::select(std::pin::pin!(fut), over).await;
+    })
+}
+
+/// Resolves when the run is over.
+struct RunOver<'a> {
+    world: &'a World,
+}
+
+impl Future for RunOver<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.world.over.get() {
+            Poll::Ready(())
+        } else {
+            self.world
+                .over_waiters
+                .borrow_mut()
+                .push(cx.waker().clone());
+            Poll::Pending
+        }
+    }
 }
 
 /// Future returned by [`World::stopped`].

@@ -115,7 +115,9 @@ impl InputGate {
         self.wake_all();
     }
 
-    fn wake_all(&self) {
+    /// Wakes everyone waiting (also used when the instance ends: a waiting
+    /// task that was aborted is freed only once it is scheduled again).
+    pub(crate) fn wake_all(&self) {
         let waiters = std::mem::take(&mut self.state.borrow_mut().waiters);
         for w in waiters {
             w.wake();

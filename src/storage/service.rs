@@ -265,7 +265,7 @@ impl ObjectStorage {
         );
         if !self.committing.get() {
             self.committing.set(true);
-            madsim::task::spawn_local(self.clone().commit_loop());
+            crate::sim::world::spawn_task(&self.world, self.clone().commit_loop());
         }
     }
 
