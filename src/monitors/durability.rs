@@ -58,19 +58,14 @@ pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
             What::StorageDigest { entries, digest } => {
                 let expected = storage_digest(m.durable.iter().map(|(k, v)| (*k, *v)));
                 if *digest != expected || *entries != m.durable.len() as u64 {
-                    return Some(Violation {
-                        monitor: NAME,
-                        at_ns: e.t,
-                        event_index: i,
-                        message: format!(
+                    return Some(Violation::at(NAME, i, e, format!(
                             "object #{} epoch {} started at t={} on storage with {entries} keys that differ from the state after its last confirmed batch ({}, {} keys)",
                             obj.0,
                             e.epoch,
                             format_sim_time(e.t),
                             m.last_confirmed,
                             m.durable.len()
-                        ),
-                    });
+                        )));
                 }
             }
             _ => {}
@@ -82,17 +77,7 @@ pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::world_config::LocationId;
-
-    fn ev(t: u64, what: What) -> TraceEvent {
-        TraceEvent {
-            t,
-            at: LocationId(0),
-            obj: Some(ObjectRef(0)),
-            epoch: 1,
-            what,
-        }
-    }
+    use crate::monitors::test_trace::ev;
 
     fn wrote(t: u64, batch: u64, key: u64, value: u64) -> TraceEvent {
         ev(

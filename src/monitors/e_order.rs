@@ -23,15 +23,10 @@ pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
         {
             if let Some(&(prev_seq, prev_call)) = last.get(&stub) {
                 if seq <= prev_seq {
-                    return Some(Violation {
-                        monitor: NAME,
-                        at_ns: e.t,
-                        event_index: i,
-                        message: format!(
+                    return Some(Violation::at(NAME, i, e, format!(
                             "stub {stub} delivered call {call} (#{seq}) at t={} after call {prev_call} (#{prev_seq}) made later",
                             format_sim_time(e.t)
-                        ),
-                    });
+                        )));
                 }
             }
             last.insert(stub, (seq, call));

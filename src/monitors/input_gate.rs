@@ -58,17 +58,17 @@ pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
                 } else {
                     continue;
                 };
-                return Some(Violation {
-                    monitor: NAME,
-                    at_ns: e.t,
-                    event_index: i,
-                    message: format!(
+                return Some(Violation::at(
+                    NAME,
+                    i,
+                    e,
+                    format!(
                         "object #{} epoch {}: event {event} ran at t={} {why}",
                         obj.0,
                         e.epoch,
                         format_sim_time(e.t)
                     ),
-                });
+                ));
             }
             _ => {}
         }
@@ -79,18 +79,8 @@ pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::monitors::test_trace::ev;
     use crate::sim::trace::StorageOp;
-    use crate::sim::world_config::LocationId;
-
-    fn ev(t: u64, what: What) -> TraceEvent {
-        TraceEvent {
-            t,
-            at: LocationId(0),
-            obj: Some(ObjectRef(0)),
-            epoch: 1,
-            what,
-        }
-    }
 
     fn started(t: u64, event: u64) -> TraceEvent {
         ev(

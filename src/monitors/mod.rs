@@ -27,6 +27,23 @@ pub struct Violation {
     pub message: String,
 }
 
+impl Violation {
+    /// A violation of `monitor` at event `index` of the trace, `e`.
+    pub(crate) fn at(
+        monitor: &'static str,
+        index: usize,
+        e: &TraceEvent,
+        message: String,
+    ) -> Violation {
+        Violation {
+            monitor,
+            at_ns: e.t,
+            event_index: index,
+            message,
+        }
+    }
+}
+
 /// A monitor: a pure function from a trace to its first violation.
 pub type Monitor = fn(&[TraceEvent]) -> Option<Violation>;
 
@@ -46,4 +63,22 @@ pub fn check_all(trace: &[TraceEvent]) -> Option<Violation> {
     ALL.iter()
         .filter_map(|(_, check)| check(trace))
         .min_by_key(|v| v.event_index)
+}
+
+/// Hand-written traces for the monitors' tests.
+#[cfg(test)]
+pub(crate) mod test_trace {
+    use crate::sim::trace::{ObjectRef, TraceEvent, What};
+    use crate::sim::world_config::LocationId;
+
+    /// An event of object #0, epoch 1, at time `t`.
+    pub(crate) fn ev(t: u64, what: What) -> TraceEvent {
+        TraceEvent {
+            t,
+            at: LocationId(0),
+            obj: Some(ObjectRef(0)),
+            epoch: 1,
+            what,
+        }
+    }
 }

@@ -50,18 +50,13 @@ pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
                 if needed <= b.confirmed {
                     continue;
                 }
-                return Some(Violation {
-                    monitor: NAME,
-                    at_ns: e.t,
-                    event_index: i,
-                    message: format!(
+                return Some(Violation::at(NAME, i, e, format!(
                         "object #{} epoch {}: event {event} released output at t={} that needed batch {needed}, but only batch {} was confirmed",
                         obj.0,
                         e.epoch,
                         format_sim_time(e.t),
                         b.confirmed
-                    ),
-                });
+                    )));
             }
             _ => {}
         }
@@ -72,17 +67,7 @@ pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::world_config::LocationId;
-
-    fn ev(t: u64, what: What) -> TraceEvent {
-        TraceEvent {
-            t,
-            at: LocationId(0),
-            obj: Some(ObjectRef(0)),
-            epoch: 1,
-            what,
-        }
-    }
+    use crate::monitors::test_trace::ev;
 
     #[test]
     fn output_after_confirmation_passes() {

@@ -55,17 +55,19 @@ fn stale(
     did: &str,
 ) -> Option<Violation> {
     let (epoch, since) = *newest.get(&obj)?;
-    (e.epoch < epoch).then(|| Violation {
-        monitor: NAME,
-        at_ns: e.t,
-        event_index: index,
-        message: format!(
-            "object #{} epoch {} {did} at t={}, after epoch {epoch} took over at t={}",
-            obj.0,
-            e.epoch,
-            format_sim_time(e.t),
-            format_sim_time(since)
-        ),
+    (e.epoch < epoch).then(|| {
+        Violation::at(
+            NAME,
+            index,
+            e,
+            format!(
+                "object #{} epoch {} {did} at t={}, after epoch {epoch} took over at t={}",
+                obj.0,
+                e.epoch,
+                format_sim_time(e.t),
+                format_sim_time(since)
+            ),
+        )
     })
 }
 
