@@ -69,6 +69,8 @@ struct StubInner {
     /// The instance (epoch) this stub's calls go to, and the number of its
     /// first call there.
     binding: Cell<Option<(u32, u64)>>,
+    /// Numbers of this stub's calls that went out and have not settled.
+    unsettled: RefCell<std::collections::BTreeSet<u64>>,
     broken: RefCell<Option<Error>>,
 }
 
@@ -89,6 +91,7 @@ impl<O> Stub<O> {
                 number,
                 next_seq: Cell::new(0),
                 binding: Cell::new(None),
+                unsettled: RefCell::new(std::collections::BTreeSet::new()),
                 broken: RefCell::new(None),
             }),
             _class: PhantomData,
@@ -193,9 +196,12 @@ async fn invoke(
             method,
         },
     );
-    let mut open = OpenCall::new(&world, inner.origin, obj, caller_epoch, call);
+    let mut open = OpenCall::new(&world, &inner, obj, caller_epoch, call, seq);
     let (tx, rx) = oneshot::channel();
-    let mut target = bind(&inner, obj, seq);
+    let Some(mut target) = bind(&inner, obj, seq) else {
+        open.settle(false);
+        return Err(break_stub(&inner, obj, Error::connection_lost()));
+    };
     let mut attempt = 1;
     while transmit(&world, inner.origin, target.host).await.is_err() {
         let to = target.host;
@@ -217,7 +223,11 @@ async fn invoke(
             What::CallRetried { call, attempt },
         );
         madsim::time::sleep(Duration::from_millis(10 << attempt)).await;
-        target = bind(&inner, obj, seq);
+        let Some(next) = bind(&inner, obj, seq) else {
+            open.settle(false);
+            return Err(break_stub(&inner, obj, Error::connection_lost()));
+        };
+        target = next;
     }
     let first_seq = inner.binding.get().map_or(seq, |(_, first)| first);
     rt.route(
@@ -266,38 +276,43 @@ async fn invoke(
 /// that stopped waiting.
 struct OpenCall {
     world: Rc<crate::sim::world::World>,
-    origin: LocationId,
+    stub: Rc<StubInner>,
     obj: crate::sim::trace::ObjectRef,
     epoch: u32,
     call: u64,
+    seq: u64,
     settled: bool,
 }
 
 impl OpenCall {
     fn new(
         world: &Rc<crate::sim::world::World>,
-        origin: LocationId,
+        stub: &Rc<StubInner>,
         obj: crate::sim::trace::ObjectRef,
         epoch: u32,
         call: u64,
+        seq: u64,
     ) -> OpenCall {
         world.call_opened();
+        stub.unsettled.borrow_mut().insert(seq);
         OpenCall {
             world: world.clone(),
-            origin,
+            stub: stub.clone(),
             obj,
             epoch,
             call,
+            seq,
             settled: false,
         }
     }
 
     fn settle(&mut self, ok: bool) {
         self.settled = true;
+        self.stub.unsettled.borrow_mut().remove(&self.seq);
         self.world.call_closed();
         let call = self.call;
         self.world.record(
-            self.origin,
+            self.stub.origin,
             Some(self.obj),
             self.epoch,
             What::ReplyReceived { call, ok },
@@ -307,11 +322,12 @@ impl OpenCall {
 
 impl Drop for OpenCall {
     fn drop(&mut self) {
+        self.stub.unsettled.borrow_mut().remove(&self.seq);
         if !self.settled && !self.world.is_ending() {
             self.world.call_closed();
             let call = self.call;
             self.world.record(
-                self.origin,
+                self.stub.origin,
                 Some(self.obj),
                 self.epoch,
                 What::CallAbandoned { call },
@@ -322,13 +338,27 @@ impl Drop for OpenCall {
 
 /// Where call `seq` goes: the stub's instance while it lives; otherwise
 /// the stub binds to the object's current instance from this call on.
-fn bind(inner: &StubInner, obj: crate::sim::trace::ObjectRef, seq: u64) -> Target {
+///
+/// A broken stub binds nothing. Rebinding is only safe when every earlier
+/// call of the stub has settled
+/// (an idle instance was evicted). If an earlier call is still out, the
+/// connection broke under it: this call fails (`None`) instead of starting
+/// on a new instance ahead of its elders, which would break E-order.
+fn bind(inner: &StubInner, obj: crate::sim::trace::ObjectRef, seq: u64) -> Option<Target> {
+    // A stub that broke while this call was being resent fails it: every
+    // in-flight call of a broken stub fails.
+    if inner.broken.borrow().is_some() {
+        return None;
+    }
     let bound = inner.binding.get();
     let target = inner.rt.target(obj, bound.map(|(epoch, _)| epoch));
     if bound.map(|(epoch, _)| epoch) != Some(target.epoch) {
+        if bound.is_some() && inner.unsettled.borrow().range(..seq).next().is_some() {
+            return None;
+        }
         inner.binding.set(Some((target.epoch, seq)));
     }
-    target
+    Some(target)
 }
 
 /// Breaks the stub with `error` (the first error wins) and fails its calls
