@@ -205,23 +205,13 @@ async fn invoke(
     let mut attempt = 1;
     while transmit(&world, inner.origin, target.host).await.is_err() {
         let to = target.host;
-        world.record(
-            inner.origin,
-            Some(obj),
-            caller_epoch,
-            What::MessageDropped { call, to },
-        );
+        open.note(What::MessageDropped { call, to });
         if attempt == CALL_ATTEMPTS_MAX {
             open.settle(false);
             return Err(break_stub(&inner, obj, Error::connection_lost()));
         }
         attempt += 1;
-        world.record(
-            inner.origin,
-            Some(obj),
-            caller_epoch,
-            What::CallRetried { call, attempt },
-        );
+        open.note(What::CallRetried { call, attempt });
         madsim::time::sleep(Duration::from_millis(10 << attempt)).await;
         let Some(next) = bind(&inner, obj, seq) else {
             open.settle(false);
@@ -306,32 +296,37 @@ impl OpenCall {
         }
     }
 
+    /// Records a step of this call at the caller.
+    fn note(&self, what: What) {
+        self.world
+            .record(self.stub.origin, Some(self.obj), self.epoch, what);
+    }
+
+    /// The call settled (answered or failed).
     fn settle(&mut self, ok: bool) {
+        let call = self.call;
+        self.close(What::ReplyReceived { call, ok });
+    }
+
+    fn close(&mut self, what: What) {
         self.settled = true;
         self.stub.unsettled.borrow_mut().remove(&self.seq);
         self.world.call_closed();
-        let call = self.call;
-        self.world.record(
-            self.stub.origin,
-            Some(self.obj),
-            self.epoch,
-            What::ReplyReceived { call, ok },
-        );
+        self.note(what);
     }
 }
 
 impl Drop for OpenCall {
     fn drop(&mut self) {
-        self.stub.unsettled.borrow_mut().remove(&self.seq);
-        if !self.settled && !self.world.is_ending() {
-            self.world.call_closed();
+        if self.settled {
+            return;
+        }
+        if self.world.is_ending() {
+            // Cut off by the harness, not given up by its caller.
+            self.stub.unsettled.borrow_mut().remove(&self.seq);
+        } else {
             let call = self.call;
-            self.world.record(
-                self.stub.origin,
-                Some(self.obj),
-                self.epoch,
-                What::CallAbandoned { call },
-            );
+            self.close(What::CallAbandoned { call });
         }
     }
 }
