@@ -39,14 +39,32 @@
 //! SQLITE_FULL (e.g. under `PRAGMA max_page_count`) or SQLITE_NOMEM, SQLite
 //! rolls back the whole transaction, held confirmed batches included.
 
+use std::sync::Arc;
+
+use rusqlite::limits::Limit;
 use rusqlite::{Connection, OptionalExtension};
 
+use super::authorizer::Authorizer;
 use super::error::StorageError;
+use super::sql_clock;
 
 // A child, not a sibling, so that `storage/mod.rs` need not know about it.
 #[path = "list.rs"]
 mod list;
 pub use list::ListOptions;
+
+#[path = "sql.rs"]
+mod sql;
+pub use sql::{Executed, SQL_BINDINGS_MAX, SQL_COLUMNS_MAX, SQL_LENGTH_MAX, SQL_VALUE_BYTES_MAX};
+
+#[path = "transaction.rs"]
+mod transaction;
+pub use transaction::TransactionMark;
+
+#[path = "bookmarks.rs"]
+mod bookmarks;
+use bookmarks::Logged;
+pub use bookmarks::BOOKMARK_WINDOW;
 
 #[cfg(test)]
 #[path = "database_tests.rs"]
@@ -67,9 +85,9 @@ const PUT: &str =
     "INSERT INTO _cf_KV (key, value) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET value = excluded.value";
 const DELETE: &str = "DELETE FROM _cf_KV WHERE key = ?1";
 
-// The hot statements plus the eight list shapes, with room to spare so that a
-// list never evicts get/put from the cache.
-const STATEMENT_CACHE_CAPACITY: usize = 32;
+// The hot statements, the eight list shapes and the savepoint names, with
+// room for the object's own statements.
+const STATEMENT_CACHE_CAPACITY: usize = 64;
 
 /// One object's SQLite database: the KV table plus the write-batch bookkeeping.
 #[derive(Debug)]
@@ -87,16 +105,44 @@ pub struct Database {
     // when everything is committed. Batches from here up to
     // `oldest_unconfirmed` are confirmed but still savepoints.
     outermost: Option<BatchId>,
+    // Open `transaction` savepoints (`t0`, `t1`, …) inside the batch.
+    txn_depth: usize,
+    auth: Arc<Authorizer>,
+    // The redo log of point-in-time recovery: every write of every batch
+    // that exists, under its batch id (see bookmarks.rs).
+    log: Vec<(BatchId, Logged)>,
+    // When each confirmed batch was confirmed, in id order.
+    confirmed_at: Vec<(BatchId, std::time::Duration)>,
 }
 
 impl Database {
     /// Opens an empty in-memory database.
     pub fn open() -> Result<Database, StorageError> {
-        let conn = Connection::open_in_memory()?;
-        // KV statements, list shapes and savepoint names all fit, so none is
-        // parsed twice.
-        conn.set_prepared_statement_cache_capacity(64);
+        Database::open_seeded(0)
+    }
+
+    /// Opens an empty in-memory database whose SQL `random()` draws from
+    /// `seed`, on the simulated clock (see `sql_clock.rs`).
+    pub fn open_seeded(seed: u64) -> Result<Database, StorageError> {
+        let mut conn = if sql_clock::register_vfs() {
+            let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
+                | rusqlite::OpenFlags::SQLITE_OPEN_MEMORY
+                | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            Connection::open_with_flags_and_vfs(":memory:", flags, sql_clock::VFS_NAME)?
+        } else {
+            debug_assert!(false, "invariant sql-clock: the dosim VFS did not register");
+            Connection::open_in_memory()?
+        };
+        sql_clock::install_random(&conn, seed)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+        // Production's limits, so an object fails here before it fails there.
+        conn.set_limit(Limit::SQLITE_LIMIT_VARIABLE_NUMBER, SQL_BINDINGS_MAX)?;
+        conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, SQL_LENGTH_MAX)?;
+        conn.set_limit(Limit::SQLITE_LIMIT_COLUMN, SQL_COLUMNS_MAX)?;
+        conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, SQL_VALUE_BYTES_MAX)?;
+        conn.execute_batch("PRAGMA foreign_keys = ON")?;
+        let auth = Authorizer::install(&mut conn)?;
         Ok(Database {
             conn,
             kv_table_exists: false,
@@ -104,6 +150,10 @@ impl Database {
             filling_has_writes: false,
             oldest_unconfirmed: 1,
             outermost: None,
+            txn_depth: 0,
+            auth,
+            log: Vec::new(),
+            confirmed_at: Vec::new(),
         })
     }
 
@@ -142,8 +192,9 @@ impl Database {
     pub fn put(&mut self, key: &str, value: &[u8]) -> Result<(), StorageError> {
         self.begin_write()?;
         let result = self.put_in_batch(key, value);
-        if result.is_err() {
-            self.recover_if_sqlite_rolled_back();
+        match result {
+            Ok(()) => self.log(Logged::Put(key.to_string(), value.to_vec())),
+            Err(_) => self.recover_if_sqlite_rolled_back(),
         }
         result
     }
@@ -155,8 +206,9 @@ impl Database {
     pub fn delete(&mut self, key: &str) -> Result<bool, StorageError> {
         self.begin_write()?;
         let result = self.delete_in_batch(key);
-        if result.is_err() {
-            self.recover_if_sqlite_rolled_back();
+        match result {
+            Ok(_) => self.log(Logged::Delete(key.to_string())),
+            Err(_) => self.recover_if_sqlite_rolled_back(),
         }
         result
     }
@@ -174,6 +226,10 @@ impl Database {
     /// Writes after this start a new batch. A batch that only read is no batch:
     /// the result is `None` and the id is not used up.
     pub fn close_batch(&mut self) -> Option<BatchId> {
+        debug_assert_eq!(
+            self.txn_depth, 0,
+            "invariant batch-holds-transaction: a batch closed inside a transaction"
+        );
         if !self.filling_has_writes {
             return None;
         }
@@ -186,6 +242,11 @@ impl Database {
     /// Makes the oldest unconfirmed closed batch durable; `id` must be exactly
     /// that batch (the storage service confirms in order).
     pub fn confirm(&mut self, id: BatchId) {
+        self.confirm_at(id, std::time::Duration::ZERO);
+    }
+
+    /// [`Database::confirm`], remembering when (for bookmarks by time).
+    pub fn confirm_at(&mut self, id: BatchId, now: std::time::Duration) {
         let expected = self.oldest_unconfirmed < self.filling && id == self.oldest_unconfirmed;
         debug_assert!(
             expected,
@@ -200,6 +261,7 @@ impl Database {
             return;
         }
         self.oldest_unconfirmed += 1;
+        self.confirmed_at.push((id, now));
         self.commit_if_all_confirmed();
     }
 
@@ -213,7 +275,10 @@ impl Database {
             self.filling += 1;
             self.filling_has_writes = false;
         }
+        // Rolling back the batch's savepoint cancels the transactions in it.
+        self.txn_depth = 0;
         let lost: Vec<BatchId> = (self.oldest_unconfirmed..self.filling).collect();
+        self.forget_log_from(self.oldest_unconfirmed);
         if let (Some(&oldest_lost), Some(outermost)) = (lost.first(), self.outermost) {
             // ROLLBACK TO keeps its savepoint on the stack, so the RELEASE of the
             // outermost one is still needed: it commits the confirmed batches
@@ -369,6 +434,8 @@ impl Database {
             self.filling, self.oldest_unconfirmed
         );
         self.outermost = None;
+        self.txn_depth = 0;
+        self.forget_log_from(self.oldest_unconfirmed);
         if self.filling_has_writes {
             self.filling += 1;
             self.filling_has_writes = false;
@@ -377,3 +444,7 @@ impl Database {
         self.kv_table_exists = self.kv_table_in_schema().unwrap_or(true);
     }
 }
+
+#[cfg(test)]
+#[path = "sql_tests.rs"]
+mod sql_tests;

@@ -15,8 +15,13 @@ pub enum StorageError {
     /// `list` with both `start` and `start_after`.
     /// Text: "list() cannot be called with both start and startAfter values."
     ListStartAndStartAfter,
-    /// SQLite failed; carries SQLite's own message (e.g. "string or blob too big").
+    /// SQLite failed, or the real runtime's SQL rules refused a statement;
+    /// carries the text workerd gives (e.g. "string or blob too big:
+    /// SQLITE_TOOBIG").
     Sqlite(String),
+    /// A value the real runtime's JavaScript layer refuses with a
+    /// `TypeError` (e.g. a binding beyond 2^53).
+    TypeError(String),
 }
 
 impl fmt::Display for StorageError {
@@ -26,7 +31,9 @@ impl fmt::Display for StorageError {
             StorageError::ListStartAndStartAfter => {
                 f.write_str("list() cannot be called with both start and startAfter values.")
             }
-            StorageError::Sqlite(message) => f.write_str(message),
+            StorageError::Sqlite(message) | StorageError::TypeError(message) => {
+                f.write_str(message)
+            }
         }
     }
 }
@@ -35,7 +42,7 @@ impl std::error::Error for StorageError {}
 
 impl From<rusqlite::Error> for StorageError {
     fn from(error: rusqlite::Error) -> Self {
-        StorageError::Sqlite(error.to_string())
+        StorageError::Sqlite(super::sql_error::describe(&error))
     }
 }
 
@@ -62,5 +69,11 @@ mod tests {
             error,
             StorageError::Sqlite(rusqlite::Error::InvalidQuery.to_string())
         );
+        let error: StorageError = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_TOOBIG),
+            Some("string or blob too big".into()),
+        )
+        .into();
+        assert_eq!(error.to_string(), "string or blob too big: SQLITE_TOOBIG");
     }
 }

@@ -1,0 +1,158 @@
+//! Point-in-time recovery: bookmarks, and restoring the database to one.
+//!
+//! The real runtime keeps 30 days of its write-ahead log and can rebuild an
+//! object's database as it was at any moment in that window. dosim keeps a
+//! redo log instead: every write (KV put and delete, the object's writing
+//! SQL with its bindings, `delete_all`, a restore) under the id of the
+//! batch it joined. A bookmark names a batch; restoring to it replays, into
+//! a fresh database, exactly the logged writes of the batches up to it
+//! that survived.
+//!
+//! Invariant: the log holds the writes of the batches that exist, and only
+//! those — a rolled-back transaction and a batch a crash lost leave no
+//! entry — so replaying it to the newest batch rebuilds the database as it
+//! is. Bookmarks are fixed-width hex batch ids, so they sort in time order.
+//!
+//! Replay runs SQL again; SQL whose result depends on `random()` replays
+//! with other random values (noted in the README's storage table).
+
+use std::time::Duration;
+
+use super::{BatchId, Database, StorageError};
+use crate::storage::sql_value::SqlValue;
+
+/// How far back `bookmark_for_time` reaches (SEMANTICS.md §4).
+pub const BOOKMARK_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// One logged write.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Logged {
+    Put(String, Vec<u8>),
+    Delete(String),
+    Sql(String, Vec<SqlValue>),
+    DeleteAll,
+    /// The database became what it was at this batch.
+    Restore(BatchId),
+}
+
+impl Database {
+    pub(crate) fn log(&mut self, op: Logged) {
+        debug_assert!(
+            self.filling_has_writes,
+            "invariant log-in-batch: a write was logged outside any batch"
+        );
+        self.log.push((self.filling, op));
+    }
+
+    pub(crate) fn log_sql(&mut self, query: &str, bindings: &[SqlValue]) {
+        self.log(Logged::Sql(query.to_string(), bindings.to_vec()));
+    }
+
+    /// Forgets the log entries of batches from `first` on (a crash lost them).
+    pub(crate) fn forget_log_from(&mut self, first: BatchId) {
+        let keep = self.log.partition_point(|(b, _)| *b < first);
+        self.log.truncate(keep);
+    }
+
+    /// The bookmark of the database as it is now (unconfirmed writes
+    /// included: should they be lost, the bookmark means the newest
+    /// surviving batch before it).
+    pub fn current_bookmark(&self) -> String {
+        let newest = if self.filling_has_writes {
+            self.filling
+        } else {
+            self.filling - 1
+        };
+        bookmark(newest)
+    }
+
+    /// The bookmark of the database as it was at `t` (time since the run
+    /// began): the newest batch confirmed at or before `t`.
+    pub fn bookmark_for_time(&self, t: Duration, now: Duration) -> Result<String, StorageError> {
+        if t > now {
+            return Err(StorageError::Sqlite(format!(
+                "Cannot get a bookmark for a time in the future ({} ms ahead).",
+                (t - now).as_millis()
+            )));
+        }
+        if now.saturating_sub(t) > BOOKMARK_WINDOW {
+            return Err(StorageError::Sqlite(
+                "Requested bookmark is older than the 30-day point-in-time recovery window."
+                    .to_string(),
+            ));
+        }
+        let at = self.confirmed_at.partition_point(|(_, when)| *when <= t);
+        Ok(bookmark(
+            at.checked_sub(1).map_or(0, |i| self.confirmed_at[i].0),
+        ))
+    }
+
+    /// Makes the database what it was at `bookmark`, as one new batch that
+    /// is confirmed at once (the runtime restores only between two
+    /// instances, when nothing is unconfirmed). Returns the bookmark of the
+    /// state before, which undoes the restore.
+    pub fn restore(&mut self, bookmark: &str, now: Duration) -> Result<String, StorageError> {
+        let target = parse_bookmark(bookmark)?;
+        debug_assert!(
+            self.unconfirmed() == 0,
+            "invariant restore-between-instances: a restore found unconfirmed batches"
+        );
+        let undo = self.current_bookmark();
+        let mut fresh = Database::open()?;
+        for op in self.writes_until(target) {
+            fresh.apply(op)?;
+        }
+        if let Some(id) = fresh.close_batch() {
+            fresh.confirm(id);
+        }
+        self.conn = fresh.conn;
+        self.auth = fresh.auth;
+        self.kv_table_exists = fresh.kv_table_exists;
+        self.filling_has_writes = true;
+        self.log(Logged::Restore(target));
+        let id = self.filling;
+        self.filling += 1;
+        self.filling_has_writes = false;
+        self.oldest_unconfirmed = self.filling;
+        self.confirmed_at.push((id, now));
+        Ok(undo)
+    }
+
+    /// The writes that rebuild the database as it was at batch `target`.
+    fn writes_until(&self, target: BatchId) -> Vec<&Logged> {
+        let mut out = Vec::new();
+        for (batch, op) in &self.log {
+            if *batch > target {
+                break;
+            }
+            match op {
+                Logged::Restore(to) => out = self.writes_until(*to),
+                op => out.push(op),
+            }
+        }
+        out
+    }
+
+    fn apply(&mut self, op: &Logged) -> Result<(), StorageError> {
+        match op {
+            Logged::Put(k, v) => self.put(k, v),
+            Logged::Delete(k) => self.delete(k).map(drop),
+            Logged::Sql(q, b) => self.exec(q, b).map(drop),
+            Logged::DeleteAll => self.delete_all(),
+            Logged::Restore(_) => unreachable!("writes_until resolves restores"),
+        }
+    }
+}
+
+fn bookmark(batch: BatchId) -> String {
+    format!("{batch:016x}")
+}
+
+fn parse_bookmark(text: &str) -> Result<BatchId, StorageError> {
+    if text.len() == 16 {
+        if let Ok(id) = BatchId::from_str_radix(text, 16) {
+            return Ok(id);
+        }
+    }
+    Err(StorageError::Sqlite(format!("Invalid bookmark: {text:?}")))
+}

@@ -1,0 +1,236 @@
+//! `exec`: the object's own SQL on its database, with the real runtime's
+//! rules.
+//!
+//! Invariant: an object's SQL joins the write batch exactly like a KV write
+//! does (one savepoint per batch), so KV and SQL writes of one event commit,
+//! or vanish in a crash, together. A statement that only reads opens no
+//! batch. A failed `exec` leaves nothing behind: a single statement is
+//! atomic in SQLite already, and several statements run inside a savepoint
+//! of their own that a failure rolls back.
+//!
+//! Results are read eagerly: the cursor an object gets holds every row.
+//! (The real cursor steps lazily; the difference shows only to code that
+//! keeps a cursor across an await, which SEMANTICS.md warns against.)
+
+use rusqlite::{Error as SqliteError, Statement};
+
+use rusqlite::fallible_iterator::FallibleIterator;
+
+use super::{Database, StorageError};
+use crate::storage::authorizer::TRANSACTION_REFUSED;
+use crate::storage::sql_error::describe;
+use crate::storage::sql_value::SqlValue;
+
+/// The most parameters one statement may bind (production's limit).
+pub const SQL_BINDINGS_MAX: i32 = 100;
+/// The longest statement, in bytes (production's limit: 100 KB).
+pub const SQL_LENGTH_MAX: i32 = 100_000;
+/// The most columns of a table or result (production's limit).
+pub const SQL_COLUMNS_MAX: i32 = 100;
+/// The largest string, blob or row, in bytes (production's 2 MB).
+pub const SQL_VALUE_BYTES_MAX: i32 = 2_000_000;
+
+const WRONG_BINDINGS: &str = "Wrong number of parameter bindings for SQL query.";
+const NO_STATEMENT: &str = "SQL code did not contain a statement.";
+
+/// What one `exec` produced: the last statement's rows, and the counters.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Executed {
+    /// The last statement's column names, in order (duplicates kept).
+    pub column_names: Vec<String>,
+    /// The last statement's rows, each value in column order.
+    pub rows: Vec<Vec<SqlValue>>,
+    /// Rows read, summed over the statements (an approximation, see the
+    /// README's storage table).
+    pub rows_read: u64,
+    /// Rows written, summed over the statements.
+    pub rows_written: u64,
+    /// Whether the exec wrote (and so joined the write batch).
+    pub wrote: bool,
+}
+
+impl Database {
+    /// Runs `query` (one or more statements); `bindings` apply to the last.
+    pub fn exec(&mut self, query: &str, bindings: &[SqlValue]) -> Result<Executed, StorageError> {
+        for b in bindings {
+            b.check_binding()
+                .map_err(|m| StorageError::TypeError(m.to_string()))?;
+        }
+        let probe = self.auth.clone().user_sql(|| {
+            self.conn.prepare_cached(query).map(|s| {
+                let maybe_empty = s.readonly() && s.column_count() == 0 && s.parameter_count() == 0;
+                (s.readonly(), maybe_empty && s.expanded_sql().is_none())
+            })
+        });
+        match probe {
+            Ok((_, true)) => Err(StorageError::Sqlite(NO_STATEMENT.to_string())),
+            Ok((readonly, false)) => self.exec_one(query, bindings, !readonly),
+            Err(SqliteError::MultipleStatement) => self.exec_many(query, bindings),
+            Err(e) => {
+                // rusqlite also fails when a later statement does not
+                // prepare yet (`CREATE TABLE t…; INSERT INTO t…`): if the
+                // first statement alone prepares, the error was the tail's.
+                let first_prepares = self.auth.clone().user_sql(|| {
+                    rusqlite::Batch::new(&self.conn, query)
+                        .next()
+                        .map(|s| s.is_some())
+                });
+                match first_prepares {
+                    Ok(true) => self.exec_many(query, bindings),
+                    Ok(false) => Err(StorageError::Sqlite(NO_STATEMENT.to_string())),
+                    Err(_) => Err(self.sql_error(&e)),
+                }
+            }
+        }
+    }
+
+    fn exec_one(
+        &mut self,
+        query: &str,
+        bindings: &[SqlValue],
+        writes: bool,
+    ) -> Result<Executed, StorageError> {
+        if writes {
+            self.begin_write()?;
+        }
+        let auth = self.auth.clone();
+        let result = auth.user_sql(|| {
+            let mut stmt = self.conn.prepare_cached(query)?;
+            run(&self.conn, &mut stmt, bindings, true)
+        });
+        match result {
+            Ok(mut done) => {
+                done.wrote = writes;
+                if writes {
+                    self.log_sql(query, bindings);
+                }
+                Ok(done)
+            }
+            Err(e) => {
+                self.recover_if_sqlite_rolled_back();
+                Err(self.run_error(e))
+            }
+        }
+    }
+
+    /// Several statements: run one by one inside a savepoint of their own.
+    fn exec_many(&mut self, query: &str, bindings: &[SqlValue]) -> Result<Executed, StorageError> {
+        self.begin_write()?;
+        self.run_cached("SAVEPOINT x")?;
+        let auth = self.auth.clone();
+        let result = auth.user_sql(|| {
+            let mut batch = rusqlite::Batch::new(&self.conn, query);
+            let mut last: Option<Executed> = None;
+            let mut totals = (0, 0);
+            let mut bound = false;
+            while let Some(mut stmt) = batch.next()? {
+                if bound {
+                    // Bindings belong to the last statement; one followed it.
+                    return Err(RunError::User(WRONG_BINDINGS));
+                }
+                let takes = stmt.parameter_count() > 0;
+                let done = run(
+                    &self.conn,
+                    &mut stmt,
+                    if takes { bindings } else { &[] },
+                    takes,
+                )?;
+                bound = takes;
+                totals.0 += done.rows_read;
+                totals.1 += done.rows_written;
+                last = Some(done);
+            }
+            let mut done = last.ok_or(RunError::User(NO_STATEMENT))?;
+            if !bound && !bindings.is_empty() {
+                return Err(RunError::User(WRONG_BINDINGS));
+            }
+            done.rows_read = totals.0;
+            done.rows_written = totals.1;
+            Ok(done)
+        });
+        match result {
+            Ok(mut done) => {
+                self.run_cached("RELEASE x")?;
+                done.wrote = true;
+                self.log_sql(query, bindings);
+                Ok(done)
+            }
+            Err(e) => {
+                self.recover_if_sqlite_rolled_back();
+                if self.outermost.is_some() {
+                    self.run_cached("ROLLBACK TO x")?;
+                    self.run_cached("RELEASE x")?;
+                }
+                Err(self.run_error(e))
+            }
+        }
+    }
+
+    fn run_error(&self, e: RunError) -> StorageError {
+        match e {
+            RunError::User(text) => StorageError::Sqlite(text.to_string()),
+            RunError::Sqlite(e) => self.sql_error(&e),
+        }
+    }
+
+    fn sql_error(&self, e: &SqliteError) -> StorageError {
+        if self.auth.refused_transaction() {
+            return StorageError::Sqlite(TRANSACTION_REFUSED.to_string());
+        }
+        StorageError::Sqlite(describe(e))
+    }
+}
+
+enum RunError {
+    User(&'static str),
+    Sqlite(SqliteError),
+}
+
+impl From<SqliteError> for RunError {
+    fn from(e: SqliteError) -> Self {
+        RunError::Sqlite(e)
+    }
+}
+
+/// Binds and steps one statement to its end, collecting its rows.
+fn run(
+    conn: &rusqlite::Connection,
+    stmt: &mut Statement<'_>,
+    bindings: &[SqlValue],
+    takes_bindings: bool,
+) -> Result<Executed, RunError> {
+    let expected = if takes_bindings { bindings.len() } else { 0 };
+    if stmt.parameter_count() != expected {
+        return Err(RunError::User(WRONG_BINDINGS));
+    }
+    for (i, value) in bindings.iter().enumerate().take(expected) {
+        stmt.raw_bind_parameter(i + 1, value)?;
+    }
+    let column_names: Vec<String> = stmt.column_names().map(str::to_string).collect();
+    let width = column_names.len();
+    let changes_before = conn.total_changes();
+    let scanned_before = stmt.get_status(rusqlite::StatementStatus::FullscanStep);
+    let mut out = Vec::new();
+    {
+        let mut rows = stmt.raw_query();
+        while let Some(row) = rows.next()? {
+            let mut values = Vec::with_capacity(width);
+            for i in 0..width {
+                values.push(SqlValue::from_column(row.get_ref(i)?));
+            }
+            out.push(values);
+        }
+    }
+    let rows_written = conn.total_changes().saturating_sub(changes_before);
+    let scanned = stmt.get_status(rusqlite::StatementStatus::FullscanStep) - scanned_before;
+    // A full scan of n rows steps forward n - 1 times.
+    let scanned = u64::try_from(scanned).unwrap_or(0);
+    let rows_read = (out.len() as u64).max(scanned + u64::from(scanned > 0));
+    Ok(Executed {
+        column_names,
+        rows: out,
+        rows_read,
+        rows_written,
+        wrote: false,
+    })
+}

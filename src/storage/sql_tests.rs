@@ -1,0 +1,284 @@
+//! The SQL API's rules, errors and limits, each against the text workerd
+//! gives (OBSERVED.md, "SQL"; SEMANTICS.md §4 for production's limits).
+
+use super::*;
+use crate::storage::authorizer::TRANSACTION_REFUSED;
+use crate::storage::sql_value::SqlValue as V;
+
+fn db() -> Database {
+    Database::open().unwrap()
+}
+
+fn err(db: &mut Database, q: &str, b: &[V]) -> String {
+    match db.exec(q, b) {
+        Ok(done) => panic!("`{q}` succeeded: {done:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn rows(db: &mut Database, q: &str, b: &[V]) -> Vec<Vec<V>> {
+    db.exec(q, b).unwrap_or_else(|e| panic!("`{q}`: {e}")).rows
+}
+
+fn users(db: &mut Database) {
+    db.exec(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+        &[],
+    )
+    .unwrap();
+}
+
+#[test]
+fn transaction_control_is_refused_with_workerds_text() {
+    let mut db = db();
+    for q in [
+        "BEGIN TRANSACTION",
+        "begin",
+        "SAVEPOINT sp",
+        "COMMIT",
+        "ROLLBACK",
+        "RELEASE sp",
+    ] {
+        assert_eq!(err(&mut db, q, &[]), TRANSACTION_REFUSED, "{q}");
+    }
+    assert!(TRANSACTION_REFUSED.starts_with("To execute a transaction, please use the"));
+}
+
+#[test]
+fn reserved_cf_tables_are_refused() {
+    let mut db = db();
+    assert_eq!(
+        err(&mut db, "SELECT * FROM _cf_KV", &[]),
+        "no such table: _cf_KV: SQLITE_ERROR",
+        "the KV table is created lazily"
+    );
+    db.put("k", b"v").unwrap();
+    assert_eq!(
+        err(&mut db, "SELECT key, value FROM _cf_KV", &[]),
+        "access to _cf_KV.key is prohibited: SQLITE_AUTH"
+    );
+    for q in [
+        "INSERT INTO _cf_KV VALUES ('a', 'b')",
+        "DROP TABLE _cf_KV",
+        "CREATE TABLE _cf_mine(x)",
+        "CREATE TABLE _CF_upper(x)",
+        "ATTACH DATABASE ':memory:' AS other",
+        "PRAGMA journal_mode",
+    ] {
+        assert_eq!(err(&mut db, q, &[]), "not authorized: SQLITE_AUTH", "{q}");
+    }
+    let listed = rows(&mut db, "SELECT name FROM sqlite_master", &[]);
+    assert!(listed.contains(&vec![V::Text("_cf_KV".into())]));
+}
+
+#[test]
+fn engine_functions_are_refused_and_schema_pragmas_allowed() {
+    let mut db = db();
+    assert_eq!(
+        err(&mut db, "SELECT sqlite_version()", &[]),
+        "not authorized to use function: sqlite_version at offset 7: SQLITE_ERROR"
+    );
+    assert_eq!(
+        rows(&mut db, "PRAGMA foreign_keys", &[]),
+        vec![vec![V::Integer(1)]]
+    );
+    db.exec("PRAGMA table_list", &[]).unwrap();
+}
+
+#[test]
+fn sql_errors_carry_sqlites_message_and_code() {
+    let mut db = db();
+    users(&mut db);
+    assert_eq!(
+        err(&mut db, "SELEC 1", &[]),
+        "near \"SELEC\": syntax error at offset 0: SQLITE_ERROR"
+    );
+    assert_eq!(
+        err(&mut db, "SELECT * FROM nope", &[]),
+        "no such table: nope: SQLITE_ERROR"
+    );
+    assert_eq!(
+        err(&mut db, "INSERT INTO users (id) VALUES (1)", &[]),
+        "NOT NULL constraint failed: users.name: SQLITE_CONSTRAINT (extended: \
+         SQLITE_CONSTRAINT_NOTNULL)"
+    );
+    db.exec("INSERT INTO users VALUES (1, 'a')", &[]).unwrap();
+    assert_eq!(
+        err(&mut db, "INSERT INTO users VALUES (1, 'b')", &[]),
+        "UNIQUE constraint failed: users.id: SQLITE_CONSTRAINT (extended: \
+         SQLITE_CONSTRAINT_PRIMARYKEY)"
+    );
+}
+
+#[test]
+fn bindings_must_match_the_last_statement() {
+    let mut db = db();
+    let wrong = "Wrong number of parameter bindings for SQL query.";
+    assert_eq!(err(&mut db, "SELECT ?", &[]), wrong);
+    assert_eq!(
+        err(&mut db, "SELECT ?", &[V::Integer(1), V::Integer(2)]),
+        wrong
+    );
+    assert_eq!(
+        rows(&mut db, "SELECT ?1 + ?1", &[V::Integer(2)]),
+        vec![vec![V::Integer(4)]]
+    );
+    let none = "SQL code did not contain a statement.";
+    assert_eq!(err(&mut db, "", &[]), none);
+    assert_eq!(err(&mut db, ";", &[]), none);
+    assert_eq!(err(&mut db, "  -- nothing", &[]), none);
+}
+
+#[test]
+fn bindings_and_results_convert_as_javascript_would() {
+    let mut db = db();
+    assert_eq!(
+        err(&mut db, "SELECT ?", &[V::Integer((1 << 53) + 1)]),
+        "Cannot convert a BigInt value to a number"
+    );
+    assert_eq!(
+        rows(&mut db, "SELECT 9007199254740993", &[]),
+        vec![vec![V::Integer(9007199254740992)]]
+    );
+    assert_eq!(
+        rows(&mut db, "SELECT ?", &[true.into()]),
+        vec![vec![V::Text("true".into())]]
+    );
+    let dup = db.exec("SELECT 1 AS a, 2 AS a", &[]).unwrap();
+    assert_eq!(dup.column_names, ["a", "a"]);
+}
+
+#[test]
+fn several_statements_run_and_the_cursor_holds_the_last() {
+    let mut db = db();
+    let done = db
+        .exec(
+            "CREATE TABLE t (x); INSERT INTO t VALUES (1); INSERT INTO t VALUES (2); \
+             SELECT x FROM t ORDER BY x",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(done.rows, vec![vec![V::Integer(1)], vec![V::Integer(2)]]);
+    assert!(done.wrote);
+}
+
+#[test]
+fn a_failing_multi_statement_exec_leaves_nothing() {
+    let mut db = db();
+    users(&mut db);
+    let e = err(
+        &mut db,
+        "INSERT INTO users VALUES (1, 'a'); INSERT INTO users (id) VALUES (2)",
+        &[],
+    );
+    assert!(e.contains("NOT NULL constraint failed"), "{e}");
+    assert_eq!(
+        rows(&mut db, "SELECT count(*) FROM users", &[]),
+        vec![vec![V::Integer(0)]]
+    );
+}
+
+#[test]
+fn rows_counters_follow_the_statements() {
+    let mut db = db();
+    users(&mut db);
+    let ins = db
+        .exec("INSERT INTO users VALUES (1, 'a'), (2, 'b'), (3, 'c')", &[])
+        .unwrap();
+    assert_eq!((ins.rows_read, ins.rows_written), (0, 3));
+    let upd = db.exec("UPDATE users SET name = 'z'", &[]).unwrap();
+    assert_eq!((upd.rows_read, upd.rows_written), (3, 3));
+    let ret = db
+        .exec("INSERT INTO users VALUES (4, 'd') RETURNING id", &[])
+        .unwrap();
+    assert_eq!((ret.rows_read, ret.rows_written), (1, 1));
+    let sel = db.exec("SELECT name FROM users", &[]).unwrap();
+    assert_eq!((sel.rows_read, sel.rows_written), (4, 0));
+}
+
+#[test]
+fn production_limits_are_enforced() {
+    let mut db = db();
+    let params = vec!["?"; 101].join(", ");
+    let e = err(
+        &mut db,
+        &format!("SELECT {params}"),
+        &vec![V::Integer(1); 101],
+    );
+    assert_eq!(e, "too many SQL variables: SQLITE_ERROR");
+    let long = format!("SELECT '{}'", "x".repeat(100_000));
+    assert_eq!(
+        err(&mut db, &long, &[]),
+        "statement too long: SQLITE_TOOBIG"
+    );
+    let cols = (0..101)
+        .map(|i| format!("c{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    assert_eq!(
+        err(&mut db, &format!("CREATE TABLE wide ({cols})"), &[]),
+        "too many columns on wide: SQLITE_ERROR"
+    );
+    let big = V::Text("x".repeat(2_000_001));
+    assert_eq!(
+        err(&mut db, "SELECT ?", &[big]),
+        "string or blob too big: SQLITE_TOOBIG"
+    );
+    assert_eq!(
+        db.put("k", &vec![b'v'; 2_000_001]).unwrap_err().to_string(),
+        "string or blob too big: SQLITE_TOOBIG"
+    );
+}
+
+#[test]
+fn sql_and_kv_writes_share_the_batch_and_a_crash_loses_both() {
+    let mut db = db();
+    users(&mut db);
+    let first = db.close_batch().unwrap();
+    db.confirm(first);
+    db.put("k", b"v").unwrap();
+    db.exec("INSERT INTO users VALUES (1, 'a')", &[]).unwrap();
+    assert_eq!(db.unconfirmed(), 1, "one batch holds both writes");
+    db.lose_unconfirmed();
+    assert_eq!(db.get("k").unwrap(), None);
+    assert_eq!(
+        rows(&mut db, "SELECT count(*) FROM users", &[]),
+        vec![vec![V::Integer(0)]]
+    );
+}
+
+#[test]
+fn a_read_opens_no_batch() {
+    let mut db = db();
+    db.exec("SELECT 1", &[]).unwrap();
+    assert_eq!(db.close_batch(), None);
+}
+
+#[test]
+fn database_size_counts_pages() {
+    let mut db = db();
+    db.exec("CREATE TABLE a (x); CREATE TABLE b (y)", &[])
+        .unwrap();
+    assert_eq!(db.database_size().unwrap(), 12288);
+}
+
+#[test]
+fn sql_time_and_randomness_come_from_the_simulation() {
+    let mut a = Database::open_seeded(7).unwrap();
+    let mut b = Database::open_seeded(7).unwrap();
+    let q = "SELECT random(), hex(randomblob(8))";
+    assert_eq!(rows(&mut a, q, &[]), rows(&mut b, q, &[]));
+    crate::storage::sql_clock::set_now(crate::storage::sql_clock::SQL_EPOCH_UNIX_MS + 1500);
+    assert_eq!(
+        rows(&mut a, "SELECT datetime('now'), unixepoch('subsec')", &[]),
+        vec![vec![
+            V::Text("2026-01-01 00:00:01".into()),
+            V::Real(1767225601.5)
+        ]]
+    );
+    assert_eq!(
+        rows(&mut a, "SELECT CURRENT_TIMESTAMP", &[]),
+        vec![vec![V::Text("2026-01-01 00:00:01".into())]]
+    );
+    crate::storage::sql_clock::set_now(crate::storage::sql_clock::SQL_EPOCH_UNIX_MS);
+}
