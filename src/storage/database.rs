@@ -448,3 +448,7 @@ impl Database {
 #[cfg(test)]
 #[path = "sql_tests.rs"]
 mod sql_tests;
+
+#[cfg(test)]
+#[path = "transaction_tests.rs"]
+mod transaction_tests;
