@@ -101,16 +101,19 @@ pub use check::{
 };
 pub use mutations::Mutation;
 pub use runtime::{
-    buggify, elapsed, sleep, Client, DurableObject, Env, Error, ObjectId, ObjectNamespace, Payload,
-    Request, Response, Result, RpcTarget, State, Storage, Stub, BATCH_KEYS_MAX,
-    BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT, CALL_ATTEMPTS_MAX,
-    RPC_PAYLOAD_BYTES_MAX,
+    buggify, elapsed, now, sleep, Client, Cursor, DurableObject, Env, Error, ObjectId,
+    ObjectNamespace, Payload, Request, Response, Result, Row, RpcTarget, Sql, State, Storage, Stub,
+    SyncKv, Transaction, BATCH_KEYS_MAX, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT,
+    CALL_ATTEMPTS_MAX, KEY_BYTES_MAX, RPC_PAYLOAD_BYTES_MAX,
 };
 pub use sim::{
     init_logging, Fault, FaultKind, FaultPlan, Latency, ScheduledFault, Seed, SeedParseError,
     WorldConfig,
 };
-pub use storage::ListOptions;
+pub use storage::{
+    Bindings, ListOptions, SqlValue, BOOKMARK_WINDOW, SQL_BINDINGS_MAX, SQL_COLUMNS_MAX,
+    SQL_EPOCH_UNIX_MS, SQL_LENGTH_MAX, SQL_VALUE_BYTES_MAX,
+};
 
 /// What the [`rpc!`] macro expands to; not part of the API.
 #[doc(hidden)]

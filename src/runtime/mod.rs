@@ -18,10 +18,13 @@ pub(crate) mod panic_capture;
 pub(crate) mod payload;
 #[allow(clippy::module_inception)]
 pub(crate) mod runtime;
+pub(crate) mod sql_api;
 pub(crate) mod state;
 pub(crate) mod storage_api;
 pub(crate) mod stub;
+pub(crate) mod sync_kv;
 pub(crate) mod time;
+pub(crate) mod transaction_api;
 
 pub use buggify::buggify;
 pub use client::Client;
@@ -32,7 +35,10 @@ pub use id::ObjectId;
 pub use namespace::ObjectNamespace;
 pub use object::{DurableObject, RpcTarget};
 pub use payload::{Payload, RPC_PAYLOAD_BYTES_MAX};
+pub use sql_api::{Cursor, Row, Sql};
 pub use state::{State, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT};
-pub use storage_api::{Storage, BATCH_KEYS_MAX};
+pub use storage_api::{Storage, BATCH_KEYS_MAX, KEY_BYTES_MAX};
 pub use stub::{Stub, CALL_ATTEMPTS_MAX};
-pub use time::{elapsed, sleep};
+pub use sync_kv::SyncKv;
+pub use time::{elapsed, now, sleep};
+pub use transaction_api::Transaction;

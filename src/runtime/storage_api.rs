@@ -18,6 +18,8 @@ use super::context;
 use super::error::{Error, Result};
 use super::instance::Instance;
 use super::payload::{decode_bytes, Payload};
+use super::sql_api::Sql;
+use super::sync_kv::SyncKv;
 use crate::sim::trace::{content_hash, StorageOp, What};
 use crate::storage::database::ListOptions;
 use crate::storage::error::StorageError;
@@ -26,6 +28,9 @@ use crate::storage::service::AccessError;
 
 /// The most keys one `get_many`, `put_many` or `delete_many` may name.
 pub const BATCH_KEYS_MAX: usize = 128;
+
+/// The longest key, in bytes of UTF-8 (production's limit).
+pub const KEY_BYTES_MAX: usize = 2048;
 
 /// The object's storage. Every method must be awaited from one of the
 /// object's own events (a handler or a `block_concurrency_while` body).
@@ -36,9 +41,9 @@ pub struct Storage {
 
 /// Closes the input gate for one operation; reopens it when dropped, even
 /// if the event is dropped mid-operation.
-struct InFlight {
-    inst: Rc<Instance>,
-    event: EventId,
+pub(crate) struct InFlight {
+    pub(crate) inst: Rc<Instance>,
+    pub(crate) event: EventId,
 }
 
 impl Drop for InFlight {
@@ -53,9 +58,19 @@ impl Storage {
         Storage { instance }
     }
 
+    /// The object's SQL database.
+    pub fn sql(&self) -> Sql {
+        Sql::new(self.clone())
+    }
+
+    /// The synchronous KV API: the same store, with no await.
+    pub fn kv(&self) -> SyncKv {
+        SyncKv::new(self.clone())
+    }
+
     /// Opens an operation: checks it runs in an event of this object and
     /// closes the input gate.
-    fn begin(&self, op: StorageOp) -> Result<InFlight> {
+    pub(crate) fn begin(&self, op: StorageOp) -> Result<InFlight> {
         let inst = self
             .instance
             .upgrade()
@@ -84,7 +99,7 @@ impl Storage {
         }
     }
 
-    fn wrote(op: &InFlight, batch: u64, key: &str, value: Option<&[u8]>) {
+    pub(crate) fn wrote(op: &InFlight, batch: u64, key: &str, value: Option<&[u8]>) {
         op.inst.record(What::StorageWrote {
             event: op.event,
             batch,
@@ -95,8 +110,13 @@ impl Storage {
 
     /// The value of `key`, if any.
     pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        check_key(key)?;
         let op = self.begin(StorageOp::Get)?;
         Self::read_latency(&op).await;
+        Self::get_in(&op, key)
+    }
+
+    pub(crate) fn get_in<T: DeserializeOwned>(op: &InFlight, key: &str) -> Result<Option<T>> {
         let bytes = op
             .inst
             .storage
@@ -112,6 +132,7 @@ impl Storage {
         keys: &[&str],
     ) -> Result<BTreeMap<String, T>> {
         check_batch(keys.len())?;
+        keys.iter().try_for_each(|k| check_key(k))?;
         let op = self.begin(StorageOp::Get)?;
         Self::read_latency(&op).await;
         let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
@@ -139,34 +160,49 @@ impl Storage {
     }
 
     /// Writes already-encoded entries as one operation.
-    fn write(&self, entries: Vec<(&str, Payload)>) -> Result<()> {
+    pub(crate) fn write(&self, entries: Vec<(&str, Payload)>) -> Result<()> {
+        entries.iter().try_for_each(|(k, _)| check_key(k))?;
         let op = self.begin(StorageOp::Put)?;
+        Self::write_in(&op, entries)
+    }
+
+    pub(crate) fn write_in(op: &InFlight, entries: Vec<(&str, Payload)>) -> Result<()> {
         for (key, bytes) in entries {
             let batch = op
                 .inst
                 .storage
                 .put(op.inst.epoch, key, &bytes.0)
                 .map_err(access_error)?;
-            Self::wrote(&op, batch, key, Some(&bytes.0));
+            Self::wrote(op, batch, key, Some(&bytes.0));
         }
         Ok(())
     }
 
     /// Deletes `key`; returns whether it existed.
     pub async fn delete(&self, key: &str) -> Result<bool> {
+        self.delete_now(key)
+    }
+
+    pub(crate) fn delete_now(&self, key: &str) -> Result<bool> {
+        check_key(key)?;
         let op = self.begin(StorageOp::Delete)?;
+        Self::delete_in(&op, key)
+    }
+
+    pub(crate) fn delete_in(op: &InFlight, key: &str) -> Result<bool> {
         let (existed, batch) = op
             .inst
             .storage
             .delete(op.inst.epoch, key)
             .map_err(access_error)?;
-        Self::wrote(&op, batch, key, None);
+        Self::wrote(op, batch, key, None);
         Ok(existed)
     }
 
     /// Deletes several keys; returns how many existed.
     pub async fn delete_many(&self, keys: &[&str]) -> Result<usize> {
         check_batch(keys.len())?;
+        keys.iter().try_for_each(|k| check_key(k))?;
         let op = self.begin(StorageOp::Delete)?;
         let mut count = 0;
         for key in keys {
@@ -188,12 +224,69 @@ impl Storage {
     ) -> Result<Vec<(String, T)>> {
         let op = self.begin(StorageOp::List)?;
         Self::read_latency(&op).await;
+        Self::list_in(&op, &options)
+    }
+
+    pub(crate) fn list_in<T: DeserializeOwned>(
+        op: &InFlight,
+        options: &ListOptions,
+    ) -> Result<Vec<(String, T)>> {
         let found = op
             .inst
             .storage
-            .list(op.inst.epoch, &options)
+            .list(op.inst.epoch, options)
             .map_err(access_error)?;
         decode_entries(found)
+    }
+
+    /// Deletes every key and every SQL table, atomically with the rest of
+    /// the batch. Not allowed inside a transaction ("Cannot call
+    /// deleteAll() within a transaction").
+    pub async fn delete_all(&self) -> Result<()> {
+        let op = self.begin(StorageOp::DeleteAll)?;
+        let batch = op
+            .inst
+            .storage
+            .delete_all(op.inst.epoch)
+            .map_err(access_error)?;
+        op.inst.record(What::StorageWiped {
+            event: op.event,
+            batch,
+        });
+        Ok(())
+    }
+
+    /// A bookmark for the database as it is now. Bookmarks are strings that
+    /// sort in time order.
+    pub async fn get_current_bookmark(&self) -> Result<String> {
+        let op = self.begin(StorageOp::Bookmark)?;
+        op.inst
+            .storage
+            .current_bookmark(op.inst.epoch)
+            .map_err(access_error)
+    }
+
+    /// A bookmark for the database as it was at `time` (a
+    /// [`SystemTime`](std::time::SystemTime) on the simulated clock, see
+    /// [`now`](crate::now)), at most 30 days back.
+    pub async fn get_bookmark_for_time(&self, time: std::time::SystemTime) -> Result<String> {
+        let op = self.begin(StorageOp::Bookmark)?;
+        let t = super::time::since_start(time)
+            .ok_or_else(|| Error::range_error("the time is before the simulation began"))?;
+        op.inst
+            .storage
+            .bookmark_for_time(op.inst.epoch, t)
+            .map_err(access_error)
+    }
+
+    /// Restores the database to `bookmark` when the object next starts;
+    /// returns a bookmark that undoes the restore.
+    pub async fn on_next_session_restore_bookmark(&self, bookmark: &str) -> Result<String> {
+        let op = self.begin(StorageOp::Bookmark)?;
+        op.inst
+            .storage
+            .restore_on_next_session(op.inst.epoch, bookmark)
+            .map_err(access_error)
     }
 }
 
@@ -226,7 +319,21 @@ fn check_batch(n: usize) -> Result<()> {
     Ok(())
 }
 
-fn access_error(e: AccessError) -> Error {
+pub(crate) fn check_key(key: &str) -> Result<()> {
+    if key.len() > KEY_BYTES_MAX {
+        return Err(Error::range_error(format!(
+            "Keys cannot be larger than {KEY_BYTES_MAX} bytes. A key of size {} was provided.",
+            key.len()
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn encode_entry<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<Payload> {
+    encode_value(key, value)
+}
+
+pub(crate) fn access_error(e: AccessError) -> Error {
     match e {
         AccessError::Superseded { .. } => Error::new(
             "This Durable Object's instance was superseded by a newer one; \
@@ -239,6 +346,7 @@ fn access_error(e: AccessError) -> Error {
         AccessError::Storage(StorageError::ListStartAndStartAfter) => {
             Error::type_error(StorageError::ListStartAndStartAfter.to_string())
         }
+        AccessError::Storage(StorageError::TypeError(text)) => Error::type_error(text),
         AccessError::Storage(e) => Error::new(e.to_string()),
     }
 }

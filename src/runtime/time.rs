@@ -21,3 +21,24 @@ pub fn elapsed() -> Duration {
         .expect("dosim::elapsed() called outside a simulated run")
         .elapsed()
 }
+
+/// The simulated wall clock: what `Date.now()` would say. A run starts at
+/// 2026-01-01T00:00:00Z and advances with simulated time; SQL's
+/// `datetime('now')` reads the same clock.
+///
+/// # Panics
+/// Outside a dosim run.
+pub fn now() -> std::time::SystemTime {
+    sim_epoch() + elapsed()
+}
+
+/// The wall-clock time at which every run starts.
+pub(crate) fn sim_epoch() -> std::time::SystemTime {
+    let ms = crate::storage::sql_clock::SQL_EPOCH_UNIX_MS.unsigned_abs();
+    std::time::UNIX_EPOCH + Duration::from_millis(ms)
+}
+
+/// Simulated time since the run began at `time`, or `None` before it.
+pub(crate) fn since_start(time: std::time::SystemTime) -> Option<Duration> {
+    time.duration_since(sim_epoch()).ok()
+}

@@ -100,6 +100,14 @@ pub enum StorageOp {
     Put,
     /// `delete` (one or several keys).
     Delete,
+    /// `delete_all`.
+    DeleteAll,
+    /// The object's SQL (`exec`, `database_size`).
+    Sql,
+    /// A transaction (its whole body).
+    Transaction,
+    /// Point-in-time recovery: a bookmark asked for or a restore planned.
+    Bookmark,
 }
 
 /// What happened, with the counters that identify the parts involved.
@@ -212,6 +220,31 @@ pub enum What {
         /// [`content_hash`] of the value written; `None` for a delete.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         value: Option<u64>,
+    },
+    /// `delete_all` joined a batch: when it is confirmed, everything
+    /// written before it is gone.
+    StorageWiped {
+        /// The event.
+        event: u64,
+        /// The batch it joined.
+        batch: u64,
+    },
+    /// A transaction rolled back: of the KV writes recorded for `batch`,
+    /// only the first `kept` remain.
+    StorageRolledBack {
+        /// The event.
+        event: u64,
+        /// The batch the transaction was in.
+        batch: u64,
+        /// How many of the batch's recorded writes stay.
+        kept: u64,
+    },
+    /// Storage was restored to a bookmark, as a batch confirmed at once.
+    StorageRestored {
+        /// The restore's batch.
+        batch: u64,
+        /// Keys after the restore.
+        entries: u64,
     },
     /// What storage held when a new instance started (after whatever the
     /// last one left unconfirmed was dropped): for the durability check.

@@ -114,6 +114,15 @@ fn describe(what: &What, world: &WorldConfig) -> String {
         What::StorageWrote { event, batch, .. } => {
             format!("event {event} wrote into batch {batch}")
         }
+        What::StorageWiped { event, batch } => {
+            format!("event {event} deleted everything in batch {batch}")
+        }
+        What::StorageRolledBack { event, batch, kept } => {
+            format!("event {event} rolled back a transaction in batch {batch} ({kept} writes stay)")
+        }
+        What::StorageRestored { batch, entries } => {
+            format!("storage restored to a bookmark as batch {batch} ({entries} keys)")
+        }
         What::BatchClosed { batch } => format!("batch {batch} sent to storage"),
         What::BatchConfirmed { batch } => format!("batch {batch} confirmed"),
         What::OutputHeld { event, batch } => {

@@ -148,7 +148,7 @@ fn bookmark(batch: BatchId) -> String {
     format!("{batch:016x}")
 }
 
-fn parse_bookmark(text: &str) -> Result<BatchId, StorageError> {
+pub(crate) fn parse_bookmark(text: &str) -> Result<BatchId, StorageError> {
     if text.len() == 16 {
         if let Ok(id) = BatchId::from_str_radix(text, 16) {
             return Ok(id);

@@ -63,6 +63,7 @@ pub use transaction::TransactionMark;
 
 #[path = "bookmarks.rs"]
 mod bookmarks;
+pub(crate) use bookmarks::parse_bookmark;
 use bookmarks::Logged;
 pub use bookmarks::BOOKMARK_WINDOW;
 

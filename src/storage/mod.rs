@@ -11,4 +11,9 @@ pub(crate) mod sql_clock;
 pub(crate) mod sql_error;
 pub(crate) mod sql_value;
 
-pub use database::ListOptions;
+pub use database::{
+    ListOptions, BOOKMARK_WINDOW, SQL_BINDINGS_MAX, SQL_COLUMNS_MAX, SQL_LENGTH_MAX,
+    SQL_VALUE_BYTES_MAX,
+};
+pub use sql_clock::SQL_EPOCH_UNIX_MS;
+pub use sql_value::{Bindings, SqlValue};

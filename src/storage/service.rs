@@ -15,9 +15,11 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use super::database::{BatchId, Database, ListOptions};
+use super::database::{BatchId, Database, Executed, ListOptions, TransactionMark};
 use super::error::StorageError;
 use super::output_gate::OutputGate;
+use super::sql_clock;
+use super::sql_value::SqlValue;
 use crate::mutations::{self, Mutation};
 use crate::sim::network::transmit;
 use crate::sim::trace::{content_hash, storage_digest, ObjectRef, What};
@@ -75,6 +77,17 @@ pub(crate) struct ObjectStorage {
     on_failure: RefCell<Option<Box<dyn Fn()>>>,
     /// The `partial_batch` mutation's memory of first writes.
     first_writes: RefCell<std::collections::BTreeMap<BatchId, FirstWrite>>,
+    /// KV writes (puts, deletes, wipes) the open batch holds, as the trace
+    /// records them: what a transaction rollback keeps is a prefix of them.
+    open_writes: Cell<u64>,
+    /// A bookmark to restore when the next instance starts.
+    restore_next: RefCell<Option<String>>,
+}
+
+/// An open transaction, as the storage service sees it.
+pub(crate) struct ServiceTransaction {
+    mark: TransactionMark,
+    writes_before: u64,
 }
 
 impl ObjectStorage {
@@ -83,9 +96,9 @@ impl ObjectStorage {
         obj: ObjectRef,
     ) -> Result<Rc<ObjectStorage>, StorageError> {
         Ok(Rc::new(ObjectStorage {
+            db: RefCell::new(Database::open_seeded(u64::from(obj.0))?),
             world,
             obj,
-            db: RefCell::new(Database::open()?),
             epoch: Cell::new(0),
             issued: Cell::new(0),
             open_has_writes: Cell::new(false),
@@ -97,6 +110,8 @@ impl ObjectStorage {
             gate: RefCell::new(Rc::new(OutputGate::default())),
             on_failure: RefCell::new(None),
             first_writes: RefCell::new(std::collections::BTreeMap::new()),
+            open_writes: Cell::new(0),
+            restore_next: RefCell::new(None),
         }))
     }
 
@@ -111,6 +126,7 @@ impl ObjectStorage {
         );
         self.lose_unconfirmed();
         self.epoch.set(epoch);
+        self.restore_if_asked();
         let gate = Rc::new(OutputGate::default());
         gate.confirm_initial(self.confirmed.get());
         let old = std::mem::replace(&mut *self.gate.borrow_mut(), gate.clone());
@@ -147,6 +163,7 @@ impl ObjectStorage {
         }
         self.queue.borrow_mut().clear();
         self.open_has_writes.set(false);
+        self.open_writes.set(0);
         if let Some(&first) = lost.first() {
             // Batches that never were confirmed no longer exist; the next
             // write opens a batch with a fresh, higher id.
@@ -169,6 +186,9 @@ impl ObjectStorage {
     }
 
     fn fence(&self, epoch: u32) -> Result<(), AccessError> {
+        // The object's SQL reads the simulated wall clock.
+        let now_ms = i64::try_from(self.world.now().as_millis()).unwrap_or(i64::MAX);
+        sql_clock::set_now(sql_clock::SQL_EPOCH_UNIX_MS.saturating_add(now_ms));
         let current = self.epoch.get();
         if epoch != current && !mutations::active(Mutation::SkipFencing) {
             return Err(AccessError::Superseded { epoch, current });
@@ -203,9 +223,125 @@ impl ObjectStorage {
     pub(crate) fn put(&self, epoch: u32, key: &str, value: &[u8]) -> Result<BatchId, AccessError> {
         self.fence(epoch)?;
         self.db.borrow_mut().put(key, value)?;
-        let batch = self.wrote(epoch);
+        let batch = self.wrote_key(epoch);
         self.note_first_write(batch, key, Some(value));
         Ok(batch)
+    }
+
+    /// Runs the object's SQL; a writing statement joins the open batch.
+    pub(crate) fn exec(
+        &self,
+        epoch: u32,
+        query: &str,
+        bindings: &[SqlValue],
+    ) -> Result<Executed, AccessError> {
+        self.fence(epoch)?;
+        let done = self.db.borrow_mut().exec(query, bindings)?;
+        if done.wrote {
+            self.wrote(epoch);
+        }
+        Ok(done)
+    }
+
+    /// Opens a transaction in the open batch.
+    pub(crate) fn transaction_begin(&self, epoch: u32) -> Result<ServiceTransaction, AccessError> {
+        self.fence(epoch)?;
+        let mark = self.db.borrow_mut().transaction_begin()?;
+        self.wrote(epoch);
+        Ok(ServiceTransaction {
+            mark,
+            writes_before: self.open_writes.get(),
+        })
+    }
+
+    /// Ends a transaction. On a rollback, returns the batch and how many of
+    /// its recorded KV writes remain, for the trace.
+    pub(crate) fn transaction_end(
+        &self,
+        epoch: u32,
+        txn: ServiceTransaction,
+        commit: bool,
+    ) -> Result<Option<(BatchId, u64)>, AccessError> {
+        self.fence(epoch)?;
+        if commit {
+            self.db.borrow_mut().transaction_commit(txn.mark)?;
+            return Ok(None);
+        }
+        self.db.borrow_mut().transaction_rollback(txn.mark)?;
+        self.open_writes.set(txn.writes_before);
+        Ok(Some((self.issued.get(), txn.writes_before)))
+    }
+
+    /// Deletes everything, in the open batch; returns the batch.
+    pub(crate) fn delete_all(&self, epoch: u32) -> Result<BatchId, AccessError> {
+        self.fence(epoch)?;
+        if self.db.borrow().in_transaction() {
+            return Err(AccessError::Storage(StorageError::Sqlite(
+                "Cannot call deleteAll() within a transaction".to_string(),
+            )));
+        }
+        self.db.borrow_mut().delete_all()?;
+        Ok(self.wrote_key(epoch))
+    }
+
+    /// Bytes the database occupies.
+    pub(crate) fn database_size(&self, epoch: u32) -> Result<u64, AccessError> {
+        self.fence(epoch)?;
+        Ok(self.db.borrow().database_size()?)
+    }
+
+    /// The bookmark of the database now.
+    pub(crate) fn current_bookmark(&self, epoch: u32) -> Result<String, AccessError> {
+        self.fence(epoch)?;
+        Ok(self.db.borrow().current_bookmark())
+    }
+
+    /// The bookmark of the database at simulated time `t`.
+    pub(crate) fn bookmark_for_time(
+        &self,
+        epoch: u32,
+        t: std::time::Duration,
+    ) -> Result<String, AccessError> {
+        self.fence(epoch)?;
+        Ok(self.db.borrow().bookmark_for_time(t, self.world.now())?)
+    }
+
+    /// Asks for a restore to `bookmark` when the next instance starts;
+    /// returns the bookmark that undoes it.
+    pub(crate) fn restore_on_next_session(
+        &self,
+        epoch: u32,
+        bookmark: &str,
+    ) -> Result<String, AccessError> {
+        self.fence(epoch)?;
+        super::database::parse_bookmark(bookmark)?;
+        *self.restore_next.borrow_mut() = Some(bookmark.to_string());
+        Ok(self.db.borrow().current_bookmark())
+    }
+
+    /// Between two instances, carries out a restore asked for earlier: one
+    /// batch, confirmed at once.
+    fn restore_if_asked(&self) {
+        let Some(bookmark) = self.restore_next.borrow_mut().take() else {
+            return;
+        };
+        let restored = self.db.borrow_mut().restore(&bookmark, self.world.now());
+        if let Err(e) = restored {
+            tracing::warn!(object = self.obj.0, %e, "restore to a bookmark failed");
+            return;
+        }
+        let batch = self.issued.get() + 1;
+        self.issued.set(batch);
+        self.closed.set(batch);
+        self.confirmed.set(batch);
+        let entries = self.db.borrow_mut().dump().map_or(0, |d| d.len() as u64);
+        let storage = self.world.config().storage();
+        self.world.record(
+            storage,
+            Some(self.obj),
+            self.epoch.get(),
+            What::StorageRestored { batch, entries },
+        );
     }
 
     /// Under the `partial_batch` mutation, remembers each unconfirmed
@@ -223,9 +359,14 @@ impl ObjectStorage {
     pub(crate) fn delete(&self, epoch: u32, key: &str) -> Result<(bool, BatchId), AccessError> {
         self.fence(epoch)?;
         let existed = self.db.borrow_mut().delete(key)?;
-        let batch = self.wrote(epoch);
+        let batch = self.wrote_key(epoch);
         self.note_first_write(batch, key, None);
         Ok((existed, batch))
+    }
+
+    fn wrote_key(&self, epoch: u32) -> BatchId {
+        self.open_writes.set(self.open_writes.get() + 1);
+        self.wrote(epoch)
     }
 
     fn wrote(&self, epoch: u32) -> BatchId {
@@ -243,6 +384,7 @@ impl ObjectStorage {
             return;
         }
         self.open_has_writes.set(false);
+        self.open_writes.set(0);
         let batch = self.db.borrow_mut().close_batch();
         debug_assert_eq!(
             batch,
@@ -330,7 +472,7 @@ impl ObjectStorage {
                 continue;
             }
             self.queue.borrow_mut().pop_front();
-            self.db.borrow_mut().confirm(batch);
+            self.db.borrow_mut().confirm_at(batch, world.now());
             self.confirmed.set(batch);
             world.record(
                 storage,

@@ -6,7 +6,11 @@ use super::*;
 use crate::storage::sql_value::SqlValue as V;
 
 fn count(db: &mut Database, table: &str) -> i64 {
-    match &db.exec(&format!("SELECT count(*) FROM {table}"), &[]).unwrap().rows[0][0] {
+    match &db
+        .exec(&format!("SELECT count(*) FROM {table}"), &[])
+        .unwrap()
+        .rows[0][0]
+    {
         V::Integer(n) => *n,
         other => panic!("count is {other:?}"),
     }
@@ -19,10 +23,17 @@ fn a_rolled_back_transaction_undoes_kv_and_sql_but_keeps_earlier_writes() {
     let t = db.transaction_begin().unwrap();
     db.put("inside", b"2").unwrap();
     db.exec("CREATE TABLE t (x)", &[]).unwrap();
-    assert_eq!(db.get("inside").unwrap(), Some(b"2".to_vec()), "reads see the transaction");
+    assert_eq!(
+        db.get("inside").unwrap(),
+        Some(b"2".to_vec()),
+        "reads see the transaction"
+    );
     db.transaction_rollback(t).unwrap();
     assert_eq!(db.get("inside").unwrap(), None);
-    assert!(db.exec("SELECT * FROM t", &[]).is_err(), "CREATE TABLE rolled back");
+    assert!(
+        db.exec("SELECT * FROM t", &[]).is_err(),
+        "CREATE TABLE rolled back"
+    );
     assert_eq!(db.get("before").unwrap(), Some(b"1".to_vec()));
     let id = db.close_batch().unwrap();
     db.confirm(id);
@@ -39,9 +50,17 @@ fn nested_transactions_commit_into_the_batch_and_roll_back_alone() {
     db.transaction_rollback(inner).unwrap();
     db.transaction_commit(outer).unwrap();
     assert_eq!(db.dump().unwrap(), vec![("a".to_string(), b"1".to_vec())]);
-    assert_eq!(db.unconfirmed(), 1, "a committed transaction is part of the batch");
+    assert_eq!(
+        db.unconfirmed(),
+        1,
+        "a committed transaction is part of the batch"
+    );
     db.lose_unconfirmed();
-    assert_eq!(db.dump().unwrap(), vec![], "and a crash loses it with the batch");
+    assert_eq!(
+        db.dump().unwrap(),
+        vec![],
+        "and a crash loses it with the batch"
+    );
 }
 
 #[test]
@@ -90,14 +109,19 @@ fn a_bookmark_restores_kv_and_sql_as_they_were() {
     db.put("k", b"1").unwrap();
     confirm_now(&mut db, 10);
     let at_first = db.current_bookmark();
-    db.exec("INSERT INTO t VALUES (?)", &[V::Integer(5)]).unwrap();
+    db.exec("INSERT INTO t VALUES (?)", &[V::Integer(5)])
+        .unwrap();
     db.put("k", b"2").unwrap();
     confirm_now(&mut db, 20);
     let undo = db.restore(&at_first, Duration::from_millis(30)).unwrap();
     assert_eq!(db.get("k").unwrap(), Some(b"1".to_vec()));
     assert_eq!(count(&mut db, "t"), 0);
     db.restore(&undo, Duration::from_millis(40)).unwrap();
-    assert_eq!(db.get("k").unwrap(), Some(b"2".to_vec()), "the undo bookmark undoes");
+    assert_eq!(
+        db.get("k").unwrap(),
+        Some(b"2".to_vec()),
+        "the undo bookmark undoes"
+    );
     assert_eq!(count(&mut db, "t"), 1);
 }
 
@@ -109,8 +133,12 @@ fn bookmarks_by_time_sort_in_time_order_and_respect_the_window() {
     db.put("k", b"2").unwrap();
     confirm_now(&mut db, 2_000);
     let now = Duration::from_millis(3_000);
-    let early = db.bookmark_for_time(Duration::from_millis(1_500), now).unwrap();
-    let late = db.bookmark_for_time(Duration::from_millis(2_500), now).unwrap();
+    let early = db
+        .bookmark_for_time(Duration::from_millis(1_500), now)
+        .unwrap();
+    let late = db
+        .bookmark_for_time(Duration::from_millis(2_500), now)
+        .unwrap();
     let before = db.bookmark_for_time(Duration::ZERO, now).unwrap();
     assert!(before < early && early < late);
     db.restore(&early, now).unwrap();

@@ -1,0 +1,180 @@
+//! `Sql`: the object's SQLite database, as its code sees it.
+//!
+//! `exec` is synchronous, as in the real runtime: it needs no await, so it
+//! never opens the input gate, and a writing statement joins the event's
+//! write batch together with its KV writes. The statement is fenced by the
+//! instance's epoch and recorded in the trace like any storage operation.
+
+use std::rc::Rc;
+
+use serde::de::DeserializeOwned;
+
+use super::error::{Error, Result};
+use super::storage_api::{access_error, Storage};
+use crate::sim::trace::StorageOp;
+use crate::storage::database::Executed;
+use crate::storage::sql_value::{Bindings, SqlValue};
+
+/// The object's SQL database: `state.storage().sql()`.
+#[derive(Clone)]
+pub struct Sql {
+    storage: Storage,
+}
+
+impl Sql {
+    pub(crate) fn new(storage: Storage) -> Sql {
+        Sql { storage }
+    }
+
+    /// Runs `query` — one statement, or several separated by `;` — with
+    /// `bindings` for the last statement's `?` parameters, and returns a
+    /// cursor over the last statement's rows.
+    ///
+    /// Errors carry workerd's texts: SQLite's message with its code
+    /// (`no such table: t: SQLITE_ERROR`), "Wrong number of parameter
+    /// bindings for SQL query.", the refusal of `BEGIN`/`SAVEPOINT`, and
+    /// `not authorized: SQLITE_AUTH` for the reserved `_cf_` tables.
+    ///
+    /// ```no_run
+    /// # fn f(state: &dosim::State) -> dosim::Result<()> {
+    /// let sql = state.storage().sql();
+    /// sql.exec("CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, name TEXT)", ())?;
+    /// sql.exec("INSERT INTO users (name) VALUES (?)", ("ada",))?;
+    /// #[derive(serde::Deserialize)]
+    /// struct User { id: i64, name: String }
+    /// let ada: User = sql.exec("SELECT id, name FROM users WHERE name = ?", ("ada",))?.one()?;
+    /// # let _ = (ada.id, ada.name);
+    /// # Ok(()) }
+    /// ```
+    pub fn exec(&self, query: &str, bindings: impl Bindings) -> Result<Cursor> {
+        let bindings = bindings.into_values();
+        let op = self.storage.begin(StorageOp::Sql)?;
+        let done = op
+            .inst
+            .storage
+            .exec(op.inst.epoch, query, &bindings)
+            .map_err(access_error)?;
+        Ok(Cursor::new(done))
+    }
+
+    /// Bytes the database occupies (pages in use × page size).
+    pub fn database_size(&self) -> Result<u64> {
+        let op = self.storage.begin(StorageOp::Sql)?;
+        op.inst
+            .storage
+            .database_size(op.inst.epoch)
+            .map_err(access_error)
+    }
+}
+
+/// The rows of one `exec`: iterate it for [`Row`]s, or take them all at
+/// once with [`Cursor::to_array`], [`Cursor::one`] or [`Cursor::raw`].
+///
+/// dosim reads the rows eagerly; the real cursor steps lazily, which only
+/// shows to code that keeps a cursor across an await.
+#[derive(Clone, Debug)]
+pub struct Cursor {
+    columns: Rc<[String]>,
+    rows: std::vec::IntoIter<Vec<SqlValue>>,
+    rows_read: u64,
+    rows_written: u64,
+}
+
+impl Cursor {
+    fn new(done: Executed) -> Cursor {
+        Cursor {
+            columns: done.column_names.into(),
+            rows: done.rows.into_iter(),
+            rows_read: done.rows_read,
+            rows_written: done.rows_written,
+        }
+    }
+
+    /// The column names, in order (a name given twice appears twice).
+    pub fn column_names(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// Rows the query read (see the README's storage table for how exact).
+    pub fn rows_read(&self) -> u64 {
+        self.rows_read
+    }
+
+    /// Rows the query wrote.
+    pub fn rows_written(&self) -> u64 {
+        self.rows_written
+    }
+
+    /// The remaining rows, each decoded into `T` by column name.
+    pub fn to_array<T: DeserializeOwned>(self) -> Result<Vec<T>> {
+        self.map(|row| row.decode()).collect()
+    }
+
+    /// The one remaining row, decoded into `T`; an error if there is none
+    /// or more than one (workerd's texts).
+    pub fn one<T: DeserializeOwned>(mut self) -> Result<T> {
+        let first = self.next().ok_or_else(|| {
+            Error::new("Expected exactly one result from SQL query, but got no results.")
+        })?;
+        if self.next().is_some() {
+            return Err(Error::new(
+                "Expected exactly one result from SQL query, but got multiple results.",
+            ));
+        }
+        first.decode()
+    }
+
+    /// The remaining rows as arrays of values, in column order.
+    pub fn raw(self) -> impl Iterator<Item = Vec<SqlValue>> {
+        self.rows
+    }
+}
+
+impl Iterator for Cursor {
+    type Item = Row;
+
+    fn next(&mut self) -> Option<Row> {
+        let values = self.rows.next()?;
+        Some(Row {
+            columns: self.columns.clone(),
+            values,
+        })
+    }
+}
+
+/// One row of a [`Cursor`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    columns: Rc<[String]>,
+    values: Vec<SqlValue>,
+}
+
+impl Row {
+    /// The value of `column`; of its last occurrence if the name repeats
+    /// (as a JavaScript object built from the row would keep it).
+    pub fn get(&self, column: &str) -> Option<&SqlValue> {
+        let i = self.columns.iter().rposition(|c| c == column)?;
+        self.values.get(i)
+    }
+
+    /// The values, in column order.
+    pub fn values(&self) -> &[SqlValue] {
+        &self.values
+    }
+
+    /// The row decoded into `T` by column name (a struct with one field
+    /// per column, or a map).
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T> {
+        let mut object = serde_json::Map::with_capacity(self.values.len());
+        for (name, value) in self.columns.iter().zip(&self.values) {
+            object.insert(name.clone(), value.to_json());
+        }
+        serde_json::from_value(serde_json::Value::Object(object)).map_err(|e| {
+            Error::type_error(format!(
+                "a row with columns {:?} could not be deserialized as {}: {e}",
+                self.columns,
+                std::any::type_name::<T>()
+            ))
+        })
+    }
+}
