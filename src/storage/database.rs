@@ -453,3 +453,7 @@ mod sql_tests;
 #[cfg(test)]
 #[path = "transaction_tests.rs"]
 mod transaction_tests;
+
+#[cfg(test)]
+#[path = "model_tests.rs"]
+mod model_tests;
