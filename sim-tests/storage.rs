@@ -290,3 +290,108 @@ fn a_bookmark_restores_on_the_next_session_and_can_be_undone() {
         })
     });
 }
+
+/// A ledger kept in SQL: every entry row and the running total are written
+/// by one event, so they commit (or a crash loses them) together.
+struct Ledger {
+    state: State,
+}
+
+impl DurableObject for Ledger {
+    fn new(state: State, _env: Env) -> Self {
+        let sql = state.storage().sql();
+        // Constructors may run SQL: it is synchronous.
+        sql.exec(
+            "CREATE TABLE IF NOT EXISTS entries (id INTEGER PRIMARY KEY, amount INTEGER NOT NULL); \
+             CREATE TABLE IF NOT EXISTS totals (one INTEGER PRIMARY KEY CHECK (one = 1), total INTEGER); \
+             INSERT OR IGNORE INTO totals VALUES (1, 0)",
+            (),
+        )
+        .expect("schema");
+        Ledger { state }
+    }
+}
+
+dosim::rpc! {
+    trait LedgerRpc for Ledger {
+        async fn record(&self, amount: i64) -> Result<()> {
+            let sql = self.state.storage().sql();
+            sql.exec("INSERT INTO entries (amount) VALUES (?)", (amount,))?;
+            sql.exec("UPDATE totals SET total = total + ?", (amount,))?;
+            Ok(())
+        }
+
+        /// (entries, their sum, the running total)
+        async fn audit(&self) -> Result<(i64, i64, i64)> {
+            let row = self
+                .state
+                .storage()
+                .sql()
+                .exec(
+                    "SELECT count(*), coalesce(sum(amount), 0), (SELECT total FROM totals) FROM entries",
+                    (),
+                )?
+                .raw()
+                .next()
+                .unwrap_or_default();
+            match row.as_slice() {
+                [SqlValue::Integer(n), SqlValue::Integer(sum), SqlValue::Integer(total)] => {
+                    Ok((*n, *sum, *total))
+                }
+                other => Err(dosim::Error::new(format!("unexpected audit row {other:?}"))),
+            }
+        }
+    }
+}
+
+#[test]
+fn sql_writes_survive_faults_exactly_as_kv_writes_do() {
+    let report = Runner::new("sql_ledger_faults")
+        .seeds(40)
+        .faults(Faults::Swarm)
+        .quiet()
+        .run(|sim| async move {
+            let ns = sim.register::<Ledger>("LEDGER")?;
+            let mut tasks = Vec::new();
+            for client in sim.clients() {
+                let ns = client.namespace::<Ledger>("LEDGER")?;
+                tasks.push(client.spawn(async move {
+                    let (mut acked, mut tried) = (0i64, 0i64);
+                    for i in 0..15 {
+                        tried += 1;
+                        if ns.get_by_name("book").record(i + 1).await.is_ok() {
+                            acked += 1;
+                        }
+                    }
+                    (acked, tried)
+                }));
+            }
+            let (mut acked, mut tried) = (0, 0);
+            for t in tasks {
+                let (a, b) = t.await.map_err(|_| dosim::Error::new("client cancelled"))?;
+                acked += a;
+                tried += b;
+            }
+            let mut audit = None;
+            for _ in 0..40 {
+                if let Ok(a) = ns.get_by_name("book").audit().await {
+                    audit = Some(a);
+                    break;
+                }
+                dosim::sleep(std::time::Duration::from_millis(250)).await;
+            }
+            let (n, sum, total) = audit.ok_or_else(|| dosim::Error::new("audit never ran"))?;
+            if n < acked || n > tried {
+                dosim::bail!("{acked} records acknowledged, {tried} tried, {n} stored");
+            }
+            if sum != total {
+                dosim::bail!("entries sum to {sum} but the total reads {total}: a batch was split");
+            }
+            Ok(())
+        });
+    assert!(report.passed(), "{:?}", report.failures);
+    assert!(
+        report.faults_injected.values().sum::<u64>() > 0,
+        "no fault was injected: the test proves nothing"
+    );
+}

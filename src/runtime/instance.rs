@@ -235,7 +235,13 @@ impl Instance {
         let state = State::new(self);
         let env = self.rt.env_at(self.host);
         let factory = self.namespace.factory.clone();
-        match panic_capture::catch(|| factory(state, env)) {
+        // The constructor may use storage (synchronous SQL, say), so it runs
+        // as an event of its own.
+        let ctx = super::context::EventCtx {
+            instance: self.clone(),
+            event: self.rt.next_event(),
+        };
+        match panic_capture::catch(|| super::context::with_event(ctx, || factory(state, env))) {
             Ok(object) => {
                 *self.object.borrow_mut() = Some(object);
                 true
