@@ -101,11 +101,13 @@ pub use check::{
 };
 pub use mutations::Mutation;
 pub use runtime::{
-    buggify, elapsed, now, sleep, Client, Cursor, DurableObject, Env, Error, ObjectId,
+    buggify, elapsed, now, sleep, AlarmInfo, Client, Cursor, DurableObject, Env, Error, ObjectId,
     ObjectNamespace, Payload, Request, Response, Result, Row, RpcTarget, Sql, State, Storage, Stub,
-    SyncKv, Transaction, BATCH_KEYS_MAX, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT,
-    CALL_ATTEMPTS_MAX, KEY_BYTES_MAX, RPC_PAYLOAD_BYTES_MAX,
+    SyncKv, Transaction, ALARM_HANDLER_TIMEOUT, ALARM_RETRIES_MAX, ALARM_RETRY_FIRST,
+    BATCH_KEYS_MAX, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT, CALL_ATTEMPTS_MAX,
+    KEY_BYTES_MAX, RPC_PAYLOAD_BYTES_MAX,
 };
+pub use sim::SIM_EPOCH_UNIX_MS;
 pub use sim::{
     init_logging, Fault, FaultKind, FaultPlan, Latency, ScheduledFault, Seed, SeedParseError,
     WorldConfig,

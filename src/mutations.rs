@@ -23,6 +23,8 @@ pub enum Mutation {
     DropConfirmedWrite,
     /// A crash keeps the first write of a batch it drops.
     PartialBatch,
+    /// An alarm's try starts a second, overlapping try of itself.
+    AlarmOverlap,
 }
 
 impl Mutation {
@@ -35,6 +37,7 @@ impl Mutation {
         Mutation::LoseResponse,
         Mutation::DropConfirmedWrite,
         Mutation::PartialBatch,
+        Mutation::AlarmOverlap,
     ];
 
     /// The name used in `DOSIM_MUTATION`.
@@ -47,6 +50,7 @@ impl Mutation {
             Mutation::LoseResponse => "lose_response",
             Mutation::DropConfirmedWrite => "drop_confirmed_write",
             Mutation::PartialBatch => "partial_batch",
+            Mutation::AlarmOverlap => "alarm_overlap",
         }
     }
 }

@@ -24,13 +24,23 @@ use crate::sim::network::RunRng;
 /// What a caller asked for.
 pub(crate) enum Invocation {
     Fetch(Request),
-    Rpc { method: String, args: Payload },
+    Rpc {
+        method: String,
+        args: Payload,
+    },
+    /// The runtime's alarm scheduler: the alarm due at `scheduled_ms`.
+    Alarm {
+        scheduled_ms: i64,
+        retry_count: u32,
+    },
 }
 
 /// What comes back.
 pub(crate) enum Reply {
     Fetch(Response),
     Rpc(Payload),
+    /// The alarm handler succeeded and its writes are confirmed.
+    Alarm,
 }
 
 pub(crate) type ReplySender = oneshot::Sender<Result<Reply>>;

@@ -59,6 +59,8 @@ pub(crate) struct Instance {
     alive: Cell<bool>,
     /// Placed again elsewhere: takes no new calls, can reply to none.
     superseded: Cell<bool>,
+    /// The alarm (its due time) whose handler is running, if one is.
+    pub(crate) alarm_running: Cell<Option<i64>>,
 }
 
 impl Instance {
@@ -93,6 +95,7 @@ impl Instance {
             delivery: RefCell::new(None),
             alive: Cell::new(true),
             superseded: Cell::new(false),
+            alarm_running: Cell::new(None),
         });
         let weak = Rc::downgrade(&inst);
         inst.storage.on_commit_failure(Box::new(move || {
@@ -275,16 +278,29 @@ impl Instance {
             reply,
             ..
         } = incoming;
-        self.record(What::CallDelivered {
-            call,
-            stub,
-            seq,
-            event,
-        });
-        self.record(What::EventStarted {
-            event,
-            cause: Cause::Call(call),
-        });
+        let cause = match &invocation {
+            Invocation::Alarm {
+                scheduled_ms,
+                retry_count,
+            } => {
+                self.record(What::AlarmStarted {
+                    event,
+                    scheduled_ms: *scheduled_ms,
+                    retry_count: *retry_count,
+                });
+                Cause::Alarm
+            }
+            _ => {
+                self.record(What::CallDelivered {
+                    call,
+                    stub,
+                    seq,
+                    event,
+                });
+                Cause::Call(call)
+            }
+        };
+        self.record(What::EventStarted { event, cause });
         self.replies.borrow_mut().insert(call, reply);
         let object = self.object.borrow().clone().expect(
             "invariant constructed-before-delivery: an event starts only on a built object",
@@ -298,6 +314,10 @@ impl Instance {
                 let f = object.call_erased(&method, args);
                 Box::pin(async move { f.await.map(Reply::Rpc) })
             }
+            Invocation::Alarm {
+                scheduled_ms,
+                retry_count,
+            } => super::alarms::alarm_event(self.clone(), object, scheduled_ms, retry_count),
         };
         let me = self.clone();
         let body = EventBody::new(self.clone(), event, fut);

@@ -1,6 +1,7 @@
 //! The Durable Objects runtime under test: ids, namespaces, stubs, objects,
 //! instances and their events, the storage API objects see.
 
+pub(crate) mod alarms;
 pub(crate) mod buggify;
 pub(crate) mod client;
 pub(crate) mod context;
@@ -26,6 +27,7 @@ pub(crate) mod sync_kv;
 pub(crate) mod time;
 pub(crate) mod transaction_api;
 
+pub use alarms::{ALARM_HANDLER_TIMEOUT, ALARM_RETRIES_MAX, ALARM_RETRY_FIRST};
 pub use buggify::buggify;
 pub use client::Client;
 pub use env::Env;
@@ -33,7 +35,7 @@ pub use error::{Error, Result};
 pub use http::{Request, Response};
 pub use id::ObjectId;
 pub use namespace::ObjectNamespace;
-pub use object::{DurableObject, RpcTarget};
+pub use object::{AlarmInfo, DurableObject, RpcTarget};
 pub use payload::{Payload, RPC_PAYLOAD_BYTES_MAX};
 pub use sql_api::{Cursor, Row, Sql};
 pub use state::{State, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT};

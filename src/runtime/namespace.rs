@@ -78,4 +78,11 @@ impl<O> ObjectNamespace<O> {
     pub fn binding(&self) -> &str {
         &self.ns.binding
     }
+
+    /// Sets the `delete_all_preserves_alarm` compatibility flag of this
+    /// namespace: when on, `delete_all` keeps the alarm. Off by default,
+    /// as with compatibility dates from 2026-02-24 on.
+    pub fn set_delete_all_preserves_alarm(&self, on: bool) {
+        self.ns.delete_all_preserves_alarm.set(on);
+    }
 }

@@ -11,6 +11,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 
+use super::alarms::AlarmScheduler;
 use super::env::Env;
 use super::error::Error;
 use super::id::{NamespaceKey, ObjectId};
@@ -33,6 +34,8 @@ pub(crate) struct Namespace {
     pub(crate) type_name: &'static str,
     pub(crate) key: NamespaceKey,
     pub(crate) factory: Factory,
+    /// The `delete_all_preserves_alarm` compatibility flag.
+    pub(crate) delete_all_preserves_alarm: Cell<bool>,
 }
 
 struct ObjectEntry {
@@ -40,6 +43,8 @@ struct ObjectEntry {
     id: ObjectId,
     host: LocationId,
     storage: Rc<ObjectStorage>,
+    /// Kept alive by the entry; storage tells it about alarm changes.
+    _alarm: Rc<AlarmScheduler>,
     epoch: u32,
     instance: Option<Rc<Instance>>,
     /// Superseded instances still running somewhere, serving the stubs
@@ -111,6 +116,7 @@ impl Runtime {
             type_name,
             key: NamespaceKey::for_binding(binding),
             factory,
+            delete_all_preserves_alarm: Cell::new(false),
         });
         namespaces.insert(binding.to_string(), ns.clone());
         Ok(ns)
@@ -175,11 +181,19 @@ impl Runtime {
                 name: id.name().map(str::to_string),
             },
         );
+        let alarm = AlarmScheduler::new(self.me.clone(), obj);
+        let listener = Rc::downgrade(&alarm);
+        storage.on_alarm_change(Box::new(move |at| {
+            if let Some(alarm) = listener.upgrade() {
+                alarm.changed(at);
+            }
+        }));
         self.entries.borrow_mut().push(ObjectEntry {
             namespace: ns.clone(),
             id: id.clone(),
             host,
             storage,
+            _alarm: alarm,
             epoch: 0,
             instance: None,
             stale: Vec::new(),
@@ -363,6 +377,14 @@ impl Runtime {
             }
         };
         instance.receive(incoming);
+    }
+
+    /// Resets the object's current instance, if it has one.
+    pub(crate) fn reset_current(&self, obj: ObjectRef, error: Error) {
+        let current = self.entries.borrow()[obj.0 as usize].instance.clone();
+        if let Some(inst) = current {
+            inst.reset(error);
+        }
     }
 
     /// The instance of `obj` at `epoch` is gone.

@@ -247,12 +247,96 @@ impl Storage {
         let batch = op
             .inst
             .storage
-            .delete_all(op.inst.epoch)
+            .delete_all(
+                op.inst.epoch,
+                op.inst.namespace.delete_all_preserves_alarm.get(),
+            )
             .map_err(access_error)?;
         op.inst.record(What::StorageWiped {
             event: op.event,
             batch,
         });
+        Ok(())
+    }
+
+    /// Sets the object's alarm to `time` (replacing any other: an object has
+    /// one alarm). A time in the past is moved to now, so the alarm fires as
+    /// soon as possible; [`get_alarm`](Storage::get_alarm) then shows now.
+    /// The alarm is a write like any other: it joins the event's batch, and
+    /// only once that batch is confirmed is the alarm scheduled.
+    ///
+    /// ```no_run
+    /// # async fn f(state: &dosim::State) -> dosim::Result<()> {
+    /// let in_a_month = dosim::now() + std::time::Duration::from_secs(30 * 24 * 3600);
+    /// state.storage().set_alarm(in_a_month).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_alarm(&self, time: std::time::SystemTime) -> Result<()> {
+        let ms = match time.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => d.as_secs_f64() * 1000.0,
+            Err(e) => -e.duration().as_secs_f64() * 1000.0,
+        };
+        self.set_alarm_ms(ms).await
+    }
+
+    /// [`set_alarm`](Storage::set_alarm) with the time as JavaScript gives
+    /// it: milliseconds since the Unix epoch. Errors as workerd's: a time
+    /// `<= 0`, and a value that is not a time (NaN, infinite).
+    pub async fn set_alarm_ms(&self, unix_ms: f64) -> Result<()> {
+        if !unix_ms.is_finite() {
+            return Err(Error::type_error(
+                "Failed to execute 'setAlarm' on 'DurableObjectStorage': parameter 1 is not of \
+                 type 'date'.",
+            ));
+        }
+        if unix_ms <= 0.0 {
+            return Err(Error::type_error(
+                "setAlarm() cannot be called with an alarm time <= 0",
+            ));
+        }
+        let op = self.begin(StorageOp::Alarm)?;
+        let now = super::alarms::now_unix_ms(&op.inst.rt);
+        let at = (unix_ms as i64).max(now);
+        op.inst
+            .storage
+            .set_alarm(op.inst.epoch, Some(at))
+            .map_err(access_error)?;
+        Ok(())
+    }
+
+    /// The alarm's time, if one is set. While the alarm handler runs, the
+    /// alarm it runs for is not shown (unless the handler set it again);
+    /// between retries of a failing handler, it is.
+    pub async fn get_alarm(&self) -> Result<Option<std::time::SystemTime>> {
+        let op = self.begin(StorageOp::Alarm)?;
+        let at = op.inst.storage.alarm(op.inst.epoch).map_err(access_error)?;
+        let shown = at.filter(|t| op.inst.alarm_running.get() != Some(*t));
+        Ok(shown
+            .map(|ms| std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.unsigned_abs())))
+    }
+
+    /// Deletes the alarm, if one is set.
+    pub async fn delete_alarm(&self) -> Result<()> {
+        let op = self.begin(StorageOp::Alarm)?;
+        op.inst
+            .storage
+            .set_alarm(op.inst.epoch, None)
+            .map_err(access_error)?;
+        Ok(())
+    }
+
+    /// After an alarm handler succeeded: deletes the alarm it ran for,
+    /// unless the handler set another.
+    pub(crate) fn clear_alarm_if(&self, scheduled_ms: i64) -> Result<()> {
+        let op = self.begin(StorageOp::Alarm)?;
+        let epoch = op.inst.epoch;
+        let current = op.inst.storage.alarm(epoch).map_err(access_error)?;
+        if current == Some(scheduled_ms) {
+            op.inst
+                .storage
+                .set_alarm(epoch, None)
+                .map_err(access_error)?;
+        }
         Ok(())
     }
 

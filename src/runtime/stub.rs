@@ -109,8 +109,8 @@ impl<O> Stub<O> {
         async move {
             match invoke(inner, Cow::Borrowed("fetch"), Invocation::Fetch(req)).await? {
                 Reply::Fetch(resp) => Ok(resp),
-                Reply::Rpc(_) => {
-                    unreachable!("invariant reply-matches-call: fetch got an RPC reply")
+                Reply::Rpc(_) | Reply::Alarm => {
+                    unreachable!("invariant reply-matches-call: fetch got another reply")
                 }
             }
         }
@@ -134,8 +134,8 @@ impl<O> Stub<O> {
             };
             match invoke(inner, Cow::Borrowed(method), invocation).await? {
                 Reply::Rpc(payload) => payload.decode(|| format!("the result of {method}()")),
-                Reply::Fetch(_) => {
-                    unreachable!("invariant reply-matches-call: RPC got a fetch reply")
+                Reply::Fetch(_) | Reply::Alarm => {
+                    unreachable!("invariant reply-matches-call: RPC got another reply")
                 }
             }
         }

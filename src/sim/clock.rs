@@ -15,6 +15,11 @@ use madsim::time::TimeHandle;
 /// current runtime (it is read for every trace event). After the run's
 /// runtime is gone (futures dropped while a run is torn down still
 /// record), it reads as the last time it saw.
+/// The simulated wall clock's start: what "now" is at t = 0 of every run
+/// (2026-01-01T00:00:00Z, in Unix milliseconds). Objects' `now()`, SQL's
+/// `datetime('now')` and alarm times all count from it.
+pub const SIM_EPOCH_UNIX_MS: i64 = 1_767_225_600_000;
+
 pub(crate) struct SimClock {
     /// Released when the run ends: the handle owns madsim's timers, whose
     /// wakers hold the run's pending tasks, which hold the world that holds

@@ -12,7 +12,7 @@ pub mod trace_text;
 pub(crate) mod world;
 pub(crate) mod world_config;
 
-pub use clock::format_sim_time;
+pub use clock::{format_sim_time, SIM_EPOCH_UNIX_MS};
 pub use faults::{Fault, FaultKind, FaultPlan, ScheduledFault};
 pub use logging::{init_logging, SimTime};
 pub use seed::{Seed, SeedParseError};

@@ -65,6 +65,8 @@ pub enum Cause {
     Call(u64),
     /// The body of a `block_concurrency_while`.
     BlockConcurrency,
+    /// The object's alarm.
+    Alarm,
 }
 
 /// Why an instance went away.
@@ -108,6 +110,8 @@ pub enum StorageOp {
     Transaction,
     /// Point-in-time recovery: a bookmark asked for or a restore planned.
     Bookmark,
+    /// The alarm: set, read or deleted.
+    Alarm,
 }
 
 /// What happened, with the counters that identify the parts involved.
@@ -151,6 +155,36 @@ pub enum What {
         seq: u64,
         /// The event that runs it.
         event: u64,
+    },
+    /// The object's alarm, as confirmed batches left it, is now `at_ms`
+    /// (Unix milliseconds; `None`: no alarm). The scheduler arms it.
+    AlarmScheduled {
+        /// When it is due.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_ms: Option<i64>,
+    },
+    /// An alarm handler started, as `event`.
+    AlarmStarted {
+        /// The event that runs it.
+        event: u64,
+        /// When the alarm was due (Unix milliseconds).
+        scheduled_ms: i64,
+        /// 0 for the first try, then 1, 2, … for retries.
+        retry_count: u32,
+    },
+    /// An alarm handler's try ended (as the scheduler saw it).
+    AlarmEnded {
+        /// When the alarm was due.
+        scheduled_ms: i64,
+        /// The try's retry count.
+        retry_count: u32,
+        /// Whether it succeeded (its writes confirmed).
+        ok: bool,
+    },
+    /// The alarm failed on every allowed retry and was given up.
+    AlarmAbandoned {
+        /// When the alarm was due.
+        scheduled_ms: i64,
     },
     /// The caller got the answer.
     ReplyReceived {

@@ -123,6 +123,28 @@ fn describe(what: &What, world: &WorldConfig) -> String {
         What::StorageRestored { batch, entries } => {
             format!("storage restored to a bookmark as batch {batch} ({entries} keys)")
         }
+        What::AlarmScheduled { at_ms: Some(at) } => format!("alarm scheduled for {}", unix_ms(*at)),
+        What::AlarmScheduled { at_ms: None } => "alarm cleared".to_string(),
+        What::AlarmStarted {
+            event,
+            scheduled_ms,
+            retry_count,
+        } => format!(
+            "alarm due {} runs as event {event} (retry {retry_count})",
+            unix_ms(*scheduled_ms)
+        ),
+        What::AlarmEnded {
+            retry_count, ok, ..
+        } => format!(
+            "alarm try {retry_count} {}",
+            if *ok { "succeeded" } else { "failed" }
+        ),
+        What::AlarmAbandoned { scheduled_ms } => {
+            format!(
+                "alarm due {} abandoned after its last retry",
+                unix_ms(*scheduled_ms)
+            )
+        }
         What::BatchClosed { batch } => format!("batch {batch} sent to storage"),
         What::BatchConfirmed { batch } => format!("batch {batch} confirmed"),
         What::OutputHeld { event, batch } => {
@@ -141,4 +163,14 @@ fn describe(what: &What, world: &WorldConfig) -> String {
                 .map_or_else(|| format!("{other:?}"), |k| k.replace('_', " "))
         }
     }
+}
+
+/// A Unix-millisecond time as simulated seconds since the run began.
+fn unix_ms(ms: i64) -> String {
+    let since = ms - super::clock::SIM_EPOCH_UNIX_MS;
+    format!(
+        "t={}.{:03}s",
+        since.div_euclid(1000),
+        since.rem_euclid(1000)
+    )
 }

@@ -30,7 +30,10 @@ pub(crate) enum Logged {
     Put(String, Vec<u8>),
     Delete(String),
     Sql(String, Vec<SqlValue>),
-    DeleteAll,
+    /// `delete_all`; `true` when it keeps the alarm.
+    DeleteAll(bool),
+    /// The alarm set (or deleted).
+    Alarm(Option<i64>),
     /// The database became what it was at this batch.
     Restore(BatchId),
 }
@@ -108,6 +111,7 @@ impl Database {
         self.conn = fresh.conn;
         self.auth = fresh.auth;
         self.kv_table_exists = fresh.kv_table_exists;
+        self.alarm_touched = true;
         self.filling_has_writes = true;
         self.log(Logged::Restore(target));
         let id = self.filling;
@@ -138,7 +142,8 @@ impl Database {
             Logged::Put(k, v) => self.put(k, v),
             Logged::Delete(k) => self.delete(k).map(drop),
             Logged::Sql(q, b) => self.exec(q, b).map(drop),
-            Logged::DeleteAll => self.delete_all(),
+            Logged::DeleteAll(keep_alarm) => self.delete_all(*keep_alarm),
+            Logged::Alarm(at) => self.set_alarm(*at),
             Logged::Restore(_) => unreachable!("writes_until resolves restores"),
         }
     }

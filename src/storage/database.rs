@@ -61,6 +61,9 @@ pub use sql::{Executed, SQL_BINDINGS_MAX, SQL_COLUMNS_MAX, SQL_LENGTH_MAX, SQL_V
 mod transaction;
 pub use transaction::TransactionMark;
 
+#[path = "alarm_store.rs"]
+mod alarm_store;
+
 #[path = "bookmarks.rs"]
 mod bookmarks;
 pub(crate) use bookmarks::parse_bookmark;
@@ -112,6 +115,8 @@ pub struct Database {
     // The redo log of point-in-time recovery: every write of every batch
     // that exists, under its batch id (see bookmarks.rs).
     log: Vec<(BatchId, Logged)>,
+    // Whether the alarm may have changed since the service last looked.
+    alarm_touched: bool,
     // When each confirmed batch was confirmed, in id order.
     confirmed_at: Vec<(BatchId, std::time::Duration)>,
 }
@@ -154,6 +159,7 @@ impl Database {
             txn_depth: 0,
             auth,
             log: Vec::new(),
+            alarm_touched: false,
             confirmed_at: Vec::new(),
         })
     }
@@ -278,6 +284,7 @@ impl Database {
         }
         // Rolling back the batch's savepoint cancels the transactions in it.
         self.txn_depth = 0;
+        self.alarm_touched = true;
         let lost: Vec<BatchId> = (self.oldest_unconfirmed..self.filling).collect();
         self.forget_log_from(self.oldest_unconfirmed);
         if let (Some(&oldest_lost), Some(outermost)) = (lost.first(), self.outermost) {

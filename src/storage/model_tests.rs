@@ -40,7 +40,8 @@ enum Op {
     Begin,
     Commit,
     Rollback,
-    DeleteAll,
+    DeleteAll(bool),
+    SetAlarm(Option<u8>),
     CloseBatch,
     Confirm,
     Crash,
@@ -64,7 +65,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => Just(Op::Begin),
         2 => Just(Op::Commit),
         2 => Just(Op::Rollback),
-        1 => Just(Op::DeleteAll),
+        1 => any::<bool>().prop_map(Op::DeleteAll),
+        2 => any::<Option<u8>>().prop_map(Op::SetAlarm),
         3 => Just(Op::CloseBatch),
         3 => Just(Op::Confirm),
         1 => Just(Op::Crash),
@@ -78,6 +80,7 @@ fn op() -> impl Strategy<Value = Op> {
 struct State {
     kv: BTreeMap<String, Vec<u8>>,
     t: Option<BTreeMap<i64, i64>>,
+    alarm: Option<i64>,
 }
 
 #[derive(Default)]
@@ -107,6 +110,7 @@ fn table(db: &mut Database) -> Result<BTreeMap<i64, i64>, String> {
 }
 
 fn check_reads(db: &mut Database, m: &Model, step: usize) {
+    assert_eq!(db.alarm().unwrap(), m.live.alarm, "alarm after step {step}");
     let kv: Vec<(String, Vec<u8>)> = m.live.kv.clone().into_iter().collect();
     assert_eq!(db.dump().unwrap(), kv, "KV after step {step}");
     match (&m.live.t, table(db)) {
@@ -205,9 +209,17 @@ fn apply(db: &mut Database, m: &mut Model, op: Op) {
                 m.live = before;
             }
         }
-        Op::DeleteAll if !in_txn => {
-            db.delete_all().unwrap();
-            m.live = State::default();
+        Op::DeleteAll(keep_alarm) if !in_txn => {
+            db.delete_all(keep_alarm).unwrap();
+            m.live = State {
+                alarm: if keep_alarm { m.live.alarm } else { None },
+                ..State::default()
+            };
+        }
+        Op::SetAlarm(at) => {
+            let at = at.map(i64::from);
+            db.set_alarm(at).unwrap();
+            m.live.alarm = at;
         }
         Op::CloseBatch if !in_txn => {
             if let Some(id) = db.close_batch() {

@@ -51,7 +51,12 @@ struct Pending {
     batch: BatchId,
     epoch: u32,
     host: LocationId,
+    /// The alarm after this batch, if the batch may have changed it.
+    alarm_after: Option<Option<i64>>,
 }
+
+/// Told the alarm time (Unix ms) each time a confirmed change sets it.
+pub(crate) type AlarmListener = Box<dyn Fn(Option<i64>)>;
 
 /// See the module documentation.
 pub(crate) struct ObjectStorage {
@@ -82,6 +87,10 @@ pub(crate) struct ObjectStorage {
     open_writes: Cell<u64>,
     /// A bookmark to restore when the next instance starts.
     restore_next: RefCell<Option<String>>,
+    /// The alarm as the confirmed batches left it.
+    confirmed_alarm: Cell<Option<i64>>,
+    /// The runtime's alarm scheduler.
+    alarm_listener: RefCell<Option<AlarmListener>>,
 }
 
 /// An open transaction, as the storage service sees it.
@@ -112,6 +121,8 @@ impl ObjectStorage {
             first_writes: RefCell::new(std::collections::BTreeMap::new()),
             open_writes: Cell::new(0),
             restore_next: RefCell::new(None),
+            confirmed_alarm: Cell::new(None),
+            alarm_listener: RefCell::new(None),
         }))
     }
 
@@ -164,6 +175,8 @@ impl ObjectStorage {
         self.queue.borrow_mut().clear();
         self.open_has_writes.set(false);
         self.open_writes.set(0);
+        // What is left is what was confirmed: the confirmed alarm stands.
+        self.db.borrow_mut().take_alarm_touched();
         if let Some(&first) = lost.first() {
             // Batches that never were confirmed no longer exist; the next
             // write opens a batch with a fresh, higher id.
@@ -272,16 +285,43 @@ impl ObjectStorage {
         Ok(Some((self.issued.get(), txn.writes_before)))
     }
 
-    /// Deletes everything, in the open batch; returns the batch.
-    pub(crate) fn delete_all(&self, epoch: u32) -> Result<BatchId, AccessError> {
+    /// Deletes everything (the alarm too, unless `keep_alarm`), in the open
+    /// batch; returns the batch.
+    pub(crate) fn delete_all(&self, epoch: u32, keep_alarm: bool) -> Result<BatchId, AccessError> {
         self.fence(epoch)?;
         if self.db.borrow().in_transaction() {
             return Err(AccessError::Storage(StorageError::Sqlite(
                 "Cannot call deleteAll() within a transaction".to_string(),
             )));
         }
-        self.db.borrow_mut().delete_all()?;
+        self.db.borrow_mut().delete_all(keep_alarm)?;
         Ok(self.wrote_key(epoch))
+    }
+
+    /// Sets (or deletes) the alarm, in the open batch; returns the batch.
+    pub(crate) fn set_alarm(&self, epoch: u32, at_ms: Option<i64>) -> Result<BatchId, AccessError> {
+        self.fence(epoch)?;
+        self.db.borrow_mut().set_alarm(at_ms)?;
+        Ok(self.wrote(epoch))
+    }
+
+    /// The alarm as the object sees it (its own unconfirmed writes included).
+    pub(crate) fn alarm(&self, epoch: u32) -> Result<Option<i64>, AccessError> {
+        self.fence(epoch)?;
+        Ok(self.db.borrow().alarm()?)
+    }
+
+    /// Who to tell when the confirmed alarm changes.
+    pub(crate) fn on_alarm_change(&self, listener: AlarmListener) {
+        *self.alarm_listener.borrow_mut() = Some(listener);
+    }
+
+    fn alarm_confirmed(&self, alarm: Option<i64>) {
+        if self.confirmed_alarm.replace(alarm) != alarm {
+            if let Some(listener) = self.alarm_listener.borrow().as_ref() {
+                listener(alarm);
+            }
+        }
     }
 
     /// Bytes the database occupies.
@@ -334,6 +374,9 @@ impl ObjectStorage {
         self.issued.set(batch);
         self.closed.set(batch);
         self.confirmed.set(batch);
+        self.db.borrow_mut().take_alarm_touched();
+        let alarm = self.db.borrow().alarm().unwrap_or(None);
+        self.alarm_confirmed(alarm);
         let entries = self.db.borrow_mut().dump().map_or(0, |d| d.len() as u64);
         let storage = self.world.config().storage();
         self.world.record(
@@ -397,9 +440,17 @@ impl ObjectStorage {
         let epoch = self.open_epoch.get();
         self.world
             .record(host, Some(self.obj), epoch, What::BatchClosed { batch });
-        self.queue
-            .borrow_mut()
-            .push_back(Pending { batch, epoch, host });
+        let alarm_after = if self.db.borrow_mut().take_alarm_touched() {
+            Some(self.db.borrow().alarm().unwrap_or(None))
+        } else {
+            None
+        };
+        self.queue.borrow_mut().push_back(Pending {
+            batch,
+            epoch,
+            host,
+            alarm_after,
+        });
         debug_assert_eq!(
             self.db.borrow().unconfirmed(),
             self.queue.borrow().len(),
@@ -427,11 +478,11 @@ impl ObjectStorage {
         let storage = world.config().storage();
         let mut dropped_batch = None;
         loop {
-            let Some((batch, host, epoch)) = self
+            let Some((batch, host, epoch, alarm_after)) = self
                 .queue
                 .borrow()
                 .front()
-                .map(|p| (p.batch, p.host, p.epoch))
+                .map(|p| (p.batch, p.host, p.epoch, p.alarm_after))
             else {
                 self.committing.set(false);
                 return;
@@ -474,6 +525,9 @@ impl ObjectStorage {
             self.queue.borrow_mut().pop_front();
             self.db.borrow_mut().confirm_at(batch, world.now());
             self.confirmed.set(batch);
+            if let Some(alarm) = alarm_after {
+                self.alarm_confirmed(alarm);
+            }
             world.record(
                 storage,
                 Some(self.obj),

@@ -22,9 +22,9 @@ use rusqlite::functions::FunctionFlags;
 /// The VFS every dosim database opens on.
 pub(crate) const VFS_NAME: &CStr = c"dosim";
 
-/// The simulated epoch: what `datetime('now')` says at t = 0 of a run
-/// (2026-01-01T00:00:00Z, in Unix milliseconds).
-pub const SQL_EPOCH_UNIX_MS: i64 = 1_767_225_600_000;
+/// What `datetime('now')` says at t = 0 of a run: the simulated wall
+/// clock's start.
+pub const SQL_EPOCH_UNIX_MS: i64 = crate::sim::clock::SIM_EPOCH_UNIX_MS;
 
 /// Julian day number of the Unix epoch, in milliseconds (SQLite's unit).
 const UNIX_EPOCH_JULIAN_MS: i64 = 210_866_760_000_000;

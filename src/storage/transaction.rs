@@ -43,6 +43,7 @@ impl Database {
         self.run_cached(&format!("ROLLBACK TO t{depth}"))?;
         self.run_cached(&format!("RELEASE t{depth}"))?;
         self.log.truncate(mark.log_len);
+        self.alarm_touched = true;
         // The rollback may have undone the creation of `_cf_KV`.
         self.kv_table_exists = self.kv_table_in_schema().unwrap_or(true);
         Ok(())
@@ -65,8 +66,9 @@ impl Database {
     }
 
     /// Deletes every table, index, view and trigger (the KV table included),
-    /// in the batch being filled, so it is atomic with the batch.
-    pub fn delete_all(&mut self) -> Result<(), StorageError> {
+    /// in the batch being filled, so it is atomic with the batch. The alarm
+    /// goes too, unless `keep_alarm`.
+    pub fn delete_all(&mut self, keep_alarm: bool) -> Result<(), StorageError> {
         self.begin_write()?;
         let schema: Vec<(String, String)> = {
             let mut stmt = self.conn.prepare_cached(
@@ -80,13 +82,17 @@ impl Database {
         // commits, by which time nothing is left to violate them.
         self.conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
         for (kind, name) in schema {
+            if keep_alarm && name == super::alarm_store::METADATA_TABLE {
+                continue;
+            }
             let kind = if kind == "view" { "VIEW" } else { "TABLE" };
             let quoted = name.replace('"', "\"\"");
             self.conn
                 .execute_batch(&format!("DROP {kind} IF EXISTS \"{quoted}\""))?;
         }
         self.kv_table_exists = false;
-        self.log(Logged::DeleteAll);
+        self.alarm_touched = true;
+        self.log(Logged::DeleteAll(keep_alarm));
         Ok(())
     }
 

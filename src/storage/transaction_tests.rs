@@ -88,7 +88,7 @@ fn delete_all_wipes_tables_and_kv_atomically_with_the_batch() {
     db.put("k", b"v").unwrap();
     let id = db.close_batch().unwrap();
     db.confirm(id);
-    db.delete_all().unwrap();
+    db.delete_all(false).unwrap();
     assert_eq!(db.dump().unwrap(), vec![]);
     let left = db.exec("SELECT name FROM sqlite_master", &[]).unwrap();
     assert_eq!(left.rows, Vec::<Vec<V>>::new());
@@ -164,4 +164,36 @@ fn a_bookmark_to_a_lost_batch_means_the_newest_survivor_before_it() {
     db.lose_unconfirmed();
     db.restore(&lost, Duration::from_millis(5)).unwrap();
     assert_eq!(db.get("k").unwrap(), Some(b"1".to_vec()));
+}
+
+#[test]
+fn the_alarm_lives_in_the_batch_and_delete_all_takes_it_unless_kept() {
+    let mut db = Database::open().unwrap();
+    assert_eq!(db.alarm().unwrap(), None);
+    db.set_alarm(Some(5_000)).unwrap();
+    assert_eq!(db.alarm().unwrap(), Some(5_000), "read your own alarm");
+    db.lose_unconfirmed();
+    assert_eq!(
+        db.alarm().unwrap(),
+        None,
+        "a crash loses an unconfirmed alarm"
+    );
+    db.set_alarm(Some(7_000)).unwrap();
+    let t = db.transaction_begin().unwrap();
+    db.set_alarm(None).unwrap();
+    db.transaction_rollback(t).unwrap();
+    assert_eq!(db.alarm().unwrap(), Some(7_000), "a rollback restores it");
+    db.delete_all(true).unwrap();
+    assert_eq!(
+        db.alarm().unwrap(),
+        Some(7_000),
+        "kept by delete_all_preserves_alarm"
+    );
+    db.delete_all(false).unwrap();
+    assert_eq!(db.alarm().unwrap(), None);
+    let e = db
+        .exec("SELECT * FROM _cf_METADATA", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("SQLITE"), "{e}");
 }

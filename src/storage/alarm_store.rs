@@ -1,0 +1,65 @@
+//! The alarm's time, kept in the object's own database.
+//!
+//! The real runtime stores the alarm beside the data (in `_cf_METADATA`), so
+//! setting it is a write like any other: it joins the event's batch, a
+//! crash loses it with the batch, a transaction rollback undoes it, and
+//! `delete_all` deletes it (unless the namespace keeps alarms across
+//! `delete_all`, as the `delete_all_preserves_alarm` compatibility flag
+//! does). Invariant: [`Database::alarm`] always reads what the batches
+//! applied so far say, confirmed or not.
+
+use rusqlite::OptionalExtension;
+
+use super::bookmarks::Logged;
+use super::{Database, StorageError};
+
+/// The table that holds the alarm; `_cf_` keeps it out of the object's SQL.
+pub(crate) const METADATA_TABLE: &str = "_cf_METADATA";
+const ALARM_ROW: i64 = 1;
+
+impl Database {
+    /// The alarm time (Unix milliseconds), if one is set.
+    pub fn alarm(&self) -> Result<Option<i64>, StorageError> {
+        if !self.metadata_exists()? {
+            return Ok(None);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT value FROM _cf_METADATA WHERE key = ?1")?;
+        Ok(stmt.query_row([ALARM_ROW], |r| r.get(0)).optional()?)
+    }
+
+    /// Sets (or, with `None`, deletes) the alarm, in the batch being filled.
+    pub fn set_alarm(&mut self, at_ms: Option<i64>) -> Result<(), StorageError> {
+        self.begin_write()?;
+        self.conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS _cf_METADATA (key INTEGER PRIMARY KEY, value)",
+        )?;
+        match at_ms {
+            Some(t) => self
+                .conn
+                .prepare_cached("INSERT OR REPLACE INTO _cf_METADATA (key, value) VALUES (?1, ?2)")?
+                .execute([ALARM_ROW, t])?,
+            None => self
+                .conn
+                .prepare_cached("DELETE FROM _cf_METADATA WHERE key = ?1")?
+                .execute([ALARM_ROW])?,
+        };
+        self.alarm_touched = true;
+        self.log(Logged::Alarm(at_ms));
+        Ok(())
+    }
+
+    /// Whether a write since the last call may have changed the alarm
+    /// (`set_alarm`, `delete_all`, a rollback or a crash); clears the mark.
+    pub fn take_alarm_touched(&mut self) -> bool {
+        std::mem::take(&mut self.alarm_touched)
+    }
+
+    fn metadata_exists(&self) -> Result<bool, StorageError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_cf_METADATA'",
+        )?;
+        Ok(stmt.exists([])?)
+    }
+}
