@@ -32,6 +32,13 @@
 //!   `Seed::nth(i)`. Target: ≥ 1 000 seeds/s.
 //! - `seeds_baseline_per_s_100req`: the same for the bare baseline (fresh
 //!   thread, madsim runtime, SQLite connection and `CREATE TABLE` per seed).
+//! - `linearizability_ops_per_s_1k`: operations checked per wall second by
+//!   `monitors::linearizability::check` on a 1 000-operation key-value
+//!   history (8 clients, 50 keys, puts and gets with overlapping intervals,
+//!   linearizable by construction; see `throughput/linearizability.rs`),
+//!   median of 3 repetitions. Target: ≥ 10 000 operations/s.
+//! - `linearizability_ops_per_s_10k`: the same on a 10 000-operation
+//!   history. Target: ≥ 10 000 operations/s.
 //!
 //! Every measurement is repeated [`REPEATS`] times in the process (dosim and
 //! baseline interleaved, to share the machine's noise) and the MEDIAN is
@@ -61,6 +68,8 @@
 #[path = "../examples/counter.rs"]
 #[allow(dead_code)]
 mod counter;
+#[path = "throughput/linearizability.rs"]
+mod linearizability;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -412,5 +421,8 @@ fn main() {
     println!("monitor_cost_ratio: {:.3}", bare_rps / dosim_rps);
     println!("seeds_per_s_100req: {:.1}", median(dosim_sps));
     println!("seeds_baseline_per_s_100req: {:.1}", median(base_sps));
+    for (name, value) in linearizability::figures() {
+        println!("{name}: {value:.0}");
+    }
     eprintln!("bench took {:.1} s", bench_started.elapsed().as_secs_f64());
 }

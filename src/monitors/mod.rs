@@ -2,6 +2,9 @@
 //! invariant, named after it. Every run is checked by every monitor (a
 //! runner can switch them off only to measure their cost).
 //!
+//! [`linearizability`] is not a trace monitor: it checks a history of calls
+//! recorded by a test against the user's sequential model of the object.
+//!
 //! The `alarm` and `websocket` monitors land with alarms and WebSockets;
 //! they take their place in [`ALL`] like the others.
 
@@ -10,6 +13,7 @@ use crate::sim::trace::TraceEvent;
 pub mod durability;
 pub mod e_order;
 pub mod input_gate;
+pub mod linearizability;
 pub mod liveness;
 pub mod output_gate;
 pub mod single_instance;

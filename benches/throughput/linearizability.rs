@@ -1,0 +1,102 @@
+//! Throughput of the linearizability checker: operations checked per wall
+//! second on key-value histories that are linearizable by construction.
+//!
+//! A history: [`CLIENTS`] clients, each calling one operation at a time
+//! (half puts, half gets) on one of [`KEYS`] keys; every call takes effect
+//! at a random instant inside its interval, and the return values come from
+//! applying the calls to the model in the order of those instants, so the
+//! intervals of different clients overlap and the checker must find that
+//! order. Seeded with rand_chacha, the same histories on every run.
+
+use std::time::{Duration, Instant};
+
+use dosim::monitors::linearizability::kv_model::{Kv, KvOp, KvRet};
+use dosim::monitors::linearizability::{check, History, Model, Operation, Outcome, Verdict};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Clients calling at once.
+const CLIENTS: u64 = 8;
+/// Keys the calls spread over.
+const KEYS: u64 = 50;
+/// Repetitions of each measurement; the median is reported.
+const REPEATS: usize = 3;
+/// Each repetition checks the history again until this much time passed.
+const REPEAT_WALL: Duration = Duration::from_millis(200);
+
+/// The figures, by name.
+pub fn figures() -> Vec<(&'static str, f64)> {
+    vec![
+        (
+            "linearizability_ops_per_s_1k",
+            ops_per_s(&history(1, 1_000)),
+        ),
+        (
+            "linearizability_ops_per_s_10k",
+            ops_per_s(&history(2, 10_000)),
+        ),
+    ]
+}
+
+/// A linearizable history of `n` operations.
+fn history(seed: u64, n: usize) -> History<KvOp, KvRet> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut free_ns: Vec<u64> = (0..CLIENTS).map(|_| rng.gen_range(0..1_000)).collect();
+    // (effect time, index, operation)
+    let mut planned = Vec::with_capacity(n);
+    for i in 0..n {
+        let client = rng.gen_range(0..CLIENTS);
+        let call_ns = free_ns[client as usize] + rng.gen_range(0..500);
+        let effect_ns = call_ns + rng.gen_range(0..2_000);
+        let return_ns = effect_ns + rng.gen_range(0..2_000);
+        free_ns[client as usize] = return_ns + 1;
+        let key = rng.gen_range(0..KEYS);
+        let op = if rng.gen_bool(0.5) {
+            KvOp::Get { key }
+        } else {
+            KvOp::Put {
+                key,
+                value: i as u64,
+            }
+        };
+        let o = Operation {
+            client,
+            op,
+            call_ns,
+            outcome: Outcome::Returned {
+                ret: KvRet::Done,
+                return_ns,
+            },
+        };
+        planned.push((effect_ns, i, o));
+    }
+    planned.sort_by_key(|p| (p.0, p.1));
+    let mut state = Kv::default();
+    for (_, _, o) in &mut planned {
+        let (next, ret) = state.step(&o.op);
+        state = next;
+        if let Outcome::Returned { ret: r, .. } = &mut o.outcome {
+            *r = ret;
+        }
+    }
+    planned.sort_by_key(|p| p.1);
+    History::from_ops(planned.into_iter().map(|p| p.2).collect()).expect("valid history")
+}
+
+/// Median over [`REPEATS`] of operations checked per wall second.
+fn ops_per_s(h: &History<KvOp, KvRet>) -> f64 {
+    let mut rates: Vec<f64> = (0..REPEATS)
+        .map(|_| {
+            let started = Instant::now();
+            let mut checked = 0usize;
+            while checked == 0 || started.elapsed() < REPEAT_WALL {
+                let verdict = check(h, Kv::default());
+                assert_eq!(verdict, Verdict::Linearizable, "{verdict}");
+                checked += h.len();
+            }
+            checked as f64 / started.elapsed().as_secs_f64()
+        })
+        .collect();
+    rates.sort_by(f64::total_cmp);
+    rates[REPEATS / 2]
+}
