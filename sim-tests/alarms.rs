@@ -216,3 +216,42 @@ fn delete_all_deletes_the_alarm_unless_the_namespace_keeps_it() {
         })
     });
 }
+
+#[path = "../examples/subscription_double_charge.rs"]
+#[allow(dead_code)]
+mod subscription_double_charge;
+
+use subscription_double_charge::subscription;
+
+#[test]
+fn subscriptions_bill_every_month_exactly_once_for_a_year_under_faults() {
+    let report = subscription::runner("subscription")
+        .seeds(25)
+        .faults(Faults::Swarm)
+        .quiet()
+        .run(subscription::workload::<subscription::Subscription>);
+    assert!(
+        report.passed(),
+        "{:?}",
+        report.failures.first().map(|f| &f.text)
+    );
+    assert!(report.faults_injected.values().sum::<u64>() > 0);
+}
+
+#[test]
+fn a_subscription_that_charges_without_an_idempotency_key_is_caught() {
+    let report = subscription::runner("subscription_double_charge")
+        .seeds(40)
+        .faults(Faults::Swarm)
+        .quiet()
+        .run(subscription::workload::<subscription_double_charge::DoubleCharge>);
+    let failure = report
+        .failures
+        .first()
+        .expect("the double charge went unnoticed");
+    assert!(
+        failure.text.contains("times for period"),
+        "caught for another reason: {}",
+        failure.text
+    );
+}

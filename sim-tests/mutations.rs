@@ -7,7 +7,11 @@
 #[allow(dead_code)]
 mod counter;
 
-use dosim::{FailureReason, Faults, Mutation, Runner};
+#[path = "../examples/subscription.rs"]
+#[allow(dead_code)]
+mod subscription;
+
+use dosim::{FailureReason, Faults, Mutation, Report, Runner};
 
 /// Sweeps `seeds` seeds of the counter with `mutation`; returns the first
 /// failure's monitor and the number of seeds it took.
@@ -18,6 +22,11 @@ fn first_detection(mutation: Option<Mutation>, seeds: u64) -> Option<(String, u6
         .seeds(seeds)
         .quiet()
         .run(counter::workload::<counter::Counter>);
+    first_failure(&report, seeds)
+}
+
+/// The first failure's monitor, and after how many seeds it came.
+fn first_failure(report: &Report, seeds: u64) -> Option<(String, u64)> {
     assert!(report.setup_error.is_none(), "{:?}", report.setup_error);
     let first = report.failures.first()?;
     let index = (0..seeds).position(|i| dosim::Seed::nth(i) == first.seed)? as u64 + 1;
@@ -80,4 +89,31 @@ fn skip_fencing_is_caught_by_single_instance() {
 #[test]
 fn without_a_mutation_the_same_sweep_passes() {
     assert_eq!(first_detection(None, 100), None);
+}
+
+#[test]
+fn alarm_overlap_is_caught_by_alarm() {
+    let seeds = 10;
+    let report = subscription::runner("mutation_alarm")
+        .faults(Faults::Swarm)
+        .mutation(Some(Mutation::AlarmOverlap))
+        .seeds(seeds)
+        .quiet()
+        .run(subscription::workload::<subscription::Subscription>);
+    let (named, after) = first_failure(&report, seeds).expect("alarm_overlap went unnoticed");
+    assert_eq!(
+        named, "alarm",
+        "alarm_overlap was caught by the wrong check"
+    );
+    eprintln!("alarm_overlap: caught by alarm after {after} seeds");
+    let clean = subscription::runner("mutation_alarm_clean")
+        .faults(Faults::Swarm)
+        .seeds(seeds)
+        .quiet()
+        .run(subscription::workload::<subscription::Subscription>);
+    assert!(
+        clean.passed(),
+        "{:?}",
+        clean.failures.first().map(|f| &f.text)
+    );
 }

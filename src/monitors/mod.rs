@@ -5,11 +5,12 @@
 //! [`linearizability`] is not a trace monitor: it checks a history of calls
 //! recorded by a test against the user's sequential model of the object.
 //!
-//! The `alarm` and `websocket` monitors land with alarms and WebSockets;
-//! they take their place in [`ALL`] like the others.
+//! The `websocket` monitor lands with WebSockets and takes its place in
+//! [`ALL`] like the others.
 
 use crate::sim::trace::TraceEvent;
 
+pub mod alarm;
 pub mod durability;
 pub mod e_order;
 pub mod input_gate;
@@ -59,6 +60,7 @@ pub const ALL: &[(&str, Monitor)] = &[
     (output_gate::NAME, output_gate::check),
     (durability::NAME, durability::check),
     (liveness::NAME, liveness::check),
+    (alarm::NAME, alarm::check),
 ];
 
 /// Runs every monitor over `trace`; returns the earliest violation (by its

@@ -162,14 +162,22 @@ impl Row {
         &self.values
     }
 
-    /// The row decoded into `T` by column name (a struct with one field
-    /// per column, or a map).
+    /// The row decoded into `T`: by column name (a struct with one field
+    /// per column, or a map), or else by position (a tuple).
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T> {
         let mut object = serde_json::Map::with_capacity(self.values.len());
         for (name, value) in self.columns.iter().zip(&self.values) {
             object.insert(name.clone(), value.to_json());
         }
-        serde_json::from_value(serde_json::Value::Object(object)).map_err(|e| {
+        let by_name = serde_json::from_value(serde_json::Value::Object(object));
+        let by_name_err = match by_name {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
+        let positional: Vec<serde_json::Value> =
+            self.values.iter().map(SqlValue::to_json).collect();
+        serde_json::from_value(serde_json::Value::Array(positional)).map_err(|_| {
+            let e = by_name_err;
             Error::type_error(format!(
                 "a row with columns {:?} could not be deserialized as {}: {e}",
                 self.columns,

@@ -1,0 +1,251 @@
+//! `alarm`: alarms run as SEMANTICS.md §5 promises.
+//!
+//! From the scheduler's and the instances' trace events, per object:
+//! - never early: a try starts no earlier than the time it was due;
+//! - never two at once: a try starts only after the previous one ended;
+//! - retries on schedule: retry k starts between 2^(k-1) × 2 s and
+//!   2^(k-1) × 2.5 s after try k-1 ended (the backoff with its jitter);
+//! - at least once: in a run that reached its liveness phase, an alarm
+//!   still set at the end and due more than [`SLACK_NS`] before it has
+//!   started, and a failed alarm's next retry (if it has one left) has too.
+
+use std::collections::BTreeMap;
+
+use super::Violation;
+use crate::sim::clock::{format_sim_time, SIM_EPOCH_UNIX_MS};
+use crate::sim::trace::{ObjectRef, TraceEvent, What};
+
+/// The monitor's name in reports.
+pub const NAME: &str = "alarm";
+
+/// Late by this much, a due alarm that has not started is a violation.
+pub const SLACK_NS: u64 = 1_000_000_000;
+
+/// The documented backoff: 2 s before the first retry, doubling; workerd
+/// adds up to 25% jitter.
+const RETRY_FIRST_NS: u64 = 2_000_000_000;
+const RETRIES_MAX: u32 = 6;
+
+#[derive(Default)]
+struct Alarm {
+    /// The alarm as confirmed batches left it.
+    armed: Option<i64>,
+    /// Whether a try of `armed` has started.
+    started: bool,
+    /// The try running now: its start event's index.
+    running: Option<usize>,
+    /// The last try that ended: when, its retry count, and whether it failed.
+    last_end: Option<(u64, u32, bool)>,
+    abandoned: Option<i64>,
+}
+
+fn unix_ms_at(t_ns: u64) -> i64 {
+    SIM_EPOCH_UNIX_MS + i64::try_from(t_ns / 1_000_000).unwrap_or(i64::MAX)
+}
+
+fn ns_of_unix_ms(ms: i64) -> u64 {
+    u64::try_from(ms - SIM_EPOCH_UNIX_MS).unwrap_or(0) * 1_000_000
+}
+
+fn backoff_ns(retry: u32) -> (u64, u64) {
+    let base = RETRY_FIRST_NS << retry.saturating_sub(1).min(20);
+    (base, base + base / 4)
+}
+
+/// Checks `trace`; returns the first violation.
+pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
+    let mut alarms: BTreeMap<ObjectRef, Alarm> = BTreeMap::new();
+    let mut liveness = false;
+    for (i, e) in trace.iter().enumerate() {
+        if matches!(e.what, What::LivenessPhase) {
+            liveness = true;
+        }
+        let Some(obj) = e.obj else { continue };
+        let a = alarms.entry(obj).or_default();
+        match e.what {
+            What::AlarmScheduled { at_ms } => {
+                if a.armed != at_ms {
+                    a.started = false;
+                    a.last_end = None;
+                }
+                a.armed = at_ms;
+            }
+            What::AlarmStarted {
+                scheduled_ms,
+                retry_count,
+                ..
+            } => {
+                let v = |m: String| Some(Violation::at(NAME, i, e, m));
+                if let Some(first) = a.running {
+                    return v(format!(
+                        "object #{} started a second try of its alarm (retry {retry_count}) while \
+                         the try started at event #{first} was still running",
+                        obj.0
+                    ));
+                }
+                if unix_ms_at(e.t) < scheduled_ms {
+                    return v(format!(
+                        "object #{}'s alarm due at t={} ran early, at t={}",
+                        obj.0,
+                        format_sim_time(ns_of_unix_ms(scheduled_ms)),
+                        format_sim_time(e.t)
+                    ));
+                }
+                if let (Some((ended, prev, true)), true) = (a.last_end, retry_count > 0) {
+                    let (lo, hi) = backoff_ns(retry_count);
+                    let gap = e.t.saturating_sub(ended);
+                    if retry_count != prev + 1 || gap < lo || gap > hi + 1_000_000 {
+                        return v(format!(
+                            "object #{}'s alarm retry {retry_count} started {} after try {prev} \
+                             failed; the backoff allows {} to {}",
+                            obj.0,
+                            format_sim_time(gap),
+                            format_sim_time(lo),
+                            format_sim_time(hi)
+                        ));
+                    }
+                }
+                a.running = Some(i);
+                a.started = true;
+            }
+            What::AlarmEnded {
+                retry_count, ok, ..
+            } => {
+                a.running = None;
+                a.last_end = Some((e.t, retry_count, !ok));
+            }
+            What::AlarmAbandoned { scheduled_ms } => a.abandoned = Some(scheduled_ms),
+            _ => {}
+        }
+    }
+    if !liveness {
+        return None;
+    }
+    let end = trace.last().map_or(0, |e| e.t);
+    for (obj, a) in &alarms {
+        let Some(at) = a.armed.filter(|at| a.abandoned != Some(*at)) else {
+            continue;
+        };
+        let due = ns_of_unix_ms(at);
+        let overdue = match a.last_end {
+            _ if !a.started => (due + SLACK_NS < end).then_some(due),
+            Some((ended, retry, true)) if retry < RETRIES_MAX && a.running.is_none() => {
+                let next = ended + backoff_ns(retry + 1).1;
+                (next + SLACK_NS < end).then_some(next)
+            }
+            _ => None,
+        };
+        if let Some(when) = overdue {
+            let index = trace.len() - 1;
+            return Some(Violation::at(
+                NAME,
+                index,
+                &trace[index],
+                format!(
+                    "object #{}'s alarm due at t={} was due to run by t={} but had not when the \
+                     run ended at t={}",
+                    obj.0,
+                    format_sim_time(due),
+                    format_sim_time(when),
+                    format_sim_time(end)
+                ),
+            ));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::monitors::test_trace::ev;
+
+    const AT: i64 = SIM_EPOCH_UNIX_MS + 1_000;
+
+    fn started(t: u64, retry: u32) -> TraceEvent {
+        ev(
+            t,
+            What::AlarmStarted {
+                event: 1,
+                scheduled_ms: AT,
+                retry_count: retry,
+            },
+        )
+    }
+
+    fn ended(t: u64, retry: u32, ok: bool) -> TraceEvent {
+        ev(
+            t,
+            What::AlarmEnded {
+                scheduled_ms: AT,
+                retry_count: retry,
+                ok,
+            },
+        )
+    }
+
+    fn scheduled(t: u64) -> TraceEvent {
+        ev(t, What::AlarmScheduled { at_ms: Some(AT) })
+    }
+
+    const S: u64 = 1_000_000_000;
+
+    #[test]
+    fn a_try_on_time_and_retries_on_schedule_pass() {
+        let trace = vec![
+            scheduled(0),
+            started(S, 0),
+            ended(S + 10, 0, false),
+            started(S + 10 + 2 * S + S / 10, 1),
+            ended(4 * S, 1, true),
+            ev(4 * S, What::AlarmScheduled { at_ms: None }),
+            ev(5 * S, What::LivenessPhase),
+        ];
+        assert_eq!(check(&trace), None);
+    }
+
+    #[test]
+    fn an_early_try_is_caught() {
+        let v = check(&[scheduled(0), started(S / 2, 0)]).expect("violation");
+        assert!(v.message.contains("ran early"), "{}", v.message);
+    }
+
+    #[test]
+    fn two_tries_at_once_are_caught() {
+        let v = check(&[scheduled(0), started(S, 0), started(S + 1_000_000, 0)]).expect("v");
+        assert!(v.message.contains("second try"), "{}", v.message);
+    }
+
+    #[test]
+    fn a_retry_off_schedule_is_caught() {
+        let trace = [
+            scheduled(0),
+            started(S, 0),
+            ended(S, 0, false),
+            started(3 * S, 1),
+        ];
+        assert_eq!(check(&trace), None, "2 s later is on schedule");
+        let trace = [
+            scheduled(0),
+            started(S, 0),
+            ended(S, 0, false),
+            started(S + S / 2, 1),
+        ];
+        let v = check(&trace).expect("violation");
+        assert!(v.message.contains("backoff allows"), "{}", v.message);
+    }
+
+    #[test]
+    fn an_alarm_that_never_ran_is_caught_only_after_the_liveness_phase() {
+        let trace = vec![scheduled(0), ev(10 * S, What::Note { text: "x".into() })];
+        assert_eq!(check(&trace), None);
+        let mut trace = trace;
+        trace.push(ev(10 * S, What::LivenessPhase));
+        let v = check(&trace).expect("violation");
+        assert!(
+            v.message.contains("had not when the run ended"),
+            "{}",
+            v.message
+        );
+    }
+}
