@@ -39,6 +39,32 @@
 //!   median of 3 repetitions. Target: ≥ 10 000 operations/s.
 //! - `linearizability_ops_per_s_10k`: the same on a 10 000-operation
 //!   history. Target: ≥ 10 000 operations/s.
+//! - `kv_ops_per_s`: storage operations per wall second through dosim's KV
+//!   API (`throughput/storage.rs`): one RPC whose handler makes 200 000
+//!   awaited `storage.put` / `storage.get` calls, alternating, on seeded
+//!   random keys among 256, values a small struct JSON-encoded. The handler
+//!   awaits nothing outside the object, so every put joins one write batch;
+//!   20% of the gets take the default world's simulated cache miss. The
+//!   whole `run_seeds` call is timed. Target: see `kv_overhead_ratio`.
+//! - `kv_baseline_ops_per_s`: the same puts and gets with `prepare_cached`
+//!   on a bare in-memory `kv(key TEXT PRIMARY KEY, value BLOB) WITHOUT
+//!   ROWID` table, inside one transaction (as dosim's one batch), values
+//!   encoded with serde_json.
+//! - `kv_overhead_ratio`: baseline divided by dosim. Target: ≤ 2.
+//! - `sql_insert_per_s`: rows per wall second of one handler making 200 000
+//!   `sql().exec("INSERT INTO t (id, name, n) VALUES (?, ?, ?)", …)` calls
+//!   (`t` has an index on `name`; one batch). Target: see the ratio.
+//! - `sql_insert_baseline_per_s`: the same INSERTs with `prepare_cached` +
+//!   `execute` on a bare connection, inside one transaction.
+//! - `sql_insert_overhead_ratio`: baseline divided by dosim. Target: ≤ 2.
+//! - `sql_select_per_s`: point selects per wall second of one handler that
+//!   fills `t` with 10 000 rows (one INSERT … SELECT) and makes 200 000
+//!   `sql().exec("SELECT id, name, n FROM t WHERE id = ?", (id,))?.one()`
+//!   calls on seeded random ids, each decoded into a struct (the usual
+//!   typed read). Target: see the ratio.
+//! - `sql_select_baseline_per_s`: the same fill and SELECTs with
+//!   `prepare_cached` + `query_row` into the same struct, bare connection.
+//! - `sql_select_overhead_ratio`: baseline divided by dosim. Target: ≤ 2.
 //!
 //! Every measurement is repeated [`REPEATS`] times in the process (dosim and
 //! baseline interleaved, to share the machine's noise) and the MEDIAN is
@@ -70,6 +96,8 @@
 mod counter;
 #[path = "throughput/linearizability.rs"]
 mod linearizability;
+#[path = "throughput/storage.rs"]
+mod storage;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -421,6 +449,10 @@ fn main() {
     println!("monitor_cost_ratio: {:.3}", bare_rps / dosim_rps);
     println!("seeds_per_s_100req: {:.1}", median(dosim_sps));
     println!("seeds_baseline_per_s_100req: {:.1}", median(base_sps));
+    for (name, value) in storage::figures() {
+        let digits = if name.ends_with("_ratio") { 3 } else { 0 };
+        println!("{name}: {value:.digits$}");
+    }
     for (name, value) in linearizability::figures() {
         println!("{name}: {value:.0}");
     }
