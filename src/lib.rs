@@ -107,6 +107,12 @@ pub use runtime::{
     BATCH_KEYS_MAX, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT, CALL_ATTEMPTS_MAX,
     KEY_BYTES_MAX, RPC_PAYLOAD_BYTES_MAX,
 };
+pub use runtime::{
+    ClientEvent, ClientSocket, Message, WebSocket, WebSocketClientEnd, WebSocketPair,
+    ATTACHMENT_BYTES_MAX, AUTO_RESPONSE_BYTES_MAX, CLOSE_ABNORMAL, CLOSE_NORMAL,
+    CLOSE_SERVICE_RESTART, HIBERNATABLE_SOCKETS_MAX, HIBERNATION_IDLE, MESSAGE_BYTES_MAX, TAGS_MAX,
+    TAG_CHARS_MAX,
+};
 pub use sim::SIM_EPOCH_UNIX_MS;
 pub use sim::{
     init_logging, Fault, FaultKind, FaultPlan, Latency, ScheduledFault, Seed, SeedParseError,

@@ -25,6 +25,10 @@ pub enum Mutation {
     PartialBatch,
     /// An alarm's try starts a second, overlapping try of itself.
     AlarmOverlap,
+    /// A socket's next-but-one message is handed to the object first.
+    WsReorder,
+    /// Hibernation forgets the sockets' attachments.
+    DropAttachmentOnHibernate,
 }
 
 impl Mutation {
@@ -38,6 +42,8 @@ impl Mutation {
         Mutation::DropConfirmedWrite,
         Mutation::PartialBatch,
         Mutation::AlarmOverlap,
+        Mutation::WsReorder,
+        Mutation::DropAttachmentOnHibernate,
     ];
 
     /// The name used in `DOSIM_MUTATION`.
@@ -51,6 +57,8 @@ impl Mutation {
             Mutation::DropConfirmedWrite => "drop_confirmed_write",
             Mutation::PartialBatch => "partial_batch",
             Mutation::AlarmOverlap => "alarm_overlap",
+            Mutation::WsReorder => "ws_reorder",
+            Mutation::DropAttachmentOnHibernate => "drop_attachment_on_hibernate",
         }
     }
 }

@@ -4,9 +4,6 @@
 //!
 //! [`linearizability`] is not a trace monitor: it checks a history of calls
 //! recorded by a test against the user's sequential model of the object.
-//!
-//! The `websocket` monitor lands with WebSockets and takes its place in
-//! [`ALL`] like the others.
 
 use crate::sim::trace::TraceEvent;
 
@@ -18,6 +15,7 @@ pub mod linearizability;
 pub mod liveness;
 pub mod output_gate;
 pub mod single_instance;
+pub mod websocket;
 
 /// A broken invariant, found in a trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,6 +59,7 @@ pub const ALL: &[(&str, Monitor)] = &[
     (durability::NAME, durability::check),
     (liveness::NAME, liveness::check),
     (alarm::NAME, alarm::check),
+    (websocket::NAME, websocket::check),
 ];
 
 /// Runs every monitor over `trace`; returns the earliest violation (by its

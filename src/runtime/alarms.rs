@@ -190,7 +190,7 @@ impl AlarmScheduler {
         }
         let timeout = std::pin::pin!(madsim::time::sleep(ALARM_HANDLER_TIMEOUT));
         match select(reply, timeout).await {
-            Either::Left((Ok(Ok(Reply::Alarm)), _)) => true,
+            Either::Left((Ok(Ok(Reply::Done)), _)) => true,
             Either::Left(_) => false,
             Either::Right(_) => {
                 rt.reset_current(
@@ -249,7 +249,7 @@ pub(crate) fn alarm_event(
         let storage = super::storage_api::Storage::new(Rc::downgrade(&inst));
         storage.clear_alarm_if(scheduled_ms)?;
         drop(running);
-        Ok(Reply::Alarm)
+        Ok(Reply::Done)
     })
 }
 

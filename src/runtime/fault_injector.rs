@@ -100,6 +100,9 @@ fn draw(rt: &Runtime, kind: FaultKind) -> Option<Fault> {
         FaultKind::Evict => Fault::Evict {
             host: name(rt, host),
         },
+        FaultKind::Hibernate => Fault::Hibernate {
+            host: name(rt, host),
+        },
         FaultKind::CodeUpdate => {
             let bindings = rt.bindings();
             if bindings.is_empty() {
@@ -168,6 +171,11 @@ pub(crate) fn apply(rt: &Rc<Runtime>, fault: &Fault) {
                 );
             });
             (h, name(rt, h))
+        }
+        Fault::Hibernate { host } => {
+            let h = loc(host);
+            let n = rt.hibernate_idle(h);
+            (h, format!("{host} ({n} hibernated)"))
         }
         Fault::Evict { host } => {
             let h = loc(host);

@@ -108,6 +108,9 @@ pub struct Response {
     status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    /// The client end of a WebSocket, for an upgrade answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    websocket: Option<u64>,
 }
 
 impl Response {
@@ -117,7 +120,22 @@ impl Response {
             status,
             headers: Vec::new(),
             body: body.into(),
+            websocket: None,
         }
+    }
+
+    /// `101 Switching Protocols` carrying the client end of a new socket:
+    /// how `fetch` accepts a WebSocket upgrade.
+    pub fn websocket(client: crate::runtime::websocket::WebSocketClientEnd) -> Response {
+        Response {
+            websocket: Some(client.0),
+            ..Response::new(101, Vec::new())
+        }
+    }
+
+    /// The socket an upgrade answer carries.
+    pub(crate) fn websocket_id(&self) -> Option<u64> {
+        self.websocket
     }
 
     /// `200 OK` with a body.

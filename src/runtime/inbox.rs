@@ -33,14 +33,20 @@ pub(crate) enum Invocation {
         scheduled_ms: i64,
         retry_count: u32,
     },
+    /// A socket's frame `seq` for the object's handler.
+    Socket {
+        socket: u64,
+        seq: u64,
+        event: crate::runtime::websocket::SocketEvent,
+    },
 }
 
 /// What comes back.
 pub(crate) enum Reply {
     Fetch(Response),
     Rpc(Payload),
-    /// The alarm handler succeeded and its writes are confirmed.
-    Alarm,
+    /// An alarm or socket handler finished (its writes confirmed).
+    Done,
 }
 
 pub(crate) type ReplySender = oneshot::Sender<Result<Reply>>;

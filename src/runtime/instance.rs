@@ -61,6 +61,11 @@ pub(crate) struct Instance {
     superseded: Cell<bool>,
     /// The alarm (its due time) whose handler is running, if one is.
     pub(crate) alarm_running: Cell<Option<i64>>,
+    /// When an event last started or ended (the hibernation watch counts
+    /// idle time from it).
+    pub(crate) last_active: Cell<std::time::Duration>,
+    /// Whether the hibernation watch runs.
+    pub(crate) hibernation_watched: Cell<bool>,
 }
 
 impl Instance {
@@ -96,6 +101,8 @@ impl Instance {
             alive: Cell::new(true),
             superseded: Cell::new(false),
             alarm_running: Cell::new(None),
+            last_active: Cell::new(std::time::Duration::ZERO),
+            hibernation_watched: Cell::new(false),
         });
         let weak = Rc::downgrade(&inst);
         inst.storage.on_commit_failure(Box::new(move || {
@@ -121,6 +128,7 @@ impl Instance {
         );
         let handle = crate::sim::world::spawn_task(&inst.rt.world, inst.clone().deliver_loop());
         *inst.delivery.borrow_mut() = Some(handle.abort_handle());
+        inst.rt.sockets.instance_started(&inst);
         inst
     }
 
@@ -290,6 +298,14 @@ impl Instance {
                 });
                 Cause::Alarm
             }
+            Invocation::Socket { socket, seq, .. } => {
+                self.record(What::SocketDelivered {
+                    socket: *socket,
+                    seq: *seq,
+                    to_object: true,
+                });
+                Cause::Socket(*socket)
+            }
             _ => {
                 self.record(What::CallDelivered {
                     call,
@@ -301,6 +317,7 @@ impl Instance {
             }
         };
         self.record(What::EventStarted { event, cause });
+        self.last_active.set(self.rt.world.now());
         self.replies.borrow_mut().insert(call, reply);
         let object = self.object.borrow().clone().expect(
             "invariant constructed-before-delivery: an event starts only on a built object",
@@ -318,6 +335,9 @@ impl Instance {
                 scheduled_ms,
                 retry_count,
             } => super::alarms::alarm_event(self.clone(), object, scheduled_ms, retry_count),
+            Invocation::Socket { socket, event, .. } => {
+                super::websocket::socket_event(self.clone(), object, socket, event)
+            }
         };
         let me = self.clone();
         let body = EventBody::new(self.clone(), event, fut);
@@ -325,6 +345,7 @@ impl Instance {
             let result = body.await;
             me.reply(event, call, result).await;
             me.tasks.borrow_mut().remove(&event);
+            me.last_active.set(me.rt.world.now());
         });
         self.tasks.borrow_mut().insert(event, handle.abort_handle());
         event
@@ -395,6 +416,7 @@ impl Instance {
         let handle = crate::sim::world::spawn_task(&self.rt.world, async move {
             let result = body.await;
             me.tasks.borrow_mut().remove(&event);
+            me.last_active.set(me.rt.world.now());
             done(result);
         });
         self.tasks.borrow_mut().insert(event, handle.abort_handle());
@@ -422,6 +444,7 @@ impl Instance {
             "instance ended"
         );
         self.output.break_gate();
+        self.rt.sockets.instance_ended(self, reason);
         if reason != EndReason::Evicted && !self.superseded.get() {
             // Memory is gone, and so is every write not yet confirmed.
             self.storage.lose_unconfirmed();

@@ -26,6 +26,7 @@ pub(crate) mod stub;
 pub(crate) mod sync_kv;
 pub(crate) mod time;
 pub(crate) mod transaction_api;
+pub(crate) mod websocket;
 
 pub use alarms::{ALARM_HANDLER_TIMEOUT, ALARM_RETRIES_MAX, ALARM_RETRY_FIRST};
 pub use buggify::buggify;
@@ -44,3 +45,9 @@ pub use stub::{Stub, CALL_ATTEMPTS_MAX};
 pub use sync_kv::SyncKv;
 pub use time::{elapsed, now, sleep};
 pub use transaction_api::Transaction;
+pub use websocket::{
+    ClientEvent, ClientSocket, Message, WebSocket, WebSocketClientEnd, WebSocketPair,
+    ATTACHMENT_BYTES_MAX, AUTO_RESPONSE_BYTES_MAX, CLOSE_ABNORMAL, CLOSE_NORMAL,
+    CLOSE_SERVICE_RESTART, HIBERNATABLE_SOCKETS_MAX, HIBERNATION_IDLE, MESSAGE_BYTES_MAX, TAGS_MAX,
+    TAG_CHARS_MAX,
+};

@@ -16,6 +16,7 @@ use super::error::{Error, Result};
 use super::http::{Request, Response};
 use super::payload::Payload;
 use super::state::State;
+use super::websocket::{Message, SocketEvent, WebSocket};
 
 /// A Durable Object class.
 ///
@@ -67,6 +68,40 @@ pub trait DurableObject: Sized + 'static {
                 "Handler does not export an alarm() function.",
             ))
         }
+    }
+
+    /// A message arrived on a socket the object accepted. Messages of one
+    /// socket are handled one after another; sockets interleave.
+    fn websocket_message(
+        &self,
+        ws: WebSocket,
+        message: Message,
+    ) -> impl Future<Output = Result<()>> {
+        let _ = (ws, message);
+        async {
+            Err(Error::type_error(
+                "Handler does not export a webSocketMessage() function.",
+            ))
+        }
+    }
+
+    /// The client closed a socket (once per socket, after its last
+    /// message). The default does nothing.
+    fn websocket_close(
+        &self,
+        ws: WebSocket,
+        code: u16,
+        reason: String,
+        was_clean: bool,
+    ) -> impl Future<Output = Result<()>> {
+        let _ = (ws, code, reason, was_clean);
+        async { Ok(()) }
+    }
+
+    /// A socket failed. The default does nothing.
+    fn websocket_error(&self, ws: WebSocket, error: Error) -> impl Future<Output = Result<()>> {
+        let _ = (ws, error);
+        async { Ok(()) }
     }
 }
 
@@ -122,6 +157,11 @@ pub(crate) trait ErasedObject {
         args: Payload,
     ) -> LocalBoxFuture<'static, Result<Payload>>;
     fn alarm_erased(self: Rc<Self>, info: AlarmInfo) -> LocalBoxFuture<'static, Result<()>>;
+    fn socket_erased(
+        self: Rc<Self>,
+        ws: WebSocket,
+        event: SocketEvent,
+    ) -> LocalBoxFuture<'static, Result<()>>;
 }
 
 impl<O: DurableObject + RpcTarget> ErasedObject for O {
@@ -139,6 +179,23 @@ impl<O: DurableObject + RpcTarget> ErasedObject for O {
 
     fn alarm_erased(self: Rc<Self>, info: AlarmInfo) -> LocalBoxFuture<'static, Result<()>> {
         Box::pin(async move { DurableObject::alarm(&*self, info).await })
+    }
+
+    fn socket_erased(
+        self: Rc<Self>,
+        ws: WebSocket,
+        event: SocketEvent,
+    ) -> LocalBoxFuture<'static, Result<()>> {
+        Box::pin(async move {
+            match event {
+                SocketEvent::Message(m) => DurableObject::websocket_message(&*self, ws, m).await,
+                SocketEvent::Close {
+                    code,
+                    reason,
+                    was_clean,
+                } => DurableObject::websocket_close(&*self, ws, code, reason, was_clean).await,
+            }
+        })
     }
 }
 

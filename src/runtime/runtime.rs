@@ -69,6 +69,8 @@ pub(crate) struct Runtime {
     next_call: Cell<u64>,
     next_stub: Cell<u64>,
     next_event: Cell<u64>,
+    /// Every WebSocket of the run.
+    pub(crate) sockets: super::websocket::registry::Sockets,
 }
 
 impl Runtime {
@@ -82,6 +84,7 @@ impl Runtime {
             next_call: Cell::new(0),
             next_stub: Cell::new(0),
             next_event: Cell::new(0),
+            sockets: Default::default(),
         })
     }
 
@@ -377,6 +380,25 @@ impl Runtime {
             }
         };
         instance.receive(incoming);
+    }
+
+    /// The host the object is placed on now.
+    pub(crate) fn host_of(&self, obj: ObjectRef) -> LocationId {
+        self.entries.borrow()[obj.0 as usize].host
+    }
+
+    /// Hibernates every instance on `host` that may hibernate now; returns
+    /// how many.
+    pub(crate) fn hibernate_idle(&self, host: LocationId) -> usize {
+        let ready: Vec<_> = self
+            .instances_where(|_, h| h == host)
+            .into_iter()
+            .filter(|i| super::websocket::can_hibernate(i))
+            .collect();
+        for inst in &ready {
+            inst.end(EndReason::Hibernated, None);
+        }
+        ready.len()
     }
 
     /// Resets the object's current instance, if it has one.

@@ -45,6 +45,14 @@ impl State {
         }
     }
 
+    /// The live instance this state belongs to.
+    pub(crate) fn live_instance(&self) -> Result<Rc<Instance>> {
+        self.instance
+            .upgrade()
+            .filter(|i| i.is_alive())
+            .ok_or_else(|| Error::new("the object's instance has ended"))
+    }
+
     /// This object's id (with its name, for named ids).
     pub fn id(&self) -> &ObjectId {
         &self.id

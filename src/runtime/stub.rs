@@ -109,9 +109,37 @@ impl<O> Stub<O> {
         async move {
             match invoke(inner, Cow::Borrowed("fetch"), Invocation::Fetch(req)).await? {
                 Reply::Fetch(resp) => Ok(resp),
-                Reply::Rpc(_) | Reply::Alarm => {
+                Reply::Rpc(_) | Reply::Done => {
                     unreachable!("invariant reply-matches-call: fetch got another reply")
                 }
+            }
+        }
+    }
+
+    /// Opens a WebSocket to the object: sends `req` as an upgrade request
+    /// to its `fetch`, which must answer with
+    /// [`Response::websocket`](crate::Response::websocket).
+    pub fn connect(
+        &self,
+        req: Request,
+    ) -> impl Future<Output = Result<crate::runtime::websocket::ClientSocket>> + 'static {
+        let inner = self.inner.clone();
+        let req = req.with_header("Upgrade", "websocket");
+        async move {
+            let (rt, origin) = (inner.rt.clone(), inner.origin);
+            let resp = match invoke(inner, Cow::Borrowed("fetch"), Invocation::Fetch(req)).await? {
+                Reply::Fetch(resp) => resp,
+                Reply::Rpc(_) | Reply::Done => {
+                    unreachable!("invariant reply-matches-call: fetch got another reply")
+                }
+            };
+            match resp.websocket_id() {
+                Some(id) => Ok(crate::runtime::websocket::ClientSocket::new(rt, id, origin)),
+                None => Err(Error::new(format!(
+                    "the object did not accept the WebSocket: it answered {} {}",
+                    resp.status(),
+                    String::from_utf8_lossy(resp.body())
+                ))),
             }
         }
     }
@@ -134,7 +162,7 @@ impl<O> Stub<O> {
             };
             match invoke(inner, Cow::Borrowed(method), invocation).await? {
                 Reply::Rpc(payload) => payload.decode(|| format!("the result of {method}()")),
-                Reply::Fetch(_) | Reply::Alarm => {
+                Reply::Fetch(_) | Reply::Done => {
                     unreachable!("invariant reply-matches-call: RPC got another reply")
                 }
             }

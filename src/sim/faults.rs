@@ -15,7 +15,11 @@
 //!   elsewhere, so confirmed batches survive. The host restarts later; the
 //!   objects meanwhile are placed again, elsewhere, with a higher epoch.
 //! - `evict`: an idle instance is dropped; its constructor runs again on the
-//!   next event. Nothing durable is lost.
+//!   next event. Nothing durable is lost; plain WebSockets close (1006).
+//! - `hibernate`: an instance that may hibernate (idle, holding only
+//!   hibernatable WebSockets) is dropped at once; the runtime keeps its
+//!   sockets, tags and attachments, and the next message builds a new
+//!   instance. Memory is lost — state kept only there is what this catches.
 //! - `code_update` of a namespace: every instance resets with "Durable
 //!   Object reset because its code was updated."
 //! - `partition` between two locations, healed later, and `message_loss`:
@@ -62,6 +66,9 @@ pub enum FaultKind {
     ClientPause,
     /// `dosim::buggify()` points in user code may fire.
     Buggify,
+    /// Instances that may hibernate (idle, holding only hibernatable
+    /// WebSockets) hibernate at once.
+    Hibernate,
 }
 
 impl FaultKind {
@@ -76,6 +83,7 @@ impl FaultKind {
         FaultKind::SlowStorage,
         FaultKind::ClientPause,
         FaultKind::Buggify,
+        FaultKind::Hibernate,
     ];
 
     /// The name used in plans and summaries.
@@ -90,6 +98,7 @@ impl FaultKind {
             FaultKind::SlowStorage => "slow_storage",
             FaultKind::ClientPause => "client_pause",
             FaultKind::Buggify => "buggify",
+            FaultKind::Hibernate => "hibernate",
         }
     }
 }
@@ -114,6 +123,11 @@ pub enum Fault {
     },
     /// Evict every idle instance on `host`.
     Evict {
+        /// The host's name.
+        host: String,
+    },
+    /// Hibernate every instance on `host` that may hibernate now.
+    Hibernate {
         /// The host's name.
         host: String,
     },
@@ -158,6 +172,7 @@ impl Fault {
         match self {
             Fault::Crash { .. } => FaultKind::Crash,
             Fault::Evict { .. } => FaultKind::Evict,
+            Fault::Hibernate { .. } => FaultKind::Hibernate,
             Fault::CodeUpdate { .. } => FaultKind::CodeUpdate,
             Fault::Partition { .. } => FaultKind::Partition,
             Fault::StorageFailure { .. } => FaultKind::StorageFailure,
@@ -284,6 +299,7 @@ impl FaultPlan {
             match &s.fault {
                 Fault::Crash { host, .. }
                 | Fault::Evict { host }
+                | Fault::Hibernate { host }
                 | Fault::StorageFailure { host } => check(host, &[LocationKind::Host], "host")?,
                 Fault::Partition { a, b, .. } => {
                     check(a, &any, "location")?;

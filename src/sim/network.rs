@@ -26,6 +26,23 @@ pub(crate) struct Dropped;
 
 /// Sends one message from `from` to `to`: waits its latency, then tells
 /// whether it arrived.
+/// Sends one frame of a stream (a WebSocket) from `from` to `to`: it takes
+/// the link's latency and is never dropped alone — a stream retransmits —
+/// but a partition or a down endpoint breaks the whole connection.
+pub(crate) async fn transmit_stream(
+    world: &World,
+    from: LocationId,
+    to: LocationId,
+) -> Result<(), Dropped> {
+    let delay = world.network.delay(&world.rng, from, to);
+    madsim::time::sleep(delay).await;
+    let faults = &world.faults;
+    if faults.cut(from, to) || faults.is_down(to) || faults.is_down(from) {
+        return Err(Dropped);
+    }
+    Ok(())
+}
+
 pub(crate) async fn transmit(
     world: &World,
     from: LocationId,

@@ -67,6 +67,8 @@ pub enum Cause {
     BlockConcurrency,
     /// The object's alarm.
     Alarm,
+    /// A message or close on a socket.
+    Socket(u64),
 }
 
 /// Why an instance went away.
@@ -88,6 +90,9 @@ pub enum EndReason {
     Superseded,
     /// The run ended with the instance still alive.
     RunEnded,
+    /// Hibernated: idle with only hibernatable sockets; the runtime keeps
+    /// them, and the next message builds a new instance.
+    Hibernated,
 }
 
 /// The storage operation an event performed.
@@ -185,6 +190,71 @@ pub enum What {
     AlarmAbandoned {
         /// When the alarm was due.
         scheduled_ms: i64,
+    },
+    /// A WebSocket pair was made for the object.
+    SocketOpened {
+        /// The socket.
+        socket: u64,
+    },
+    /// The object accepted a socket.
+    SocketAccepted {
+        /// The socket.
+        socket: u64,
+        /// Through the hibernation API (else plainly).
+        hibernatable: bool,
+        /// [`content_hash`] of its tags.
+        tags: u64,
+    },
+    /// The object stored an attachment with a socket.
+    SocketAttachment {
+        /// The socket.
+        socket: u64,
+        /// [`content_hash`] of the serialised attachment.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attachment: Option<u64>,
+    },
+    /// A new instance started and sees a hibernatable socket as kept.
+    SocketRestored {
+        /// The socket.
+        socket: u64,
+        /// [`content_hash`] of its tags.
+        tags: u64,
+        /// [`content_hash`] of its attachment.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attachment: Option<u64>,
+    },
+    /// A frame was sent on a socket.
+    SocketSent {
+        /// The socket.
+        socket: u64,
+        /// Its number in its direction.
+        seq: u64,
+        /// Client to object (else object to client).
+        to_object: bool,
+        /// [`content_hash`] of the message (the code, for a close).
+        content: u64,
+    },
+    /// A frame was handed over: its handler started in the object, or the
+    /// client received it.
+    SocketDelivered {
+        /// The socket.
+        socket: u64,
+        /// Its number in its direction.
+        seq: u64,
+        /// Client to object (else object to client).
+        to_object: bool,
+    },
+    /// The runtime answered the auto-response request on a socket.
+    SocketAutoResponse {
+        /// The socket.
+        socket: u64,
+    },
+    /// A socket closed.
+    SocketClosed {
+        /// The socket.
+        socket: u64,
+        /// The close code (1006: broken off).
+        code: u16,
     },
     /// The caller got the answer.
     ReplyReceived {

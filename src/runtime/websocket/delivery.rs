@@ -1,0 +1,232 @@
+//! Frames on their way: across the network each way, and into the object
+//! one handler at a time.
+
+use std::future::poll_fn;
+use std::rc::Rc;
+use std::task::Poll;
+
+use futures::channel::oneshot;
+use futures::future::LocalBoxFuture;
+
+use super::client::ClientEvent;
+use super::frame::{Message, SocketEvent, CLOSE_ABNORMAL};
+use super::registry::{Accepted, SocketId};
+use super::server::WebSocket;
+use crate::mutations::{self, Mutation};
+use crate::runtime::error::Result;
+use crate::runtime::inbox::{Incoming, Invocation, Reply};
+use crate::runtime::instance::Instance;
+use crate::runtime::object::ErasedObject;
+use crate::runtime::runtime::Runtime;
+use crate::sim::network::transmit_stream;
+use crate::sim::trace::What;
+use crate::sim::world::spawn_task;
+use crate::sim::world_config::LocationId;
+
+/// Carries frame `seq` from the client at `from` to the object's host, then
+/// queues it for the object. A broken connection breaks the socket.
+pub(crate) fn to_object(
+    rt: &Rc<Runtime>,
+    id: SocketId,
+    seq: u64,
+    from: LocationId,
+    event: SocketEvent,
+) {
+    let Some(obj) = rt.sockets.with(id, |s| s.obj) else {
+        return;
+    };
+    let hash = match &event {
+        SocketEvent::Message(m) => m.hash(),
+        SocketEvent::Close { code, .. } => u64::from(*code),
+    };
+    rt.world.record(
+        from,
+        Some(obj),
+        0,
+        What::SocketSent {
+            socket: id,
+            seq,
+            to_object: true,
+            content: hash,
+        },
+    );
+    let rt2 = rt.clone();
+    spawn_task(&rt.world, async move {
+        let host = rt2.host_of(obj);
+        if transmit_stream(&rt2.world, from, host).await.is_err() {
+            rt2.sockets
+                .break_off(&rt2.world, id, CLOSE_ABNORMAL, "connection lost");
+            return;
+        }
+        rt2.sockets.arrive_at_object(id, seq, event);
+        start_pump(&rt2, id);
+    });
+}
+
+/// Carries frame `seq` from the object's host to the client, once the
+/// client end exists.
+pub(crate) fn to_client(
+    rt: &Rc<Runtime>,
+    id: SocketId,
+    seq: u64,
+    host: LocationId,
+    event: ClientEvent,
+) {
+    let rt2 = rt.clone();
+    spawn_task(&rt.world, async move {
+        let client = poll_fn(|cx| {
+            let at = rt2.sockets.with(id, |s| match (s.client, s.closed) {
+                (Some(at), false) => Poll::Ready(Some(at)),
+                (_, true) => Poll::Ready(None),
+                (None, false) => {
+                    s.to_client.waker = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            });
+            at.unwrap_or(Poll::Ready(None))
+        })
+        .await;
+        let Some(client) = client else { return };
+        if transmit_stream(&rt2.world, host, client).await.is_err() {
+            rt2.sockets
+                .break_off(&rt2.world, id, CLOSE_ABNORMAL, "connection lost");
+            return;
+        }
+        rt2.sockets.arrive_at_client(id, seq, event);
+    });
+}
+
+fn start_pump(rt: &Rc<Runtime>, id: SocketId) {
+    let start = rt
+        .sockets
+        .with(id, |s| !std::mem::replace(&mut s.pumping, true))
+        .unwrap_or(false);
+    if start {
+        spawn_task(&rt.world, pump(rt.clone(), id));
+    }
+}
+
+/// Hands the socket's frames to the object one at a time: the next only
+/// after the handler of the last has finished.
+async fn pump(rt: Rc<Runtime>, id: SocketId) {
+    loop {
+        let next = poll_fn(|cx| {
+            let polled = rt.sockets.with(id, |s| {
+                if s.closed {
+                    return Poll::Ready(None);
+                }
+                let swap = mutations::active(Mutation::WsReorder) && s.to_object.ready.len() >= 2;
+                let frame = if swap {
+                    s.to_object.ready.remove(1)
+                } else {
+                    s.to_object.ready.pop_front()
+                };
+                match frame {
+                    Some(frame) => Poll::Ready(Some(frame)),
+                    None => {
+                        s.to_object.waker = Some(cx.waker().clone());
+                        Poll::Pending
+                    }
+                }
+            });
+            polled.unwrap_or(Poll::Ready(None))
+        })
+        .await;
+        let Some((seq, event)) = next else {
+            rt.sockets.with(id, |s| s.pumping = false);
+            return;
+        };
+        if auto_respond(&rt, id, &event) {
+            continue;
+        }
+        let closing = matches!(event, SocketEvent::Close { .. });
+        let code = match &event {
+            SocketEvent::Close { code, .. } => *code,
+            SocketEvent::Message(_) => 0,
+        };
+        let reply = deliver(&rt, id, seq, event);
+        let _ = reply.await;
+        if closing {
+            rt.sockets.closed_orderly(&rt.world, id, code);
+            rt.sockets.with(id, |s| s.pumping = false);
+            return;
+        }
+    }
+}
+
+/// Answers the object's auto-response request without waking it.
+fn auto_respond(rt: &Rc<Runtime>, id: SocketId, event: &SocketEvent) -> bool {
+    let SocketEvent::Message(Message::Text(text)) = event else {
+        return false;
+    };
+    let Some(obj) = rt.sockets.with(id, |s| s.obj) else {
+        return false;
+    };
+    let Some(response) = rt.sockets.auto_response(obj, text) else {
+        return false;
+    };
+    let now = crate::runtime::alarms::now_unix_ms(rt);
+    rt.sockets.with(id, |s| s.auto_response_ms = Some(now));
+    let host = rt.host_of(obj);
+    rt.world
+        .record(host, Some(obj), 0, What::SocketAutoResponse { socket: id });
+    if let Some(seq) = rt.sockets.number_to_client(id) {
+        to_client(
+            rt,
+            id,
+            seq,
+            host,
+            ClientEvent::Message(Message::Text(response)),
+        );
+    }
+    true
+}
+
+fn deliver(
+    rt: &Rc<Runtime>,
+    id: SocketId,
+    seq: u64,
+    event: SocketEvent,
+) -> oneshot::Receiver<Result<Reply>> {
+    let (tx, rx) = oneshot::channel();
+    let Some((obj, accepted)) = rt.sockets.with(id, |s| (s.obj, s.accepted)) else {
+        return rx;
+    };
+    let bound = match accepted {
+        Accepted::Plain(epoch) => Some(epoch),
+        Accepted::Hibernatable => None,
+        Accepted::No => return rx,
+    };
+    let incoming = Incoming {
+        call: rt.next_call(),
+        stub: rt.next_stub(),
+        seq: 1,
+        first_seq: 1,
+        invocation: Invocation::Socket {
+            socket: id,
+            seq,
+            event,
+        },
+        reply: tx,
+    };
+    let target = rt.target(obj, bound);
+    rt.route(obj, target, incoming);
+    rx
+}
+
+/// The event that runs a socket handler on `inst`.
+pub(crate) fn socket_event(
+    inst: Rc<Instance>,
+    object: Rc<dyn ErasedObject>,
+    socket: SocketId,
+    event: SocketEvent,
+) -> LocalBoxFuture<'static, Result<Reply>> {
+    let rt = inst.rt.clone();
+    rt.sockets.with(socket, |s| s.last_epoch = inst.epoch);
+    let ws = WebSocket::new(Rc::downgrade(&rt), socket);
+    let handler = object.socket_erased(ws, event);
+    Box::pin(async move {
+        handler.await?;
+        Ok(Reply::Done)
+    })
+}
