@@ -117,3 +117,52 @@ fn alarm_overlap_is_caught_by_alarm() {
         clean.failures.first().map(|f| &f.text)
     );
 }
+
+#[path = "../examples/chat.rs"]
+#[allow(dead_code)]
+mod chat;
+
+fn caught_in_chat(mutation: Mutation, monitor: &str, seeds: u64) {
+    let report = chat::runner("mutation_chat")
+        .faults(Faults::Swarm)
+        .mutation(Some(mutation))
+        .seeds(seeds)
+        .quiet()
+        .run(chat::workload::<chat::Room>);
+    let (named, after) = first_failure(&report, seeds)
+        .unwrap_or_else(|| panic!("{} went unnoticed in {seeds} seeds", mutation.name()));
+    assert_eq!(
+        named,
+        monitor,
+        "{} was caught by the wrong check",
+        mutation.name()
+    );
+    eprintln!(
+        "{}: caught by {monitor} after {after} seeds",
+        mutation.name()
+    );
+}
+
+#[test]
+fn ws_reorder_is_caught_by_websocket() {
+    caught_in_chat(Mutation::WsReorder, "websocket", 20);
+}
+
+#[test]
+fn drop_attachment_on_hibernate_is_caught_by_websocket() {
+    caught_in_chat(Mutation::DropAttachmentOnHibernate, "websocket", 20);
+}
+
+#[test]
+fn the_chat_sweep_passes_without_a_planted_bug() {
+    let report = chat::runner("mutation_chat_clean")
+        .faults(Faults::Swarm)
+        .seeds(20)
+        .quiet()
+        .run(chat::workload::<chat::Room>);
+    assert!(
+        report.passed(),
+        "{:?}",
+        report.failures.first().map(|f| &f.text)
+    );
+}
