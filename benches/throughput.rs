@@ -32,6 +32,15 @@
 //!   `Seed::nth(i)`. Target: ≥ 1 000 seeds/s.
 //! - `seeds_baseline_per_s_100req`: the same for the bare baseline (fresh
 //!   thread, madsim runtime, SQLite connection and `CREATE TABLE` per seed).
+//! - `alarm_sim_seconds_per_wall_s`: simulated seconds per wall second of
+//!   1 000 subscriptions (`examples/subscription.rs`) billed monthly by
+//!   their alarms through the payment processor over one simulated year,
+//!   no faults; the whole `run_seeds` call is timed
+//!   (`throughput/objects.rs`). Target: ≥ 10 000 000.
+//! - `chat_messages_per_s`: messages posted per wall second in the chat room
+//!   (`examples/chat.rs`): 8 members on hibernatable sockets, 10 bursts of
+//!   25 messages each, every message stored and broadcast to all 8, the
+//!   room hibernating in the quiet spell after each burst. No target.
 //! - `linearizability_ops_per_s_1k`: operations checked per wall second by
 //!   `monitors::linearizability::check` on a 1 000-operation key-value
 //!   history (8 clients, 50 keys, puts and gets with overlapping intervals,
@@ -81,7 +90,7 @@
 //! cargo bench --bench throughput
 //! ```
 //!
-//! For a profiler, `THROUGHPUT_PROFILE=<long|long-baseline|seeds|seeds-baseline>`
+//! For a profiler, `THROUGHPUT_PROFILE=<long|long-baseline|seeds|seeds-baseline|alarms|chat>`
 //! runs just that one workload once (`THROUGHPUT_PROFILE_N` sets the
 //! increments per client of `long*`, or the seeds of `seeds*`) and prints
 //! its rate to stderr and nothing to stdout:
@@ -98,6 +107,9 @@ mod counter;
 mod linearizability;
 #[path = "throughput/storage.rs"]
 mod storage;
+
+#[path = "throughput/objects.rs"]
+mod objects;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -360,8 +372,19 @@ fn profile(which: &str) {
             };
             ("seeds", sweep.len() as u64, wall)
         }
+        "alarms" => {
+            let rate = objects::alarms();
+            eprintln!("alarms: {rate:.0} simulated s per wall s");
+            return;
+        }
+        "chat" => {
+            let rate = objects::chat();
+            eprintln!("chat: {rate:.0} messages per wall s");
+            return;
+        }
         other => panic!(
-            "THROUGHPUT_PROFILE=`{other}`: expected long, long-baseline, seeds or seeds-baseline"
+            "THROUGHPUT_PROFILE=`{other}`: expected long, long-baseline, seeds, seeds-baseline, \
+             alarms or chat"
         ),
     };
     eprintln!(
@@ -452,6 +475,9 @@ fn main() {
     for (name, value) in storage::figures() {
         let digits = if name.ends_with("_ratio") { 3 } else { 0 };
         println!("{name}: {value:.digits$}");
+    }
+    for (name, value) in objects::figures() {
+        println!("{name}: {value:.0}");
     }
     for (name, value) in linearizability::figures() {
         println!("{name}: {value:.0}");

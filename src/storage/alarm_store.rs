@@ -32,9 +32,11 @@ impl Database {
     /// Sets (or, with `None`, deletes) the alarm, in the batch being filled.
     pub fn set_alarm(&mut self, at_ms: Option<i64>) -> Result<(), StorageError> {
         self.begin_write()?;
-        self.conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS _cf_METADATA (key INTEGER PRIMARY KEY, value)",
-        )?;
+        if !self.metadata_exists()? {
+            self.conn
+                .execute_batch("CREATE TABLE _cf_METADATA (key INTEGER PRIMARY KEY, value)")?;
+            self.metadata_table.set(Some(true));
+        }
         match at_ms {
             Some(t) => self
                 .conn
@@ -56,10 +58,22 @@ impl Database {
         std::mem::take(&mut self.alarm_touched)
     }
 
+    /// Marks that the alarm (and whether its table exists) may have
+    /// changed: a crash, a rollback, a restore or `delete_all`.
+    pub(crate) fn alarm_may_have_changed(&mut self) {
+        self.alarm_touched = true;
+        self.metadata_table.set(None);
+    }
+
     fn metadata_exists(&self) -> Result<bool, StorageError> {
+        if let Some(known) = self.metadata_table.get() {
+            return Ok(known);
+        }
         let mut stmt = self.conn.prepare_cached(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_cf_METADATA'",
         )?;
-        Ok(stmt.exists([])?)
+        let exists = stmt.exists([])?;
+        self.metadata_table.set(Some(exists));
+        Ok(exists)
     }
 }

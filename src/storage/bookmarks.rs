@@ -111,7 +111,7 @@ impl Database {
         self.conn = fresh.conn;
         self.auth = fresh.auth;
         self.kv_table_exists = fresh.kv_table_exists;
-        self.alarm_touched = true;
+        self.alarm_may_have_changed();
         self.filling_has_writes = true;
         self.log(Logged::Restore(target));
         let id = self.filling;

@@ -117,6 +117,8 @@ pub struct Database {
     log: Vec<(BatchId, Logged)>,
     // Whether the alarm may have changed since the service last looked.
     alarm_touched: bool,
+    // Whether `_cf_METADATA` exists, when known.
+    metadata_table: std::cell::Cell<Option<bool>>,
     // When each confirmed batch was confirmed, in id order.
     confirmed_at: Vec<(BatchId, std::time::Duration)>,
 }
@@ -160,6 +162,7 @@ impl Database {
             auth,
             log: Vec::new(),
             alarm_touched: false,
+            metadata_table: std::cell::Cell::new(None),
             confirmed_at: Vec::new(),
         })
     }
@@ -284,7 +287,7 @@ impl Database {
         }
         // Rolling back the batch's savepoint cancels the transactions in it.
         self.txn_depth = 0;
-        self.alarm_touched = true;
+        self.alarm_may_have_changed();
         let lost: Vec<BatchId> = (self.oldest_unconfirmed..self.filling).collect();
         self.forget_log_from(self.oldest_unconfirmed);
         if let (Some(&oldest_lost), Some(outermost)) = (lost.first(), self.outermost) {
@@ -450,6 +453,7 @@ impl Database {
         }
         self.oldest_unconfirmed = self.filling;
         self.kv_table_exists = self.kv_table_in_schema().unwrap_or(true);
+        self.alarm_may_have_changed();
     }
 }
 

@@ -43,7 +43,7 @@ impl Database {
         self.run_cached(&format!("ROLLBACK TO t{depth}"))?;
         self.run_cached(&format!("RELEASE t{depth}"))?;
         self.log.truncate(mark.log_len);
-        self.alarm_touched = true;
+        self.alarm_may_have_changed();
         // The rollback may have undone the creation of `_cf_KV`.
         self.kv_table_exists = self.kv_table_in_schema().unwrap_or(true);
         Ok(())
@@ -91,7 +91,7 @@ impl Database {
                 .execute_batch(&format!("DROP {kind} IF EXISTS \"{quoted}\""))?;
         }
         self.kv_table_exists = false;
-        self.alarm_touched = true;
+        self.alarm_may_have_changed();
         self.log(Logged::DeleteAll(keep_alarm));
         Ok(())
     }
