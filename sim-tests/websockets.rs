@@ -56,6 +56,14 @@ impl DurableObject for Echo {
                 .unwrap_err()
                 .to_string(),
             "closes" => format!("{:?}", self.closes.borrow()),
+            "errors" => format!(
+                "{}",
+                self.state
+                    .storage()
+                    .get::<u64>("errors")
+                    .await?
+                    .unwrap_or(0)
+            ),
             "stamp" => format!(
                 "{}",
                 self.state
@@ -70,6 +78,11 @@ impl DurableObject for Echo {
             other => other.to_string(),
         };
         ws.send(reply)
+    }
+
+    async fn websocket_error(&self, _ws: WebSocket, _error: dosim::Error) -> Result<()> {
+        let n: u64 = self.state.storage().get("errors").await?.unwrap_or(0);
+        self.state.storage().put("errors", &(n + 1)).await
     }
 
     async fn websocket_close(&self, ws: WebSocket, code: u16, _r: String, _c: bool) -> Result<()> {
@@ -346,5 +359,46 @@ fn a_room_that_keeps_names_only_in_memory_is_caught() {
         failure.text.contains("lost who sent it"),
         "{}",
         failure.text
+    );
+}
+
+#[test]
+fn a_partition_breaks_the_socket_and_the_object_hears_of_it() {
+    let plan: dosim::sim::FaultPlan = serde_json::from_str(
+        r#"{"schedule": [
+            {"at_ms": 1000, "fault": {"kind": "partition", "a": "client-0", "b": "host-0", "heal_after_ms": 500}},
+            {"at_ms": 1000, "fault": {"kind": "partition", "a": "client-0", "b": "host-1", "heal_after_ms": 500}}]}"#,
+    )
+    .unwrap();
+    let report = Runner::new("ws_partition")
+        .seeds(2)
+        .faults(Faults::Plan(plan))
+        .quiet()
+        .run(|sim| async move {
+            sim.register::<Echo>("ECHO")?;
+            let ns = sim.client(0).namespace::<Echo>("ECHO")?;
+            let ws = ns
+                .get_by_name("e")
+                .connect(Request::get("https://e/"))
+                .await?;
+            dosim::sleep(Duration::from_millis(1100)).await;
+            ws.send("lost")?;
+            match ws.recv().await {
+                Some(ClientEvent::Close { code, .. }) => assert_eq!(code, dosim::CLOSE_ABNORMAL),
+                other => panic!("expected a close, got {other:?}"),
+            }
+            dosim::sleep(Duration::from_secs(1)).await;
+            let again = ns
+                .get_by_name("e")
+                .connect(Request::get("https://e/"))
+                .await?;
+            again.send("errors")?;
+            assert_eq!(next_text(&again).await, "1", "websocket_error ran once");
+            Ok(())
+        });
+    assert!(
+        report.passed(),
+        "{:?}",
+        report.failures.first().map(|f| &f.text)
     );
 }

@@ -299,11 +299,13 @@ impl Instance {
                 Cause::Alarm
             }
             Invocation::Socket { socket, seq, .. } => {
-                self.record(What::SocketDelivered {
-                    socket: *socket,
-                    seq: *seq,
-                    to_object: true,
-                });
+                if *seq != 0 {
+                    self.record(What::SocketDelivered {
+                        socket: *socket,
+                        seq: *seq,
+                        to_object: true,
+                    });
+                }
                 Cause::Socket(*socket)
             }
             _ => {

@@ -194,6 +194,9 @@ impl<O: DurableObject + RpcTarget> ErasedObject for O {
                     reason,
                     was_clean,
                 } => DurableObject::websocket_close(&*self, ws, code, reason, was_clean).await,
+                SocketEvent::Error(message) => {
+                    DurableObject::websocket_error(&*self, ws, Error::new(message)).await
+                }
             }
         })
     }

@@ -9,7 +9,7 @@ use futures::channel::oneshot;
 use futures::future::LocalBoxFuture;
 
 use super::client::ClientEvent;
-use super::frame::{Message, SocketEvent, CLOSE_ABNORMAL};
+use super::frame::{Message, SocketEvent};
 use super::registry::{Accepted, SocketId};
 use super::server::WebSocket;
 use crate::mutations::{self, Mutation};
@@ -38,6 +38,7 @@ pub(crate) fn to_object(
     let hash = match &event {
         SocketEvent::Message(m) => m.hash(),
         SocketEvent::Close { code, .. } => u64::from(*code),
+        SocketEvent::Error(_) => 0,
     };
     rt.world.record(
         from,
@@ -54,11 +55,10 @@ pub(crate) fn to_object(
     spawn_task(&rt.world, async move {
         let host = rt2.host_of(obj);
         if transmit_stream(&rt2.world, from, host).await.is_err() {
-            rt2.sockets
-                .break_off(&rt2.world, id, CLOSE_ABNORMAL, "connection lost");
-            return;
+            rt2.sockets.broke_in_network(&rt2.world, id);
+        } else {
+            rt2.sockets.arrive_at_object(id, seq, event);
         }
-        rt2.sockets.arrive_at_object(id, seq, event);
         start_pump(&rt2, id);
     });
 }
@@ -88,8 +88,8 @@ pub(crate) fn to_client(
         .await;
         let Some(client) = client else { return };
         if transmit_stream(&rt2.world, host, client).await.is_err() {
-            rt2.sockets
-                .break_off(&rt2.world, id, CLOSE_ABNORMAL, "connection lost");
+            rt2.sockets.broke_in_network(&rt2.world, id);
+            start_pump(&rt2, id);
             return;
         }
         rt2.sockets.arrive_at_client(id, seq, event);
@@ -113,7 +113,13 @@ async fn pump(rt: Rc<Runtime>, id: SocketId) {
         let next = poll_fn(|cx| {
             let polled = rt.sockets.with(id, |s| {
                 if s.closed {
-                    return Poll::Ready(None);
+                    // Only a broken connection's error is still handed over.
+                    let error = s
+                        .to_object
+                        .ready
+                        .iter()
+                        .position(|(_, e)| matches!(e, SocketEvent::Error(_)));
+                    return Poll::Ready(error.and_then(|i| s.to_object.ready.remove(i)));
                 }
                 let swap = mutations::active(Mutation::WsReorder) && s.to_object.ready.len() >= 2;
                 let frame = if swap {
@@ -142,7 +148,7 @@ async fn pump(rt: Rc<Runtime>, id: SocketId) {
         let closing = matches!(event, SocketEvent::Close { .. });
         let code = match &event {
             SocketEvent::Close { code, .. } => *code,
-            SocketEvent::Message(_) => 0,
+            SocketEvent::Message(_) | SocketEvent::Error(_) => 0,
         };
         let reply = deliver(&rt, id, seq, event);
         let _ = reply.await;

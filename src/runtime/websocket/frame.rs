@@ -65,4 +65,6 @@ pub(crate) enum SocketEvent {
         reason: String,
         was_clean: bool,
     },
+    /// The connection broke (the client's side went away).
+    Error(String),
 }

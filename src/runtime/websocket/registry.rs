@@ -252,6 +252,25 @@ impl Sockets {
         }
     }
 
+    /// The connection of `id` broke in the network: the socket closes
+    /// (1006) and the object's `websocket_error` runs, after the messages
+    /// already handed to it.
+    pub(crate) fn broke_in_network(&self, world: &World, id: SocketId) {
+        let accepted = self.with(id, |s| !s.closed && s.accepted != Accepted::No);
+        self.break_off(world, id, super::frame::CLOSE_ABNORMAL, "connection lost");
+        if accepted == Some(true) {
+            self.with(id, |s| {
+                s.to_object.ready.push_back((
+                    0,
+                    SocketEvent::Error("Network connection lost.".to_string()),
+                ));
+                if let Some(w) = s.to_object.waker.take() {
+                    w.wake();
+                }
+            });
+        }
+    }
+
     /// Marks `id` closed after an orderly close frame went through.
     pub(crate) fn closed_orderly(&self, world: &World, id: SocketId, code: u16) {
         let obj = self.with(id, |s| {
