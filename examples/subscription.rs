@@ -113,6 +113,8 @@ pub struct Row {
     pub status: String,
     /// The period billed next (0 is the first month).
     pub period: i64,
+    /// When the first bill was due (ms since the run began).
+    pub first_bill_ms: i64,
     /// When it is billed (ms since the run began).
     pub next_bill_ms: i64,
 }
@@ -125,7 +127,7 @@ pub fn create_schema(state: &State) {
         .exec(
             "CREATE TABLE IF NOT EXISTS sub (one INTEGER PRIMARY KEY CHECK (one = 1), \
              customer TEXT NOT NULL, status TEXT NOT NULL, period INTEGER NOT NULL, \
-             next_bill_ms INTEGER NOT NULL)",
+             first_bill_ms INTEGER NOT NULL, next_bill_ms INTEGER NOT NULL)",
             (),
         )
         .expect("the subscription's schema");
@@ -135,7 +137,10 @@ fn row(state: &State) -> Result<Option<Row>> {
     let rows: Vec<Row> = state
         .storage()
         .sql()
-        .exec("SELECT customer, status, period, next_bill_ms FROM sub", ())?
+        .exec(
+            "SELECT customer, status, period, first_bill_ms, next_bill_ms FROM sub",
+            (),
+        )?
         .to_array()?;
     Ok(rows.into_iter().next())
 }
@@ -171,12 +176,15 @@ pub async fn bill(state: &State, env: &Env, keyed: bool) -> Result<()> {
 /// `subscribe` for any subscription class: starts the trial once.
 pub async fn subscribe(state: &State, customer: String, trial_ms: u64) -> Result<u64> {
     if let Some(sub) = row(state)? {
-        return Ok(sub.next_bill_ms as u64);
+        // A retried subscribe (its first reply lost) must report the first
+        // bill, not the next one: the trial may be over by now.
+        return Ok(sub.first_bill_ms as u64);
     }
     let first_bill = dosim::elapsed().as_millis() as i64 + trial_ms as i64;
     state.storage().sql().exec(
-        "INSERT INTO sub (one, customer, status, period, next_bill_ms) VALUES (1, ?, 'trial', 0, ?)",
-        (customer, first_bill),
+        "INSERT INTO sub (one, customer, status, period, first_bill_ms, next_bill_ms) \
+         VALUES (1, ?, 'trial', 0, ?, ?)",
+        (customer, first_bill, first_bill),
     )?;
     state.storage().set_alarm(at_ms(first_bill)).await?;
     Ok(first_bill as u64)
