@@ -8,7 +8,7 @@ mod counter;
 use std::collections::BTreeSet;
 
 use dosim::sim::What;
-use dosim::{Runner, Seed};
+use dosim::{Runner, Seed, SqlValue};
 
 #[test]
 fn the_same_seed_gives_the_same_trace() {
@@ -74,4 +74,85 @@ fn the_sweep_checks_its_first_seed_for_determinism() {
     let reason = report.failures[0].reason.to_string();
     assert!(reason.contains("nondeterminism"), "{reason}");
     assert!(reason.contains("first difference is event #"), "{reason}");
+}
+
+#[path = "../examples/chat.rs"]
+#[allow(dead_code)]
+mod chat;
+
+#[path = "../examples/subscription.rs"]
+#[allow(dead_code)]
+mod subscription;
+
+/// Alarms, sockets, hibernation and SQL (with `datetime('now')` and
+/// `random()`) replay byte for byte too, under swarm faults.
+#[test]
+fn alarms_sockets_and_sql_replay_byte_for_byte() {
+    let chat = chat::runner("chat_determinism").faults(dosim::Faults::Swarm);
+    let subs = subscription::runner("subscription_determinism").faults(dosim::Faults::Swarm);
+    for i in 0..3 {
+        let seed = Seed::nth(i);
+        let a = chat.record(seed, chat::workload::<chat::Room>);
+        let b = chat.record(seed, chat::workload::<chat::Room>);
+        assert!(a.failure.is_none(), "{:?}", a.failure);
+        assert_eq!(a.trace, b.trace, "chat seed {seed}");
+        let a = subs.record(seed, subscription::workload::<subscription::Subscription>);
+        let b = subs.record(seed, subscription::workload::<subscription::Subscription>);
+        assert!(a.failure.is_none(), "{:?}", a.failure);
+        assert_eq!(a.trace, b.trace, "subscription seed {seed}");
+    }
+}
+
+struct Clocked {
+    state: dosim::State,
+}
+
+impl dosim::DurableObject for Clocked {
+    fn new(state: dosim::State, _env: dosim::Env) -> Self {
+        Clocked { state }
+    }
+}
+
+dosim::rpc! {
+    trait ClockedRpc for Clocked {
+        async fn sample(&self) -> Result<Vec<SqlValue>> {
+            let row = self
+                .state
+                .storage()
+                .sql()
+                .exec("SELECT datetime('now'), random(), hex(randomblob(4))", ())?
+                .raw()
+                .next()
+                .unwrap_or_default();
+            Ok(row)
+        }
+    }
+}
+
+#[test]
+fn sql_time_and_random_come_from_the_seed() {
+    let runner = Runner::new("sql_clock").faults(dosim::Faults::None);
+    let sample = |seed| {
+        let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = out.clone();
+        let r = runner.record(seed, move |sim| {
+            let sink = sink.clone();
+            async move {
+                let ns = sim.register::<Clocked>("CLOCKED")?;
+                dosim::sleep(std::time::Duration::from_secs(90)).await;
+                let v = ns.get_by_name("c").sample().await?;
+                *sink.lock().unwrap() = v;
+                Ok(())
+            }
+        });
+        assert!(r.failure.is_none(), "{:?}", r.failure);
+        let v = out.lock().unwrap().clone();
+        v
+    };
+    let a = sample(Seed::nth(0));
+    assert_eq!(a, sample(Seed::nth(0)));
+    assert!(
+        matches!(&a[0], dosim::SqlValue::Text(t) if t.starts_with("2026-01-01 00:01:3")),
+        "datetime('now') is on the simulated clock: {a:?}"
+    );
 }
