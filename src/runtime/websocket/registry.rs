@@ -239,10 +239,11 @@ impl Sockets {
                     reason: reason.to_string(),
                 },
             ));
-            for lane_waker in [s.to_client.waker.take(), s.to_object.waker.take()] {
-                if let Some(w) = lane_waker {
-                    w.wake();
-                }
+            for w in [s.to_client.waker.take(), s.to_object.waker.take()]
+                .into_iter()
+                .flatten()
+            {
+                w.wake();
             }
             Some(s.obj)
         });
