@@ -121,6 +121,25 @@ dosim::rpc! {
             ])
         }
 
+        async fn limits(&self) -> Result<Vec<String>> {
+            let storage = self.state.storage();
+            let keys: Vec<String> = (0..129).map(|i| format!("k{i}")).collect();
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            let entries: Vec<(&str, u8)> = keys.iter().map(|k| (*k, 1u8)).collect();
+            let sql = storage.sql();
+            sql.exec("CREATE TABLE IF NOT EXISTS two (x)", ())?;
+            sql.exec("INSERT INTO two VALUES (1), (2)", ())?;
+            Ok(vec![
+                storage.get_many::<u8>(&keys).await.unwrap_err().to_string(),
+                storage.put_many(&entries).await.unwrap_err().to_string(),
+                storage.delete_many(&keys).await.unwrap_err().to_string(),
+                sql.exec("SELECT x FROM two WHERE x > 5", ())?.one::<(i64,)>().unwrap_err().to_string(),
+                sql.exec("SELECT x FROM two", ())?.one::<(i64,)>().unwrap_err().to_string(),
+                sql.exec("BEGIN", ()).unwrap_err().to_string(),
+                sql.exec("SELECT * FROM _cf_KV", ()).unwrap_err().to_string(),
+            ])
+        }
+
         async fn sync_kv(&self) -> Result<(Option<i64>, Option<i64>)> {
             let storage = self.state.storage();
             storage.kv().put("s", &7)?;
@@ -394,4 +413,21 @@ fn sql_writes_survive_faults_exactly_as_kv_writes_do() {
         report.faults_injected.values().sum::<u64>() > 0,
         "no fault was injected: the test proves nothing"
     );
+}
+
+#[test]
+fn batch_limits_and_cursor_errors_have_workerds_texts() {
+    check("limits", |sim| Box::pin(async move {
+        let vault = sim.register::<Vault>("VAULT")?.get_by_name("v");
+        let errors = vault.limits().await?;
+        let batch = "RangeError: Maximum number of key value pairs is 128. 129 pairs were provided.";
+        assert_eq!(errors[0], batch, "get_many");
+        assert_eq!(errors[1], batch, "put_many");
+        assert_eq!(errors[2], batch, "delete_many");
+        assert_eq!(errors[3], "Error: Expected exactly one result from SQL query, but got no results.");
+        assert_eq!(errors[4], "Error: Expected exactly one result from SQL query, but got multiple results.");
+        assert!(errors[5].starts_with("Error: To execute a transaction, please use the state.storage.transaction()"), "{}", errors[5]);
+        assert_eq!(errors[6], "Error: no such table: _cf_KV: SQLITE_ERROR");
+        Ok(())
+    }));
 }
