@@ -16,7 +16,7 @@ use rusqlite::{Error as SqliteError, Statement};
 
 use rusqlite::fallible_iterator::FallibleIterator;
 
-use super::{Database, StorageError};
+use super::{Database, FillingBatch, StorageError};
 use crate::storage::authorizer::TRANSACTION_REFUSED;
 use crate::storage::sql_error::describe;
 use crate::storage::sql_value::SqlValue;
@@ -51,65 +51,83 @@ pub struct Executed {
 
 impl Database {
     /// Runs `query` (one or more statements); `bindings` apply to the last.
+    ///
+    /// A single statement is prepared once: the statement that says whether
+    /// it writes is the one that runs, and the batch's savepoint opens in
+    /// between (outside the object's SQL, so the authorizer allows it).
     pub fn exec(&mut self, query: &str, bindings: &[SqlValue]) -> Result<Executed, StorageError> {
         for b in bindings {
             b.check_binding()
                 .map_err(|m| StorageError::TypeError(m.to_string()))?;
         }
-        let probe = self.auth.clone().user_sql(|| {
-            self.conn.prepare_cached(query).map(|s| {
-                let maybe_empty = s.readonly() && s.column_count() == 0 && s.parameter_count() == 0;
-                (s.readonly(), maybe_empty && s.expanded_sql().is_none())
-            })
-        });
-        match probe {
-            Ok((_, true)) => Err(StorageError::Sqlite(NO_STATEMENT.to_string())),
-            Ok((readonly, false)) => self.exec_one(query, bindings, !readonly),
-            Err(SqliteError::MultipleStatement) => self.exec_many(query, bindings),
-            Err(e) => {
-                // rusqlite also fails when a later statement does not
-                // prepare yet (`CREATE TABLE t…; INSERT INTO t…`): if the
-                // first statement alone prepares, the error was the tail's.
-                let first_prepares = self.auth.clone().user_sql(|| {
-                    rusqlite::Batch::new(&self.conn, query)
-                        .next()
-                        .map(|s| s.is_some())
-                });
-                match first_prepares {
-                    Ok(true) => self.exec_many(query, bindings),
-                    Ok(false) => Err(StorageError::Sqlite(NO_STATEMENT.to_string())),
-                    Err(_) => Err(self.sql_error(&e)),
+        // The block ends the statement's borrow of `conn` before `self` is
+        // needed whole again.
+        let ran = {
+            let (conn, auth) = (&self.conn, &self.auth);
+            match auth.user_sql(|| conn.prepare_cached(query)) {
+                Err(e) => Err(e),
+                Ok(mut stmt) => {
+                    let maybe_empty =
+                        stmt.readonly() && stmt.column_count() == 0 && stmt.parameter_count() == 0;
+                    if maybe_empty && stmt.expanded_sql().is_none() {
+                        return Err(StorageError::Sqlite(NO_STATEMENT.to_string()));
+                    }
+                    let writes = !stmt.readonly();
+                    if writes {
+                        // `Database::batch`, borrowed field by field beside `stmt`.
+                        let batch = FillingBatch {
+                            conn,
+                            filling: self.filling,
+                            filling_has_writes: &mut self.filling_has_writes,
+                            outermost: &mut self.outermost,
+                        };
+                        batch.begin_write()?;
+                    }
+                    Ok((
+                        auth.user_sql(|| run(conn, &mut stmt, bindings, true)),
+                        writes,
+                    ))
                 }
             }
-        }
-    }
-
-    fn exec_one(
-        &mut self,
-        query: &str,
-        bindings: &[SqlValue],
-        writes: bool,
-    ) -> Result<Executed, StorageError> {
-        if writes {
-            self.begin_write()?;
-        }
-        let auth = self.auth.clone();
-        let result = auth.user_sql(|| {
-            let mut stmt = self.conn.prepare_cached(query)?;
-            run(&self.conn, &mut stmt, bindings, true)
-        });
-        match result {
-            Ok(mut done) => {
+        };
+        match ran {
+            Err(e) => self.exec_unprepared(query, bindings, e),
+            Ok((Ok(mut done), writes)) => {
                 done.wrote = writes;
                 if writes {
                     self.log_sql(query, bindings);
                 }
                 Ok(done)
             }
-            Err(e) => {
+            Ok((Err(e), _)) => {
                 self.recover_if_sqlite_rolled_back();
                 Err(self.run_error(e))
             }
+        }
+    }
+
+    /// `query` did not prepare as one statement: several, or an error.
+    fn exec_unprepared(
+        &mut self,
+        query: &str,
+        bindings: &[SqlValue],
+        e: SqliteError,
+    ) -> Result<Executed, StorageError> {
+        if matches!(e, SqliteError::MultipleStatement) {
+            return self.exec_many(query, bindings);
+        }
+        // rusqlite also fails when a later statement does not prepare yet
+        // (`CREATE TABLE t…; INSERT INTO t…`): if the first statement alone
+        // prepares, the error was the tail's.
+        let first_prepares = self.auth.clone().user_sql(|| {
+            rusqlite::Batch::new(&self.conn, query)
+                .next()
+                .map(|s| s.is_some())
+        });
+        match first_prepares {
+            Ok(true) => self.exec_many(query, bindings),
+            Ok(false) => Err(StorageError::Sqlite(NO_STATEMENT.to_string())),
+            Err(_) => Err(self.sql_error(&e)),
         }
     }
 
