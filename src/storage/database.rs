@@ -57,6 +57,9 @@ pub use list::ListOptions;
 mod sql;
 pub use sql::{Executed, SQL_BINDINGS_MAX, SQL_COLUMNS_MAX, SQL_LENGTH_MAX, SQL_VALUE_BYTES_MAX};
 
+#[path = "sql_columns.rs"]
+mod sql_columns;
+
 #[path = "transaction.rs"]
 mod transaction;
 pub use transaction::TransactionMark;
@@ -119,6 +122,8 @@ pub struct Database {
     alarm_touched: bool,
     // When each confirmed batch was confirmed, in id order.
     confirmed_at: Vec<(BatchId, std::time::Duration)>,
+    // The column names of the object's recent statements.
+    columns: sql_columns::ColumnNames,
 }
 
 impl Database {
@@ -161,6 +166,7 @@ impl Database {
             log: Vec::new(),
             alarm_touched: false,
             confirmed_at: Vec::new(),
+            columns: sql_columns::ColumnNames::default(),
         })
     }
 

@@ -12,10 +12,13 @@
 //! (The real cursor steps lazily; the difference shows only to code that
 //! keeps a cursor across an await, which SEMANTICS.md warns against.)
 
+use std::rc::Rc;
+
 use rusqlite::{Error as SqliteError, Statement};
 
 use rusqlite::fallible_iterator::FallibleIterator;
 
+use super::sql_columns::{self, ColumnNames};
 use super::{Database, FillingBatch, StorageError};
 use crate::storage::authorizer::TRANSACTION_REFUSED;
 use crate::storage::sql_error::describe;
@@ -37,7 +40,7 @@ const NO_STATEMENT: &str = "SQL code did not contain a statement.";
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Executed {
     /// The last statement's column names, in order (duplicates kept).
-    pub column_names: Vec<String>,
+    pub column_names: Rc<[String]>,
     /// The last statement's rows, each value in column order.
     pub rows: Vec<Vec<SqlValue>>,
     /// Rows read, summed over the statements (an approximation, see the
@@ -63,7 +66,7 @@ impl Database {
         // The block ends the statement's borrow of `conn` before `self` is
         // needed whole again.
         let ran = {
-            let (conn, auth) = (&self.conn, &self.auth);
+            let (conn, auth, columns) = (&self.conn, &self.auth, &mut self.columns);
             match auth.user_sql(|| conn.prepare_cached(query)) {
                 Err(e) => Err(e),
                 Ok(mut stmt) => {
@@ -83,10 +86,9 @@ impl Database {
                         };
                         batch.begin_write()?;
                     }
-                    Ok((
-                        auth.user_sql(|| run(conn, &mut stmt, bindings, true)),
-                        writes,
-                    ))
+                    let names = Some((columns, query));
+                    let result = auth.user_sql(|| run(conn, &mut stmt, bindings, true, names));
+                    Ok((result, writes))
                 }
             }
         };
@@ -152,6 +154,7 @@ impl Database {
                     &mut stmt,
                     if takes { bindings } else { &[] },
                     takes,
+                    None,
                 )?;
                 bound = takes;
                 totals.0 += done.rows_read;
@@ -210,12 +213,14 @@ impl From<SqliteError> for RunError {
     }
 }
 
-/// Binds and steps one statement to its end, collecting its rows.
+/// Binds and steps one statement to its end, collecting its rows; its
+/// column names come from `names` (kept under the given text) if given.
 fn run(
     conn: &rusqlite::Connection,
     stmt: &mut Statement<'_>,
     bindings: &[SqlValue],
     takes_bindings: bool,
+    names: Option<(&mut ColumnNames, &str)>,
 ) -> Result<Executed, RunError> {
     let expected = if takes_bindings { bindings.len() } else { 0 };
     if stmt.parameter_count() != expected {
@@ -224,14 +229,14 @@ fn run(
     for (i, value) in bindings.iter().enumerate().take(expected) {
         stmt.raw_bind_parameter(i + 1, value)?;
     }
-    let column_names: Vec<String> = stmt.column_names().map(str::to_string).collect();
-    let width = column_names.len();
     let changes_before = conn.total_changes();
     let scanned_before = stmt.get_status(rusqlite::StatementStatus::FullscanStep);
     let mut out = Vec::new();
     {
         let mut rows = stmt.raw_query();
         while let Some(row) = rows.next()? {
+            // Asked after the step, which re-prepares an expired statement.
+            let width = row.as_ref().column_count();
             let mut values = Vec::with_capacity(width);
             for i in 0..width {
                 values.push(SqlValue::from_column(row.get_ref(i)?));
@@ -239,6 +244,12 @@ fn run(
             out.push(values);
         }
     }
+    // Only now: the first step may have re-prepared the statement after a
+    // schema change, with other columns (see `sql_columns.rs`).
+    let column_names = match names {
+        Some((kept, sql)) => kept.of(sql, stmt),
+        None => sql_columns::fresh(stmt),
+    };
     let rows_written = conn.total_changes().saturating_sub(changes_before);
     let scanned = stmt.get_status(rusqlite::StatementStatus::FullscanStep) - scanned_before;
     // A full scan of n rows steps forward n - 1 times.
