@@ -4,15 +4,21 @@
 //!
 //! Invariant: an `exec` returns the names its statement has now. A schema
 //! change can alter them for the same text (`SELECT *` after
-//! `ALTER TABLE … ADD COLUMN` or `RENAME COLUMN`), so a kept list is handed
-//! out only after it is compared, name by name, with the statement's, and
-//! the statement must already have stepped (a step re-prepares a statement
-//! a schema change expired; before it, SQLite reports the old columns).
+//! `ALTER TABLE … ADD COLUMN` or `RENAME COLUMN`); SQLite then re-prepares
+//! the statement on its next step (before that step it still reports the
+//! old columns, so names are asked for only after stepping). A statement's
+//! names change only when it is re-prepared, which SQLite counts
+//! (`SQLITE_STMTSTATUS_REPREPARE`, kept across the re-prepare), so a kept
+//! list is handed out only if the statement ran before (its run count,
+//! `SQLITE_STMTSTATUS_RUN`, is past one: it is not a new statement for the
+//! same text, prepared after the statement cache dropped the old one) and
+//! its re-prepare count is the one the list was taken at. Debug builds
+//! compare the names too.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use rusqlite::Statement;
+use rusqlite::{Statement, StatementStatus};
 
 /// How many statements' names are kept (the statement cache's size).
 const COLUMN_LISTS_MAX: usize = super::STATEMENT_CACHE_CAPACITY;
@@ -20,34 +26,53 @@ const COLUMN_LISTS_MAX: usize = super::STATEMENT_CACHE_CAPACITY;
 /// Column names by statement text; at most [`COLUMN_LISTS_MAX`] lists.
 #[derive(Debug, Default)]
 pub(super) struct ColumnNames {
-    by_sql: BTreeMap<String, Rc<[String]>>,
+    by_sql: BTreeMap<String, Kept>,
+}
+
+#[derive(Debug)]
+struct Kept {
+    names: Rc<[String]>,
+    // The statement's re-prepare count when the names were taken.
+    reprepared: i32,
 }
 
 impl ColumnNames {
     /// The column names of `stmt`, whose text is `sql`; `stmt` has stepped.
     pub(super) fn of(&mut self, sql: &str, stmt: &Statement<'_>) -> Rc<[String]> {
+        let reprepared = stmt.get_status(StatementStatus::RePrepare);
+        let ran_before = stmt.get_status(StatementStatus::Run) > 1;
         if let Some(kept) = self.by_sql.get_mut(sql) {
-            if !same_names(kept, stmt) {
-                *kept = fresh(stmt);
+            if !ran_before || kept.reprepared != reprepared {
+                *kept = Kept {
+                    names: fresh(stmt),
+                    reprepared,
+                };
             }
-            return kept.clone();
+            debug_assert!(
+                same_names(&kept.names, stmt),
+                "invariant sql-column-names: kept {:?} for `{sql}`, the statement has {:?}",
+                kept.names,
+                fresh(stmt)
+            );
+            return kept.names.clone();
         }
         if self.by_sql.len() >= COLUMN_LISTS_MAX {
             // Any victim will do; the first key keeps it deterministic.
             self.by_sql.pop_first();
         }
         let names = fresh(stmt);
-        self.by_sql.insert(sql.to_string(), names.clone());
+        let kept = Kept {
+            names: names.clone(),
+            reprepared,
+        };
+        self.by_sql.insert(sql.to_string(), kept);
         names
     }
 }
 
 /// The column names of `stmt`, copied out of SQLite.
 pub(super) fn fresh(stmt: &Statement<'_>) -> Rc<[String]> {
-    stmt.column_names()
-        .into_iter()
-        .map(str::to_string)
-        .collect()
+    stmt.column_names().map(str::to_string).collect()
 }
 
 fn same_names(kept: &[String], stmt: &Statement<'_>) -> bool {

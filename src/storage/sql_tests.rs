@@ -304,3 +304,25 @@ fn a_select_star_sees_the_columns_a_schema_change_added_or_renamed() {
     assert_eq!(empty.column_names[..], ["a", "c", "d"]);
     assert!(empty.rows.is_empty());
 }
+
+#[test]
+fn a_select_star_prepared_anew_after_the_statement_cache_dropped_it_sees_new_columns() {
+    let mut db = db();
+    db.exec("CREATE TABLE t (a)", &[]).unwrap();
+    for _ in 0..2 {
+        let done = db.exec("select * from t", &[]).unwrap();
+        assert_eq!(done.column_names[..], ["a"]);
+    }
+    // Push the statement out of SQLite's statement cache (but not its names
+    // out of the column cache, which drops the first text in byte order),
+    // then change the schema: the next `select *` is a new statement that
+    // never re-prepared.
+    for i in 0..(STATEMENT_CACHE_CAPACITY + 8) {
+        db.exec(&format!("SELECT {i}"), &[]).unwrap();
+    }
+    db.exec("ALTER TABLE t ADD COLUMN b", &[]).unwrap();
+    for _ in 0..2 {
+        let done = db.exec("select * from t", &[]).unwrap();
+        assert_eq!(done.column_names[..], ["a", "b"]);
+    }
+}
