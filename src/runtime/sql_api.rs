@@ -84,10 +84,9 @@ pub struct Cursor {
 
 impl Cursor {
     fn new(done: Executed) -> Cursor {
-        let columns: Rc<[String]> = done.column_names.into();
         Cursor {
-            duplicates: has_duplicate_names(&columns),
-            columns,
+            duplicates: has_duplicate_names(&done.column_names),
+            columns: done.column_names,
             rows: done.rows.into_iter(),
             rows_read: done.rows_read,
             rows_written: done.rows_written,
