@@ -20,6 +20,7 @@ pub(crate) mod payload;
 #[allow(clippy::module_inception)]
 pub(crate) mod runtime;
 pub(crate) mod sql_api;
+pub(crate) mod sql_row_de;
 pub(crate) mod state;
 pub(crate) mod storage_api;
 pub(crate) mod stub;

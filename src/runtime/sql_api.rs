@@ -10,6 +10,7 @@ use std::rc::Rc;
 use serde::de::DeserializeOwned;
 
 use super::error::{Error, Result};
+use super::sql_row_de::{decode_row, has_duplicate_names};
 use super::storage_api::{access_error, Storage};
 use crate::sim::trace::StorageOp;
 use crate::storage::database::Executed;
@@ -75,6 +76,7 @@ impl Sql {
 #[derive(Clone, Debug)]
 pub struct Cursor {
     columns: Rc<[String]>,
+    duplicates: bool,
     rows: std::vec::IntoIter<Vec<SqlValue>>,
     rows_read: u64,
     rows_written: u64,
@@ -83,7 +85,8 @@ pub struct Cursor {
 impl Cursor {
     fn new(done: Executed) -> Cursor {
         Cursor {
-            columns: done.column_names.into(),
+            duplicates: has_duplicate_names(&done.column_names),
+            columns: done.column_names,
             rows: done.rows.into_iter(),
             rows_read: done.rows_read,
             rows_written: done.rows_written,
@@ -137,6 +140,7 @@ impl Iterator for Cursor {
         let values = self.rows.next()?;
         Some(Row {
             columns: self.columns.clone(),
+            duplicates: self.duplicates,
             values,
         })
     }
@@ -146,6 +150,8 @@ impl Iterator for Cursor {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     columns: Rc<[String]>,
+    // Whether a column name repeats (see `sql_row_de.rs`).
+    duplicates: bool,
     values: Vec<SqlValue>,
 }
 
@@ -165,19 +171,7 @@ impl Row {
     /// The row decoded into `T`: by column name (a struct with one field
     /// per column, or a map), or else by position (a tuple).
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T> {
-        let mut object = serde_json::Map::with_capacity(self.values.len());
-        for (name, value) in self.columns.iter().zip(&self.values) {
-            object.insert(name.clone(), value.to_json());
-        }
-        let by_name = serde_json::from_value(serde_json::Value::Object(object));
-        let by_name_err = match by_name {
-            Ok(v) => return Ok(v),
-            Err(e) => e,
-        };
-        let positional: Vec<serde_json::Value> =
-            self.values.iter().map(SqlValue::to_json).collect();
-        serde_json::from_value(serde_json::Value::Array(positional)).map_err(|_| {
-            let e = by_name_err;
+        decode_row(&self.columns, &self.values, self.duplicates).map_err(|e| {
             Error::type_error(format!(
                 "a row with columns {:?} could not be deserialized as {}: {e}",
                 self.columns,

@@ -57,6 +57,9 @@ pub use list::ListOptions;
 mod sql;
 pub use sql::{Executed, SQL_BINDINGS_MAX, SQL_COLUMNS_MAX, SQL_LENGTH_MAX, SQL_VALUE_BYTES_MAX};
 
+#[path = "sql_columns.rs"]
+mod sql_columns;
+
 #[path = "transaction.rs"]
 mod transaction;
 pub use transaction::TransactionMark;
@@ -121,6 +124,8 @@ pub struct Database {
     metadata_table: std::cell::Cell<Option<bool>>,
     // When each confirmed batch was confirmed, in id order.
     confirmed_at: Vec<(BatchId, std::time::Duration)>,
+    // The column names of the object's recent statements.
+    columns: sql_columns::ColumnNames,
 }
 
 impl Database {
@@ -164,6 +169,7 @@ impl Database {
             alarm_touched: false,
             metadata_table: std::cell::Cell::new(None),
             confirmed_at: Vec::new(),
+            columns: sql_columns::ColumnNames::default(),
         })
     }
 
@@ -351,13 +357,19 @@ impl Database {
     /// Opens the batch's savepoint on its first write, so that the write (and a
     /// table it creates) can be undone together with the rest of the batch.
     fn begin_write(&mut self) -> Result<(), StorageError> {
-        if self.filling_has_writes {
-            return Ok(());
+        self.batch().begin_write()
+    }
+
+    /// The batch bookkeeping, borrowed apart from the rest of `self`, so
+    /// that a write can open its batch while one of the object's
+    /// statements (which borrows `conn`) is held.
+    fn batch(&mut self) -> FillingBatch<'_> {
+        FillingBatch {
+            conn: &self.conn,
+            filling: self.filling,
+            filling_has_writes: &mut self.filling_has_writes,
+            outermost: &mut self.outermost,
         }
-        let outermost = *self.outermost.get_or_insert(self.filling);
-        self.run_cached(&format!("SAVEPOINT b{}", self.filling - outermost))?;
-        self.filling_has_writes = true;
-        Ok(())
     }
 
     /// Runs a savepoint statement through the statement cache. Savepoints
@@ -365,8 +377,7 @@ impl Database {
     /// by batch id, so the few names that occur are parsed once per
     /// database instead of once per batch.
     fn run_cached(&self, sql: &str) -> Result<(), StorageError> {
-        self.conn.prepare_cached(sql)?.execute([])?;
-        Ok(())
+        run_cached(&self.conn, sql)
     }
 
     fn put_in_batch(&mut self, key: &str, value: &[u8]) -> Result<(), StorageError> {
@@ -455,6 +466,39 @@ impl Database {
         self.kv_table_exists = self.kv_table_in_schema().unwrap_or(true);
         self.alarm_may_have_changed();
     }
+}
+
+/// What opening the batch's savepoint reads and changes (see
+/// [`Database::batch`]).
+struct FillingBatch<'a> {
+    conn: &'a Connection,
+    filling: BatchId,
+    filling_has_writes: &'a mut bool,
+    outermost: &'a mut Option<BatchId>,
+}
+
+impl FillingBatch<'_> {
+    /// Opens the batch's savepoint on its first write, so that the write
+    /// (and a table it creates) can be undone with the rest of the batch.
+    fn begin_write(self) -> Result<(), StorageError> {
+        if *self.filling_has_writes {
+            return Ok(());
+        }
+        let outermost = *self.outermost.get_or_insert(self.filling);
+        run_cached(
+            self.conn,
+            &format!("SAVEPOINT b{}", self.filling - outermost),
+        )?;
+        *self.filling_has_writes = true;
+        Ok(())
+    }
+}
+
+/// Runs a savepoint statement through the statement cache (see
+/// [`Database::run_cached`]).
+fn run_cached(conn: &Connection, sql: &str) -> Result<(), StorageError> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
 }
 
 #[cfg(test)]

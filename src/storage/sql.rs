@@ -12,11 +12,14 @@
 //! (The real cursor steps lazily; the difference shows only to code that
 //! keeps a cursor across an await, which SEMANTICS.md warns against.)
 
+use std::rc::Rc;
+
 use rusqlite::{Error as SqliteError, Statement};
 
 use rusqlite::fallible_iterator::FallibleIterator;
 
-use super::{Database, StorageError};
+use super::sql_columns::{self, ColumnNames};
+use super::{Database, FillingBatch, StorageError};
 use crate::storage::authorizer::TRANSACTION_REFUSED;
 use crate::storage::sql_error::describe;
 use crate::storage::sql_value::SqlValue;
@@ -37,7 +40,7 @@ const NO_STATEMENT: &str = "SQL code did not contain a statement.";
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Executed {
     /// The last statement's column names, in order (duplicates kept).
-    pub column_names: Vec<String>,
+    pub column_names: Rc<[String]>,
     /// The last statement's rows, each value in column order.
     pub rows: Vec<Vec<SqlValue>>,
     /// Rows read, summed over the statements (an approximation, see the
@@ -51,65 +54,82 @@ pub struct Executed {
 
 impl Database {
     /// Runs `query` (one or more statements); `bindings` apply to the last.
+    ///
+    /// A single statement is prepared once: the statement that says whether
+    /// it writes is the one that runs, and the batch's savepoint opens in
+    /// between (outside the object's SQL, so the authorizer allows it).
     pub fn exec(&mut self, query: &str, bindings: &[SqlValue]) -> Result<Executed, StorageError> {
         for b in bindings {
             b.check_binding()
                 .map_err(|m| StorageError::TypeError(m.to_string()))?;
         }
-        let probe = self.auth.clone().user_sql(|| {
-            self.conn.prepare_cached(query).map(|s| {
-                let maybe_empty = s.readonly() && s.column_count() == 0 && s.parameter_count() == 0;
-                (s.readonly(), maybe_empty && s.expanded_sql().is_none())
-            })
-        });
-        match probe {
-            Ok((_, true)) => Err(StorageError::Sqlite(NO_STATEMENT.to_string())),
-            Ok((readonly, false)) => self.exec_one(query, bindings, !readonly),
-            Err(SqliteError::MultipleStatement) => self.exec_many(query, bindings),
-            Err(e) => {
-                // rusqlite also fails when a later statement does not
-                // prepare yet (`CREATE TABLE t…; INSERT INTO t…`): if the
-                // first statement alone prepares, the error was the tail's.
-                let first_prepares = self.auth.clone().user_sql(|| {
-                    rusqlite::Batch::new(&self.conn, query)
-                        .next()
-                        .map(|s| s.is_some())
-                });
-                match first_prepares {
-                    Ok(true) => self.exec_many(query, bindings),
-                    Ok(false) => Err(StorageError::Sqlite(NO_STATEMENT.to_string())),
-                    Err(_) => Err(self.sql_error(&e)),
+        // The block ends the statement's borrow of `conn` before `self` is
+        // needed whole again.
+        let ran = {
+            let (conn, auth, columns) = (&self.conn, &self.auth, &mut self.columns);
+            match auth.user_sql(|| conn.prepare_cached(query)) {
+                Err(e) => Err(e),
+                Ok(mut stmt) => {
+                    let maybe_empty =
+                        stmt.readonly() && stmt.column_count() == 0 && stmt.parameter_count() == 0;
+                    if maybe_empty && stmt.expanded_sql().is_none() {
+                        return Err(StorageError::Sqlite(NO_STATEMENT.to_string()));
+                    }
+                    let writes = !stmt.readonly();
+                    if writes {
+                        // `Database::batch`, borrowed field by field beside `stmt`.
+                        let batch = FillingBatch {
+                            conn,
+                            filling: self.filling,
+                            filling_has_writes: &mut self.filling_has_writes,
+                            outermost: &mut self.outermost,
+                        };
+                        batch.begin_write()?;
+                    }
+                    let names = Some((columns, query));
+                    let result = auth.user_sql(|| run(conn, &mut stmt, bindings, true, names));
+                    Ok((result, writes))
                 }
             }
-        }
-    }
-
-    fn exec_one(
-        &mut self,
-        query: &str,
-        bindings: &[SqlValue],
-        writes: bool,
-    ) -> Result<Executed, StorageError> {
-        if writes {
-            self.begin_write()?;
-        }
-        let auth = self.auth.clone();
-        let result = auth.user_sql(|| {
-            let mut stmt = self.conn.prepare_cached(query)?;
-            run(&self.conn, &mut stmt, bindings, true)
-        });
-        match result {
-            Ok(mut done) => {
+        };
+        match ran {
+            Err(e) => self.exec_unprepared(query, bindings, e),
+            Ok((Ok(mut done), writes)) => {
                 done.wrote = writes;
                 if writes {
                     self.log_sql(query, bindings);
                 }
                 Ok(done)
             }
-            Err(e) => {
+            Ok((Err(e), _)) => {
                 self.recover_if_sqlite_rolled_back();
                 Err(self.run_error(e))
             }
+        }
+    }
+
+    /// `query` did not prepare as one statement: several, or an error.
+    fn exec_unprepared(
+        &mut self,
+        query: &str,
+        bindings: &[SqlValue],
+        e: SqliteError,
+    ) -> Result<Executed, StorageError> {
+        if matches!(e, SqliteError::MultipleStatement) {
+            return self.exec_many(query, bindings);
+        }
+        // rusqlite also fails when a later statement does not prepare yet
+        // (`CREATE TABLE t…; INSERT INTO t…`): if the first statement alone
+        // prepares, the error was the tail's.
+        let first_prepares = self.auth.clone().user_sql(|| {
+            rusqlite::Batch::new(&self.conn, query)
+                .next()
+                .map(|s| s.is_some())
+        });
+        match first_prepares {
+            Ok(true) => self.exec_many(query, bindings),
+            Ok(false) => Err(StorageError::Sqlite(NO_STATEMENT.to_string())),
+            Err(_) => Err(self.sql_error(&e)),
         }
     }
 
@@ -134,6 +154,7 @@ impl Database {
                     &mut stmt,
                     if takes { bindings } else { &[] },
                     takes,
+                    None,
                 )?;
                 bound = takes;
                 totals.0 += done.rows_read;
@@ -192,12 +213,14 @@ impl From<SqliteError> for RunError {
     }
 }
 
-/// Binds and steps one statement to its end, collecting its rows.
+/// Binds and steps one statement to its end, collecting its rows; its
+/// column names come from `names` (kept under the given text) if given.
 fn run(
     conn: &rusqlite::Connection,
     stmt: &mut Statement<'_>,
     bindings: &[SqlValue],
     takes_bindings: bool,
+    names: Option<(&mut ColumnNames, &str)>,
 ) -> Result<Executed, RunError> {
     let expected = if takes_bindings { bindings.len() } else { 0 };
     if stmt.parameter_count() != expected {
@@ -206,14 +229,14 @@ fn run(
     for (i, value) in bindings.iter().enumerate().take(expected) {
         stmt.raw_bind_parameter(i + 1, value)?;
     }
-    let column_names: Vec<String> = stmt.column_names().map(str::to_string).collect();
-    let width = column_names.len();
     let changes_before = conn.total_changes();
     let scanned_before = stmt.get_status(rusqlite::StatementStatus::FullscanStep);
     let mut out = Vec::new();
     {
         let mut rows = stmt.raw_query();
         while let Some(row) = rows.next()? {
+            // Asked after the step, which re-prepares an expired statement.
+            let width = row.as_ref().column_count();
             let mut values = Vec::with_capacity(width);
             for i in 0..width {
                 values.push(SqlValue::from_column(row.get_ref(i)?));
@@ -221,6 +244,12 @@ fn run(
             out.push(values);
         }
     }
+    // Only now: the first step may have re-prepared the statement after a
+    // schema change, with other columns (see `sql_columns.rs`).
+    let column_names = match names {
+        Some((kept, sql)) => kept.of(sql, stmt),
+        None => sql_columns::fresh(stmt),
+    };
     let rows_written = conn.total_changes().saturating_sub(changes_before);
     let scanned = stmt.get_status(rusqlite::StatementStatus::FullscanStep) - scanned_before;
     // A full scan of n rows steps forward n - 1 times.

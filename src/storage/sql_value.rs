@@ -46,20 +46,6 @@ impl SqlValue {
         }
     }
 
-    /// The value as JSON, for typed row decoding (a blob becomes an array
-    /// of bytes, which serde decodes into `Vec<u8>`).
-    pub(crate) fn to_json(&self) -> serde_json::Value {
-        match self {
-            SqlValue::Null => serde_json::Value::Null,
-            SqlValue::Integer(i) => (*i).into(),
-            SqlValue::Real(f) => serde_json::Number::from_f64(*f)
-                .map(serde_json::Value::Number)
-                .unwrap_or(serde_json::Value::Null),
-            SqlValue::Text(s) => s.clone().into(),
-            SqlValue::Blob(b) => b.iter().map(|&x| serde_json::Value::from(x)).collect(),
-        }
-    }
-
     /// Checks a binding the way the real runtime's JavaScript conversion
     /// would; the error text is V8's.
     pub(crate) fn check_binding(&self) -> Result<(), &'static str> {
