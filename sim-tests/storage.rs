@@ -417,17 +417,32 @@ fn sql_writes_survive_faults_exactly_as_kv_writes_do() {
 
 #[test]
 fn batch_limits_and_cursor_errors_have_workerds_texts() {
-    check("limits", |sim| Box::pin(async move {
-        let vault = sim.register::<Vault>("VAULT")?.get_by_name("v");
-        let errors = vault.limits().await?;
-        let batch = "RangeError: Maximum number of key value pairs is 128. 129 pairs were provided.";
-        assert_eq!(errors[0], batch, "get_many");
-        assert_eq!(errors[1], batch, "put_many");
-        assert_eq!(errors[2], batch, "delete_many");
-        assert_eq!(errors[3], "Error: Expected exactly one result from SQL query, but got no results.");
-        assert_eq!(errors[4], "Error: Expected exactly one result from SQL query, but got multiple results.");
-        assert!(errors[5].starts_with("Error: To execute a transaction, please use the state.storage.transaction()"), "{}", errors[5]);
-        assert_eq!(errors[6], "Error: no such table: _cf_KV: SQLITE_ERROR");
-        Ok(())
-    }));
+    check("limits", |sim| {
+        Box::pin(async move {
+            let vault = sim.register::<Vault>("VAULT")?.get_by_name("v");
+            let errors = vault.limits().await?;
+            let batch =
+                "RangeError: Maximum number of key value pairs is 128. 129 pairs were provided.";
+            assert_eq!(errors[0], batch, "get_many");
+            assert_eq!(errors[1], batch, "put_many");
+            assert_eq!(errors[2], batch, "delete_many");
+            assert_eq!(
+                errors[3],
+                "Error: Expected exactly one result from SQL query, but got no results."
+            );
+            assert_eq!(
+                errors[4],
+                "Error: Expected exactly one result from SQL query, but got multiple results."
+            );
+            assert!(
+                errors[5].starts_with(
+                    "Error: To execute a transaction, please use the state.storage.transaction()"
+                ),
+                "{}",
+                errors[5]
+            );
+            assert_eq!(errors[6], "Error: no such table: _cf_KV: SQLITE_ERROR");
+            Ok(())
+        })
+    });
 }

@@ -1,0 +1,130 @@
+//! `sweep`: the main job — a seed sweep of every correct example object
+//! (counter, subscription, chat) under swarm faults, with one summary.
+//!
+//! Each example is swept over the same number of seeds. Every failure is
+//! printed with the command that replays it (through that example's own
+//! binary), and the last line adds up all of them:
+//! `dosim: <n> passed, <m> failed`. Exit status 0 when every seed of every
+//! example passed, 1 otherwise, 2 on bad input.
+//!
+//! ```text
+//! cargo run --release --example sweep -- --seeds 1000
+//! cargo run --release --example sweep -- --seeds 200 --faults none
+//! ```
+
+use std::process::ExitCode;
+
+use dosim::{Faults, Replay, Report, Runner};
+
+#[path = "chat.rs"]
+#[allow(dead_code)]
+mod chat;
+#[path = "counter.rs"]
+#[allow(dead_code)]
+mod counter;
+#[path = "subscription.rs"]
+#[allow(dead_code)]
+mod subscription;
+
+const USAGE: &str = "usage: sweep [--seeds N] [--faults swarm|none|<plan.json>]";
+
+fn parse() -> Result<(u64, String), String> {
+    let mut seeds = 1000;
+    let mut faults = "swarm".to_string();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value; {USAGE}"));
+        match arg.as_str() {
+            "--seeds" => {
+                let v = value("--seeds")?;
+                seeds = v
+                    .parse()
+                    .map_err(|_| format!("--seeds `{v}` is not a number; {USAGE}"))?;
+            }
+            "--faults" => faults = value("--faults")?,
+            other => return Err(format!("unknown argument `{other}`; {USAGE}")),
+        }
+    }
+    Ok((seeds, faults))
+}
+
+/// How one example's failures replay: through its own binary.
+fn replay(name: &str, faults: &str) -> Replay {
+    let args = if faults == "swarm" {
+        String::new()
+    } else {
+        format!("--faults {faults}")
+    };
+    Replay::Example {
+        name: name.to_string(),
+        release: true,
+        args,
+    }
+}
+
+fn main() -> ExitCode {
+    let (seeds, faults_arg) = match parse() {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("dosim: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let faults = match Faults::parse(&faults_arg) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("dosim: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let prepare = |runner: Runner, name: &str| {
+        runner
+            .seeds(seeds)
+            .faults(faults.clone())
+            .quiet()
+            .replay(replay(name, &faults_arg))
+    };
+    let reports: Vec<Report> = vec![
+        prepare(Runner::new("counter"), "counter").run(counter::workload::<counter::Counter>),
+        prepare(subscription::runner("subscription"), "subscription")
+            .run(subscription::workload::<subscription::Subscription>),
+        prepare(chat::runner("chat"), "chat").run(chat::workload::<chat::Room>),
+    ];
+    let (mut passed, mut failed) = (0, 0);
+    for r in &reports {
+        if let Some(e) = &r.setup_error {
+            eprintln!("dosim: {e}");
+            return ExitCode::from(2);
+        }
+        let kinds: Vec<String> = r
+            .faults_injected
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        println!(
+            "{}: {} seeds in {:.2}s ({:.0} seeds/s), {} failed; faults: {}",
+            r.test,
+            r.runs,
+            r.wall.as_secs_f64(),
+            r.seeds_per_s(),
+            r.failures.len(),
+            if kinds.is_empty() {
+                "none".to_string()
+            } else {
+                kinds.join(", ")
+            }
+        );
+        for f in &r.failures {
+            println!("  failed: seed {} — {}", f.seed, f.reason);
+            println!("  replay: {}", f.replay);
+        }
+        failed += r.failures.len() as u64;
+        passed += r.runs - r.failures.len() as u64;
+    }
+    println!("dosim: {passed} passed, {failed} failed");
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
