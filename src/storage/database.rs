@@ -147,6 +147,7 @@ impl Database {
             debug_assert!(false, "invariant sql-clock: the dosim VFS did not register");
             Connection::open_in_memory()?
         };
+        shrink_lookaside(&conn);
         sql_clock::install_random(&conn, seed)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
         // Production's limits, so an object fails here before it fails there.
@@ -512,3 +513,26 @@ mod transaction_tests;
 #[cfg(test)]
 #[path = "model_tests.rs"]
 mod model_tests;
+
+/// SQLite gives every connection a 120 KB lookaside allocator. A run holds
+/// one connection per object, thousands in a big sweep, and each object's
+/// database is small: 64 slots of 128 bytes serve it as well, in 8 KB.
+fn shrink_lookaside(conn: &Connection) {
+    // SAFETY: the handle is live for the call, and SQLITE_DBCONFIG_LOOKASIDE
+    // with a null buffer asks SQLite to allocate the slots itself; it is
+    // allowed while no lookaside memory is in use, as on a new connection.
+    let rc = unsafe {
+        rusqlite::ffi::sqlite3_db_config(
+            conn.handle(),
+            rusqlite::ffi::SQLITE_DBCONFIG_LOOKASIDE,
+            std::ptr::null_mut::<std::ffi::c_void>(),
+            128 as std::ffi::c_int,
+            64 as std::ffi::c_int,
+        )
+    };
+    debug_assert_eq!(
+        rc,
+        rusqlite::ffi::SQLITE_OK,
+        "lookaside could not be resized"
+    );
+}
