@@ -145,6 +145,37 @@ fn describe(what: &What, world: &WorldConfig) -> String {
                 unix_ms(*scheduled_ms)
             )
         }
+        What::SocketOpened { socket } => format!("socket {socket} made"),
+        What::SocketAccepted {
+            socket,
+            hibernatable,
+            ..
+        } => format!(
+            "socket {socket} accepted{}",
+            if *hibernatable {
+                " (hibernatable)"
+            } else {
+                " (plain)"
+            }
+        ),
+        What::SocketAttachment { socket, .. } => format!("socket {socket} attachment stored"),
+        What::SocketRestored { socket, .. } => format!("socket {socket} kept across instances"),
+        What::SocketSent {
+            socket,
+            seq,
+            to_object,
+            ..
+        } => format!("socket {socket} {} #{seq} sent", direction(*to_object)),
+        What::SocketDelivered {
+            socket,
+            seq,
+            to_object,
+        } => format!(
+            "socket {socket} {} #{seq} handed over",
+            direction(*to_object)
+        ),
+        What::SocketAutoResponse { socket } => format!("socket {socket} auto-response sent"),
+        What::SocketClosed { socket, code } => format!("socket {socket} closed ({code})"),
         What::BatchClosed { batch } => format!("batch {batch} sent to storage"),
         What::BatchConfirmed { batch } => format!("batch {batch} confirmed"),
         What::OutputHeld { event, batch } => {
@@ -173,4 +204,12 @@ fn unix_ms(ms: i64) -> String {
         since.div_euclid(1000),
         since.rem_euclid(1000)
     )
+}
+
+fn direction(to_object: bool) -> &'static str {
+    if to_object {
+        "client->object"
+    } else {
+        "object->client"
+    }
 }

@@ -1,0 +1,110 @@
+//! Readable traces of a few fixed seeds, as insta snapshots: any change in
+//! what the runtime does — an event more, a different order, another
+//! latency — shows in review as a diff of these files
+//! (`sim-tests/snapshots/`). Review and accept with `cargo insta review`
+//! (or `INSTA_UPDATE=always cargo test --test snapshots`).
+
+use std::time::Duration;
+
+use dosim::sim::trace_text::render;
+use dosim::{ClientEvent, Faults, Request, Runner, Seed, WorldConfig};
+
+#[path = "../examples/counter.rs"]
+#[allow(dead_code)]
+mod counter;
+
+#[path = "../examples/chat.rs"]
+#[allow(dead_code)]
+mod chat;
+
+#[path = "../examples/subscription.rs"]
+#[allow(dead_code)]
+mod subscription;
+
+use chat::RoomRpc;
+use counter::CounterRpc;
+use subscription::{PaymentsRpc, SubscriptionRpc};
+
+fn readable(_runner: &Runner, record: &dosim::RunRecord) -> String {
+    assert!(record.failure.is_none(), "{:?}", record.failure);
+    render(&record.trace, &record.trace, &WorldConfig::default())
+}
+
+#[test]
+fn counter_two_increments() {
+    let runner = Runner::new("snapshot_counter").faults(Faults::None);
+    let record = runner.record(Seed::nth(0), |sim| async move {
+        let ns = sim.register::<counter::Counter>("COUNTER")?;
+        ns.get_by_name("room-7").increment(1).await?;
+        ns.get_by_name("room-7").increment(2).await?;
+        Ok(())
+    });
+    insta::assert_snapshot!(readable(&runner, &record));
+}
+
+#[test]
+fn counter_through_a_crash() {
+    let plan: dosim::sim::FaultPlan = serde_json::from_str(
+        r#"{"schedule": [{"at_ms": 3, "fault": {"kind": "crash", "host": "host-0", "restart_after_ms": 200}},
+                         {"at_ms": 3, "fault": {"kind": "crash", "host": "host-1", "restart_after_ms": 50}}]}"#,
+    )
+    .unwrap();
+    let runner = Runner::new("snapshot_counter_crash").faults(Faults::Plan(plan));
+    let record = runner.record(Seed::nth(1), |sim| async move {
+        let ns = sim.register::<counter::Counter>("COUNTER")?;
+        let first = ns.get_by_name("room-7").increment(1).await;
+        dosim::sleep(Duration::from_millis(300)).await;
+        let second = ns.get_by_name("room-7").increment(1).await?;
+        sim.note(format!(
+            "first: {:?}, second: {second}",
+            first.map_err(|e| e.to_string())
+        ));
+        Ok(())
+    });
+    insta::assert_snapshot!(readable(&runner, &record));
+}
+
+#[test]
+fn chat_hibernates_and_wakes() {
+    let runner = Runner::new("snapshot_chat").faults(Faults::None);
+    let record = runner.record(Seed::nth(0), |sim| async move {
+        let rooms = sim.register::<chat::Room>("ROOM")?;
+        let ws = rooms
+            .get_by_name("lobby")
+            .connect(Request::get("https://room/join?name=ada"))
+            .await?;
+        ws.send("hello")?;
+        assert!(matches!(ws.recv().await, Some(ClientEvent::Message(_))));
+        dosim::sleep(Duration::from_secs(15)).await;
+        ws.send("ping")?;
+        ws.send("again")?;
+        ws.recv().await;
+        ws.recv().await;
+        assert_eq!(rooms.get_by_name("lobby").history().await?.len(), 2);
+        Ok(())
+    });
+    insta::assert_snapshot!(readable(&runner, &record));
+}
+
+#[test]
+fn subscription_bills_two_months() {
+    let runner = subscription::runner("snapshot_subscription").faults(Faults::None);
+    let record = runner.record(Seed::nth(0), |sim| async move {
+        sim.register::<subscription::Payments>("PAYMENTS")?;
+        let subs = sim.register::<subscription::Subscription>("SUBSCRIPTION")?;
+        subs.get_by_name("ada")
+            .subscribe("ada".into(), 1_000)
+            .await?;
+        dosim::sleep(Duration::from_millis(subscription::MONTH_MS + 10_000)).await;
+        subs.get_by_name("ada").cancel().await?;
+        let ledger = sim
+            .client(0)
+            .namespace::<subscription::Payments>("PAYMENTS")?
+            .get_by_name("processor")
+            .ledger()
+            .await?;
+        assert_eq!(ledger.len(), 2);
+        Ok(())
+    });
+    insta::assert_snapshot!(readable(&runner, &record));
+}
