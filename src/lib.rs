@@ -96,8 +96,8 @@ pub mod sim;
 pub(crate) mod storage;
 
 pub use check::{
-    check, cli_main, Cli, Failure, FailureReason, Faults, Replay, Report, RunRecord, Runner, Sim,
-    SEEDS_DEFAULT,
+    check, cli_main, Checked, Cli, Failure, FailureReason, Faults, Recorder, Replay, Report,
+    RunRecord, Runner, Sim, SEEDS_DEFAULT,
 };
 pub use mutations::Mutation;
 pub use runtime::{

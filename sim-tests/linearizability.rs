@@ -1,0 +1,84 @@
+//! The user's object checked from its clients' side: the history of
+//! concurrent calls (with unknown outcomes where faults hid them) must be
+//! linearizable against a sequential model of the object.
+
+#[path = "../examples/counter_racy.rs"]
+#[allow(dead_code)]
+mod counter_racy;
+
+use counter_racy::counter::{self, CounterRpc};
+use counter_racy::RacyCounter;
+use dosim::monitors::linearizability::Model;
+use dosim::{DurableObject, Faults, Recorder, Result, RpcTarget, Runner, Sim, Stub};
+
+/// The counter as a plain state machine: `increment(by)` returns the new
+/// count.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Count(u64);
+
+impl Model for Count {
+    type Op = u64;
+    type Ret = u64;
+    fn step(&self, by: &u64) -> (Self, u64) {
+        (Count(self.0 + by), self.0 + by)
+    }
+}
+
+async fn workload<O>(sim: Sim) -> Result<()>
+where
+    O: DurableObject + RpcTarget,
+    Stub<O>: CounterRpc,
+{
+    sim.register::<O>("COUNTER")?;
+    let history = Recorder::<u64, u64>::new();
+    let mut tasks = Vec::new();
+    for (i, client) in sim.clients().into_iter().enumerate() {
+        let ns = client.namespace::<O>("COUNTER")?;
+        let history = history.clone();
+        tasks.push(client.spawn(async move {
+            for n in 0..8u64 {
+                let by = 1 + (i as u64 + n) % 3;
+                let stub = ns.get_by_name("room-7");
+                let _ = history.call(i as u64, by, stub.increment(by)).await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await
+            .map_err(|_| dosim::Error::new("a client was cancelled"))?;
+    }
+    history.check(Count(0)).into_result()
+}
+
+#[test]
+fn the_counters_history_is_linearizable_under_faults() {
+    let report = Runner::new("linearizable_counter")
+        .seeds(30)
+        .faults(Faults::Swarm)
+        .quiet()
+        .run(workload::<counter::Counter>);
+    assert!(
+        report.passed(),
+        "{:?}",
+        report.failures.first().map(|f| &f.text)
+    );
+}
+
+#[test]
+fn the_racy_counters_history_is_not() {
+    let report = Runner::new("linearizable_racy")
+        .seeds(10)
+        .faults(Faults::None)
+        .quiet()
+        .run(workload::<RacyCounter>);
+    let failure = report
+        .failures
+        .first()
+        .expect("the lost update went unnoticed");
+    assert!(
+        failure.text.contains("not linearizable"),
+        "{}",
+        failure.text
+    );
+    eprintln!("{}", failure.text);
+}

@@ -1,0 +1,107 @@
+//! Recording the history of a run's client calls, on simulated time, for
+//! the linearizability checker.
+//!
+//! A test wraps each call it makes in [`Recorder::call`]: the invocation is
+//! stamped with the simulated time before the call, the response after it.
+//! A call that failed is recorded with an *unknown* outcome — after a fault
+//! the caller cannot tell whether it took effect — which the checker
+//! treats as "happened at some point after its invocation, or never". At
+//! the end, [`Recorder::check`] hands the history and the user's model to
+//! [`linearizability::check`](crate::monitors::linearizability::check).
+//!
+//! ```no_run
+//! # use dosim::{Recorder, Sim};
+//! # use dosim::monitors::linearizability::Model;
+//! # #[derive(Clone, PartialEq, Eq, Hash)] struct Count(u64);
+//! # impl Model for Count { type Op = u64; type Ret = u64;
+//! #   fn step(&self, by: &u64) -> (Self, u64) { (Count(self.0 + by), self.0 + by) } }
+//! # async fn body(sim: Sim, stub: impl Fn() -> std::future::Ready<dosim::Result<u64>>) -> dosim::Result<()> {
+//! let history = Recorder::<u64, u64>::new();
+//! let ret = history.call(0, 1, stub()).await;   // client 0 adds 1
+//! history.check(Count(0)).into_result()?;
+//! # Ok(()) }
+//! ```
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
+
+use crate::monitors::linearizability::{check, HistoryRecorder, Model, Verdict};
+use crate::runtime::error::{Error, Result};
+
+/// A shared, clonable recorder of client calls (one per run).
+pub struct Recorder<Op, Ret> {
+    inner: Rc<RefCell<HistoryRecorder<Op, Ret>>>,
+}
+
+impl<Op, Ret> Clone for Recorder<Op, Ret> {
+    fn clone(&self) -> Self {
+        Recorder {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<Op, Ret> Default for Recorder<Op, Ret> {
+    fn default() -> Self {
+        Recorder {
+            inner: Rc::new(RefCell::new(HistoryRecorder::new())),
+        }
+    }
+}
+
+fn now_ns() -> u64 {
+    u64::try_from(crate::runtime::time::elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+impl<Op: Clone + std::fmt::Debug, Ret: Clone + PartialEq + std::fmt::Debug> Recorder<Op, Ret> {
+    /// An empty history.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs `call` as client `client`'s operation `op`, recording its
+    /// invocation, and its response (`Ok`) or an unknown outcome (`Err`).
+    /// Returns what the call returned.
+    pub async fn call<F>(&self, client: u64, op: Op, call: F) -> Result<Ret>
+    where
+        F: Future<Output = Result<Ret>>,
+    {
+        let id = self.inner.borrow_mut().invoke(client, op, now_ns());
+        let result = call.await;
+        let mut h = self.inner.borrow_mut();
+        let recorded = match &result {
+            Ok(ret) => h.ok(id, ret.clone(), now_ns()),
+            Err(_) => h.unknown(id),
+        };
+        debug_assert!(recorded.is_ok(), "invariant history-once: {recorded:?}");
+        result
+    }
+
+    /// Checks the history so far against `init`, the model's first state.
+    pub fn check<M>(&self, init: M) -> Checked<Op, Ret>
+    where
+        M: Model<Op = Op, Ret = Ret>,
+    {
+        let history = self.inner.borrow().clone().finish();
+        Checked(check(&history, init), history.len())
+    }
+}
+
+/// The verdict on a recorded history.
+pub struct Checked<Op, Ret>(pub Verdict<Op, Ret>, usize);
+
+impl<Op: std::fmt::Debug, Ret: std::fmt::Debug> Checked<Op, Ret> {
+    /// `Ok` if linearizable; else an error carrying the checker's report
+    /// (a minimal non-linearizable window of operations), so a test body
+    /// can `?` it into a failure.
+    pub fn into_result(self) -> Result<()> {
+        match &self.0 {
+            Verdict::Linearizable => Ok(()),
+            other => Err(Error::new(format!(
+                "the history of {} calls is not linearizable: {other}",
+                self.1
+            ))),
+        }
+    }
+}
