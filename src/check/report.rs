@@ -108,7 +108,7 @@ impl Replay {
                 } else {
                     format!(" {args}")
                 };
-                format!("cargo run{release} --example {name} -- --seed {seed}{args}")
+                format!("cargo run{release} --example {name} -- replay {seed}{args}")
             }
             Replay::Custom(template) => template.replace("{seed}", &seed.to_string()),
         }
