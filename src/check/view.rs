@@ -42,7 +42,9 @@ pub(crate) struct ViewRun<'a> {
 pub(crate) const EVENTS_DRAWN_MAX: usize = 20_000;
 
 const LANE_H: f64 = 30.0;
-const TOP: f64 = 64.0;
+const TOP: f64 = 96.0;
+/// Rows of fault labels above the lanes.
+const FAULT_ROWS: usize = 4;
 const LABEL_W: f64 = 300.0;
 
 /// A lane: clients first, then object instances, then other places.
@@ -163,7 +165,7 @@ fn layout(run: &ViewRun) -> Layout {
     Layout {
         marks,
         lanes: lanes.into_iter().collect(),
-        width: x + 200.0,
+        width: x + 760.0,
         ticks,
         hidden,
     }
@@ -245,22 +247,31 @@ pub(crate) fn render_html(run: &ViewRun) -> String {
 /// healed), with the fault's name in the top row.
 fn draw_faults(svg: &mut String, run: &ViewRun, lay: &Layout, height: f64) {
     let mut open: BTreeMap<(String, String), f64> = BTreeMap::new();
-    let mut row = 0;
+    // Where each label row is free from (labels must not overlap).
+    let mut free_from = [f64::MIN; FAULT_ROWS];
     let mut band = |svg: &mut String, kind: &str, target: &str, x0: f64, x1: f64| {
         let c = fault_color(kind);
+        let text = format!("{kind} {target}");
+        let row = (0..FAULT_ROWS)
+            .find(|r| free_from[*r] <= x0)
+            .unwrap_or_else(|| {
+                (0..FAULT_ROWS)
+                    .min_by(|a, b| free_from[*a].total_cmp(&free_from[*b]))
+                    .unwrap_or(0)
+            });
+        free_from[row] = x0 + 14.0 + 6.5 * text.chars().count() as f64;
         let _ = write!(
             svg,
             r#"<rect class="fault" x="{x0}" y="{t}" width="{w}" height="{h}" fill="{c}"><title>{}</title></rect><line x1="{x0}" y1="{t}" x2="{x0}" y2="{b}" stroke="{c}" stroke-width="2"/><text class="ft" x="{tx}" y="{ty}" fill="{c}">⚡ {}</text>"#,
             escape(&format!("fault {kind}: {target}")),
-            escape(&format!("{kind} {target}")),
-            t = TOP - 40.0,
+            escape(&text),
+            t = TOP - 36.0,
             w = (x1 - x0).max(3.0),
             h = height - TOP + 20.0,
             b = height - 20.0,
             tx = x0 + 3.0,
-            ty = 14.0 + 11.0 * (row % 3) as f64
+            ty = 14.0 + 13.0 * row as f64
         );
-        row += 1;
     };
     for (i, _, x) in &lay.marks {
         match &run.trace[*i].what {
@@ -419,18 +430,19 @@ fn draw_violation(
         Some(f) => lay.marks.iter().rev().find(|(i, _, _)| *i <= f),
         None => lay.marks.last(),
     };
-    let (x, ring) = match at {
-        Some((_, lane, x)) => (*x, Some(lane_y[lane])),
-        None => (16.0, None),
-    };
+    let x = at.map_or(16.0, |(_, _, x)| *x);
+    // A monitor names the event; a property is checked at the end.
+    let ring = at
+        .filter(|_| run.failure_event.is_some())
+        .map(|(_, lane, _)| lane_y[lane]);
     let _ = write!(
         svg,
         r#"<g id="violation"><line class="viol" x1="{x}" y1="{t}" x2="{x}" y2="{b}"/><text class="vt" x="{tx}" y="{ty}">✖ {}</text>"#,
         escape(&short(failure, 90)),
-        t = TOP - 40.0,
+        t = TOP - 36.0,
         b = height - 20.0,
         tx = x + 6.0,
-        ty = TOP - 26.0
+        ty = TOP - 24.0
     );
     if let Some(y) = ring {
         let _ = write!(svg, r#"<circle class="ring" cx="{x}" cy="{y}" r="9"/>"#);
@@ -479,7 +491,7 @@ fn page(
         String::new()
     };
     let scroll_js = violation_x.map_or(String::new(), |x| {
-        format!("<script>window.addEventListener('load',function(){{var s=document.getElementById('scroll');s.scrollLeft=Math.max(0,{x}-s.clientWidth*0.75);}});</script>")
+        format!("<script>window.addEventListener('load',function(){{var s=document.getElementById('scroll');s.scrollLeft=Math.max(0,{x}-s.clientWidth*0.6);}});</script>")
     });
     let marker = |id: &str, c: &str| {
         format!(
