@@ -25,8 +25,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::report::Failure;
 use super::run::{Body, Faults, RunRecord};
-use super::runner::{Failure, Runner};
+use super::runner::Runner;
 use super::sim::Sim;
 use crate::runtime::error::Result;
 use crate::sim::clock::format_sim_time;

@@ -13,8 +13,8 @@ pub(crate) mod sim;
 pub(crate) mod view;
 
 pub use cli::{main as cli_main, main_from as cli_main_from, Cli, Command, FaultsArg, RunArgs};
-pub use report::Replay;
+pub use report::{Failure, Replay, Report};
 pub use run::{FailureReason, Faults, RunRecord};
-pub use runner::{check, Failure, Report, Runner, SEEDS_DEFAULT};
+pub use runner::{check, Runner, SEEDS_DEFAULT};
 pub use shard::Shard;
 pub use sim::Sim;

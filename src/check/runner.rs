@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use super::pool::{for_each_in_order, jobs_default};
 use super::progress::Progress;
-use super::report::{failure_report, trace_dir, write_trace, Replay};
+use super::report::{failure_report, trace_dir, write_trace, Failure, Replay, Report};
 use super::run::{run_seed, Body, FailureReason, Faults, RunOptions, RunRecord};
 use super::shard::Shard;
 use super::sim::Sim;
@@ -27,7 +27,6 @@ use crate::mutations::Mutation;
 use crate::runtime::error::Result;
 use crate::settings::Settings;
 use crate::sim::clock::format_sim_time;
-use crate::sim::faults::FaultKind;
 use crate::sim::seed::Seed;
 use crate::sim::trace::first_divergence;
 use crate::sim::world_config::WorldConfig;
@@ -390,114 +389,4 @@ fn divergence(a: &RunRecord, b: &RunRecord) -> Option<FailureReason> {
         show(a),
         show(b)
     )))
-}
-
-/// One failed seed.
-#[derive(Clone, Debug)]
-pub struct Failure {
-    /// The seed.
-    pub seed: Seed,
-    /// Why it failed.
-    pub reason: FailureReason,
-    /// The command that replays it.
-    pub replay: String,
-    /// Where its trace was written.
-    pub trace_path: Option<String>,
-    /// The report as printed.
-    pub text: String,
-}
-
-/// The outcome of a sweep.
-#[derive(Clone, Debug)]
-pub struct Report {
-    /// The sweep's name.
-    pub test: String,
-    /// Seeds run.
-    pub runs: u64,
-    /// The seeds that failed, in order.
-    pub failures: Vec<Failure>,
-    /// The sweep could not start (a bad `DOSIM_SEED`, say).
-    pub setup_error: Option<String>,
-    /// Wall-clock time the sweep took.
-    pub wall: Duration,
-    /// Faults injected over the whole sweep, per kind.
-    pub faults_injected: BTreeMap<FaultKind, u64>,
-}
-
-impl Report {
-    pub(crate) fn setup_failed(test: &str, error: String) -> Report {
-        Report {
-            test: test.to_string(),
-            runs: 0,
-            failures: Vec::new(),
-            setup_error: Some(error),
-            wall: Duration::ZERO,
-            faults_injected: BTreeMap::new(),
-        }
-    }
-
-    /// Whether every seed passed (and the sweep could start).
-    pub fn passed(&self) -> bool {
-        self.failures.is_empty() && self.setup_error.is_none()
-    }
-
-    /// Seeds run per wall-clock second.
-    pub fn seeds_per_s(&self) -> f64 {
-        self.runs as f64 / self.wall.as_secs_f64().max(1e-9)
-    }
-
-    /// What the command line prints after a sweep: seeds and seeds/s, the
-    /// fault kinds hit, each failure with its replay command, and the
-    /// closing [`Report::summary_line`]. Only the first line (wall time)
-    /// differs between two sweeps of the same seeds.
-    pub fn summary(&self) -> String {
-        let mut s = format!(
-            "dosim: {}: {} seeds in {:.2}s ({:.0} seeds/s)\n",
-            self.test,
-            self.runs,
-            self.wall.as_secs_f64(),
-            self.seeds_per_s()
-        );
-        let kinds: Vec<String> = self
-            .faults_injected
-            .iter()
-            .map(|(k, n)| format!("{k} {n}"))
-            .collect();
-        if kinds.is_empty() {
-            s.push_str("  faults injected: none\n");
-        } else {
-            s.push_str(&format!("  faults injected: {}\n", kinds.join(", ")));
-        }
-        for f in &self.failures {
-            s.push_str(&format!("  failed: seed {} — {}\n", f.seed, f.reason));
-            s.push_str(&format!("  replay: {}\n", f.replay));
-        }
-        s.push_str(&self.summary_line());
-        s.push('\n');
-        s
-    }
-
-    /// The closing line: `dosim: <n> passed, <m> failed`.
-    pub fn summary_line(&self) -> String {
-        let failed = self.failures.len() as u64;
-        format!("dosim: {} passed, {} failed", self.runs - failed, failed)
-    }
-
-    /// Panics with the reports of the failed seeds, if any.
-    #[track_caller]
-    pub fn assert_passed(&self) {
-        if let Some(e) = &self.setup_error {
-            panic!("dosim: {}: {e}", self.test);
-        }
-        if let Some(first) = self.failures.first() {
-            panic!(
-                "{}{}\n(first failure of {} in {} seeds; replay: {})",
-                first.text,
-                self.summary_line(),
-                self.failures.len(),
-                self.runs,
-                first.replay
-            );
-        }
-    }
 }

@@ -3,8 +3,9 @@
 use std::process::ExitCode;
 
 use super::{configure, RunArgs};
+use crate::check::report::Report;
 use crate::check::run::Body;
-use crate::check::runner::{Report, Runner};
+use crate::check::runner::Runner;
 
 /// Sweeps the seeds `args` and `runner` describe; prints the summary.
 pub(super) fn run(args: &RunArgs, runner: Runner, body: &Body) -> ExitCode {
