@@ -11,8 +11,8 @@
 //!   count.
 //!
 //! ```text
-//! cargo run --release --example counter -- --seeds 1000
-//! cargo run --release --example counter -- --seed 0x5eed1234 --faults none
+//! cargo run --release --example counter -- run --seeds 1000 --jobs 2
+//! cargo run --release --example counter -- replay 0x5eed1234 --faults none
 //! ```
 
 use std::process::ExitCode;

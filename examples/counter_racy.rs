@@ -9,6 +9,7 @@
 //!
 //! ```text
 //! cargo run --release --example counter_racy -- --seeds 100   # exits 1, prints replay: …
+//! cargo run --release --example counter_racy -- save <seed>    # into corpus/counter_racy/
 //! ```
 
 use std::process::ExitCode;

@@ -41,7 +41,7 @@ fn counter_racy_loses_an_update_and_its_seed_replays_it() {
     assert_eq!(
         first.replay,
         format!(
-            "cargo run --release --example counter_racy -- --seed {} --faults none",
+            "cargo run --release --example counter_racy -- replay {} --faults none",
             first.seed
         )
     );

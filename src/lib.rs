@@ -84,6 +84,7 @@
 //! - `runtime`: ids, namespaces, stubs, instances, events, the storage API
 //! - [`monitors`]: invariants checked on every run's trace
 //! - `check`: sweeps, reports, replay, the example command line
+//! - [`corpus`]: saved failing runs, replayed as regressions
 
 #![deny(missing_docs)]
 
@@ -95,9 +96,10 @@ pub(crate) mod settings;
 pub mod sim;
 pub(crate) mod storage;
 
+pub use check::corpus;
 pub use check::{
-    check, cli_main, Checked, Cli, Failure, FailureReason, Faults, Recorder, Replay, Report,
-    RunRecord, Runner, Sim, SEEDS_DEFAULT,
+    check, cli_main, cli_main_from, Checked, Cli, Command, Failure, FailureReason, Faults,
+    FaultsArg, Recorder, Replay, Report, RunArgs, RunRecord, Runner, Shard, Sim, SEEDS_DEFAULT,
 };
 pub use mutations::Mutation;
 pub use runtime::{

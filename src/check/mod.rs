@@ -2,15 +2,21 @@
 //! replay, the determinism self-check, and the example command line.
 
 pub(crate) mod cli;
+pub mod corpus;
 pub(crate) mod history;
+pub(crate) mod pool;
+pub(crate) mod progress;
 pub(crate) mod report;
 pub(crate) mod run;
 pub(crate) mod runner;
+pub(crate) mod shard;
 pub(crate) mod sim;
+pub(crate) mod view;
 
-pub use cli::{main as cli_main, Cli};
+pub use cli::{main as cli_main, main_from as cli_main_from, Cli, Command, FaultsArg, RunArgs};
 pub use history::{Checked, Recorder};
-pub use report::Replay;
+pub use report::{Failure, Replay, Report};
 pub use run::{FailureReason, Faults, RunRecord};
-pub use runner::{check, Failure, Report, Runner, SEEDS_DEFAULT};
+pub use runner::{check, Runner, SEEDS_DEFAULT};
+pub use shard::Shard;
 pub use sim::Sim;

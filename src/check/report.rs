@@ -1,8 +1,10 @@
-//! What a user sees when a run fails: the reason, the seed, the command that
-//! replays it, and the trace file.
+//! What a user sees: a sweep's [`Report`], and for a failed run the reason,
+//! the seed, the command that replays it, and the trace file.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -10,6 +12,7 @@ use super::run::{FailureReason, RunRecord};
 use crate::mutations::Mutation;
 use crate::settings::Settings;
 use crate::sim::clock::format_sim_time;
+use crate::sim::faults::FaultKind;
 use crate::sim::seed::Seed;
 use crate::sim::trace::TraceEvent;
 use crate::sim::world_config::WorldConfig;
@@ -108,7 +111,7 @@ impl Replay {
                 } else {
                     format!(" {args}")
                 };
-                format!("cargo run{release} --example {name} -- --seed {seed}{args}")
+                format!("cargo run{release} --example {name} -- replay {seed}{args}")
             }
             Replay::Custom(template) => template.replace("{seed}", &seed.to_string()),
         }
@@ -292,4 +295,114 @@ fn last_panic(trace: &[TraceEvent]) -> Option<String> {
         )),
         _ => None,
     })
+}
+
+/// One failed seed.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    /// The seed.
+    pub seed: Seed,
+    /// Why it failed.
+    pub reason: FailureReason,
+    /// The command that replays it.
+    pub replay: String,
+    /// Where its trace was written.
+    pub trace_path: Option<String>,
+    /// The report as printed.
+    pub text: String,
+}
+
+/// The outcome of a sweep.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The sweep's name.
+    pub test: String,
+    /// Seeds run.
+    pub runs: u64,
+    /// The seeds that failed, in order.
+    pub failures: Vec<Failure>,
+    /// The sweep could not start (a bad `DOSIM_SEED`, say).
+    pub setup_error: Option<String>,
+    /// Wall-clock time the sweep took.
+    pub wall: Duration,
+    /// Faults injected over the whole sweep, per kind.
+    pub faults_injected: BTreeMap<FaultKind, u64>,
+}
+
+impl Report {
+    pub(crate) fn setup_failed(test: &str, error: String) -> Report {
+        Report {
+            test: test.to_string(),
+            runs: 0,
+            failures: Vec::new(),
+            setup_error: Some(error),
+            wall: Duration::ZERO,
+            faults_injected: BTreeMap::new(),
+        }
+    }
+
+    /// Whether every seed passed (and the sweep could start).
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty() && self.setup_error.is_none()
+    }
+
+    /// Seeds run per wall-clock second.
+    pub fn seeds_per_s(&self) -> f64 {
+        self.runs as f64 / self.wall.as_secs_f64().max(1e-9)
+    }
+
+    /// What the command line prints after a sweep: seeds and seeds/s, the
+    /// fault kinds hit, each failure with its replay command, and the
+    /// closing [`Report::summary_line`]. Only the first line (wall time)
+    /// differs between two sweeps of the same seeds.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "dosim: {}: {} seeds in {:.2}s ({:.0} seeds/s)\n",
+            self.test,
+            self.runs,
+            self.wall.as_secs_f64(),
+            self.seeds_per_s()
+        );
+        let kinds: Vec<String> = self
+            .faults_injected
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        if kinds.is_empty() {
+            s.push_str("  faults injected: none\n");
+        } else {
+            s.push_str(&format!("  faults injected: {}\n", kinds.join(", ")));
+        }
+        for f in &self.failures {
+            s.push_str(&format!("  failed: seed {} — {}\n", f.seed, f.reason));
+            s.push_str(&format!("  replay: {}\n", f.replay));
+        }
+        s.push_str(&self.summary_line());
+        s.push('\n');
+        s
+    }
+
+    /// The closing line: `dosim: <n> passed, <m> failed`.
+    pub fn summary_line(&self) -> String {
+        let failed = self.failures.len() as u64;
+        format!("dosim: {} passed, {} failed", self.runs - failed, failed)
+    }
+
+    /// Panics with the reports of the failed seeds, if any.
+    #[track_caller]
+    pub fn assert_passed(&self) {
+        if let Some(e) = &self.setup_error {
+            panic!("dosim: {}: {e}", self.test);
+        }
+        if let Some(first) = self.failures.first() {
+            panic!(
+                "{}{}\n(first failure of {} in {} seeds; replay: {})",
+                first.text,
+                self.summary_line(),
+                self.failures.len(),
+                self.runs,
+                first.replay
+            );
+        }
+    }
 }

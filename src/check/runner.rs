@@ -6,7 +6,9 @@
 //! returns a [`Report`] instead of panicking.
 //!
 //! `DOSIM_SEED=<seed>` replays exactly that seed; `DOSIM_SEEDS=<n>` sets the
-//! sweep size. Each sweep also runs its first seed a second time and
+//! sweep size. [`Runner::jobs`] runs seeds on several threads (results are
+//! still reported in seed order) and [`Runner::shard`] runs one part of a
+//! sweep split across machines. Each sweep also runs its first seed a second time and
 //! compares the two traces event by event (every seed with
 //! `DOSIM_CHECK_DETERMINISM=1`).
 
@@ -15,14 +17,16 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::report::{failure_report, trace_dir, write_trace, Replay};
+use super::pool::{for_each_in_order, jobs_default};
+use super::progress::Progress;
+use super::report::{failure_report, trace_dir, write_trace, Failure, Replay, Report};
 use super::run::{run_seed, Body, FailureReason, Faults, RunOptions, RunRecord};
+use super::shard::Shard;
 use super::sim::Sim;
 use crate::mutations::Mutation;
 use crate::runtime::error::Result;
 use crate::settings::Settings;
 use crate::sim::clock::format_sim_time;
-use crate::sim::faults::FaultKind;
 use crate::sim::seed::Seed;
 use crate::sim::trace::first_divergence;
 use crate::sim::world_config::WorldConfig;
@@ -59,6 +63,9 @@ pub struct Runner {
     determinism_sample: u64,
     replay: Option<Replay>,
     quiet: bool,
+    jobs: Option<usize>,
+    shard: Shard,
+    progress: bool,
 }
 
 impl Runner {
@@ -80,6 +87,9 @@ impl Runner {
             determinism_sample: 1,
             replay: None,
             quiet: false,
+            jobs: Some(1),
+            shard: Shard::whole(),
+            progress: false,
         }
     }
 
@@ -165,6 +175,46 @@ impl Runner {
         self
     }
 
+    /// Runs seeds on `jobs` worker threads (`None`: one per core; the
+    /// default is 1). Results are collected and reported in seed order, so
+    /// the report is the same whatever the number.
+    pub fn jobs(mut self, jobs: Option<usize>) -> Runner {
+        self.jobs = jobs;
+        self
+    }
+
+    /// Runs only `shard` of the sweep: see [`Shard`].
+    pub fn shard(mut self, shard: Shard) -> Runner {
+        self.shard = shard;
+        self
+    }
+
+    /// Shows a progress bar on stderr while sweeping, if it is a terminal.
+    pub fn progress(mut self, on: bool) -> Runner {
+        self.progress = on;
+        self
+    }
+
+    /// The sweep's name.
+    pub fn test_name(&self) -> &str {
+        &self.test
+    }
+
+    /// The world every run is built in.
+    pub fn world_config(&self) -> &WorldConfig {
+        &self.options.world
+    }
+
+    /// The planted bug, if any.
+    pub(crate) fn mutation_setting(&self) -> Option<Mutation> {
+        self.options.mutation
+    }
+
+    /// The replay command this runner prints.
+    pub(crate) fn replay_setting(&self) -> Replay {
+        self.replay.clone().unwrap_or_else(Replay::detect)
+    }
+
     /// The seeds this runner will run, after `DOSIM_SEED` and `DOSIM_SEEDS`.
     pub fn planned_seeds(&self) -> std::result::Result<Vec<Seed>, String> {
         let settings = Settings::get();
@@ -178,8 +228,9 @@ impl Runner {
             Some(n) => n.clone()?,
             None => self.seeds,
         };
-        Ok((self.first_seed_index..self.first_seed_index + n)
-            .map(Seed::nth)
+        Ok((0..n)
+            .filter(|i| self.shard.contains(*i))
+            .map(|i| Seed::nth(self.first_seed_index + i))
             .collect())
     }
 
@@ -189,11 +240,16 @@ impl Runner {
         F: Fn(Sim) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<()>> + 'static,
     {
+        let body: Body = Arc::new(move |sim| Box::pin(body(sim)));
+        self.sweep(seeds, &body)
+    }
+
+    /// Runs `seeds` with `body`, on the configured number of threads.
+    pub(crate) fn sweep(&self, seeds: &[Seed], body: &Body) -> Report {
         if Settings::get().log.is_some() {
             crate::sim::logging::init_logging();
         }
-        let body: Body = Arc::new(move |sim| Box::pin(body(sim)));
-        let replay = self.replay.clone().unwrap_or_else(Replay::detect);
+        let replay = self.replay_setting();
         let started = Instant::now();
         let mut report = Report {
             test: self.test.clone(),
@@ -204,14 +260,24 @@ impl Runner {
             faults_injected: BTreeMap::new(),
         };
         let every = Settings::get().check_determinism_all;
-        for (i, seed) in seeds.iter().enumerate() {
-            let mut record = run_seed(*seed, &self.options, &body);
+        let progress = Progress::new(seeds.len() as u64, self.progress && !self.quiet);
+        let work = |i: usize| {
+            let seed = seeds[i];
+            let mut record = run_seed(seed, &self.options, body);
             if record.failure.is_none() && (every || (i as u64) < self.determinism_sample) {
-                let again = run_seed(*seed, &self.options, &body);
+                let again = run_seed(seed, &self.options, body);
                 if let Some(reason) = divergence(&record, &again) {
                     record.failure = Some(reason);
                 }
             }
+            if record.failure.is_none() {
+                // A passing run's trace is not needed: free it early.
+                record.trace = Vec::new();
+            }
+            record
+        };
+        let jobs = self.jobs.unwrap_or_else(jobs_default);
+        for_each_in_order(seeds.len(), jobs, work, |_, record| {
             report.runs += 1;
             for (kind, n) in &record.faults_injected {
                 *report.faults_injected.entry(*kind).or_insert(0) += n;
@@ -219,11 +285,13 @@ impl Runner {
             if record.failure.is_some() {
                 let failure = self.report_failure(&record, &replay);
                 if !self.quiet {
-                    eprint!("{}", failure.text);
+                    progress.eprint(&failure.text);
                 }
                 report.failures.push(failure);
             }
-        }
+            progress.inc(report.failures.len());
+        });
+        progress.finish();
         report.wall = started.elapsed();
         report
     }
@@ -236,7 +304,15 @@ impl Runner {
         Fut: Future<Output = Result<()>> + 'static,
     {
         let body: Body = Arc::new(move |sim| Box::pin(body(sim)));
-        run_seed(seed, &self.options, &body)
+        self.record_body(seed, &body)
+    }
+
+    /// [`Runner::record`] with the body already boxed.
+    pub(crate) fn record_body(&self, seed: Seed, body: &Body) -> RunRecord {
+        if Settings::get().log.is_some() {
+            crate::sim::logging::init_logging();
+        }
+        run_seed(seed, &self.options, body)
     }
 
     /// Runs the planned sweep.
@@ -245,22 +321,8 @@ impl Runner {
         F: Fn(Sim) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<()>> + 'static,
     {
-        if let Some(e) = &Settings::get().mutation_error {
-            return Report::setup_failed(&self.test, e.clone());
-        }
-        if let (Some(m), false) = (self.options.mutation, cfg!(feature = "mutations")) {
-            return Report::setup_failed(
-                &self.test,
-                format!(
-                    "the mutation {} needs the `mutations` feature: add --features mutations",
-                    m.name()
-                ),
-            );
-        }
-        if let Faults::Plan(plan) = &self.options.faults {
-            if let Err(e) = plan.validate(&self.options.world) {
-                return Report::setup_failed(&self.test, e);
-            }
+        if let Err(e) = self.setup_check() {
+            return Report::setup_failed(&self.test, e);
         }
         match self.planned_seeds() {
             Ok(seeds) => self.run_seeds(&seeds, body),
@@ -268,7 +330,25 @@ impl Runner {
         }
     }
 
-    fn report_failure(&self, record: &RunRecord, replay: &Replay) -> Failure {
+    /// Why the runs could not start, if they cannot: a bad mutation
+    /// setting, or a fault plan that does not fit the world.
+    pub(crate) fn setup_check(&self) -> std::result::Result<(), String> {
+        if let Some(e) = &Settings::get().mutation_error {
+            return Err(e.clone());
+        }
+        if let (Some(m), false) = (self.options.mutation, cfg!(feature = "mutations")) {
+            return Err(format!(
+                "the mutation {} needs the `mutations` feature: add --features mutations",
+                m.name()
+            ));
+        }
+        if let Faults::Plan(plan) = &self.options.faults {
+            plan.validate(&self.options.world)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn report_failure(&self, record: &RunRecord, replay: &Replay) -> Failure {
         let command = replay.command_with(record.seed, self.options.mutation);
         let path = write_trace(&trace_dir(), &self.test, &self.options.world, record).ok();
         let text = failure_report(
@@ -309,83 +389,4 @@ fn divergence(a: &RunRecord, b: &RunRecord) -> Option<FailureReason> {
         show(a),
         show(b)
     )))
-}
-
-/// One failed seed.
-#[derive(Clone, Debug)]
-pub struct Failure {
-    /// The seed.
-    pub seed: Seed,
-    /// Why it failed.
-    pub reason: FailureReason,
-    /// The command that replays it.
-    pub replay: String,
-    /// Where its trace was written.
-    pub trace_path: Option<String>,
-    /// The report as printed.
-    pub text: String,
-}
-
-/// The outcome of a sweep.
-#[derive(Clone, Debug)]
-pub struct Report {
-    /// The sweep's name.
-    pub test: String,
-    /// Seeds run.
-    pub runs: u64,
-    /// The seeds that failed, in order.
-    pub failures: Vec<Failure>,
-    /// The sweep could not start (a bad `DOSIM_SEED`, say).
-    pub setup_error: Option<String>,
-    /// Wall-clock time the sweep took.
-    pub wall: Duration,
-    /// Faults injected over the whole sweep, per kind.
-    pub faults_injected: BTreeMap<FaultKind, u64>,
-}
-
-impl Report {
-    fn setup_failed(test: &str, error: String) -> Report {
-        Report {
-            test: test.to_string(),
-            runs: 0,
-            failures: Vec::new(),
-            setup_error: Some(error),
-            wall: Duration::ZERO,
-            faults_injected: BTreeMap::new(),
-        }
-    }
-
-    /// Whether every seed passed (and the sweep could start).
-    pub fn passed(&self) -> bool {
-        self.failures.is_empty() && self.setup_error.is_none()
-    }
-
-    /// Seeds run per wall-clock second.
-    pub fn seeds_per_s(&self) -> f64 {
-        self.runs as f64 / self.wall.as_secs_f64().max(1e-9)
-    }
-
-    /// The closing line: `dosim: <n> passed, <m> failed`.
-    pub fn summary_line(&self) -> String {
-        let failed = self.failures.len() as u64;
-        format!("dosim: {} passed, {} failed", self.runs - failed, failed)
-    }
-
-    /// Panics with the reports of the failed seeds, if any.
-    #[track_caller]
-    pub fn assert_passed(&self) {
-        if let Some(e) = &self.setup_error {
-            panic!("dosim: {}: {e}", self.test);
-        }
-        if let Some(first) = self.failures.first() {
-            panic!(
-                "{}{}\n(first failure of {} in {} seeds; replay: {})",
-                first.text,
-                self.summary_line(),
-                self.failures.len(),
-                self.runs,
-                first.replay
-            );
-        }
-    }
 }

@@ -69,7 +69,8 @@ pub fn render(trace: &[TraceEvent], events: &[TraceEvent], world: &WorldConfig) 
     out
 }
 
-fn describe(what: &What, world: &WorldConfig) -> String {
+/// One event's text, as in [`render`] (without time, place and object).
+pub fn describe(what: &What, world: &WorldConfig) -> String {
     let name = |l: super::world_config::LocationId| {
         world
             .locations()

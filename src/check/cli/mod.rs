@@ -1,0 +1,255 @@
+//! The command line every example (and a user's own harness-less `[[bin]]`
+//! or `[[test]]` target) shares, through [`main`]:
+//!
+//! ```text
+//! cargo run --release --example <name> -- [run] [--seeds N] [--jobs N] [--shard I/N] [--faults F]
+//! cargo run --release --example <name> -- replay <seed> [--faults F]
+//! cargo run --release --example <name> -- save <seed> [--faults F] [--dir corpus]
+//! cargo run --release --example <name> -- view <seed> --html <file> [--faults F]
+//! ```
+//!
+//! - `run` (also what happens with no subcommand) sweeps seeds on `--jobs`
+//!   threads (every core by default), with a progress bar when stderr is a
+//!   terminal. It prints each failure with its `replay: <command>` line,
+//!   then a summary (seeds/s, fault kinds hit) whose last line is exactly
+//!   `dosim: <n> passed, <m> failed`. The output does not depend on
+//!   `--jobs`: results are reported in seed order. The old top-level
+//!   options (`--seeds N`, `--seed S`, `--faults F`) still work.
+//! - `replay <seed>` runs one seed and prints its readable trace, one line
+//!   per event, then the result.
+//! - `save <seed>` writes the run as a corpus file,
+//!   `corpus/<test>/<seed>.json` (see [`crate::corpus`]), so that the
+//!   test suite replays it as a regression.
+//! - `view <seed> --html <file>` writes the run as one self-contained HTML
+//!   page: a timeline with one lane per client and object instance.
+//! - `shrink <seed>` is reserved; it says so and exits 2.
+//!
+//! `--faults` is `swarm` (a random subset of fault kinds per seed, the
+//! default), `none`, or the path of a fault plan (JSON).
+//!
+//! Exit status: 0 when every seed passed (or the file was written), 1 when
+//! one failed, 2 on bad input (an unknown subcommand or option, a bad seed,
+//! shard or plan).
+//!
+//! # Sharding a sweep over a CI matrix
+//!
+//! `--shard I/N` runs the sweep's seed indices `i` with `i % N == I - 1`;
+//! the shards `1/N` … `N/N` together run every seed of the sweep exactly
+//! once, and each seed is the same run wherever it runs. So a million seeds
+//! split over 8 CI jobs is one matrix:
+//!
+//! ```yaml
+//! strategy:
+//!   matrix:
+//!     shard: [1, 2, 3, 4, 5, 6, 7, 8]
+//! steps:
+//!   - run: cargo run --release --example counter -- run --seeds 1000000 --shard ${{ matrix.shard }}/8
+//! ```
+//!
+//! Any job that finds a failure exits 1 and prints the seed's `replay:`
+//! command, which runs on any machine. A batch cluster does the same with
+//! its task index.
+
+mod one;
+mod sweep;
+
+use std::ffi::OsString;
+use std::future::Future;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+
+use super::report::Replay;
+use super::run::{Body, Faults};
+use super::runner::Runner;
+use super::shard::Shard;
+use super::sim::Sim;
+use crate::runtime::error::Result;
+use crate::sim::seed::Seed;
+
+/// The command line every example takes. See the module documentation.
+#[derive(Parser, Debug, Clone)]
+#[command(
+    about = "Sweep seeds of a dosim simulation, replay, save or view one.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// What to do (`run` when absent).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// The options of `run`, also accepted without the subcommand.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug, Clone)]
+#[non_exhaustive]
+pub enum Command {
+    /// Sweep seeds (the default).
+    Run(RunArgs),
+    /// Run one seed and print its readable trace, then the result.
+    Replay {
+        /// The seed (hex like 0x5eed1234, or decimal).
+        #[arg(value_parser = parse_seed)]
+        seed: Seed,
+        /// The faults.
+        #[command(flatten)]
+        faults: FaultsArg,
+    },
+    /// Shrink a failing seed to a small case (not implemented yet).
+    Shrink {
+        /// The seed.
+        #[arg(value_parser = parse_seed)]
+        seed: Seed,
+    },
+    /// Run one seed and save it into the corpus.
+    Save {
+        /// The seed.
+        #[arg(value_parser = parse_seed)]
+        seed: Seed,
+        /// The faults.
+        #[command(flatten)]
+        faults: FaultsArg,
+        /// The corpus directory; the file goes to `<dir>/<test>/<seed>.json`.
+        #[arg(long, default_value = "corpus")]
+        dir: PathBuf,
+    },
+    /// Run one seed and write its timeline as a self-contained HTML page.
+    View {
+        /// The seed.
+        #[arg(value_parser = parse_seed)]
+        seed: Seed,
+        /// Where to write the page.
+        #[arg(long)]
+        html: PathBuf,
+        /// The faults.
+        #[command(flatten)]
+        faults: FaultsArg,
+    },
+}
+
+/// The options of `run`.
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    /// How many seeds to sweep.
+    #[arg(long, conflicts_with = "seed")]
+    pub seeds: Option<u64>,
+    /// Run exactly this seed (hex like 0x5eed1234, or decimal).
+    #[arg(long, value_parser = parse_seed)]
+    pub seed: Option<Seed>,
+    /// Worker threads (default: every core). The output is the same
+    /// whatever the number.
+    #[arg(long, short, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub jobs: Option<u64>,
+    /// Run only shard I of N of the sweep (I from 1): seed indices i with
+    /// i % N == I - 1.
+    #[arg(long, value_parser = parse_shard, conflicts_with = "seed")]
+    pub shard: Option<Shard>,
+    /// The faults.
+    #[command(flatten)]
+    pub faults: FaultsArg,
+}
+
+/// The `--faults` option.
+#[derive(Args, Debug, Clone)]
+pub struct FaultsArg {
+    /// Faults to inject: `swarm` (a random subset per seed, the default),
+    /// `none`, or the path of a fault plan (JSON).
+    #[arg(long, default_value = "swarm")]
+    pub faults: String,
+}
+
+fn parse_seed(s: &str) -> std::result::Result<Seed, String> {
+    s.parse::<Seed>().map_err(|e| e.to_string())
+}
+
+fn parse_shard(s: &str) -> std::result::Result<Shard, String> {
+    s.parse::<Shard>()
+}
+
+/// Parses the process's command line, does what it says with the sweep
+/// `runner` describes and `body`, and returns the exit code.
+pub fn main<F, Fut>(runner: Runner, body: F) -> ExitCode
+where
+    F: Fn(Sim) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<()>> + 'static,
+{
+    main_from(std::env::args_os(), runner, body)
+}
+
+/// [`main`] with the command line given (the first item is the program's
+/// name): for tests and wrappers.
+pub fn main_from<I, T, F, Fut>(args: I, runner: Runner, body: F) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+    F: Fn(Sim) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<()>> + 'static,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let body: Body = Arc::new(move |sim| Box::pin(body(sim)));
+    run_cli(cli, runner, &body)
+}
+
+/// Does what the parsed command line says.
+fn run_cli(cli: Cli, runner: Runner, body: &Body) -> ExitCode {
+    match cli.command {
+        None => sweep::run(&cli.run, runner, body),
+        Some(Command::Run(args)) => sweep::run(&args, runner, body),
+        Some(Command::Replay { seed, faults }) => one::replay(seed, &faults, runner, body),
+        Some(Command::Save { seed, faults, dir }) => one::save(seed, &faults, &dir, runner, body),
+        Some(Command::View { seed, html, faults }) => one::view(seed, &faults, &html, runner, body),
+        Some(Command::Shrink { seed }) => {
+            eprintln!(
+                "dosim: `shrink {seed}` is not implemented yet; `replay {seed}` prints the whole run, `view {seed} --html <file>` draws it"
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Sets `runner`'s faults from `--faults` and its replay command to one that
+/// passes the same `--faults` again; `Err` is the exit code of bad input.
+fn configure(runner: Runner, faults: &FaultsArg) -> std::result::Result<Runner, ExitCode> {
+    let parsed = match Faults::parse(&faults.faults) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("dosim: {e}");
+            return Err(ExitCode::from(2));
+        }
+    };
+    let args = if faults.faults == "swarm" {
+        String::new()
+    } else {
+        format!("--faults {}", faults.faults)
+    };
+    let replay = match Replay::detect() {
+        Replay::Example { name, release, .. } => Replay::Example {
+            name,
+            release,
+            args,
+        },
+        other => other,
+    };
+    let runner = runner.faults(parsed).replay(replay);
+    match runner.setup_check() {
+        Ok(()) => Ok(runner),
+        Err(e) => {
+            eprintln!("dosim: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
