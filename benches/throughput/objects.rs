@@ -48,6 +48,7 @@ pub fn figures() -> Vec<(&'static str, f64)> {
 
 pub fn alarms() -> f64 {
     let runner = Runner::new("bench_alarms")
+        .determinism_sample(0)
         .faults(Faults::None)
         .deadline(Duration::from_millis(subscription::YEAR_MS + 86_400_000))
         .steps_max(u64::MAX)
@@ -97,6 +98,7 @@ pub fn alarms() -> f64 {
 
 pub fn chat() -> f64 {
     let runner = Runner::new("bench_chat")
+        .determinism_sample(0)
         .faults(Faults::None)
         .deadline(Duration::from_secs(3_600))
         .steps_max(u64::MAX)

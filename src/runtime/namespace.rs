@@ -48,7 +48,7 @@ impl<O> ObjectNamespace<O> {
 
     /// The id for `name`: the same in every run and every seed.
     pub fn id_from_name(&self, name: &str) -> ObjectId {
-        self.ns.key.id_from_name(name)
+        self.ns.id_from_name(name)
     }
 
     /// A new id that never repeats (drawn from the run's seed).

@@ -36,6 +36,28 @@ pub(crate) struct Namespace {
     pub(crate) factory: Factory,
     /// The `delete_all_preserves_alarm` compatibility flag.
     pub(crate) delete_all_preserves_alarm: Cell<bool>,
+    /// Ids already derived from names: an id is an HMAC of its name, and
+    /// clients ask for the same few names call after call.
+    named: RefCell<BTreeMap<String, ObjectId>>,
+}
+
+/// How many named ids a namespace remembers before it starts over.
+const NAMED_IDS_MAX: usize = 4096;
+
+impl Namespace {
+    /// The id for `name` (a pure function of the namespace and the name).
+    pub(crate) fn id_from_name(&self, name: &str) -> ObjectId {
+        if let Some(id) = self.named.borrow().get(name) {
+            return id.clone();
+        }
+        let id = self.key.id_from_name(name);
+        let mut named = self.named.borrow_mut();
+        if named.len() >= NAMED_IDS_MAX {
+            named.clear();
+        }
+        named.insert(name.to_string(), id.clone());
+        id
+    }
 }
 
 struct ObjectEntry {
@@ -120,6 +142,7 @@ impl Runtime {
             key: NamespaceKey::for_binding(binding),
             factory,
             delete_all_preserves_alarm: Cell::new(false),
+            named: RefCell::new(BTreeMap::new()),
         });
         namespaces.insert(binding.to_string(), ns.clone());
         Ok(ns)
