@@ -90,7 +90,7 @@ impl WebSocket {
             .accept(self.id, Accepted::Plain(ctx.instance.epoch), &[])?;
         rt.sockets
             .with(self.id, |s| s.last_epoch = ctx.instance.epoch);
-        record_accepted(&rt, &ctx.instance, self.id, false, &[]);
+        record_accepted(&ctx.instance, self.id, false, &[]);
         Ok(())
     }
 
@@ -179,13 +179,11 @@ impl WebSocket {
 }
 
 fn record_accepted(
-    rt: &Runtime,
     inst: &crate::runtime::instance::Instance,
     id: SocketId,
     hibernatable: bool,
     tags: &[String],
 ) {
-    let _ = rt;
     inst.record(What::SocketAccepted {
         socket: id,
         hibernatable,
@@ -205,7 +203,7 @@ impl State {
         rt.sockets.accept(ws.id, Accepted::Hibernatable, tags)?;
         rt.sockets.with(ws.id, |s| s.last_epoch = inst.epoch);
         let tags: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
-        record_accepted(&rt, &inst, ws.id, true, &tags);
+        record_accepted(&inst, ws.id, true, &tags);
         super::hibernation::watch(&inst);
         Ok(())
     }
