@@ -126,7 +126,6 @@ fn bad_input_is_a_clear_error_with_exit_2() {
     let runner = || Runner::new("counter_racy");
     for args in [
         &["frobnicate"][..],
-        &["shrink", "0x1"],
         &["run", "--shard", "3/2"],
         &["run", "--shard", "0/2"],
         &["run", "--shard", "1/0"],
@@ -186,4 +185,37 @@ fn replay_exits_with_the_seed_result_and_view_draws_the_violation() {
     );
     assert!(page.contains("but the counter reads"));
     assert!(page.contains("id=\"violation\""));
+}
+
+#[test]
+fn shrink_cuts_a_failing_seeds_faults_to_the_few_that_still_fail_it() {
+    // The racy counter loses updates with no fault at all: shrinking a
+    // swarm seed leaves an empty plan, and that plan still fails.
+    let runner = Runner::new("counter_racy_shrink").quiet();
+    let seed = Seed::nth(0).to_string();
+    assert_eq!(cli(&["shrink", &seed], runner.clone()), ExitCode::from(1));
+    let plan = format!("target/dosim/counter_racy_shrink-{seed}.plan.json");
+    let written: dosim::sim::FaultPlan =
+        serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+    assert!(
+        written.schedule.is_empty() && written.rates.is_empty(),
+        "{written:?}"
+    );
+    assert_eq!(
+        cli(&["replay", &seed, "--faults", &plan], runner.clone()),
+        ExitCode::from(1),
+        "the shrunk plan still fails the seed"
+    );
+}
+
+#[test]
+fn shrinking_a_passing_seed_is_a_clear_error() {
+    let runner = Runner::new("counter_shrink_passing").quiet();
+    let args = std::iter::once("counter").chain(["shrink", "1", "--faults", "none"]);
+    let code = dosim::cli_main_from(
+        args,
+        runner,
+        counter_racy::counter::workload::<counter_racy::counter::Counter>,
+    );
+    assert_eq!(code, ExitCode::from(2));
 }

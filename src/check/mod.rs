@@ -10,6 +10,7 @@ pub(crate) mod report;
 pub(crate) mod run;
 pub(crate) mod runner;
 pub(crate) mod shard;
+pub(crate) mod shrink;
 pub(crate) mod sim;
 pub(crate) mod view;
 

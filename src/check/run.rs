@@ -142,6 +142,8 @@ pub struct RunRecord {
     pub steps: u64,
     /// The run's fault plan.
     pub plan: FaultPlan,
+    /// Every fault applied, as a schedule that would apply it again.
+    pub faults_applied: Vec<crate::sim::faults::ScheduledFault>,
     /// How many faults of each kind were injected.
     pub faults_injected: BTreeMap<FaultKind, u64>,
     /// The trace index of the event a monitor flagged, if one did.
@@ -208,6 +210,7 @@ pub(crate) fn run_seed(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord 
             steps: 0,
             plan: opts.faults.plan_for(seed),
             faults_injected: BTreeMap::new(),
+            faults_applied: Vec::new(),
             failure_event: None,
         })
 }
@@ -270,12 +273,13 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
     if let Some(w) = &world {
         w.clock.release();
     }
-    let (trace, end_ns, steps) = match &world {
+    let (trace, end_ns, steps, faults_applied) = match &world {
         Some(w) => {
             let end_ns = w.trace_end_ns();
-            (w.take_trace(), end_ns, w.steps())
+            let applied = std::mem::take(&mut *w.applied.borrow_mut());
+            (w.take_trace(), end_ns, w.steps(), applied)
         }
-        None => (Vec::new(), 0, 0),
+        None => (Vec::new(), 0, 0, Vec::new()),
     };
     // A broken runtime guarantee explains any property failure after it,
     // so a monitor's verdict comes first.
@@ -314,6 +318,7 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
         steps,
         plan,
         faults_injected,
+        faults_applied,
         failure_event,
     }
 }

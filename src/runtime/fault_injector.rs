@@ -242,6 +242,14 @@ pub(crate) fn apply(rt: &Rc<Runtime>, fault: &Fault) {
         }
     };
     tracing::debug!(%kind, %target, "fault injected");
+    let at_ms = u64::try_from(world.now().as_millis()).unwrap_or(u64::MAX);
+    world
+        .applied
+        .borrow_mut()
+        .push(crate::sim::faults::ScheduledFault {
+            at_ms,
+            fault: fault.clone(),
+        });
     world.record(
         at,
         None,

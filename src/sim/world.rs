@@ -41,6 +41,9 @@ pub(crate) struct World {
     pub(crate) plan: FaultPlan,
     /// The faults in force now.
     pub(crate) faults: FaultState,
+    /// Every fault applied so far, as a schedule that would apply it again
+    /// (what `shrink` starts from).
+    pub(crate) applied: RefCell<Vec<super::faults::ScheduledFault>>,
     /// The planted bug of this run (feature `mutations`).
     #[cfg_attr(not(feature = "mutations"), allow(dead_code))]
     pub(crate) mutation: Option<crate::mutations::Mutation>,
@@ -71,6 +74,7 @@ impl World {
             network: Network::new(config),
             plan,
             faults: FaultState::default(),
+            applied: RefCell::new(Vec::new()),
             mutation: None,
             trace: TraceRecorder::default(),
             steps: Cell::new(0),

@@ -22,7 +22,10 @@
 //!   test suite replays it as a regression.
 //! - `view <seed> --html <file>` writes the run as one self-contained HTML
 //!   page: a timeline with one lane per client and object instance.
-//! - `shrink <seed>` is reserved; it says so and exits 2.
+//! - `shrink <seed>` replays the seed's faults as a schedule and removes
+//!   them until no fewer still fail it the same way; prints the sizes
+//!   before and after, writes the small plan, and prints the command that
+//!   replays it.
 //!
 //! `--faults` is `swarm` (a random subset of fault kinds per seed, the
 //! default), `none`, or the path of a fault plan (JSON).
@@ -99,11 +102,14 @@ pub enum Command {
         #[command(flatten)]
         faults: FaultsArg,
     },
-    /// Shrink a failing seed to a small case (not implemented yet).
+    /// Shrink a failing seed's faults to the fewest that still fail it.
     Shrink {
         /// The seed.
         #[arg(value_parser = parse_seed)]
         seed: Seed,
+        /// The faults of the failing run.
+        #[command(flatten)]
+        faults: FaultsArg,
     },
     /// Run one seed and save it into the corpus.
     Save {
@@ -212,12 +218,7 @@ fn run_cli(cli: Cli, runner: Runner, body: &Body) -> ExitCode {
         Some(Command::Replay { seed, faults }) => one::replay(seed, &faults, runner, body),
         Some(Command::Save { seed, faults, dir }) => one::save(seed, &faults, &dir, runner, body),
         Some(Command::View { seed, html, faults }) => one::view(seed, &faults, &html, runner, body),
-        Some(Command::Shrink { seed }) => {
-            eprintln!(
-                "dosim: `shrink {seed}` is not implemented yet; `replay {seed}` prints the whole run, `view {seed} --html <file>` draws it"
-            );
-            ExitCode::from(2)
-        }
+        Some(Command::Shrink { seed, faults }) => one::shrink(seed, &faults, runner, body),
     }
 }
 

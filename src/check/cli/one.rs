@@ -1,4 +1,4 @@
-//! The subcommands about one seed: `replay`, `save` and `view`.
+//! The subcommands about one seed: `replay`, `save`, `view` and `shrink`.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -133,4 +133,50 @@ pub(super) fn view(
             ExitCode::from(2)
         }
     }
+}
+
+/// `shrink <seed>`: the fewest faults that still fail the seed the same
+/// way; writes them as a plan file and prints the command that replays it.
+pub(super) fn shrink(seed: Seed, faults: &FaultsArg, runner: Runner, body: &Body) -> ExitCode {
+    let runner = match configure(runner, faults) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let shrunk = match crate::check::shrink::shrink(&runner, seed, body) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("dosim: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let dir = std::path::PathBuf::from("target/dosim");
+    let path = dir.join(format!("{}-{seed}.plan.json", runner.test_name()));
+    let json = serde_json::to_string_pretty(&shrunk.plan).unwrap_or_default();
+    if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, &json)) {
+        eprintln!("dosim: could not write {}: {e}", path.display());
+        return ExitCode::from(2);
+    }
+    println!(
+        "dosim: {} seed {seed}: faults {} -> {} ({} runs)",
+        runner.test_name(),
+        shrunk.faults_before,
+        shrunk.faults_after,
+        shrunk.runs
+    );
+    println!("  reason:  {}", shrunk.reason);
+    println!("  plan:    {}", path.display());
+    println!("{json}");
+    let replay = match crate::check::report::Replay::detect() {
+        crate::check::report::Replay::Example { name, release, .. } => {
+            crate::check::report::Replay::Example {
+                name,
+                release,
+                args: format!("--faults {}", path.display()),
+            }
+        }
+        other => other,
+    };
+    println!("  replay:  {}", replay.command(seed));
+    println!("dosim: 0 passed, 1 failed");
+    ExitCode::from(1)
 }
