@@ -6,6 +6,7 @@ pub mod corpus;
 pub(crate) mod history;
 pub(crate) mod pool;
 pub(crate) mod progress;
+pub mod prop;
 pub(crate) mod report;
 pub(crate) mod run;
 pub(crate) mod runner;
