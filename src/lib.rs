@@ -97,11 +97,11 @@ pub mod sim;
 pub(crate) mod storage;
 
 pub use check::corpus;
-pub use check::prop;
 pub use check::{
     check, cli_main, cli_main_from, Checked, Cli, Command, Failure, FailureReason, Faults,
     FaultsArg, Recorder, Replay, Report, RunArgs, RunRecord, Runner, Shard, Sim, SEEDS_DEFAULT,
 };
+pub use check::{fuzz, prop};
 pub use mutations::Mutation;
 pub use runtime::{
     buggify, elapsed, now, sleep, AlarmInfo, Client, Cursor, DurableObject, Env, Error, ObjectId,

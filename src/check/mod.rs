@@ -3,6 +3,7 @@
 
 pub(crate) mod cli;
 pub mod corpus;
+pub mod fuzz;
 pub(crate) mod history;
 pub(crate) mod pool;
 pub(crate) mod progress;
