@@ -56,10 +56,16 @@ unsafe extern "C" fn current_time(_vfs: *mut ffi::sqlite3_vfs, out: *mut f64) ->
 pub(crate) fn register_vfs() -> bool {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     *REGISTERED.get_or_init(|| {
-        // SAFETY: sqlite3_vfs_find(NULL) returns the default VFS, which lives
-        // for the whole process. The copy is leaked on purpose: SQLite keeps
-        // the pointer for as long as the process runs.
+        // SAFETY: sqlite3_config runs before SQLite initialises (it fails
+        // harmlessly with SQLITE_MISUSE if something opened a connection
+        // already). sqlite3_vfs_find(NULL) returns the default VFS, which
+        // lives for the whole process. The copy is leaked on purpose: SQLite
+        // keeps the pointer for as long as the process runs.
         unsafe {
+            // Memory statistics take a process-wide mutex on every
+            // allocation, which serialises the seeds a sweep runs in
+            // parallel; dosim never reads them.
+            ffi::sqlite3_config(ffi::SQLITE_CONFIG_MEMSTATUS, 0 as c_int);
             let default = ffi::sqlite3_vfs_find(std::ptr::null());
             if default.is_null() {
                 return false;
