@@ -30,7 +30,7 @@ use futures::channel::oneshot;
 use futures::future::{poll_fn, select, Either, LocalBoxFuture};
 
 use super::error::{Error, Result};
-use super::inbox::{Incoming, Invocation, Reply};
+use super::inbox::{Invocation, Reply};
 use super::instance::Instance;
 use super::object::{AlarmInfo, ErasedObject};
 use super::runtime::Runtime;
@@ -209,21 +209,11 @@ fn deliver(
     scheduled_ms: i64,
     retry_count: u32,
 ) -> oneshot::Receiver<Result<Reply>> {
-    let (tx, rx) = oneshot::channel();
-    let incoming = Incoming {
-        call: rt.next_call(),
-        stub: rt.next_stub(),
-        seq: 1,
-        first_seq: 1,
-        invocation: Invocation::Alarm {
-            scheduled_ms,
-            retry_count,
-        },
-        reply: tx,
+    let invocation = Invocation::Alarm {
+        scheduled_ms,
+        retry_count,
     };
-    let target = rt.target(obj, None);
-    rt.route(obj, target, incoming);
-    rx
+    rt.deliver_internal(obj, None, invocation)
 }
 
 /// The event that runs an alarm handler on `inst`: while it runs,

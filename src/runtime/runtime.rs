@@ -405,6 +405,31 @@ impl Runtime {
         instance.receive(incoming);
     }
 
+    /// Delivers an event the runtime itself raises (an alarm, a socket's
+    /// frame) to `obj`: to instance `bound` if given, else to the current
+    /// one, built if need be. No network hop: the runtime is where the
+    /// object is. The receiver resolves when the handler has finished and
+    /// its output passed the gate, or with an error if the instance died.
+    pub(crate) fn deliver_internal(
+        &self,
+        obj: ObjectRef,
+        bound: Option<u32>,
+        invocation: super::inbox::Invocation,
+    ) -> futures::channel::oneshot::Receiver<super::error::Result<super::inbox::Reply>> {
+        let (tx, rx) = futures::channel::oneshot::channel();
+        let incoming = Incoming {
+            call: self.next_call(),
+            stub: self.next_stub(),
+            seq: 1,
+            first_seq: 1,
+            invocation,
+            reply: tx,
+        };
+        let target = self.target(obj, bound);
+        self.route(obj, target, incoming);
+        rx
+    }
+
     /// The host the object is placed on now.
     pub(crate) fn host_of(&self, obj: ObjectRef) -> LocationId {
         self.entries.borrow()[obj.0 as usize].host

@@ -41,17 +41,18 @@
 
 use std::sync::Arc;
 
-use rusqlite::limits::Limit;
 use rusqlite::{Connection, OptionalExtension};
 
 use super::authorizer::Authorizer;
 use super::error::StorageError;
-use super::sql_clock;
 
 // A child, not a sibling, so that `storage/mod.rs` need not know about it.
 #[path = "list.rs"]
 mod list;
 pub use list::ListOptions;
+
+#[path = "connection.rs"]
+mod connection;
 
 #[path = "sql.rs"]
 mod sql;
@@ -137,25 +138,7 @@ impl Database {
     /// Opens an empty in-memory database whose SQL `random()` draws from
     /// `seed`, on the simulated clock (see `sql_clock.rs`).
     pub fn open_seeded(seed: u64) -> Result<Database, StorageError> {
-        let mut conn = if sql_clock::register_vfs() {
-            let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
-                | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
-                | rusqlite::OpenFlags::SQLITE_OPEN_MEMORY
-                | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
-            Connection::open_with_flags_and_vfs(":memory:", flags, sql_clock::VFS_NAME)?
-        } else {
-            debug_assert!(false, "invariant sql-clock: the dosim VFS did not register");
-            Connection::open_in_memory()?
-        };
-        shrink_lookaside(&conn);
-        sql_clock::install_random(&conn, seed)?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
-        // Production's limits, so an object fails here before it fails there.
-        conn.set_limit(Limit::SQLITE_LIMIT_VARIABLE_NUMBER, SQL_BINDINGS_MAX)?;
-        conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, SQL_LENGTH_MAX)?;
-        conn.set_limit(Limit::SQLITE_LIMIT_COLUMN, SQL_COLUMNS_MAX)?;
-        conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, SQL_VALUE_BYTES_MAX)?;
-        conn.execute_batch("PRAGMA foreign_keys = ON")?;
+        let mut conn = connection::open(seed, STATEMENT_CACHE_CAPACITY)?;
         let auth = Authorizer::install(&mut conn)?;
         Ok(Database {
             conn,
@@ -513,26 +496,3 @@ mod transaction_tests;
 #[cfg(test)]
 #[path = "model_tests.rs"]
 mod model_tests;
-
-/// SQLite gives every connection a 120 KB lookaside allocator. A run holds
-/// one connection per object, thousands in a big sweep, and each object's
-/// database is small: 64 slots of 128 bytes serve it as well, in 8 KB.
-fn shrink_lookaside(conn: &Connection) {
-    // SAFETY: the handle is live for the call, and SQLITE_DBCONFIG_LOOKASIDE
-    // with a null buffer asks SQLite to allocate the slots itself; it is
-    // allowed while no lookaside memory is in use, as on a new connection.
-    let rc = unsafe {
-        rusqlite::ffi::sqlite3_db_config(
-            conn.handle(),
-            rusqlite::ffi::SQLITE_DBCONFIG_LOOKASIDE,
-            std::ptr::null_mut::<std::ffi::c_void>(),
-            128 as std::ffi::c_int,
-            64 as std::ffi::c_int,
-        )
-    };
-    debug_assert_eq!(
-        rc,
-        rusqlite::ffi::SQLITE_OK,
-        "lookaside could not be resized"
-    );
-}

@@ -14,7 +14,7 @@ use super::registry::{Accepted, SocketId};
 use super::server::WebSocket;
 use crate::mutations::{self, Mutation};
 use crate::runtime::error::Result;
-use crate::runtime::inbox::{Incoming, Invocation, Reply};
+use crate::runtime::inbox::{Invocation, Reply};
 use crate::runtime::instance::Instance;
 use crate::runtime::object::ErasedObject;
 use crate::runtime::runtime::Runtime;
@@ -194,30 +194,21 @@ fn deliver(
     seq: u64,
     event: SocketEvent,
 ) -> oneshot::Receiver<Result<Reply>> {
-    let (tx, rx) = oneshot::channel();
-    let Some((obj, accepted)) = rt.sockets.with(id, |s| (s.obj, s.accepted)) else {
-        return rx;
+    let target = rt.sockets.with(id, |s| match s.accepted {
+        Accepted::Plain(epoch) => Some((s.obj, Some(epoch))),
+        Accepted::Hibernatable => Some((s.obj, None)),
+        Accepted::No => None,
+    });
+    let Some(Some((obj, bound))) = target else {
+        // Nothing to deliver to: the receiver resolves at once.
+        return oneshot::channel().1;
     };
-    let bound = match accepted {
-        Accepted::Plain(epoch) => Some(epoch),
-        Accepted::Hibernatable => None,
-        Accepted::No => return rx,
+    let invocation = Invocation::Socket {
+        socket: id,
+        seq,
+        event,
     };
-    let incoming = Incoming {
-        call: rt.next_call(),
-        stub: rt.next_stub(),
-        seq: 1,
-        first_seq: 1,
-        invocation: Invocation::Socket {
-            socket: id,
-            seq,
-            event,
-        },
-        reply: tx,
-    };
-    let target = rt.target(obj, bound);
-    rt.route(obj, target, incoming);
-    rx
+    rt.deliver_internal(obj, bound, invocation)
 }
 
 /// The event that runs a socket handler on `inst`.

@@ -1,0 +1,58 @@
+//! How every object's SQLite connection is opened: on the simulated clock
+//! (the `dosim` VFS), with seeded `random()`, production's limits, foreign
+//! keys on, a small lookaside and a statement cache sized for the KV
+//! statements, the list shapes and the object's own SQL.
+
+use rusqlite::limits::Limit;
+use rusqlite::Connection;
+
+use super::sql::{SQL_BINDINGS_MAX, SQL_COLUMNS_MAX, SQL_LENGTH_MAX, SQL_VALUE_BYTES_MAX};
+use crate::storage::error::StorageError;
+use crate::storage::sql_clock;
+
+/// A new in-memory connection, configured as the module says.
+pub(super) fn open(seed: u64, statement_cache: usize) -> Result<Connection, StorageError> {
+    let conn = if sql_clock::register_vfs() {
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+            | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
+            | rusqlite::OpenFlags::SQLITE_OPEN_MEMORY
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        Connection::open_with_flags_and_vfs(":memory:", flags, sql_clock::VFS_NAME)?
+    } else {
+        debug_assert!(false, "invariant sql-clock: the dosim VFS did not register");
+        Connection::open_in_memory()?
+    };
+    shrink_lookaside(&conn);
+    sql_clock::install_random(&conn, seed)?;
+    conn.set_prepared_statement_cache_capacity(statement_cache);
+    // Production's limits, so an object fails here before it fails there.
+    conn.set_limit(Limit::SQLITE_LIMIT_VARIABLE_NUMBER, SQL_BINDINGS_MAX)?;
+    conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, SQL_LENGTH_MAX)?;
+    conn.set_limit(Limit::SQLITE_LIMIT_COLUMN, SQL_COLUMNS_MAX)?;
+    conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, SQL_VALUE_BYTES_MAX)?;
+    conn.execute_batch("PRAGMA foreign_keys = ON")?;
+    Ok(conn)
+}
+
+/// SQLite gives every connection a 120 KB lookaside allocator. A run holds
+/// one connection per object, thousands in a big sweep, and each object's
+/// database is small: 64 slots of 128 bytes serve it as well, in 8 KB.
+fn shrink_lookaside(conn: &Connection) {
+    // SAFETY: the handle is live for the call, and SQLITE_DBCONFIG_LOOKASIDE
+    // with a null buffer asks SQLite to allocate the slots itself; it is
+    // allowed while no lookaside memory is in use, as on a new connection.
+    let rc = unsafe {
+        rusqlite::ffi::sqlite3_db_config(
+            conn.handle(),
+            rusqlite::ffi::SQLITE_DBCONFIG_LOOKASIDE,
+            std::ptr::null_mut::<std::ffi::c_void>(),
+            128 as std::ffi::c_int,
+            64 as std::ffi::c_int,
+        )
+    };
+    debug_assert_eq!(
+        rc,
+        rusqlite::ffi::SQLITE_OK,
+        "lookaside could not be resized"
+    );
+}
