@@ -1,7 +1,8 @@
 //! `sweep`: the main job — a seed sweep of every correct example object
 //! (counter, subscription, chat) under swarm faults, with one summary.
 //!
-//! Each example is swept over the same number of seeds. Every failure is
+//! Each example is swept over the same number of seeds, on every core.
+//! Every failure is
 //! printed with the command that replays it (through that example's own
 //! binary), and the last line adds up all of them:
 //! `dosim: <n> passed, <m> failed`. Exit status 0 when every seed of every
@@ -81,6 +82,7 @@ fn main() -> ExitCode {
         runner
             .seeds(seeds)
             .faults(faults.clone())
+            .jobs(None)
             .quiet()
             .replay(replay(name, &faults_arg))
     };
