@@ -2,9 +2,11 @@
 //! read and delete; a past time clamped to now; retries with backoff and a
 //! retry count; a failing handler's writes kept; `delete_all` and the alarm.
 
+mod common;
+
 use std::time::{Duration, SystemTime};
 
-use dosim::{AlarmInfo, DurableObject, Env, Faults, Result, Runner, State};
+use dosim::{AlarmInfo, DurableObject, Env, Faults, Result, State};
 
 struct Alarmed {
     state: State,
@@ -78,16 +80,7 @@ fn ms_since_start(t: SystemTime) -> u64 {
 }
 
 fn check(name: &str, body: fn(dosim::Sim) -> futures::future::LocalBoxFuture<'static, Result<()>>) {
-    let report = Runner::new(name)
-        .seeds(5)
-        .faults(Faults::None)
-        .quiet()
-        .run(body);
-    assert!(
-        report.passed(),
-        "{:#?}",
-        report.failures.iter().map(|f| &f.text).collect::<Vec<_>>()
-    );
+    common::check(name, 5, body);
 }
 
 #[test]

@@ -11,18 +11,27 @@ mod counter;
 #[allow(dead_code)]
 mod subscription;
 
-use dosim::{FailureReason, Faults, Mutation, Report, Runner};
+#[path = "../examples/chat.rs"]
+#[allow(dead_code)]
+mod chat;
 
-/// Sweeps `seeds` seeds of the counter with `mutation`; returns the first
-/// failure's monitor and the number of seeds it took.
-fn first_detection(mutation: Option<Mutation>, seeds: u64) -> Option<(String, u64)> {
-    let report = Runner::new("mutation")
+use std::future::Future;
+
+use dosim::{FailureReason, Faults, Mutation, Report, Result, Runner, Sim};
+
+/// Sweeps `seeds` seeds of `body` under swarm faults with `mutation`
+/// switched on (or none); returns the report.
+fn sweep<F, Fut>(runner: Runner, mutation: Option<Mutation>, seeds: u64, body: F) -> Report
+where
+    F: Fn(Sim) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<()>> + 'static,
+{
+    runner
         .faults(Faults::Swarm)
         .mutation(mutation)
         .seeds(seeds)
         .quiet()
-        .run(counter::workload::<counter::Counter>);
-    first_failure(&report, seeds)
+        .run(body)
 }
 
 /// The first failure's monitor, and after how many seeds it came.
@@ -36,9 +45,15 @@ fn first_failure(report: &Report, seeds: u64) -> Option<(String, u64)> {
     }
 }
 
-fn caught(mutation: Mutation, monitor: &str, within: u64) {
-    let (named, after) = first_detection(Some(mutation), within)
-        .unwrap_or_else(|| panic!("{} went unnoticed in {within} seeds", mutation.name()));
+/// `mutation` is caught within `seeds` seeds of `body`, by `monitor`.
+fn caught_in<F, Fut>(runner: Runner, body: F, mutation: Mutation, monitor: &str, seeds: u64)
+where
+    F: Fn(Sim) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<()>> + 'static,
+{
+    let report = sweep(runner, Some(mutation), seeds, body);
+    let (named, after) = first_failure(&report, seeds)
+        .unwrap_or_else(|| panic!("{} went unnoticed in {seeds} seeds", mutation.name()));
     assert_eq!(
         named,
         monitor,
@@ -48,6 +63,43 @@ fn caught(mutation: Mutation, monitor: &str, within: u64) {
     eprintln!(
         "{}: caught by {monitor} after {after} seeds",
         mutation.name()
+    );
+}
+
+/// The same sweeps pass with no planted bug.
+fn passes_clean<F, Fut>(runner: Runner, body: F, seeds: u64)
+where
+    F: Fn(Sim) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<()>> + 'static,
+{
+    let report = sweep(runner, None, seeds, body);
+    assert_eq!(
+        first_failure(&report, seeds),
+        None,
+        "{:?}",
+        report.failures.first().map(|f| &f.text)
+    );
+}
+
+/// In the counter's workload.
+fn caught(mutation: Mutation, monitor: &str, seeds: u64) {
+    caught_in(
+        Runner::new("mutation"),
+        counter::workload::<counter::Counter>,
+        mutation,
+        monitor,
+        seeds,
+    );
+}
+
+/// In the chat's workload (sockets and hibernation).
+fn caught_in_chat(mutation: Mutation, monitor: &str, seeds: u64) {
+    caught_in(
+        chat::runner("mutation_chat"),
+        chat::workload::<chat::Room>,
+        mutation,
+        monitor,
+        seeds,
     );
 }
 
@@ -88,58 +140,31 @@ fn skip_fencing_is_caught_by_single_instance() {
 
 #[test]
 fn without_a_mutation_the_same_sweep_passes() {
-    assert_eq!(first_detection(None, 100), None);
+    passes_clean(
+        Runner::new("mutation"),
+        counter::workload::<counter::Counter>,
+        100,
+    );
+    passes_clean(
+        subscription::runner("mutation_alarm_clean"),
+        subscription::workload::<subscription::Subscription>,
+        10,
+    );
+    passes_clean(
+        chat::runner("mutation_chat_clean"),
+        chat::workload::<chat::Room>,
+        20,
+    );
 }
 
 #[test]
 fn alarm_overlap_is_caught_by_alarm() {
-    let seeds = 10;
-    let report = subscription::runner("mutation_alarm")
-        .faults(Faults::Swarm)
-        .mutation(Some(Mutation::AlarmOverlap))
-        .seeds(seeds)
-        .quiet()
-        .run(subscription::workload::<subscription::Subscription>);
-    let (named, after) = first_failure(&report, seeds).expect("alarm_overlap went unnoticed");
-    assert_eq!(
-        named, "alarm",
-        "alarm_overlap was caught by the wrong check"
-    );
-    eprintln!("alarm_overlap: caught by alarm after {after} seeds");
-    let clean = subscription::runner("mutation_alarm_clean")
-        .faults(Faults::Swarm)
-        .seeds(seeds)
-        .quiet()
-        .run(subscription::workload::<subscription::Subscription>);
-    assert!(
-        clean.passed(),
-        "{:?}",
-        clean.failures.first().map(|f| &f.text)
-    );
-}
-
-#[path = "../examples/chat.rs"]
-#[allow(dead_code)]
-mod chat;
-
-fn caught_in_chat(mutation: Mutation, monitor: &str, seeds: u64) {
-    let report = chat::runner("mutation_chat")
-        .faults(Faults::Swarm)
-        .mutation(Some(mutation))
-        .seeds(seeds)
-        .quiet()
-        .run(chat::workload::<chat::Room>);
-    let (named, after) = first_failure(&report, seeds)
-        .unwrap_or_else(|| panic!("{} went unnoticed in {seeds} seeds", mutation.name()));
-    assert_eq!(
-        named,
-        monitor,
-        "{} was caught by the wrong check",
-        mutation.name()
-    );
-    eprintln!(
-        "{}: caught by {monitor} after {after} seeds",
-        mutation.name()
+    caught_in(
+        subscription::runner("mutation_alarm"),
+        subscription::workload::<subscription::Subscription>,
+        Mutation::AlarmOverlap,
+        "alarm",
+        10,
     );
 }
 
@@ -151,18 +176,4 @@ fn ws_reorder_is_caught_by_websocket() {
 #[test]
 fn drop_attachment_on_hibernate_is_caught_by_websocket() {
     caught_in_chat(Mutation::DropAttachmentOnHibernate, "websocket", 20);
-}
-
-#[test]
-fn the_chat_sweep_passes_without_a_planted_bug() {
-    let report = chat::runner("mutation_chat_clean")
-        .faults(Faults::Swarm)
-        .seeds(20)
-        .quiet()
-        .run(chat::workload::<chat::Room>);
-    assert!(
-        report.passed(),
-        "{:?}",
-        report.failures.first().map(|f| &f.text)
-    );
 }

@@ -2,6 +2,8 @@
 //! KV API, `delete_all`, key limits and point-in-time recovery, each with
 //! the real runtime's observable behaviour and error texts (OBSERVED.md).
 
+mod common;
+
 use dosim::{DurableObject, Env, Faults, Result, Runner, SqlValue, State};
 use serde::Deserialize;
 
@@ -174,12 +176,7 @@ dosim::rpc! {
 }
 
 fn check(name: &str, body: fn(dosim::Sim) -> futures::future::LocalBoxFuture<'static, Result<()>>) {
-    let report = Runner::new(name)
-        .seeds(3)
-        .faults(Faults::None)
-        .quiet()
-        .run(body);
-    assert!(report.passed(), "{:?}", report.failures);
+    common::check(name, 3, body);
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! WebSockets and hibernation: what a client and an object see, the
 //! documented limits, and the chat example with its buggy twin.
 
+mod common;
+
 use std::cell::RefCell;
 use std::time::Duration;
 
@@ -101,16 +103,7 @@ async fn next_text(ws: &dosim::ClientSocket) -> String {
 }
 
 fn check(name: &str, body: fn(dosim::Sim) -> futures::future::LocalBoxFuture<'static, Result<()>>) {
-    let report = Runner::new(name)
-        .seeds(3)
-        .faults(Faults::None)
-        .quiet()
-        .run(body);
-    assert!(
-        report.passed(),
-        "{:#?}",
-        report.failures.iter().map(|f| &f.text).collect::<Vec<_>>()
-    );
+    common::check(name, 3, body);
 }
 
 #[test]
