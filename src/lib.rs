@@ -88,6 +88,10 @@
 
 #![deny(missing_docs)]
 
+// The attribute macros name `::dosim` paths; this lets them work inside
+// the crate too.
+extern crate self as dosim;
+
 pub(crate) mod check;
 pub mod monitors;
 pub(crate) mod mutations;
@@ -105,10 +109,10 @@ pub use check::{fuzz, prop};
 pub use mutations::Mutation;
 pub use runtime::{
     buggify, elapsed, now, sleep, AlarmInfo, Client, Cursor, DurableObject, Env, Error, ObjectId,
-    ObjectNamespace, Payload, Request, Response, Result, Row, RpcTarget, Sql, State, Storage, Stub,
-    SyncKv, Transaction, ALARM_HANDLER_TIMEOUT, ALARM_RETRIES_MAX, ALARM_RETRY_FIRST,
-    BATCH_KEYS_MAX, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT, CALL_ATTEMPTS_MAX,
-    KEY_BYTES_MAX, RPC_PAYLOAD_BYTES_MAX,
+    ObjectNamespace, Payload, Request, Response, Result, Row, RpcFuture, RpcTarget, Sql, State,
+    Storage, Stub, SyncKv, Transaction, ALARM_HANDLER_TIMEOUT, ALARM_RETRIES_MAX,
+    ALARM_RETRY_FIRST, BATCH_KEYS_MAX, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT,
+    CALL_ATTEMPTS_MAX, KEY_BYTES_MAX, RPC_PAYLOAD_BYTES_MAX,
 };
 pub use runtime::{
     ClientEvent, ClientSocket, Message, WebSocket, WebSocketClientEnd, WebSocketPair,
@@ -126,11 +130,91 @@ pub use storage::{
     SQL_EPOCH_UNIX_MS, SQL_LENGTH_MAX, SQL_VALUE_BYTES_MAX,
 };
 
-/// What the [`rpc!`] macro expands to; not part of the API.
+/// Makes the `async fn(&self, …) -> Result<T>` methods of an `impl` block
+/// RPC methods, callable through a typed client trait on the class's
+/// [`Stub`].
+///
+/// `#[dosim::rpc_methods(CounterRpc)]` declares the client trait
+/// `CounterRpc` (write `pub CounterRpc` to make it public) and implements
+/// it for `Stub<Counter>`; the runtime dispatches calls to the methods.
+/// Every `async fn` taking `&self` in the block is an RPC method; other
+/// items stay ordinary methods. A method returns any path ending in
+/// `Result<T>` (`Result<T>`, `dosim::Result<T>`, `Result<T, dosim::Error>`);
+/// arguments and results are serde types, serialised across the simulated
+/// network. A borrowed argument (`&str`, `&[T]`, `&T`) is serialised by the
+/// client and decoded into its owned form (`String`, `Vec<T>`, `T`) that
+/// the method borrows. Client calls return an [`RpcFuture`], which borrows
+/// nothing.
+///
+/// A buggy twin reuses its original's methods: with
+/// `#[dosim::rpc_methods(impl CounterRpc, fallback = inner)]` its stub
+/// implements the existing `CounterRpc`, and every method the block does
+/// not define runs on the original held in the field `inner`. Without
+/// `fallback`, the twin answers only the methods it defines.
+///
+/// (The attribute has its own name because the older `macro_rules!` form,
+/// [`rpc!`], holds the name `rpc`.)
+///
+/// ```
+/// use std::cell::Cell;
+/// use dosim::{DurableObject, Env, State};
+///
+/// struct Counter { state: State }
+/// impl DurableObject for Counter {
+///     fn new(state: State, _env: Env) -> Self { Counter { state } }
+/// }
+///
+/// #[dosim::rpc_methods(pub CounterRpc)]
+/// impl Counter {
+///     /// Adds `by` to the count called `name`; returns the new count.
+///     pub async fn add(&self, name: &str, by: u64) -> dosim::Result<u64> {
+///         let n: u64 = self.state.storage().get(name).await?.unwrap_or(0);
+///         self.state.storage().put(name, &(n + by)).await?;
+///         Ok(n + by)
+///     }
+///
+///     /// The count called `name`.
+///     pub async fn count(&self, name: &str) -> Result<u64, dosim::Error> {
+///         Ok(self.state.storage().get(name).await?.unwrap_or(0))
+///     }
+/// }
+///
+/// /// Counter with a bug: it adds one too many. Counting is unchanged.
+/// struct OffByOne { inner: Counter }
+/// impl DurableObject for OffByOne {
+///     fn new(state: State, env: Env) -> Self { OffByOne { inner: Counter::new(state, env) } }
+/// }
+///
+/// #[dosim::rpc_methods(impl CounterRpc, fallback = inner)]
+/// impl OffByOne {
+///     async fn add(&self, name: &str, by: u64) -> dosim::Result<u64> {
+///         self.inner.add(name, by + 1).await
+///     }
+/// }
+///
+/// dosim::check("twins_share_a_client_trait", |sim: dosim::Sim| async move {
+///     let good = sim.register::<Counter>("GOOD")?;
+///     let bad = sim.register::<OffByOne>("BAD")?;
+///     assert_eq!(good.get_by_name("a").add("hits", 2).await?, 2);
+///     assert_eq!(bad.get_by_name("a").add("hits", 2).await?, 3);
+///     // `count` is not in OffByOne's block: it runs on `inner`.
+///     assert_eq!(bad.get_by_name("a").count("hits").await?, 3);
+///     // The call's future owns what it needs, so the temporary stub may go.
+///     let count = || bad.get_by_name("a").count("hits");
+///     let pending = sim.spawn(count());
+///     assert_eq!(pending.await.unwrap()?, 3);
+///     Ok(())
+/// });
+/// ```
+pub use dosim_macros::rpc_methods;
+
+/// What the [`rpc!`] and [`rpc_methods`] macros expand to; not part of the
+/// API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::runtime::object::no_such_method;
     pub use crate::runtime::payload::Payload;
+    pub use crate::runtime::rpc::{dispatch_owned, RpcCall, RpcMethods};
     pub use futures::future::LocalBoxFuture;
 
     /// Decodes the argument tuple of `method`.

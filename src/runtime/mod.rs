@@ -17,6 +17,7 @@ pub(crate) mod namespace;
 pub(crate) mod object;
 pub(crate) mod panic_capture;
 pub(crate) mod payload;
+pub(crate) mod rpc;
 #[allow(clippy::module_inception)]
 pub(crate) mod runtime;
 pub(crate) mod sql_api;
@@ -39,6 +40,7 @@ pub use id::ObjectId;
 pub use namespace::ObjectNamespace;
 pub use object::{AlarmInfo, DurableObject, RpcTarget};
 pub use payload::{Payload, RPC_PAYLOAD_BYTES_MAX};
+pub use rpc::RpcFuture;
 pub use sql_api::{Cursor, Row, Sql};
 pub use state::{State, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT};
 pub use storage_api::{Storage, BATCH_KEYS_MAX, KEY_BYTES_MAX};
