@@ -152,6 +152,23 @@ pub use storage::{
 /// not define runs on the original held in the field `inner`. Without
 /// `fallback`, the twin answers only the methods it defines.
 ///
+/// A borrow inside another type cannot be decoded, and says so at compile
+/// time:
+///
+/// ```compile_fail
+/// struct Greeter;
+/// impl dosim::DurableObject for Greeter {
+///     fn new(_: dosim::State, _: dosim::Env) -> Self { Greeter }
+/// }
+/// #[dosim::rpc_methods(GreeterRpc)]
+/// impl Greeter {
+///     // error: write `String` for `&str` … inside other types
+///     async fn greet(&self, name: Option<&str>) -> dosim::Result<String> {
+///         Ok(format!("hello {}", name.unwrap_or("you")))
+///     }
+/// }
+/// ```
+///
 /// (The attribute has its own name because the older `macro_rules!` form,
 /// [`rpc!`], holds the name `rpc`.)
 ///

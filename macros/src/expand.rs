@@ -88,11 +88,11 @@ fn dispatcher(ty: &syn::Type, methods: &[Method], fallback: Option<&syn::Ident>)
         let method = fn_name.to_string();
         let vars: Vec<_> = (0..m.args.len()).map(|i| format_ident!("arg{i}")).collect();
         let owned = m.args.iter().map(|a| &a.owned);
-        let passed =
-            m.args
-                .iter()
-                .zip(&vars)
-                .map(|(a, v)| if a.lent { quote!(&#v) } else { quote!(#v) });
+        let passed = m
+            .args
+            .iter()
+            .zip(&vars)
+            .map(|(a, v)| if a.lent { quote!(&#v) } else { quote!(#v) });
         quote! {
             #method => ::std::boxed::Box::pin(async move {
                 let (#(#vars,)*): (#(#owned,)*) =
