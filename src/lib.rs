@@ -109,8 +109,8 @@ pub use check::{fuzz, prop};
 pub use mutations::Mutation;
 pub use runtime::{
     buggify, elapsed, now, sleep, AlarmInfo, Client, Cursor, DurableObject, Env, Error, ObjectId,
-    ObjectNamespace, Payload, Request, Response, Result, Row, RpcFuture, RpcTarget, Sql, State,
-    Storage, Stub, SyncKv, Transaction, ALARM_HANDLER_TIMEOUT, ALARM_RETRIES_MAX,
+    ObjectNamespace, Payload, Request, Response, Result, Row, RpcFuture, RpcTarget, ScheduledTime,
+    Sql, State, Storage, Stub, SyncKv, Transaction, ALARM_HANDLER_TIMEOUT, ALARM_RETRIES_MAX,
     ALARM_RETRY_FIRST, BATCH_KEYS_MAX, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT,
     CALL_ATTEMPTS_MAX, KEY_BYTES_MAX, RPC_PAYLOAD_BYTES_MAX,
 };

@@ -20,6 +20,7 @@ pub(crate) mod payload;
 pub(crate) mod rpc;
 #[allow(clippy::module_inception)]
 pub(crate) mod runtime;
+pub(crate) mod scheduled_time;
 pub(crate) mod sql_api;
 pub(crate) mod sql_row_de;
 pub(crate) mod state;
@@ -41,6 +42,7 @@ pub use namespace::ObjectNamespace;
 pub use object::{AlarmInfo, DurableObject, RpcTarget};
 pub use payload::{Payload, RPC_PAYLOAD_BYTES_MAX};
 pub use rpc::RpcFuture;
+pub use scheduled_time::ScheduledTime;
 pub use sql_api::{Cursor, Row, Sql};
 pub use state::{State, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT};
 pub use storage_api::{Storage, BATCH_KEYS_MAX, KEY_BYTES_MAX};
