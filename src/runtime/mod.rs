@@ -40,7 +40,7 @@ pub use http::{Request, Response};
 pub use id::ObjectId;
 pub use namespace::ObjectNamespace;
 pub use object::{AlarmInfo, DurableObject, RpcTarget};
-pub use payload::{Payload, RPC_PAYLOAD_BYTES_MAX};
+pub use payload::RPC_PAYLOAD_BYTES_MAX;
 pub use rpc::RpcFuture;
 pub use scheduled_time::ScheduledTime;
 pub use sql_api::{Cursor, Row, Sql};
