@@ -2,6 +2,7 @@
 //! instances and their events, the storage API objects see.
 
 pub(crate) mod alarms;
+pub(crate) mod binding_table;
 pub(crate) mod buggify;
 pub(crate) mod client;
 pub(crate) mod context;
@@ -10,6 +11,7 @@ pub(crate) mod error;
 pub(crate) mod event;
 pub(crate) mod fault_injector;
 pub(crate) mod http;
+pub(crate) mod http_json;
 pub(crate) mod id;
 pub(crate) mod inbox;
 pub(crate) mod instance;
