@@ -13,7 +13,7 @@ use crate::runtime::client::Client;
 use crate::runtime::error::{Error, Result};
 use crate::runtime::id::ObjectId;
 use crate::runtime::namespace::ObjectNamespace;
-use crate::runtime::object::{DurableObject, ErasedObject, RpcTarget};
+use crate::runtime::object::{DurableObject, RpcTarget};
 use crate::runtime::payload::Payload;
 use crate::runtime::runtime::Runtime;
 use crate::sim::seed::Seed;
@@ -66,7 +66,7 @@ impl Sim {
         binding: &str,
     ) -> Result<ObjectNamespace<O>> {
         let factory: crate::runtime::runtime::Factory =
-            Rc::new(|state, env| Rc::new(O::new(state, env)) as Rc<dyn ErasedObject>);
+            Rc::new(crate::runtime::start::construct::<O>);
         self.rt.register(
             binding,
             TypeId::of::<O>(),

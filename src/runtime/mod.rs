@@ -25,6 +25,7 @@ pub(crate) mod runtime;
 pub(crate) mod scheduled_time;
 pub(crate) mod sql_api;
 pub(crate) mod sql_row_de;
+pub(crate) mod start;
 pub(crate) mod state;
 pub(crate) mod storage_api;
 pub(crate) mod stub;

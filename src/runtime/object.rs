@@ -46,6 +46,49 @@ pub trait DurableObject: Sized + 'static {
     /// Builds the object; runs on every activation, before its first event.
     fn new(state: State, env: Env) -> Self;
 
+    /// Runs once per activation, right after [`new`](Self::new), before any
+    /// event reaches the object: the place to load state with awaits and
+    /// errors, as a workerd constructor does inside
+    /// `blockConcurrencyWhile`, without cloning `State` into the body.
+    ///
+    /// It runs as a [`block_concurrency_while`](State::block_concurrency_while)
+    /// body: events wait until it ends. If it fails (or panics, or runs
+    /// past [`BLOCK_CONCURRENCY_TIMEOUT`](crate::limits::BLOCK_CONCURRENCY_TIMEOUT)),
+    /// the object is reset: the events waiting get its error, and the next
+    /// event builds a new instance, which starts again. The default does
+    /// nothing.
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use dosim::{DurableObject, Env, Result, State};
+    ///
+    /// struct Visits { state: State, count: Cell<u64> }
+    ///
+    /// impl DurableObject for Visits {
+    ///     fn new(state: State, _env: Env) -> Self {
+    ///         Visits { state, count: Cell::new(0) }
+    ///     }
+    ///
+    ///     async fn start(&self) -> Result<()> {
+    ///         self.count.set(self.state.storage().get("count").await?.unwrap_or(0));
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// #[dosim::rpc_methods(VisitsRpc)]
+    /// impl Visits {
+    ///     async fn visit(&self) -> Result<u64> {
+    ///         let n = self.count.get() + 1;
+    ///         self.state.storage().put("count", &n).await?;
+    ///         self.count.set(n);
+    ///         Ok(n)
+    ///     }
+    /// }
+    /// ```
+    fn start(&self) -> impl Future<Output = Result<()>> {
+        async { Ok(()) }
+    }
+
     /// Handles an HTTP request sent with [`Stub::fetch`](crate::Stub::fetch).
     /// The default answers 501, as a class without a fetch handler does.
     fn fetch(&self, req: Request) -> impl Future<Output = Result<Response>> {
