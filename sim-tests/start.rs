@@ -6,7 +6,7 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use dosim::sim::{Cause, What};
-use dosim::{DurableObject, Env, Latency, Result, Runner, Seed, State, WorldConfig};
+use dosim::{DurableObject, Env, Latency, Result, Runner, Seed, Sim, State, WorldConfig};
 
 /// Loads its count in `start`; the env variable `START` says how the hook
 /// behaves: `ok` (waits 300 ms, then loads), `fail_now` (fails before any
@@ -74,6 +74,19 @@ fn world() -> WorldConfig {
     WorldConfig::new(2, 1).latency_between_kinds_us(Latency::us(1_000, 1_000))
 }
 
+/// `loaded()` on the object `x`, called from both clients at once.
+async fn loaded_from_both_clients(sim: &Sim) -> Result<[Result<(Option<u64>, u64)>; 2]> {
+    let stub = |client| -> Result<_> {
+        Ok(sim
+            .client(client)
+            .namespace::<Loader>("LOADER")?
+            .get_by_name("x"))
+    };
+    let first = sim.spawn(stub(0)?.loaded());
+    let second = sim.spawn(stub(1)?.loaded());
+    Ok([first.await.unwrap(), second.await.unwrap()])
+}
+
 #[test]
 fn start_finishes_before_the_first_event_runs() {
     Runner::new("start_before_events")
@@ -82,17 +95,8 @@ fn start_finishes_before_the_first_event_runs() {
         .run(|sim| async move {
             sim.set_var("START", "ok")?;
             let ns = sim.register::<Loader>("LOADER")?;
-            let a = sim
-                .client(0)
-                .namespace::<Loader>("LOADER")?
-                .get_by_name("x");
-            let b = sim
-                .client(1)
-                .namespace::<Loader>("LOADER")?
-                .get_by_name("x");
-            let first = sim.spawn(a.loaded());
-            let second = sim.spawn(b.loaded());
-            for (loaded, at) in [first.await.unwrap()?, second.await.unwrap()?] {
+            for answer in loaded_from_both_clients(&sim).await? {
+                let (loaded, at) = answer?;
                 assert_eq!(loaded, Some(0), "an event ran before start loaded");
                 assert!(at >= 300, "an event ran at {at} ms, inside start's 300 ms");
             }
@@ -107,18 +111,9 @@ fn failing_start_resets_the_object(mode: &'static str, message: &'static str) {
     let record = runner.record(Seed(7), move |sim| async move {
         sim.set_var("START", mode)?;
         sim.register::<Loader>("LOADER")?;
-        let a = sim
-            .client(0)
-            .namespace::<Loader>("LOADER")?
-            .get_by_name("x");
-        let b = sim
-            .client(1)
-            .namespace::<Loader>("LOADER")?
-            .get_by_name("x");
-        let first = sim.spawn(a.loaded());
-        let second = sim.spawn(b.loaded());
-        let first = first.await.unwrap().expect_err("start failed");
-        let second = second.await.unwrap().expect_err("start failed");
+        let [first, second] = loaded_from_both_clients(&sim).await?;
+        let first = first.expect_err("start failed");
+        let second = second.expect_err("start failed");
         assert_eq!(first.to_string(), format!("Error: {message}"));
         assert!(first.remote, "{first:?}");
         assert_eq!(first, second, "every waiting event gets the same error");
