@@ -17,15 +17,13 @@
 //!     fn new(state: State, _env: Env) -> Self { Counter { state } }
 //! }
 //!
-//! dosim::rpc! {
-//!     /// Calls to a [`Counter`].
-//!     pub trait CounterRpc for Counter {
-//!         /// Adds one; returns the new count.
-//!         pub async fn increment(&self) -> Result<u64> {
-//!             let n: u64 = self.state.storage().get("n").await?.unwrap_or(0);
-//!             self.state.storage().put("n", &(n + 1)).await?;
-//!             Ok(n + 1)
-//!         }
+//! #[dosim::rpc_methods(pub CounterRpc)]
+//! impl Counter {
+//!     /// Adds one; returns the new count.
+//!     pub async fn increment(&self) -> Result<u64> {
+//!         let n: u64 = self.state.storage().get("n").await?.unwrap_or(0);
+//!         self.state.storage().put("n", &(n + 1)).await?;
+//!         Ok(n + 1)
 //!     }
 //! }
 //!
@@ -49,17 +47,16 @@
 //!
 //! struct Racy { state: State }
 //! impl DurableObject for Racy { fn new(state: State, _env: Env) -> Self { Racy { state } } }
-//! dosim::rpc! {
-//!     pub trait RacyRpc for Racy {
-//!         pub async fn increment(&self) -> Result<u64> {
-//!             let n: u64 = self.state.storage().get("n").await?.unwrap_or(0);
-//!             dosim::sleep(std::time::Duration::from_millis(1)).await; // leaves the object
-//!             self.state.storage().put("n", &(n + 1)).await?;
-//!             Ok(n + 1)
-//!         }
-//!         pub async fn count(&self) -> Result<u64> {
-//!             Ok(self.state.storage().get("n").await?.unwrap_or(0))
-//!         }
+//! #[dosim::rpc_methods(RacyRpc)]
+//! impl Racy {
+//!     async fn increment(&self) -> Result<u64> {
+//!         let n: u64 = self.state.storage().get("n").await?.unwrap_or(0);
+//!         dosim::sleep(std::time::Duration::from_millis(1)).await; // leaves the object
+//!         self.state.storage().put("n", &(n + 1)).await?;
+//!         Ok(n + 1)
+//!     }
+//!     async fn count(&self) -> Result<u64> {
+//!         Ok(self.state.storage().get("n").await?.unwrap_or(0))
 //!     }
 //! }
 //!
