@@ -197,6 +197,64 @@ fn rows_counters_follow_the_statements() {
 }
 
 #[test]
+fn a_multi_statement_exec_counts_only_its_last_statement() {
+    let mut db = db();
+    let done = db
+        .exec(
+            "CREATE TABLE a(x); INSERT INTO a VALUES (1); INSERT INTO a VALUES (2); \
+             SELECT * FROM a",
+            &[],
+        )
+        .unwrap();
+    // workerd: rowsWritten 0, the SELECT's; the two INSERTs do not count.
+    assert_eq!((done.rows_read, done.rows_written), (2, 0));
+    let done = db
+        .exec("SELECT * FROM a; INSERT INTO a VALUES (3)", &[])
+        .unwrap();
+    assert_eq!((done.rows_read, done.rows_written), (0, 1));
+}
+
+#[test]
+fn statements_that_read_no_table_read_no_rows() {
+    let mut db = db();
+    users(&mut db);
+    let cases: [(&str, &[V]); 5] = [
+        ("SELECT ?", &[V::Integer(7)]),
+        ("SELECT 1", &[]),
+        ("SELECT 1 UNION ALL SELECT 2", &[]),
+        ("PRAGMA foreign_keys", &[]),
+        ("PRAGMA table_list", &[]),
+    ];
+    // Twice: the second run takes the statement from the cache.
+    for _ in 0..2 {
+        for (q, b) in cases {
+            let done = db.exec(q, b).unwrap();
+            assert!(!done.rows.is_empty(), "`{q}` returned no rows");
+            assert_eq!((done.rows_read, done.rows_written), (0, 0), "`{q}`");
+        }
+    }
+    let done = db.exec("SELECT 1; SELECT 2", &[]).unwrap();
+    assert_eq!(done.rows_read, 0);
+}
+
+#[test]
+fn a_lookup_reads_its_row_also_when_the_statement_is_cached_or_forgotten() {
+    let mut db = db();
+    users(&mut db);
+    db.exec("INSERT INTO users VALUES (1, 'a'), (2, 'b')", &[])
+        .unwrap();
+    let lookup = "SELECT name FROM users WHERE id = ?";
+    for round in 0..3 {
+        let done = db.exec(lookup, &[V::Integer(1)]).unwrap();
+        assert_eq!((done.rows_read, done.rows_written), (1, 0), "round {round}");
+        // Push the lookup out of the statement cache and the kept answers.
+        for i in 0..100 {
+            db.exec(&format!("SELECT {i}"), &[]).unwrap();
+        }
+    }
+}
+
+#[test]
 fn production_limits_are_enforced() {
     let mut db = db();
     let params = vec!["?"; 101].join(", ");
