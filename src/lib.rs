@@ -89,6 +89,7 @@
 #![deny(missing_docs)]
 
 pub(crate) mod check;
+pub mod limits;
 pub mod monitors;
 pub(crate) mod mutations;
 pub(crate) mod runtime;

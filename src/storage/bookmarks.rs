@@ -102,6 +102,7 @@ impl Database {
         );
         let undo = self.current_bookmark();
         let mut fresh = Database::open()?;
+        fresh.take_limits_of(self);
         for op in self.writes_until(target) {
             fresh.apply(op)?;
         }

@@ -31,8 +31,9 @@ pub const SQL_BINDINGS_MAX: i32 = 100;
 pub const SQL_LENGTH_MAX: i32 = 100_000;
 /// The most columns of a table or result (production's limit).
 pub const SQL_COLUMNS_MAX: i32 = 100;
-/// The largest string, blob or row, in bytes (production's 2 MB).
-pub const SQL_VALUE_BYTES_MAX: i32 = 2_000_000;
+/// The largest string, blob or row, in bytes (production's 2 MB; see
+/// [`Limits`](crate::limits::Limits)).
+pub const SQL_VALUE_BYTES_MAX: i32 = crate::limits::VALUE_BYTES_PRODUCTION as i32;
 
 const WRONG_BINDINGS: &str = "Wrong number of parameter bindings for SQL query.";
 const NO_STATEMENT: &str = "SQL code did not contain a statement.";

@@ -286,6 +286,10 @@ fn production_limits_are_enforced() {
         db.put("k", &vec![b'v'; 2_000_001]).unwrap_err().to_string(),
         "string or blob too big: SQLITE_TOOBIG"
     );
+    assert_eq!(
+        err(&mut db, "SELECT randomblob(2000001)", &[]),
+        "string or blob too big: SQLITE_TOOBIG"
+    );
 }
 
 #[test]
@@ -383,4 +387,35 @@ fn a_select_star_prepared_anew_after_the_statement_cache_dropped_it_sees_new_col
         let done = db.exec("select * from t", &[]).unwrap();
         assert_eq!(done.column_names[..], ["a", "b"]);
     }
+}
+
+#[test]
+fn the_local_profile_takes_values_up_to_sqlites_own_limit_and_keeps_it_across_a_restore() {
+    use crate::limits::Limits;
+    let too_big = "string or blob too big: SQLITE_TOOBIG";
+    let big = vec![b'v'; 8_000_000];
+    let mut production = db();
+    production.set_limits(&Limits::production());
+    assert_eq!(production.put("k", &big).unwrap_err().to_string(), too_big);
+
+    let mut local = db();
+    local.set_limits(&Limits::local());
+    local.put("k", &big).unwrap();
+    local.exec("CREATE TABLE t (x)", &[]).unwrap();
+    local
+        .exec(
+            "INSERT INTO t VALUES (?)",
+            &[V::Text("x".repeat(3_000_000))],
+        )
+        .unwrap();
+    let id = local.close_batch().unwrap();
+    local.confirm_at(id, std::time::Duration::from_millis(10));
+    let bookmark = local.current_bookmark();
+    // Replaying the log into a new connection needs the same limit, and the
+    // new connection keeps it.
+    local
+        .restore(&bookmark, std::time::Duration::from_millis(20))
+        .unwrap();
+    assert_eq!(local.get("k").unwrap().map(|v| v.len()), Some(8_000_000));
+    local.put("k2", &big).unwrap();
 }
