@@ -5,7 +5,7 @@
 //! the object's SQL is being prepared ([`Authorizer::user_sql`]), so dosim's
 //! own statements (the KV table, savepoints, `delete_all`) are never
 //! refused. The rules, each matching workerd's observable behaviour
-//! (OBSERVED.md, "SQL"):
+//! (`docs/semantics.md`, "SQL"):
 //! - transaction control (`BEGIN`, `COMMIT`, `ROLLBACK`, `SAVEPOINT`,
 //!   `RELEASE`) is refused, and the error is replaced by workerd's text
 //!   pointing to `transaction()`;

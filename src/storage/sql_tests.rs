@@ -1,5 +1,5 @@
 //! The SQL API's rules, errors and limits, each against the text workerd
-//! gives (OBSERVED.md, "SQL"; SEMANTICS.md §4 for production's limits).
+//! gives (`docs/semantics.md`, "SQL" and "Limits").
 
 use super::*;
 use crate::storage::authorizer::TRANSACTION_REFUSED;
