@@ -1,6 +1,6 @@
 //! The execution model, checked from the trace: E-order, the input gate, the
 //! output gate, and `block_concurrency_while` as workerd was seen to behave
-//! (shared/OBSERVED.md, "Concurrency").
+//! (`docs/semantics.md`, "Execution").
 
 #[path = "../examples/counter.rs"]
 #[allow(dead_code)]

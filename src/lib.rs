@@ -99,6 +99,8 @@
 //! - [`sim`]: seeds, clock, network, trace (no Durable Objects)
 //! - `storage`: per-object SQLite, write batches, input and output gates
 //! - `runtime`: ids, namespaces, stubs, instances, events, the storage API
+//! - [`limits`]: the storage API's size limits, production's or local
+//!   workerd's, chosen per run
 //! - [`monitors`]: invariants checked on every run's trace
 //! - `check`: sweeps, reports, replay, the example command line
 //! - [`corpus`]: saved failing runs, replayed as regressions

@@ -1,4 +1,5 @@
-//! `alarm`: alarms run as SEMANTICS.md §5 promises.
+//! `alarm`: alarms run as the runtime promises (`docs/semantics.md`,
+//! "Alarms").
 //!
 //! From the scheduler's and the instances' trace events, per object:
 //! - never early: a try starts no earlier than the time it was due;

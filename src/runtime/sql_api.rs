@@ -98,12 +98,13 @@ impl Cursor {
         &self.columns
     }
 
-    /// Rows the query read (see the README's storage table for how exact).
+    /// Rows the query's last statement read from tables (see
+    /// `docs/storage.md` for how exact).
     pub fn rows_read(&self) -> u64 {
         self.rows_read
     }
 
-    /// Rows the query wrote.
+    /// Rows the query's last statement wrote.
     pub fn rows_written(&self) -> u64 {
         self.rows_written
     }

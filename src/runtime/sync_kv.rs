@@ -27,7 +27,7 @@ impl SyncKv {
 
     /// The value of `key`, if any.
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        super::storage_api::check_key(key)?;
+        self.storage.check_key(key)?;
         let op = self.storage.begin(StorageOp::Get)?;
         Storage::get_in(&op, key)
     }

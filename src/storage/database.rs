@@ -61,6 +61,9 @@ pub use sql::{Executed, SQL_BINDINGS_MAX, SQL_COLUMNS_MAX, SQL_LENGTH_MAX, SQL_V
 #[path = "sql_columns.rs"]
 mod sql_columns;
 
+#[path = "sql_reads.rs"]
+mod sql_reads;
+
 #[path = "transaction.rs"]
 mod transaction;
 pub use transaction::TransactionMark;
@@ -127,6 +130,8 @@ pub struct Database {
     confirmed_at: Vec<(BatchId, std::time::Duration)>,
     // The column names of the object's recent statements.
     columns: sql_columns::ColumnNames,
+    // Whether the object's recent statements read a table.
+    table_reads: sql_reads::TableReads,
 }
 
 impl Database {
@@ -154,6 +159,7 @@ impl Database {
             metadata_table: std::cell::Cell::new(None),
             confirmed_at: Vec::new(),
             columns: sql_columns::ColumnNames::default(),
+            table_reads: sql_reads::TableReads::default(),
         })
     }
 

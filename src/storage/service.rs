@@ -103,8 +103,10 @@ impl ObjectStorage {
         world: Rc<World>,
         obj: ObjectRef,
     ) -> Result<Rc<ObjectStorage>, StorageError> {
+        let mut db = Database::open_seeded(u64::from(obj.0))?;
+        db.set_limits(&world.config().limits_setting());
         Ok(Rc::new(ObjectStorage {
-            db: RefCell::new(Database::open_seeded(u64::from(obj.0))?),
+            db: RefCell::new(db),
             world,
             obj,
             epoch: Cell::new(0),

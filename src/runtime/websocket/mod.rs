@@ -16,7 +16,8 @@
 //! handled one after another — the next is delivered only when the handler
 //! of the last one has finished — and a close is delivered exactly once.
 //!
-//! What happens to sockets when an instance ends (SEMANTICS.md §7):
+//! What happens to sockets when an instance ends (the lifecycle table of
+//! `docs/semantics.md`):
 //! hibernation and eviction keep hibernatable sockets (eviction closes
 //! plain ones); a crash, a reset or a re-placement close every socket with
 //! code 1006, a code update with 1012. The next message on a hibernated
