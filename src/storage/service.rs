@@ -27,7 +27,6 @@ use crate::sim::world_config::LocationId;
 
 // The SQL, transaction, `delete_all`, alarm and bookmark operations: a
 // child module, so they reach the service's private state.
-#[path = "service_ops.rs"]
 mod ops;
 pub(crate) use ops::ServiceTransaction;
 
