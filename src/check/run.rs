@@ -228,11 +228,11 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
     let run_plan = plan.clone();
     let outcome = panic_capture::catch(|| {
         madsim_rt.block_on(async move {
-            let mut world = World::new(seed, opts.world.clone(), run_plan, opts.steps_max);
-            world.mutation = opts.mutation;
+            let world = World::new(seed, opts.world.clone(), run_plan, opts.steps_max);
             let world = Rc::new(world);
             *slot.borrow_mut() = Some(world.clone());
             let _current = crate::sim::world::enter(&world);
+            let _planted = crate::mutations::plant(opts.mutation);
             let rt = Runtime::new(world.clone());
             fault_injector::start(&rt);
             let body_fut = body(Sim::new(rt.clone()));

@@ -19,7 +19,7 @@ use futures::channel::oneshot;
 use super::error::Result;
 use super::http::{Request, Response};
 use super::payload::Payload;
-use crate::sim::network::RunRng;
+use crate::sim::rng::RunRng;
 
 /// What a caller asked for.
 pub(crate) enum Invocation {

@@ -6,6 +6,7 @@ pub(crate) mod fault_state;
 pub(crate) mod faults;
 pub(crate) mod logging;
 pub(crate) mod network;
+pub(crate) mod rng;
 pub(crate) mod seed;
 pub(crate) mod trace;
 pub mod trace_text;
