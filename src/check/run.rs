@@ -287,11 +287,9 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
         // Calls left out are a hang only if the run got to wait for them:
         // it finished (and had its liveness phase) or the body itself hung.
         let liveness_applies = matches!(failure, None | Some(FailureReason::Deadline(_)));
-        let violation = monitors::ALL
-            .iter()
-            .filter(|(name, _)| *name != monitors::liveness::NAME || liveness_applies)
-            .filter_map(|(_, check)| check(&trace))
-            .min_by_key(|v| v.event_index);
+        let violation = monitors::check_some(&trace, |name| {
+            name != monitors::liveness::NAME || liveness_applies
+        });
         if let Some(v) = violation {
             failure_event = Some(v.event_index);
             let also = match &failure {
