@@ -79,7 +79,10 @@
 //! ```
 //!
 //! ## Layers
-//! - [`sim`]: seeds, clock, network, trace (no Durable Objects)
+//! - [`trace`]: the events of a run, their sentences, recording, and the
+//!   comparison of two runs (the vocabulary every layer records in)
+//! - [`sim`]: the seeded world: seed and random streams, clock, network,
+//!   fault plan and fault state, world config (no objects, no calls)
 //! - `storage`: per-object SQLite, write batches, input and output gates
 //! - `runtime`: ids, namespaces, stubs, instances, events, the storage API
 //! - [`monitors`]: invariants checked on every run's trace
@@ -95,6 +98,7 @@ pub(crate) mod runtime;
 pub(crate) mod settings;
 pub mod sim;
 pub(crate) mod storage;
+pub mod trace;
 
 pub use check::corpus;
 pub use check::{

@@ -23,7 +23,7 @@ use crate::runtime::panic_capture;
 use crate::runtime::runtime::Runtime;
 use crate::sim::faults::{FaultKind, FaultPlan};
 use crate::sim::seed::Seed;
-use crate::sim::trace::{trace_hash, TraceEvent, What};
+use crate::trace::{trace_hash, TraceEvent, What};
 
 impl RunRecord {
     /// A digest of the whole trace, for comparing runs (computed on demand:

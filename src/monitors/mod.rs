@@ -5,7 +5,7 @@
 //! [`linearizability`] is not a trace monitor: it checks a history of calls
 //! recorded by a test against the user's sequential model of the object.
 
-use crate::sim::trace::TraceEvent;
+use crate::trace::TraceEvent;
 
 pub mod alarm;
 pub mod durability;
@@ -84,8 +84,8 @@ pub(crate) fn check_some(
 /// Hand-written traces for the monitors' tests.
 #[cfg(test)]
 pub(crate) mod test_trace {
-    use crate::sim::trace::{ObjectRef, TraceEvent, What};
     use crate::sim::world_config::LocationId;
+    use crate::trace::{ObjectRef, TraceEvent, What};
 
     /// An event of object #0, epoch 1, at time `t`.
     pub(crate) fn ev(t: u64, what: What) -> TraceEvent {

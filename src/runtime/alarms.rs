@@ -36,7 +36,7 @@ use super::object::{AlarmInfo, ErasedObject};
 use super::runtime::Runtime;
 use crate::mutations::{self, Mutation};
 use crate::sim::clock::SIM_EPOCH_UNIX_MS;
-use crate::sim::trace::{ObjectRef, What};
+use crate::trace::{ObjectRef, What};
 
 /// How many times a failing alarm is retried before it is given up.
 pub const ALARM_RETRIES_MAX: u32 = 6;

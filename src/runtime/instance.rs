@@ -28,12 +28,12 @@ use super::object::ErasedObject;
 use super::panic_capture;
 use super::runtime::{Namespace, Runtime};
 use super::state::State;
-use crate::sim::trace::{Cause, EndReason, ObjectRef, What};
 use crate::sim::world::World;
 use crate::sim::world_config::LocationId;
 use crate::storage::input_gate::{EventId, InputGate};
 use crate::storage::output_gate::OutputGate;
 use crate::storage::service::ObjectStorage;
+use crate::trace::{Cause, EndReason, ObjectRef, What};
 
 /// See the module documentation.
 pub(crate) struct Instance {

@@ -19,10 +19,10 @@ use super::inbox::Incoming;
 use super::instance::Instance;
 use super::object::ErasedObject;
 use super::state::State;
-use crate::sim::trace::{EndReason, ObjectRef, What};
 use crate::sim::world::World;
 use crate::sim::world_config::LocationId;
 use crate::storage::service::ObjectStorage;
+use crate::trace::{EndReason, ObjectRef, What};
 
 /// Builds an object of a namespace's class.
 pub(crate) type Factory = Rc<dyn Fn(State, Env) -> Rc<dyn ErasedObject>>;

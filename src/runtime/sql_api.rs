@@ -12,9 +12,9 @@ use serde::de::DeserializeOwned;
 use super::error::{Error, Result};
 use super::sql_row_de::{decode_row, has_duplicate_names};
 use super::storage_api::{access_error, Storage};
-use crate::sim::trace::StorageOp;
 use crate::storage::database::Executed;
 use crate::storage::sql_value::{Bindings, SqlValue};
+use crate::trace::StorageOp;
 
 /// The object's SQL database: `state.storage().sql()`.
 #[derive(Clone)]

@@ -20,11 +20,11 @@ use super::instance::Instance;
 use super::payload::{decode_bytes, Payload};
 use super::sql_api::Sql;
 use super::sync_kv::SyncKv;
-use crate::sim::trace::{content_hash, StorageOp, What};
 use crate::storage::database::ListOptions;
 use crate::storage::error::StorageError;
 use crate::storage::input_gate::EventId;
 use crate::storage::service::AccessError;
+use crate::trace::{content_hash, StorageOp, What};
 
 /// The most keys one `get_many`, `put_many` or `delete_many` may name.
 pub const BATCH_KEYS_MAX: usize = 128;

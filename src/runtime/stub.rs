@@ -31,8 +31,8 @@ use super::inbox::{Incoming, Invocation, Reply};
 use super::payload::{Payload, RPC_PAYLOAD_BYTES_MAX};
 use super::runtime::{Namespace, Runtime, Target};
 use crate::sim::network::transmit;
-use crate::sim::trace::What;
 use crate::sim::world_config::LocationId;
+use crate::trace::What;
 
 /// A connection to the object of class `O` with one id. Cheap to clone;
 /// clones share the connection (and its call order).
@@ -295,7 +295,7 @@ async fn invoke(
 struct OpenCall {
     world: Rc<crate::sim::world::World>,
     stub: Rc<StubInner>,
-    obj: crate::sim::trace::ObjectRef,
+    obj: crate::trace::ObjectRef,
     epoch: u32,
     call: u64,
     seq: u64,
@@ -306,7 +306,7 @@ impl OpenCall {
     fn new(
         world: &Rc<crate::sim::world::World>,
         stub: &Rc<StubInner>,
-        obj: crate::sim::trace::ObjectRef,
+        obj: crate::trace::ObjectRef,
         epoch: u32,
         call: u64,
         seq: u64,
@@ -367,7 +367,7 @@ impl Drop for OpenCall {
 /// (an idle instance was evicted). If an earlier call is still out, the
 /// connection broke under it: this call fails (`None`) instead of starting
 /// on a new instance ahead of its elders, which would break E-order.
-fn bind(inner: &StubInner, obj: crate::sim::trace::ObjectRef, seq: u64) -> Option<Target> {
+fn bind(inner: &StubInner, obj: crate::trace::ObjectRef, seq: u64) -> Option<Target> {
     // A stub that broke while this call was being resent fails it: every
     // in-flight call of a broken stub fails.
     if inner.broken.borrow().is_some() {
@@ -386,7 +386,7 @@ fn bind(inner: &StubInner, obj: crate::sim::trace::ObjectRef, seq: u64) -> Optio
 
 /// Breaks the stub with `error` (the first error wins) and fails its calls
 /// still waiting at the object; returns the stub's error.
-fn break_stub(inner: &StubInner, obj: crate::sim::trace::ObjectRef, error: Error) -> Error {
+fn break_stub(inner: &StubInner, obj: crate::trace::ObjectRef, error: Error) -> Error {
     let error = inner.broken.borrow_mut().get_or_insert(error).clone();
     if let Some((epoch, _)) = inner.binding.get() {
         inner.rt.break_stub(obj, epoch, inner.number, &error);

@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use super::error::Result;
 use super::storage_api::{encode_entry, Storage};
-use crate::sim::trace::StorageOp;
 use crate::storage::database::ListOptions;
+use crate::trace::StorageOp;
 
 /// The synchronous KV API: `state.storage().kv()`.
 #[derive(Clone)]

@@ -62,7 +62,7 @@ pub(crate) async fn transmit(
             from,
             None,
             0,
-            super::trace::What::FaultInjected {
+            crate::trace::What::FaultInjected {
                 fault: super::faults::FaultKind::MessageLoss,
                 target,
             },

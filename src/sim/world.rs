@@ -21,8 +21,8 @@ use super::faults::FaultPlan;
 use super::network::Network;
 use super::rng::RunRng;
 use super::seed::{Seed, Stream};
-use super::trace::{ObjectRef, TraceEvent, TraceRecorder, What};
 use super::world_config::{LocationId, WorldConfig};
+use crate::trace::{ObjectRef, TraceEvent, TraceRecorder, What};
 
 /// Why a run was stopped from inside, before its body finished.
 #[derive(Clone, Debug, PartialEq, Eq)]

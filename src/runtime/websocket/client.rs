@@ -8,8 +8,8 @@ use super::frame::{Message, SocketEvent};
 use super::registry::SocketId;
 use crate::runtime::error::{Error, Result};
 use crate::runtime::runtime::Runtime;
-use crate::sim::trace::What;
 use crate::sim::world_config::LocationId;
+use crate::trace::What;
 
 /// What a client receives on a socket.
 #[derive(Clone, Debug, PartialEq, Eq)]

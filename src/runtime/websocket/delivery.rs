@@ -19,9 +19,9 @@ use crate::runtime::instance::Instance;
 use crate::runtime::object::ErasedObject;
 use crate::runtime::runtime::Runtime;
 use crate::sim::network::transmit_stream;
-use crate::sim::trace::What;
 use crate::sim::world::spawn_task;
 use crate::sim::world_config::LocationId;
+use crate::trace::What;
 
 /// Carries frame `seq` from the client at `from` to the object's host, then
 /// queues it for the object. A broken connection breaks the socket.

@@ -15,9 +15,9 @@ use std::time::Duration;
 use super::client::ClientEvent;
 use super::frame::{Message, SocketEvent};
 use crate::runtime::error::{Error, Result};
-use crate::sim::trace::{content_hash, ObjectRef, What};
 use crate::sim::world::World;
 use crate::sim::world_config::LocationId;
+use crate::trace::{content_hash, ObjectRef, What};
 
 /// The most tags one hibernatable socket may have.
 pub const TAGS_MAX: usize = 10;

@@ -14,7 +14,7 @@ use crate::runtime::error::{Error, Result};
 use crate::runtime::payload::{decode_bytes, Payload};
 use crate::runtime::runtime::Runtime;
 use crate::runtime::state::State;
-use crate::sim::trace::{content_hash, What};
+use crate::trace::{content_hash, What};
 
 /// The two ends of a new socket, made in `fetch` to answer an upgrade:
 /// accept `server`, answer with [`Response::websocket`](crate::Response::websocket)`(client)`.
