@@ -19,14 +19,10 @@ pub(crate) mod panic_capture;
 pub(crate) mod payload;
 #[allow(clippy::module_inception)]
 pub(crate) mod runtime;
-pub(crate) mod sql_api;
-pub(crate) mod sql_row_de;
 pub(crate) mod state;
 pub(crate) mod storage_api;
 pub(crate) mod stub;
-pub(crate) mod sync_kv;
 pub(crate) mod time;
-pub(crate) mod transaction_api;
 pub(crate) mod websocket;
 
 pub use alarms::{ALARM_HANDLER_TIMEOUT, ALARM_RETRIES_MAX, ALARM_RETRY_FIRST};
@@ -39,13 +35,12 @@ pub use id::ObjectId;
 pub use namespace::ObjectNamespace;
 pub use object::{AlarmInfo, DurableObject, RpcTarget};
 pub use payload::{Payload, RPC_PAYLOAD_BYTES_MAX};
-pub use sql_api::{Cursor, Row, Sql};
 pub use state::{State, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT};
-pub use storage_api::{Storage, BATCH_KEYS_MAX, KEY_BYTES_MAX};
+pub use storage_api::{
+    Cursor, Row, Sql, Storage, SyncKv, Transaction, BATCH_KEYS_MAX, KEY_BYTES_MAX,
+};
 pub use stub::{Stub, CALL_ATTEMPTS_MAX};
-pub use sync_kv::SyncKv;
 pub use time::{elapsed, now, sleep};
-pub use transaction_api::Transaction;
 pub use websocket::{
     ClientEvent, ClientSocket, Message, WebSocket, WebSocketClientEnd, WebSocketPair,
     ATTACHMENT_BYTES_MAX, AUTO_RESPONSE_BYTES_MAX, CLOSE_ABNORMAL, CLOSE_NORMAL,

@@ -17,8 +17,8 @@ use std::rc::Rc;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::error::{Error, Result};
-use super::storage_api::{access_error, encode_entry, InFlight, Storage};
+use super::{access_error, encode_entry, InFlight, Storage};
+use crate::runtime::error::{Error, Result};
 use crate::storage::database::ListOptions;
 use crate::storage::service::ServiceTransaction;
 use crate::trace::{StorageOp, What};
