@@ -30,13 +30,13 @@ use futures::channel::oneshot;
 use futures::future::{poll_fn, select, Either, LocalBoxFuture};
 
 use super::error::{Error, Result};
-use super::inbox::{Invocation, Reply};
-use super::instance::Instance;
+use super::instance::{Instance, RaisedEvent};
 use super::object::{AlarmInfo, ErasedObject};
 use super::runtime::Runtime;
 use crate::mutations::{self, Mutation};
 use crate::sim::clock::SIM_EPOCH_UNIX_MS;
-use crate::trace::{ObjectRef, What};
+use crate::storage::input_gate::EventId;
+use crate::trace::{Cause, ObjectRef, What};
 
 /// How many times a failing alarm is retried before it is given up.
 pub const ALARM_RETRIES_MAX: u32 = 6;
@@ -190,7 +190,7 @@ impl AlarmScheduler {
         }
         let timeout = std::pin::pin!(madsim::time::sleep(ALARM_HANDLER_TIMEOUT));
         match select(reply, timeout).await {
-            Either::Left((Ok(Ok(Reply::Done)), _)) => true,
+            Either::Left((Ok(Ok(())), _)) => true,
             Either::Left(_) => false,
             Either::Right(_) => {
                 rt.reset_current(
@@ -208,39 +208,59 @@ fn deliver(
     obj: ObjectRef,
     scheduled_ms: i64,
     retry_count: u32,
-) -> oneshot::Receiver<Result<Reply>> {
-    let invocation = Invocation::Alarm {
+) -> oneshot::Receiver<Result<()>> {
+    let event = AlarmEvent {
         scheduled_ms,
         retry_count,
     };
-    rt.deliver_internal(obj, None, invocation)
+    rt.raise(obj, None, Box::new(event))
 }
 
-/// The event that runs an alarm handler on `inst`: while it runs,
-/// `get_alarm` does not show the alarm (unless the handler sets one); on
-/// success the alarm is deleted in the handler's batch, unless the handler
-/// set a new one.
-pub(crate) fn alarm_event(
-    inst: Rc<Instance>,
-    object: Rc<dyn ErasedObject>,
+/// One try of the alarm due at `scheduled_ms`, as an event of the instance
+/// it reaches: while it runs, `get_alarm` does not show the alarm (unless
+/// the handler sets one); on success the alarm is deleted in the handler's
+/// batch, unless the handler set a new one.
+struct AlarmEvent {
     scheduled_ms: i64,
     retry_count: u32,
-) -> LocalBoxFuture<'static, Result<Reply>> {
-    struct Running(Rc<Instance>);
-    impl Drop for Running {
-        fn drop(&mut self) {
-            self.0.alarm_running.set(None);
-        }
+}
+
+impl RaisedEvent for AlarmEvent {
+    fn announce(&self, inst: &Instance, event: EventId) -> Cause {
+        inst.record(What::AlarmStarted {
+            event,
+            scheduled_ms: self.scheduled_ms,
+            retry_count: self.retry_count,
+        });
+        Cause::Alarm
     }
-    Box::pin(async move {
-        inst.alarm_running.set(Some(scheduled_ms));
-        let running = Running(inst.clone());
-        object.alarm_erased(AlarmInfo::new(retry_count)).await?;
-        let storage = super::storage_api::Storage::new(Rc::downgrade(&inst));
-        storage.clear_alarm_if(scheduled_ms)?;
-        drop(running);
-        Ok(Reply::Done)
-    })
+
+    fn run(
+        self: Box<Self>,
+        inst: &Rc<Instance>,
+        object: Rc<dyn ErasedObject>,
+    ) -> LocalBoxFuture<'static, Result<()>> {
+        struct Running(Rc<Instance>);
+        impl Drop for Running {
+            fn drop(&mut self) {
+                self.0.alarm_running.set(None);
+            }
+        }
+        let AlarmEvent {
+            scheduled_ms,
+            retry_count,
+        } = *self;
+        let inst = inst.clone();
+        Box::pin(async move {
+            inst.alarm_running.set(Some(scheduled_ms));
+            let running = Running(inst.clone());
+            object.alarm_erased(AlarmInfo::new(retry_count)).await?;
+            let storage = super::storage_api::Storage::new(Rc::downgrade(&inst));
+            storage.clear_alarm_if(scheduled_ms)?;
+            drop(running);
+            Ok(())
+        })
+    }
 }
 
 /// The simulated wall clock, in Unix milliseconds.

@@ -17,13 +17,15 @@ use std::future::poll_fn;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
+use futures::channel::oneshot;
 use futures::future::LocalBoxFuture;
 use madsim::task::AbortHandle;
 
+use super::call::Call;
 use super::error::{Error, Result};
 use super::event::EventBody;
 use super::id::ObjectId;
-use super::inbox::{Inbox, Incoming, Invocation, Reply, ReplySender};
+use super::inbox::{Inbox, Incoming};
 use super::object::ErasedObject;
 use super::panic_capture;
 use super::runtime::{Namespace, Runtime};
@@ -34,6 +36,61 @@ use crate::storage::input_gate::{EventId, InputGate};
 use crate::storage::output_gate::OutputGate;
 use crate::storage::service::ObjectStorage;
 use crate::trace::{Cause, EndReason, ObjectRef, What};
+
+/// An event the runtime raises itself (an alarm, a socket's frame), ready
+/// to run on whichever instance it reaches: it says what it is and builds
+/// its own handler, so an instance runs it without knowing its kind.
+pub(crate) trait RaisedEvent {
+    /// Records the event's arrival at `inst`, as event `event`; returns why
+    /// the event starts.
+    fn announce(&self, inst: &Instance, event: EventId) -> Cause;
+    /// The handler's run on `inst`, whose object is `object`.
+    fn run(
+        self: Box<Self>,
+        inst: &Rc<Instance>,
+        object: Rc<dyn ErasedObject>,
+    ) -> LocalBoxFuture<'static, Result<()>>;
+}
+
+/// What arrives at an instance: a stub's call, or an event the runtime
+/// raised, with the channel that learns when its handler is done.
+pub(crate) enum Arrival {
+    Call(Call),
+    Raised {
+        event: Box<dyn RaisedEvent>,
+        done: oneshot::Sender<Result<()>>,
+    },
+}
+
+impl Arrival {
+    /// Answers with `error` without running anything.
+    pub(crate) fn fail(self, error: Error) {
+        match self {
+            Arrival::Call(call) => call.fail(error),
+            Arrival::Raised { done, .. } => {
+                let _ = done.send(Err(error));
+            }
+        }
+    }
+}
+
+/// One delivery's answer channel, typed by its kind, shared between the
+/// event's task (which answers) and the instance (which fails it if the
+/// instance ends first).
+struct Answer<T>(RefCell<Option<oneshot::Sender<Result<T>>>>);
+
+/// An answer not yet given, whatever its type.
+trait Unanswered {
+    fn fail(&self, error: Error);
+}
+
+impl<T> Unanswered for Answer<T> {
+    fn fail(&self, error: Error) {
+        if let Some(tx) = self.0.borrow_mut().take() {
+            let _ = tx.send(Err(error));
+        }
+    }
+}
 
 /// See the module documentation.
 pub(crate) struct Instance {
@@ -47,13 +104,14 @@ pub(crate) struct Instance {
     pub(crate) input: InputGate,
     pub(crate) output: Rc<OutputGate>,
     object: RefCell<Option<Rc<dyn ErasedObject>>>,
-    inbox: RefCell<Inbox>,
+    inbox: RefCell<Inbox<Arrival>>,
     inbox_waker: RefCell<Option<Waker>>,
     /// The event the delivery task waits to see begin (E-order).
     starting: Cell<Option<EventId>>,
-    replies: RefCell<BTreeMap<u64, ReplySender>>,
+    /// Answers owed, by delivery number.
+    replies: RefCell<BTreeMap<u64, Rc<dyn Unanswered>>>,
     /// Replies the `lose_response` mutation swallowed.
-    lost_replies: RefCell<Vec<ReplySender>>,
+    lost_replies: RefCell<Vec<Rc<dyn Unanswered>>>,
     tasks: RefCell<BTreeMap<EventId, AbortHandle>>,
     delivery: RefCell<Option<AbortHandle>>,
     alive: Cell<bool>,
@@ -171,7 +229,7 @@ impl Instance {
     pub(crate) fn break_stub(&self, stub: u64, error: &Error) {
         let failed = self.inbox.borrow_mut().break_stub(stub);
         for incoming in failed {
-            let _ = incoming.reply.send(Err(error.clone()));
+            incoming.arrival.fail(error.clone());
         }
     }
 
@@ -182,14 +240,14 @@ impl Instance {
             .record(self.host, Some(self.obj), self.epoch, what);
     }
 
-    /// A call arrived from the network.
-    pub(crate) fn receive(&self, incoming: Incoming) {
+    /// A call arrived from the network, or the runtime raised an event.
+    pub(crate) fn receive(&self, incoming: Incoming<Arrival>) {
         if !self.alive.get() {
-            let _ = incoming.reply.send(Err(Error::connection_lost()));
+            incoming.arrival.fail(Error::connection_lost());
             return;
         }
         if let Err(refused) = self.inbox.borrow_mut().push(incoming) {
-            let _ = refused.reply.send(Err(Error::connection_lost()));
+            refused.arrival.fail(Error::connection_lost());
             return;
         }
         if let Some(w) = self.inbox_waker.borrow_mut().take() {
@@ -275,103 +333,115 @@ impl Instance {
         }
     }
 
-    /// Starts the event for one call.
-    fn deliver(self: &Rc<Self>, incoming: Incoming) -> EventId {
+    /// Starts the event for one arrival.
+    fn deliver(self: &Rc<Self>, incoming: Incoming<Arrival>) -> EventId {
         let event = self.rt.next_event();
         let Incoming {
-            call,
-            stub,
+            number,
+            lane,
             seq,
-            invocation,
-            reply,
+            arrival,
             ..
         } = incoming;
-        let cause = match &invocation {
-            Invocation::Alarm {
-                scheduled_ms,
-                retry_count,
-            } => {
-                self.record(What::AlarmStarted {
-                    event,
-                    scheduled_ms: *scheduled_ms,
-                    retry_count: *retry_count,
-                });
-                Cause::Alarm
-            }
-            Invocation::Socket { socket, seq, .. } => {
-                if *seq != 0 {
-                    self.record(What::SocketDelivered {
-                        socket: *socket,
-                        seq: *seq,
-                        to_object: true,
-                    });
-                }
-                Cause::Socket(*socket)
-            }
-            _ => {
+        let cause = match &arrival {
+            Arrival::Raised { event: raised, .. } => raised.announce(self, event),
+            Arrival::Call(_) => {
                 self.record(What::CallDelivered {
-                    call,
-                    stub,
+                    call: number,
+                    stub: lane,
                     seq,
                     event,
                 });
-                Cause::Call(call)
+                Cause::Call(number)
             }
         };
         self.record(What::EventStarted { event, cause });
         self.last_active.set(self.rt.world.now());
-        self.replies.borrow_mut().insert(call, reply);
-        let object = self.object.borrow().clone().expect(
-            "invariant constructed-before-delivery: an event starts only on a built object",
-        );
-        let fut: LocalBoxFuture<'static, Result<Reply>> = match invocation {
-            Invocation::Fetch(req) => {
-                let f = object.fetch_erased(req);
-                Box::pin(async move { f.await.map(Reply::Fetch) })
-            }
-            Invocation::Rpc { method, args } => {
-                let f = object.call_erased(&method, args);
-                Box::pin(async move { f.await.map(Reply::Rpc) })
-            }
-            Invocation::Alarm {
-                scheduled_ms,
-                retry_count,
-            } => super::alarms::alarm_event(self.clone(), object, scheduled_ms, retry_count),
-            Invocation::Socket { socket, event, .. } => {
-                super::websocket::socket_event(self.clone(), object, socket, event)
-            }
+        let object = || {
+            self.object.borrow().clone().expect(
+                "invariant constructed-before-delivery: an event starts only on a built object",
+            )
         };
+        match arrival {
+            Arrival::Call(Call::Fetch { req, reply }) => {
+                let answer = self.owe(number, reply);
+                let fut = object().fetch_erased(req);
+                self.run(event, number, fut, answer);
+            }
+            Arrival::Call(Call::Rpc {
+                method,
+                args,
+                reply,
+            }) => {
+                let answer = self.owe(number, reply);
+                let fut = object().call_erased(&method, args);
+                self.run(event, number, fut, answer);
+            }
+            Arrival::Raised {
+                event: raised,
+                done,
+            } => {
+                let answer = self.owe(number, done);
+                let fut = raised.run(self, object());
+                self.run(event, number, fut, answer);
+            }
+        }
+        event
+    }
+
+    /// Notes that delivery `number` is owed an answer on `tx`.
+    fn owe<T: 'static>(&self, number: u64, tx: oneshot::Sender<Result<T>>) -> Rc<Answer<T>> {
+        let answer = Rc::new(Answer(RefCell::new(Some(tx))));
+        self.replies.borrow_mut().insert(number, answer.clone());
+        answer
+    }
+
+    /// Runs `fut` as event `event`; its result answers delivery `number`.
+    fn run<T: 'static>(
+        self: &Rc<Self>,
+        event: EventId,
+        number: u64,
+        fut: LocalBoxFuture<'static, Result<T>>,
+        answer: Rc<Answer<T>>,
+    ) {
         let me = self.clone();
         let body = EventBody::new(self.clone(), event, fut);
         let handle = crate::sim::world::spawn_task(&self.rt.world, async move {
             let result = body.await;
-            me.reply(event, call, result).await;
+            me.reply(event, number, result, answer).await;
             me.tasks.borrow_mut().remove(&event);
             me.last_active.set(me.rt.world.now());
         });
         self.tasks.borrow_mut().insert(event, handle.abort_handle());
-        event
     }
 
     /// Sends a reply through the output gate.
-    async fn reply(&self, event: EventId, call: u64, result: Result<Reply>) {
+    async fn reply<T: 'static>(
+        &self,
+        event: EventId,
+        number: u64,
+        result: Result<T>,
+        answer: Rc<Answer<T>>,
+    ) {
         // A reply that cannot pass the gate is never seen; the caller
         // sees its connection drop instead.
         let result = match self.release_output(event).await {
             Ok(()) => result,
             Err(()) => Err(Error::connection_lost()),
         };
-        let Some(tx) = self.replies.borrow_mut().remove(&call) else {
+        if self.replies.borrow_mut().remove(&number).is_none() {
             return;
-        };
+        }
         if crate::mutations::active(crate::mutations::Mutation::LoseResponse)
             && self.rt.world.rng.chance(5.0)
         {
             // The planted bug: kept, never sent, so the caller never hears.
-            self.lost_replies.borrow_mut().push(tx);
+            self.lost_replies.borrow_mut().push(answer);
             return;
         }
-        let _ = tx.send(result);
+        if let Some(tx) = answer.0.borrow_mut().take() {
+            let _ = tx.send(result);
+        }
     }
 
     /// Waits until every write issued so far is confirmed, recording the
@@ -454,12 +524,12 @@ impl Instance {
         self.rt.instance_ended(self.obj, self.epoch);
         let error = error.unwrap_or_else(Error::connection_lost);
         let replies = std::mem::take(&mut *self.replies.borrow_mut());
-        for (_, tx) in replies {
-            let _ = tx.send(Err(error.clone()));
+        for (_, answer) in replies {
+            answer.fail(error.clone());
         }
         let waiting = self.inbox.borrow_mut().drain();
         for incoming in waiting {
-            let _ = incoming.reply.send(Err(error.clone()));
+            incoming.arrival.fail(error.clone());
         }
         let tasks = std::mem::take(&mut *self.tasks.borrow_mut());
         for (_, handle) in tasks {

@@ -3,6 +3,7 @@
 
 pub(crate) mod alarms;
 pub(crate) mod buggify;
+pub(crate) mod call;
 pub(crate) mod client;
 pub(crate) mod context;
 pub(crate) mod env;

@@ -16,7 +16,7 @@ use super::env::Env;
 use super::error::Error;
 use super::id::{NamespaceKey, ObjectId};
 use super::inbox::Incoming;
-use super::instance::Instance;
+use super::instance::{Arrival, Instance, RaisedEvent};
 use super::object::ErasedObject;
 use super::state::State;
 use crate::sim::world::World;
@@ -88,8 +88,8 @@ pub(crate) struct Runtime {
     namespaces: RefCell<BTreeMap<String, Rc<Namespace>>>,
     objects: RefCell<BTreeMap<(String, [u8; 32]), ObjectRef>>,
     entries: RefCell<Vec<ObjectEntry>>,
-    next_call: Cell<u64>,
-    next_stub: Cell<u64>,
+    next_delivery: Cell<u64>,
+    next_lane: Cell<u64>,
     next_event: Cell<u64>,
     /// Every WebSocket of the run.
     pub(crate) sockets: super::websocket::registry::Sockets,
@@ -103,8 +103,8 @@ impl Runtime {
             namespaces: RefCell::new(BTreeMap::new()),
             objects: RefCell::new(BTreeMap::new()),
             entries: RefCell::new(Vec::new()),
-            next_call: Cell::new(0),
-            next_stub: Cell::new(0),
+            next_delivery: Cell::new(0),
+            next_lane: Cell::new(0),
             next_event: Cell::new(0),
             sockets: Default::default(),
         })
@@ -173,12 +173,14 @@ impl Runtime {
         }
     }
 
-    pub(crate) fn next_call(&self) -> u64 {
-        bump(&self.next_call)
+    /// The next delivery number: a call's, or a raised event's.
+    pub(crate) fn next_delivery(&self) -> u64 {
+        bump(&self.next_delivery)
     }
 
-    pub(crate) fn next_stub(&self) -> u64 {
-        bump(&self.next_stub)
+    /// The next lane number: a stub's, or a raised event's.
+    pub(crate) fn next_lane(&self) -> u64 {
+        bump(&self.next_lane)
     }
 
     pub(crate) fn next_event(&self) -> u64 {
@@ -361,7 +363,7 @@ impl Runtime {
     /// A call for the instance `target` arrived at its host. It goes to
     /// that instance (starting it, if it is the next one); if the instance
     /// is gone, or the object moved meanwhile, the caller's connection drops.
-    pub(crate) fn route(&self, obj: ObjectRef, target: Target, incoming: Incoming) {
+    pub(crate) fn route(&self, obj: ObjectRef, target: Target, incoming: Incoming<Arrival>) {
         let instance = {
             let mut entries = self.entries.borrow_mut();
             let entry = &mut entries[obj.0 as usize];
@@ -377,7 +379,7 @@ impl Runtime {
                 return;
             }
             if entry.host != target.host || target.epoch != entry.epoch + 1 {
-                let _ = incoming.reply.send(Err(Error::connection_lost()));
+                incoming.arrival.fail(Error::connection_lost());
                 return;
             }
             match &entry.instance {
@@ -410,20 +412,23 @@ impl Runtime {
     /// one, built if need be. No network hop: the runtime is where the
     /// object is. The receiver resolves when the handler has finished and
     /// its output passed the gate, or with an error if the instance died.
-    pub(crate) fn deliver_internal(
+    ///
+    /// The event arrives in a lane of its own, and takes a delivery number
+    /// as a call does: the instance's inbox orders lanes by number, and the
+    /// trace numbers calls and stubs from the same counters.
+    pub(crate) fn raise(
         &self,
         obj: ObjectRef,
         bound: Option<u32>,
-        invocation: super::inbox::Invocation,
-    ) -> futures::channel::oneshot::Receiver<super::error::Result<super::inbox::Reply>> {
-        let (tx, rx) = futures::channel::oneshot::channel();
+        event: Box<dyn RaisedEvent>,
+    ) -> futures::channel::oneshot::Receiver<super::error::Result<()>> {
+        let (done, rx) = futures::channel::oneshot::channel();
         let incoming = Incoming {
-            call: self.next_call(),
-            stub: self.next_stub(),
+            number: self.next_delivery(),
+            lane: self.next_lane(),
             seq: 1,
             first_seq: 1,
-            invocation,
-            reply: tx,
+            arrival: Arrival::Raised { event, done },
         };
         let target = self.target(obj, bound);
         self.route(obj, target, incoming);

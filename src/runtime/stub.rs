@@ -23,11 +23,13 @@ use futures::channel::oneshot;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::call::Call;
 use super::context;
 use super::error::{Error, Result};
 use super::http::{Request, Response};
 use super::id::ObjectId;
-use super::inbox::{Incoming, Invocation, Reply};
+use super::inbox::Incoming;
+use super::instance::Arrival;
 use super::payload::{Payload, RPC_PAYLOAD_BYTES_MAX};
 use super::runtime::{Namespace, Runtime, Target};
 use crate::sim::network::transmit;
@@ -81,7 +83,7 @@ impl<O> Stub<O> {
         id: ObjectId,
         origin: LocationId,
     ) -> Stub<O> {
-        let number = rt.next_stub();
+        let number = rt.next_lane();
         Stub {
             inner: Rc::new(StubInner {
                 rt,
@@ -107,12 +109,14 @@ impl<O> Stub<O> {
     pub fn fetch(&self, req: Request) -> impl Future<Output = Result<Response>> + 'static {
         let inner = self.inner.clone();
         async move {
-            match invoke(inner, Cow::Borrowed("fetch"), Invocation::Fetch(req)).await? {
-                Reply::Fetch(resp) => Ok(resp),
-                Reply::Rpc(_) | Reply::Done => {
-                    unreachable!("invariant reply-matches-call: fetch got another reply")
-                }
-            }
+            let (reply, answer) = oneshot::channel();
+            invoke(
+                inner,
+                Cow::Borrowed("fetch"),
+                Call::Fetch { req, reply },
+                answer,
+            )
+            .await
         }
     }
 
@@ -127,12 +131,9 @@ impl<O> Stub<O> {
         let req = req.with_header("Upgrade", "websocket");
         async move {
             let (rt, origin) = (inner.rt.clone(), inner.origin);
-            let resp = match invoke(inner, Cow::Borrowed("fetch"), Invocation::Fetch(req)).await? {
-                Reply::Fetch(resp) => resp,
-                Reply::Rpc(_) | Reply::Done => {
-                    unreachable!("invariant reply-matches-call: fetch got another reply")
-                }
-            };
+            let (reply, answer) = oneshot::channel();
+            let call = Call::Fetch { req, reply };
+            let resp = invoke(inner, Cow::Borrowed("fetch"), call, answer).await?;
             match resp.websocket_id() {
                 Some(id) => Ok(crate::runtime::websocket::ClientSocket::new(rt, id, origin)),
                 None => Err(Error::new(format!(
@@ -156,16 +157,14 @@ impl<O> Stub<O> {
         let encoded = encode_args(method, args);
         async move {
             let args = encoded?;
-            let invocation = Invocation::Rpc {
+            let (reply, answer) = oneshot::channel();
+            let call = Call::Rpc {
                 method: method.to_string(),
                 args,
+                reply,
             };
-            match invoke(inner, Cow::Borrowed(method), invocation).await? {
-                Reply::Rpc(payload) => payload.decode(|| format!("the result of {method}()")),
-                Reply::Fetch(_) | Reply::Done => {
-                    unreachable!("invariant reply-matches-call: RPC got another reply")
-                }
-            }
+            let payload = invoke(inner, Cow::Borrowed(method), call, answer).await?;
+            payload.decode(|| format!("the result of {method}()"))
         }
     }
 }
@@ -190,11 +189,12 @@ pub const CALL_ATTEMPTS_MAX: u32 = 5;
 /// way, at most [`CALL_ATTEMPTS_MAX`] times; it can never run twice, since
 /// a lost request never arrived. A lost reply leaves the outcome unknown:
 /// the caller gets a lost connection, though the call may have run.
-async fn invoke(
+async fn invoke<T>(
     inner: Rc<StubInner>,
     method: Cow<'static, str>,
-    invocation: Invocation,
-) -> Result<Reply> {
+    request: Call,
+    answer: oneshot::Receiver<Result<T>>,
+) -> Result<T> {
     if let Some(e) = inner.broken.borrow().clone() {
         return Err(e);
     }
@@ -203,7 +203,7 @@ async fn invoke(
     let obj = rt.object_ref(&inner.namespace, &inner.id);
     let seq = inner.next_seq.get() + 1;
     inner.next_seq.set(seq);
-    let call = rt.next_call();
+    let call = rt.next_delivery();
     let caller = context::current();
     let caller_epoch = caller.as_ref().map_or(0, |c| c.instance.epoch);
     if let Some(ctx) = &caller {
@@ -225,7 +225,6 @@ async fn invoke(
         },
     );
     let mut open = OpenCall::new(&world, &inner, obj, caller_epoch, call, seq);
-    let (tx, rx) = oneshot::channel();
     let Some(mut target) = bind(&inner, obj, seq) else {
         open.settle(false);
         return Err(break_stub(&inner, obj, Error::connection_lost()));
@@ -252,16 +251,17 @@ async fn invoke(
         obj,
         target,
         Incoming {
-            call,
-            stub: inner.number,
+            number: call,
+            lane: inner.number,
             seq,
             first_seq,
-            invocation,
-            reply: tx,
+            arrival: Arrival::Call(request),
         },
     );
     let host = target.host;
-    let mut reply = rx.await.unwrap_or_else(|_| Err(Error::connection_lost()));
+    let mut reply = answer
+        .await
+        .unwrap_or_else(|_| Err(Error::connection_lost()));
     if transmit(&world, host, inner.origin).await.is_err() {
         world.record(
             host,

@@ -37,6 +37,5 @@ pub use registry::{
 };
 pub use server::{WebSocket, WebSocketClientEnd, WebSocketPair};
 
-pub(crate) use delivery::socket_event;
 pub(crate) use frame::SocketEvent;
 pub(crate) use hibernation::can_hibernate;
