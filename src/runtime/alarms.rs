@@ -33,8 +33,8 @@ use super::error::{Error, Result};
 use super::instance::{Instance, RaisedEvent};
 use super::object::{AlarmInfo, ErasedObject};
 use super::runtime::Runtime;
+use super::time::now_unix_ms;
 use crate::mutations::{self, Mutation};
-use crate::sim::clock::SIM_EPOCH_UNIX_MS;
 use crate::storage::input_gate::EventId;
 use crate::trace::{Cause, ObjectRef, What};
 
@@ -122,7 +122,7 @@ impl AlarmScheduler {
                 continue;
             };
             let Some(rt) = self.rt.upgrade() else { return };
-            let now = now_unix_ms(&rt);
+            let now = now_unix_ms(&rt.world);
             drop(rt);
             if at > now && !self.sleep_unless_changed(ms(at - now)).await {
                 continue;
@@ -261,12 +261,6 @@ impl RaisedEvent for AlarmEvent {
             Ok(())
         })
     }
-}
-
-/// The simulated wall clock, in Unix milliseconds.
-pub(crate) fn now_unix_ms(rt: &Runtime) -> i64 {
-    let elapsed = i64::try_from(rt.world.now().as_millis()).unwrap_or(i64::MAX);
-    SIM_EPOCH_UNIX_MS.saturating_add(elapsed)
 }
 
 fn ms(n: i64) -> Duration {

@@ -302,7 +302,7 @@ impl Storage {
             ));
         }
         let op = self.begin(StorageOp::Alarm)?;
-        let now = crate::runtime::alarms::now_unix_ms(&op.inst.rt);
+        let now = crate::runtime::time::now_unix_ms(&op.inst.rt.world);
         let at = (unix_ms as i64).max(now);
         op.inst
             .storage

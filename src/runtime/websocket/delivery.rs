@@ -171,7 +171,7 @@ fn auto_respond(rt: &Rc<Runtime>, id: SocketId, event: &SocketEvent) -> bool {
     let Some(response) = rt.sockets.auto_response(obj, text) else {
         return false;
     };
-    let now = crate::runtime::alarms::now_unix_ms(rt);
+    let now = crate::runtime::time::now_unix_ms(&rt.world);
     rt.sockets.with(id, |s| s.auto_response_ms = Some(now));
     let host = rt.host_of(obj);
     rt.world
