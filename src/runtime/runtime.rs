@@ -310,7 +310,7 @@ impl Runtime {
     }
 
     /// Live, current instances matching `pred` (by entry), in object order.
-    fn instances_where(
+    pub(crate) fn instances_where(
         &self,
         pred: impl Fn(&Rc<Namespace>, LocationId) -> bool,
     ) -> Vec<Rc<Instance>> {
@@ -321,36 +321,6 @@ impl Runtime {
             .filter_map(|e| e.instance.clone())
             .filter(|i| i.is_current())
             .collect()
-    }
-
-    /// Crashes `host`: every instance there loses its memory and its
-    /// unconfirmed writes; calls it holds fail as a lost connection.
-    pub(crate) fn crash_host(&self, host: LocationId) {
-        self.world.faults.crash(host);
-        for inst in self.instances_where(|_, h| h == host) {
-            inst.end(EndReason::Crash, None);
-        }
-    }
-
-    /// Evicts every idle instance on `host`; returns how many.
-    pub(crate) fn evict_idle(&self, host: LocationId) -> usize {
-        let idle: Vec<_> = self
-            .instances_where(|_, h| h == host)
-            .into_iter()
-            .filter(|i| i.is_idle())
-            .collect();
-        for inst in &idle {
-            inst.end(EndReason::Evicted, None);
-        }
-        idle.len()
-    }
-
-    /// Resets every instance of the namespace bound to `binding`.
-    pub(crate) fn code_update(&self, binding: &str) {
-        let error = Error::new("Durable Object reset because its code was updated.").with_reset();
-        for inst in self.instances_where(|ns, _| ns.binding == binding) {
-            inst.end(EndReason::CodeUpdate, Some(error.clone()));
-        }
     }
 
     /// The bindings registered so far, in name order.
@@ -440,26 +410,9 @@ impl Runtime {
         self.entries.borrow()[obj.0 as usize].host
     }
 
-    /// Hibernates every instance on `host` that may hibernate now; returns
-    /// how many.
-    pub(crate) fn hibernate_idle(&self, host: LocationId) -> usize {
-        let ready: Vec<_> = self
-            .instances_where(|_, h| h == host)
-            .into_iter()
-            .filter(|i| super::websocket::can_hibernate(i))
-            .collect();
-        for inst in &ready {
-            inst.end(EndReason::Hibernated, None);
-        }
-        ready.len()
-    }
-
-    /// Resets the object's current instance, if it has one.
-    pub(crate) fn reset_current(&self, obj: ObjectRef, error: Error) {
-        let current = self.entries.borrow()[obj.0 as usize].instance.clone();
-        if let Some(inst) = current {
-            inst.reset(error);
-        }
+    /// The object's current instance, if it has one.
+    pub(crate) fn current_instance(&self, obj: ObjectRef) -> Option<Rc<Instance>> {
+        self.entries.borrow()[obj.0 as usize].instance.clone()
     }
 
     /// The instance of `obj` at `epoch` is gone.

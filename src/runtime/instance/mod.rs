@@ -9,7 +9,8 @@
 //!
 //! An instance never outlives its epoch: once reset (or superseded), it
 //! refuses new work, its held output is dropped, and every call it had
-//! taken in fails with the reset's error.
+//! taken in fails with the reset's error. How an instance begins and ends
+//! is in [`lifecycle`].
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -27,15 +28,15 @@ use super::event::EventBody;
 use super::id::ObjectId;
 use super::inbox::{Inbox, Incoming};
 use super::object::ErasedObject;
-use super::panic_capture;
 use super::runtime::{Namespace, Runtime};
-use super::state::State;
 use crate::sim::world::World;
 use crate::sim::world_config::LocationId;
 use crate::storage::input_gate::{EventId, InputGate};
 use crate::storage::output_gate::OutputGate;
 use crate::storage::service::ObjectStorage;
-use crate::trace::{Cause, EndReason, ObjectRef, What};
+use crate::trace::{Cause, ObjectRef, What};
+
+mod lifecycle;
 
 /// An event the runtime raises itself (an alarm, a socket's frame), ready
 /// to run on whichever instance it reaches: it says what it is and builds
@@ -127,69 +128,6 @@ pub(crate) struct Instance {
 }
 
 impl Instance {
-    /// Creates the instance and starts its delivery task.
-    pub(crate) fn start(
-        rt: Rc<Runtime>,
-        namespace: Rc<Namespace>,
-        id: ObjectId,
-        obj: ObjectRef,
-        epoch: u32,
-        host: LocationId,
-        storage: Rc<ObjectStorage>,
-    ) -> Rc<Instance> {
-        let output = storage.attach(epoch);
-        let inst = Rc::new(Instance {
-            rt,
-            namespace,
-            id,
-            obj,
-            epoch,
-            host,
-            storage,
-            input: InputGate::default(),
-            output,
-            object: RefCell::new(None),
-            inbox: RefCell::new(Inbox::default()),
-            inbox_waker: RefCell::new(None),
-            starting: Cell::new(None),
-            replies: RefCell::new(BTreeMap::new()),
-            lost_replies: RefCell::new(Vec::new()),
-            tasks: RefCell::new(BTreeMap::new()),
-            delivery: RefCell::new(None),
-            alive: Cell::new(true),
-            superseded: Cell::new(false),
-            alarm_running: Cell::new(None),
-            last_active: Cell::new(std::time::Duration::ZERO),
-            hibernation_watched: Cell::new(false),
-        });
-        let weak = Rc::downgrade(&inst);
-        inst.storage.on_commit_failure(Box::new(move || {
-            if let Some(inst) = weak.upgrade() {
-                inst.reset(
-                    Error::new(
-                        "Internal error in Durable Object storage caused object to be reset.",
-                    )
-                    .with_reset(),
-                );
-            }
-        }));
-        inst.record(What::InstanceCreated);
-        if let Ok((entries, digest)) = inst.storage.digest() {
-            inst.record(What::StorageDigest { entries, digest });
-        }
-        tracing::debug!(
-            namespace = %inst.namespace.binding,
-            object = ?inst.id,
-            epoch,
-            host = host.0,
-            "instance created"
-        );
-        let handle = crate::sim::world::spawn_task(&inst.rt.world, inst.clone().deliver_loop());
-        *inst.delivery.borrow_mut() = Some(handle.abort_handle());
-        inst.rt.sockets.instance_started(&inst);
-        inst
-    }
-
     pub(crate) fn world(&self) -> &World {
         &self.rt.world
     }
@@ -209,20 +147,6 @@ impl Instance {
             && self.inbox.borrow().is_empty()
             && self.replies.borrow().is_empty()
             && !self.storage.has_unconfirmed()
-    }
-
-    /// The object was placed again elsewhere. This instance does not know
-    /// it: it keeps serving the stubs bound to it, but its held output never
-    /// leaves and fencing refuses its storage access once the new instance
-    /// starts. Its callers see their connection drop.
-    pub(crate) fn supersede(&self) {
-        if self.superseded.replace(true) || !self.alive.get() {
-            return;
-        }
-        self.record(What::InstanceEnded {
-            reason: EndReason::Superseded,
-        });
-        self.output.break_gate();
     }
 
     /// A stub's connection broke: fail its calls still waiting here.
@@ -296,30 +220,6 @@ impl Instance {
                 }
             })
             .await;
-        }
-    }
-
-    /// Runs the constructor; on a panic, fails the waiting calls and resets.
-    fn construct(self: &Rc<Self>) -> bool {
-        let state = State::new(self);
-        let env = self.rt.env_at(self.host);
-        let factory = self.namespace.factory.clone();
-        // The constructor may use storage (synchronous SQL, say), so it runs
-        // as an event of its own.
-        let ctx = super::context::EventCtx {
-            instance: self.clone(),
-            event: self.rt.next_event(),
-        };
-        match panic_capture::catch(|| super::context::with_event(ctx, || factory(state, env))) {
-            Ok(object) => {
-                *self.object.borrow_mut() = Some(object);
-                true
-            }
-            Err(message) => {
-                let err = Error::new(format!("constructor panicked: {message}")).into_remote();
-                self.reset(err);
-                false
-            }
         }
     }
 
@@ -492,60 +392,5 @@ impl Instance {
             done(result);
         });
         self.tasks.borrow_mut().insert(event, handle.abort_handle());
-    }
-
-    /// Resets the instance: its memory is lost, unconfirmed writes are
-    /// dropped, held output never leaves, and every call it took in fails
-    /// with `error`. The next call builds a new instance.
-    pub(crate) fn reset(self: &Rc<Self>, error: Error) {
-        self.end(EndReason::Reset, Some(error));
-    }
-
-    /// Ends the instance for `reason`; calls it holds fail with `error`
-    /// (or a lost connection).
-    pub(crate) fn end(self: &Rc<Self>, reason: EndReason, error: Option<Error>) {
-        if !self.alive.replace(false) {
-            return;
-        }
-        self.record(What::InstanceEnded { reason });
-        tracing::debug!(
-            namespace = %self.namespace.binding,
-            object = ?self.id,
-            epoch = self.epoch,
-            ?reason,
-            "instance ended"
-        );
-        self.output.break_gate();
-        self.rt.sockets.instance_ended(self, reason);
-        if reason != EndReason::Evicted && !self.superseded.get() {
-            // Memory is gone, and so is every write not yet confirmed.
-            self.storage.lose_unconfirmed();
-        }
-        self.rt.instance_ended(self.obj, self.epoch);
-        let error = error.unwrap_or_else(Error::connection_lost);
-        let replies = std::mem::take(&mut *self.replies.borrow_mut());
-        for (_, answer) in replies {
-            answer.fail(error.clone());
-        }
-        let waiting = self.inbox.borrow_mut().drain();
-        for incoming in waiting {
-            incoming.arrival.fail(error.clone());
-        }
-        let tasks = std::mem::take(&mut *self.tasks.borrow_mut());
-        for (_, handle) in tasks {
-            handle.abort();
-        }
-        if let Some(handle) = self.delivery.borrow_mut().take() {
-            handle.abort();
-        }
-        // Aborted tasks parked on this instance's wakers would keep it (and
-        // themselves) alive forever: wake them, so the executor drops them.
-        self.input.wake_all();
-        if let Some(w) = self.inbox_waker.borrow_mut().take() {
-            w.wake();
-        }
-        self.lost_replies.borrow_mut().clear();
-        // Break the instance <-> object cycle so the run's memory is freed.
-        self.object.borrow_mut().take();
     }
 }
