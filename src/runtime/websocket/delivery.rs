@@ -8,8 +8,7 @@ use std::task::Poll;
 use futures::channel::oneshot;
 use futures::future::LocalBoxFuture;
 
-use super::client::ClientEvent;
-use super::frame::{Message, SocketEvent};
+use super::frame::{ClientEvent, Message, SocketEvent};
 use super::registry::{Accepted, SocketId};
 use super::server::WebSocket;
 use crate::mutations::{self, Mutation};

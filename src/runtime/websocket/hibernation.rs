@@ -89,7 +89,7 @@ impl Sockets {
     }
 
     /// An instance ended for `reason`: its sockets close or stay as
-    /// SEMANTICS.md §7 says.
+    /// the `websocket` module documentation lists.
     pub(crate) fn instance_ended(&self, inst: &Instance, reason: EndReason) {
         let world = &inst.rt.world;
         let mut breaking = Vec::new();
