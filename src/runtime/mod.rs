@@ -1,5 +1,6 @@
 //! The Durable Objects runtime under test: ids, namespaces, stubs, objects,
-//! instances and their events, the storage API objects see.
+//! instances (`instance/`, with their lifecycle) and their events, alarms,
+//! WebSockets, and the storage API objects see (`storage_api/`).
 
 pub(crate) mod alarms;
 pub(crate) mod buggify;
