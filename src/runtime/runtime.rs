@@ -328,11 +328,10 @@ impl Runtime {
         self.namespaces.borrow().keys().cloned().collect()
     }
 
-    /// Hands an arrived call to the object's live instance, starting one
-    /// (with the next epoch) if there is none.
-    /// A call for the instance `target` arrived at its host. It goes to
-    /// that instance (starting it, if it is the next one); if the instance
-    /// is gone, or the object moved meanwhile, the caller's connection drops.
+    /// A call (or a raised event) for the instance `target` arrived at its
+    /// host. It goes to that instance (starting it, with the next epoch, if
+    /// it is the next one); if the instance is gone, or the object moved
+    /// meanwhile, the caller's connection drops.
     pub(crate) fn route(&self, obj: ObjectRef, target: Target, incoming: Incoming<Arrival>) {
         let instance = {
             let mut entries = self.entries.borrow_mut();

@@ -6,15 +6,16 @@
 //! delay passes on this clock: that is what makes a run a pure function of
 //! its seed. The world knows how to schedule a fault, cut a link, take a
 //! host down or slow storage's confirmations; it does not know what an
-//! object, an instance or a call is. The fault plan names the platform's
+//! object, an instance or a stub is. The fault plan names the platform's
 //! fault kinds (evict, hibernate, code update, storage failure, …) as data,
 //! so that one plan file describes a run; the world only schedules them
 //! and keeps the state they leave (a cut link, a down host), and the
 //! runtime above gives them their meaning.
 //!
-//! The world holds the run's trace recorder (see [`crate::trace`]) and the
-//! count of calls still open, so that every layer above records into one
-//! trace and the harness knows when the last call has settled.
+//! The world holds the run's trace recorder (see [`crate::trace`]), so that
+//! every layer above records into one trace, and a count of the requests
+//! sent and not yet answered (whatever they ask), so that the harness knows
+//! when the last one has settled.
 
 pub(crate) mod clock;
 pub(crate) mod fault_state;

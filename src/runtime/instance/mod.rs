@@ -1,11 +1,13 @@
 //! One live activation of an object: its inbox, gates and events.
 //!
 //! An instance owns the object value (built on its first event), an inbox
-//! of arrived calls, and the input and output gates. A delivery task starts
+//! of arrivals (stubs' calls, and the alarms and socket frames the runtime
+//! raises), and the input and output gates. A delivery task starts
 //! events one at a time, in E-order, only while the input gate is open, and
 //! waits until each started event has really begun before starting the
 //! next. Every event then runs as its own task, wrapped by
-//! [`EventBody`](super::event::EventBody); its reply passes the output gate.
+//! [`EventBody`](super::event::EventBody); its answer, typed by the kind of
+//! arrival, passes the output gate.
 //!
 //! An instance never outlives its epoch: once reset (or superseded), it
 //! refuses new work, its held output is dropped, and every call it had
