@@ -111,3 +111,19 @@ pub(crate) fn active(m: Mutation) -> bool {
 pub(crate) fn active(_m: Mutation) -> bool {
     false
 }
+
+#[cfg(all(test, feature = "mutations"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_planted_bug_is_active_until_its_guard_drops() {
+        assert!(!active(Mutation::SkipFencing));
+        {
+            let _planted = plant(Some(Mutation::SkipFencing));
+            assert!(active(Mutation::SkipFencing));
+            assert!(!active(Mutation::EarlyOutput));
+        }
+        assert!(!active(Mutation::SkipFencing));
+    }
+}

@@ -98,3 +98,36 @@ pub(crate) mod test_trace {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::test_trace::ev;
+    use super::*;
+    use crate::trace::What;
+
+    /// A call sent and never answered: only the liveness monitor objects.
+    fn hung_call() -> Vec<TraceEvent> {
+        vec![ev(
+            1,
+            What::CallSent {
+                call: 1,
+                stub: 1,
+                seq: 1,
+                method: "m".into(),
+            },
+        )]
+    }
+
+    #[test]
+    fn check_all_runs_every_monitor() {
+        let v = check_all(&hung_call()).expect("the hung call is a violation");
+        assert_eq!(v.monitor, liveness::NAME);
+        assert_eq!(check_some(&hung_call(), |_| true), Some(v));
+    }
+
+    #[test]
+    fn check_some_skips_the_monitors_left_out() {
+        let without_liveness = check_some(&hung_call(), |name| name != liveness::NAME);
+        assert_eq!(without_liveness, None);
+    }
+}
