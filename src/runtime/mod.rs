@@ -3,6 +3,7 @@
 //! WebSockets, and the storage API objects see (`storage_api/`).
 
 pub(crate) mod alarms;
+pub(crate) mod binding_table;
 pub(crate) mod buggify;
 pub(crate) mod call;
 pub(crate) mod client;
@@ -12,6 +13,7 @@ pub(crate) mod error;
 pub(crate) mod event;
 pub(crate) mod fault_injector;
 pub(crate) mod http;
+pub(crate) mod http_json;
 pub(crate) mod id;
 pub(crate) mod inbox;
 pub(crate) mod instance;
@@ -19,8 +21,11 @@ pub(crate) mod namespace;
 pub(crate) mod object;
 pub(crate) mod panic_capture;
 pub(crate) mod payload;
+pub(crate) mod rpc;
 #[allow(clippy::module_inception)]
 pub(crate) mod runtime;
+pub(crate) mod scheduled_time;
+pub(crate) mod start;
 pub(crate) mod state;
 pub(crate) mod storage_api;
 pub(crate) mod stub;
@@ -36,7 +41,9 @@ pub use http::{Request, Response};
 pub use id::ObjectId;
 pub use namespace::ObjectNamespace;
 pub use object::{AlarmInfo, DurableObject, RpcTarget};
-pub use payload::{Payload, RPC_PAYLOAD_BYTES_MAX};
+pub use payload::RPC_PAYLOAD_BYTES_MAX;
+pub use rpc::RpcFuture;
+pub use scheduled_time::ScheduledTime;
 pub use state::{State, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT};
 pub use storage_api::{
     Cursor, Row, Sql, Storage, SyncKv, Transaction, BATCH_KEYS_MAX, KEY_BYTES_MAX,
