@@ -1,9 +1,10 @@
 //! Alarms: the runtime's scheduler of one object's alarm, and the alarm
 //! event an instance runs.
 //!
-//! The alarm time lives in the object's database (`storage/database/alarm_store.rs`);
-//! the scheduler runs only what confirmed batches say, so an alarm set in a
-//! batch a crash lost never fires. The scheduler belongs to the object's
+//! The alarm time lives in the object's database
+//! (`storage/database/alarm_store.rs`); the scheduler runs only what
+//! confirmed batches say, so an alarm set in a batch a crash lost never
+//! fires. The scheduler belongs to the object's
 //! directory entry, not to an instance or a host: it survives crashes,
 //! evictions and hibernation, and wakes the object (constructing a new
 //! instance) when the alarm is due.
