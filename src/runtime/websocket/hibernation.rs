@@ -14,7 +14,7 @@ use super::frame::{CLOSE_ABNORMAL, CLOSE_SERVICE_RESTART};
 use super::registry::{Accepted, Sockets, HIBERNATION_IDLE};
 use crate::mutations::{self, Mutation};
 use crate::runtime::instance::Instance;
-use crate::sim::trace::{content_hash, EndReason, What};
+use crate::trace::{content_hash, EndReason, What};
 
 /// Whether `inst` may hibernate now.
 pub(crate) fn can_hibernate(inst: &Instance) -> bool {

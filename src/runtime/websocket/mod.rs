@@ -30,14 +30,16 @@ mod hibernation;
 pub(crate) mod registry;
 mod server;
 
-pub use client::{ClientEvent, ClientSocket};
-pub use frame::{Message, CLOSE_ABNORMAL, CLOSE_NORMAL, CLOSE_SERVICE_RESTART, MESSAGE_BYTES_MAX};
+pub use client::ClientSocket;
+pub use frame::{
+    ClientEvent, Message, CLOSE_ABNORMAL, CLOSE_NORMAL, CLOSE_SERVICE_RESTART, MESSAGE_BYTES_MAX,
+};
+pub use registry::WebSocketClientEnd;
 pub use registry::{
     ATTACHMENT_BYTES_MAX, AUTO_RESPONSE_BYTES_MAX, HIBERNATABLE_SOCKETS_MAX, HIBERNATION_IDLE,
     TAGS_MAX, TAG_CHARS_MAX,
 };
-pub use server::{WebSocket, WebSocketClientEnd, WebSocketPair};
+pub use server::{WebSocket, WebSocketPair};
 
-pub(crate) use delivery::socket_event;
 pub(crate) use frame::SocketEvent;
 pub(crate) use hibernation::can_hibernate;

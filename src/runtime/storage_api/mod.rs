@@ -14,18 +14,25 @@ use std::rc::{Rc, Weak};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::context;
-use super::error::{Error, Result};
-use super::instance::Instance;
-use super::payload::{decode_bytes, Payload};
-use super::sql_api::Sql;
-use super::sync_kv::SyncKv;
 use crate::limits::Limits;
-use crate::sim::trace::{content_hash, StorageOp, What};
+use crate::runtime::context;
+use crate::runtime::error::{Error, Result};
+use crate::runtime::instance::Instance;
+use crate::runtime::payload::{decode_bytes, Payload};
+
+pub(crate) mod sql;
+pub(crate) mod sql_row_de;
+pub(crate) mod sync_kv;
+pub(crate) mod transaction;
+
 use crate::storage::database::ListOptions;
 use crate::storage::error::StorageError;
 use crate::storage::input_gate::EventId;
 use crate::storage::service::AccessError;
+use crate::trace::{content_hash, StorageOp, What};
+pub use sql::{Cursor, Row, Sql};
+pub use sync_kv::SyncKv;
+pub use transaction::Transaction;
 
 /// The most keys one `get_many`, `put_many` or `delete_many` may name
 /// (production's limit; see [`Limits`](crate::limits::Limits)).
@@ -325,7 +332,7 @@ impl Storage {
             ));
         }
         let op = self.begin(StorageOp::Alarm)?;
-        let now = super::alarms::now_unix_ms(&op.inst.rt);
+        let now = crate::runtime::time::now_unix_ms(&op.inst.rt.world);
         let at = (unix_ms as i64).max(now);
         op.inst
             .storage
@@ -385,7 +392,7 @@ impl Storage {
     /// [`now`](crate::now)), at most 30 days back.
     pub async fn get_bookmark_for_time(&self, time: std::time::SystemTime) -> Result<String> {
         let op = self.begin(StorageOp::Bookmark)?;
-        let t = super::time::since_start(time)
+        let t = crate::runtime::time::since_start(time)
             .ok_or_else(|| Error::range_error("the time is before the simulation began"))?;
         op.inst
             .storage

@@ -9,10 +9,10 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::error::Result;
-use super::storage_api::{encode_entry, Storage};
-use crate::sim::trace::StorageOp;
+use super::{encode_entry, Storage};
+use crate::runtime::error::Result;
 use crate::storage::database::ListOptions;
+use crate::trace::StorageOp;
 
 /// The synchronous KV API: `state.storage().kv()`.
 #[derive(Clone)]
