@@ -10,8 +10,9 @@
 //!
 //! - `run` (also what happens with no subcommand) sweeps seeds on `--jobs`
 //!   threads (every core by default), with a progress bar when stderr is a
-//!   terminal. It prints each failure with its `replay: <command>` line,
-//!   then a summary (seeds/s, fault kinds hit) whose last line is exactly
+//!   terminal. It prints the first failure's report in full, then a
+//!   summary (seeds/s, fault kinds hit and until when, one line per failed
+//!   seed with its `replay: <command>`) whose last line is exactly
 //!   `dosim: <n> passed, <m> failed`. The output does not depend on
 //!   `--jobs`: results are reported in seed order. The old top-level
 //!   options (`--seeds N`, `--seed S`, `--faults F`) still work.
@@ -192,8 +193,9 @@ where
 /// [`main`] with the command line given (the first item is the program's
 /// name): for tests and wrappers. In a `[[test]]` target with
 /// `harness = false`, the options `cargo test` passes to every test binary
-/// (a filter, `--nocapture`, `--list`, …) are set aside: see
-/// [`libtest`].
+/// (a filter, `--nocapture`, `--list`, …) are set aside: a filter that
+/// names neither the runner nor the target skips the sweep, `--list` lists
+/// it as one test, and the other options are dropped.
 pub fn main_from<I, T, F, Fut>(args: I, runner: Runner, body: F) -> ExitCode
 where
     I: IntoIterator<Item = T>,
