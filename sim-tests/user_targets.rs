@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 use dosim::{Faults, Mutation, Replay, Runner, Seed};
 
@@ -110,8 +111,29 @@ fn build_options() -> Vec<&'static str> {
     options
 }
 
+/// Runs the `harness_free` target (built once) with `args` and `env`, and
+/// no `DOSIM_*` variable from outside.
+fn harness_free(args: &[&str], env: &[(&str, &str)]) -> Output {
+    static EXE: OnceLock<PathBuf> = OnceLock::new();
+    Command::new(EXE.get_or_init(build_harness_free))
+        .args(args)
+        .env_remove("DOSIM_SEED")
+        .env_remove("DOSIM_SEEDS")
+        .envs(env.iter().copied())
+        .output()
+        .expect("the harness_free target runs")
+}
+
+/// What the `harness_free` target prints when run with `args`, which must
+/// succeed.
+fn passing(args: &[&str]) -> String {
+    let out = harness_free(args, &[]);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Builds the `harness_free` target; returns its executable.
-fn harness_free_exe() -> PathBuf {
+fn build_harness_free() -> PathBuf {
     let out = Command::new(env!("CARGO"))
         .args([
             "test",
@@ -149,12 +171,7 @@ fn text(out: &Output) -> String {
 
 #[test]
 fn a_harness_free_target_prints_a_replay_command_that_runs_the_seed() {
-    let exe = harness_free_exe();
-    let out = Command::new(&exe)
-        .env("HARNESS_FREE_FAIL", "1")
-        .env_remove("DOSIM_SEED")
-        .output()
-        .unwrap();
+    let out = harness_free(&[], &[("HARNESS_FREE_FAIL", "1")]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let command = stdout
@@ -193,44 +210,37 @@ fn a_harness_free_target_prints_a_replay_command_that_runs_the_seed() {
 
 #[test]
 fn a_harness_free_target_takes_the_test_harness_options() {
-    let exe = harness_free_exe();
-    let run = |args: &[&str]| {
-        let out = Command::new(&exe)
-            .args(args)
-            .env_remove("DOSIM_SEED")
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
     for args in [
         &["--nocapture"][..],
         &["-q", "--test-threads", "2", "--format=pretty"],
         &["harness_free", "--exact"],
         &["harness"],
     ] {
-        assert!(run(args).contains("dosim: 3 passed, 0 failed"), "{args:?}");
+        assert!(
+            passing(args).contains("dosim: 3 passed, 0 failed"),
+            "{args:?}"
+        );
     }
     for args in [
         &["some_other_test"][..],
         &["harness", "--exact"],
         &["--skip", "harness"],
     ] {
-        assert_eq!(run(args), "", "{args:?} names other tests: nothing runs");
+        assert_eq!(
+            passing(args),
+            "",
+            "{args:?} names other tests: nothing runs"
+        );
     }
     assert_eq!(
-        run(&["--list", "--format", "terse"]),
+        passing(&["--list", "--format", "terse"]),
         "harness_free: test\n"
     );
 }
 
 #[test]
 fn a_failing_sweep_prints_one_full_report_and_one_line_per_other_seed() {
-    let out = Command::new(harness_free_exe())
-        .env("HARNESS_FREE_FAIL", "1")
-        .env_remove("DOSIM_SEED")
-        .output()
-        .unwrap();
+    let out = harness_free(&[], &[("HARNESS_FREE_FAIL", "1")]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout),
@@ -255,23 +265,13 @@ fn a_failing_sweep_prints_one_full_report_and_one_line_per_other_seed() {
 
 #[test]
 fn the_command_line_keeps_the_runners_faults_unless_told_otherwise() {
-    let exe = harness_free_exe();
-    let run = |args: &[&str]| {
-        let out = Command::new(&exe)
-            .args(args)
-            .env_remove("DOSIM_SEED")
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
     // The target's runner says `Faults::None`.
     assert!(
-        run(&[]).contains("faults injected: none; no faults planned"),
+        passing(&[]).contains("faults injected: none; no faults planned"),
         "{}",
-        run(&[])
+        passing(&[])
     );
-    let swarm = run(&["--faults", "swarm"]);
+    let swarm = passing(&["--faults", "swarm"]);
     assert!(
         swarm.contains("faults until t=5s (Runner::fault_window)"),
         "{swarm}"
@@ -280,11 +280,7 @@ fn the_command_line_keeps_the_runners_faults_unless_told_otherwise() {
 
 #[test]
 fn dosim_seeds_0_is_an_error_with_exit_2() {
-    let out = Command::new(harness_free_exe())
-        .env("DOSIM_SEEDS", "0")
-        .env_remove("DOSIM_SEED")
-        .output()
-        .unwrap();
+    let out = harness_free(&[], &[("DOSIM_SEEDS", "0")]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("DOSIM_SEEDS=0 would run no seed"),
