@@ -36,6 +36,21 @@ fn check_sweeps_under_swarm_faults() {
 }
 
 #[test]
+fn a_passing_check_returns_and_a_failing_one_panics() {
+    // The passing sweep also prints its one line (with the faults
+    // injected) to this test's log, past the harness's capture.
+    dosim::check("check_passes", |_sim| async {
+        dosim::sleep(Duration::from_secs(1)).await;
+        Ok(())
+    });
+    let text = panic_text(|| dosim::check("check_fails", |_sim| async { dosim::bail!("no") }));
+    assert!(
+        text.contains("(first failure of 100 in 100 seeds"),
+        "{text}"
+    );
+}
+
+#[test]
 fn swarm_faults_keep_coming_for_the_whole_fault_window() {
     let last_fault_ms = |runner: Runner| {
         let record = runner.record(Seed::nth(3), |_sim| async {
