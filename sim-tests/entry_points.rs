@@ -76,6 +76,16 @@ fn swarm_faults_keep_coming_for_the_whole_fault_window() {
         Some(Duration::from_secs(60))
     );
     assert_eq!(Runner::new("none").fault_window_setting(), None);
+    // No longer than the run may last.
+    let whole_run = swarm()
+        .deadline(Duration::from_secs(90))
+        .fault_window(Duration::MAX);
+    assert_eq!(
+        whole_run.fault_window_setting(),
+        Some(Duration::from_secs(90))
+    );
+    let late = last_fault_ms(whole_run);
+    assert!((30_000..60_000).contains(&late), "last fault at {late} ms");
 }
 
 #[test]

@@ -89,9 +89,15 @@ impl RunOptions {
     pub(crate) fn plan_for(&self, seed: Seed) -> FaultPlan {
         let mut plan = self.faults.plan_for(seed);
         if self.faults == Faults::Swarm {
-            plan.safety_ms = u64::try_from(self.fault_window.as_millis()).unwrap_or(u64::MAX);
+            plan.safety_ms = u64::try_from(self.swarm_window().as_millis()).unwrap_or(u64::MAX);
         }
         plan
+    }
+
+    /// How long swarm faults come: the fault window, but no longer than
+    /// the run may last (`Duration::MAX` means "until the run ends").
+    pub(crate) fn swarm_window(&self) -> Duration {
+        self.fault_window.min(self.deadline)
     }
 }
 

@@ -152,8 +152,9 @@ impl Runner {
     /// How long swarm faults keep coming: random faults are injected
     /// during the first `window` of simulated time of each run, then the
     /// world heals (default 5 s). A workload that runs for hours sets it
-    /// to its own length to meet faults all along. A fault plan file sets
-    /// its own window (`safety_ms`).
+    /// to its own length to meet faults all along; a window longer than
+    /// the deadline (`Duration::MAX`, say) lasts until the run ends. A
+    /// fault plan file sets its own window (`safety_ms`).
     pub fn fault_window(mut self, window: Duration) -> Runner {
         self.options.fault_window = window;
         self
@@ -164,7 +165,7 @@ impl Runner {
     pub fn fault_window_setting(&self) -> Option<Duration> {
         match &self.options.faults {
             Faults::None => None,
-            Faults::Swarm => Some(self.options.fault_window),
+            Faults::Swarm => Some(self.options.swarm_window()),
             Faults::Plan(plan) if plan.is_empty() => None,
             Faults::Plan(plan) => Some(Duration::from_millis(plan.safety_ms)),
         }
