@@ -12,7 +12,7 @@ use dosim::{Faults, Runner};
 fn main() -> ExitCode {
     let fail = std::env::var("HARNESS_FREE_FAIL").is_ok_and(|v| v == "1");
     let runner = Runner::new("harness_free").seeds(3).faults(Faults::None);
-    dosim::cli_main(runner, move |sim: dosim::Sim| async move {
+    dosim::cli::main(runner, move |sim: dosim::Sim| async move {
         dosim::sleep(std::time::Duration::from_millis(10)).await;
         if fail {
             dosim::bail!("failing on purpose at t={:?}", sim.now());

@@ -3,7 +3,7 @@
 //! The command has to work when pasted, from whatever kind of target
 //! called dosim: an example, a `[[bin]]`, a `[[test]]` with
 //! `harness = false` (these three through the command line,
-//! [`crate::cli_main`]), or an ordinary `#[test]` calling [`crate::check`].
+//! [`crate::cli::main`]), or an ordinary `#[test]` calling [`crate::check`].
 //! Cargo puts each kind's executable in its own place, so the kind is read
 //! off the running executable's path, and an ordinary test's name off its
 //! thread (the test harness names each test's thread after the test).
@@ -33,7 +33,7 @@ pub enum Replay {
         /// Options to pass again (`--faults none`, …).
         args: String,
     },
-    /// A `[[bin]]` target that calls [`crate::cli_main`].
+    /// A `[[bin]]` target that calls [`crate::cli::main`].
     Bin {
         /// Its name.
         name: String,
@@ -43,7 +43,7 @@ pub enum Replay {
         args: String,
     },
     /// A `[[test]]` target with `harness = false` that calls
-    /// [`crate::cli_main`].
+    /// [`crate::cli::main`].
     HarnessFree {
         /// The test target's name.
         name: String,

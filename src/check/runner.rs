@@ -131,7 +131,7 @@ impl Runner {
     }
 
     /// Which faults to inject. Unset, [`Runner::run`] injects none, while
-    /// [`check`] and the command line ([`crate::cli_main`]) sweep in swarm
+    /// [`check`] and the command line ([`crate::cli::main`]) sweep in swarm
     /// mode; once set, every entry point keeps it (the command line's
     /// `--faults` still overrides it).
     pub fn faults(mut self, faults: Faults) -> Runner {
