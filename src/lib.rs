@@ -277,19 +277,23 @@ pub use storage::SQL_EPOCH_UNIX_MS;
 ///     }
 /// }
 ///
-/// dosim::check("twins_share_a_client_trait", |sim: dosim::Sim| async move {
-///     let good = sim.register::<Counter>("GOOD")?;
-///     let bad = sim.register::<OffByOne>("BAD")?;
-///     assert_eq!(good.get_by_name("a").add("hits", 2).await?, 2);
-///     assert_eq!(bad.get_by_name("a").add("hits", 2).await?, 3);
-///     // `count` is not in OffByOne's block: it runs on `inner`.
-///     assert_eq!(bad.get_by_name("a").count("hits").await?, 3);
-///     // The call's future owns what it needs, so the temporary stub may go.
-///     let count = || bad.get_by_name("a").count("hits");
-///     let pending = sim.spawn(count());
-///     assert_eq!(pending.await.unwrap()?, 3);
-///     Ok(())
-/// });
+/// // A test of the API, not of faults: a fault-free sweep.
+/// dosim::Runner::new("twins_share_a_client_trait")
+///     .faults(dosim::Faults::None)
+///     .run(|sim: dosim::Sim| async move {
+///         let good = sim.register::<Counter>("GOOD")?;
+///         let bad = sim.register::<OffByOne>("BAD")?;
+///         assert_eq!(good.get_by_name("a").add("hits", 2).await?, 2);
+///         assert_eq!(bad.get_by_name("a").add("hits", 2).await?, 3);
+///         // `count` is not in OffByOne's block: it runs on `inner`.
+///         assert_eq!(bad.get_by_name("a").count("hits").await?, 3);
+///         // The call's future owns what it needs, so the temporary stub may go.
+///         let count = || bad.get_by_name("a").count("hits");
+///         let pending = sim.spawn(count());
+///         assert_eq!(pending.await.unwrap()?, 3);
+///         Ok(())
+///     })
+///     .assert_passed();
 /// ```
 pub use dosim_macros::rpc_methods;
 
