@@ -98,23 +98,14 @@ fn main() -> ExitCode {
             eprintln!("dosim: {e}");
             return ExitCode::from(2);
         }
-        let kinds: Vec<String> = r
-            .faults_injected
-            .iter()
-            .map(|(k, n)| format!("{k} {n}"))
-            .collect();
         println!(
-            "{}: {} seeds in {:.2}s ({:.0} seeds/s), {} failed; faults: {}",
+            "{}: {} seeds in {:.2}s ({:.0} seeds/s), {} failed; {}",
             r.test,
             r.runs,
             r.wall.as_secs_f64(),
             r.seeds_per_s(),
             r.failures.len(),
-            if kinds.is_empty() {
-                "none".to_string()
-            } else {
-                kinds.join(", ")
-            }
+            r.faults_line()
         );
         for f in &r.failures {
             println!("  failed: seed {} — {}", f.seed, f.reason);

@@ -106,7 +106,7 @@ fn the_old_top_level_options_still_work() {
     let parsed = Cli::try_parse_from(["counter", "--seeds", "5", "--faults", "none"]).unwrap();
     assert!(parsed.command.is_none());
     assert_eq!(parsed.run.seeds, Some(5));
-    assert_eq!(parsed.run.faults.faults, "none");
+    assert_eq!(parsed.run.faults.faults.as_deref(), Some("none"));
     let (code, seeds) = seeds_run(&["--seeds", "3", "--faults", "none"]);
     assert_eq!((code, seeds.len()), (ExitCode::SUCCESS, 3));
     let (code, seeds) = seeds_run(&["--seed", "0x5eed"]);
@@ -131,6 +131,7 @@ fn bad_input_is_a_clear_error_with_exit_2() {
         &["run", "--shard", "1/0"],
         &["run", "--shard", "x/2"],
         &["run", "--jobs", "0"],
+        &["run", "--seeds", "0"],
         &["run", "--faults", "/no/such/plan.json"],
         &["replay", "banana"],
         &["view", "0x1"],

@@ -3,8 +3,22 @@
 //! their original's methods.
 
 use std::cell::RefCell;
+use std::future::Future;
 
-use dosim::{DurableObject, Env, Result, State};
+use dosim::{DurableObject, Env, Faults, Result, Runner, Sim, State};
+
+/// These tests are about what a call carries, not about faults: each sweeps
+/// its seeds in a world without them (`dosim::check` would inject some).
+fn fault_free<F, Fut>(name: &str, body: F)
+where
+    F: Fn(Sim) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<()>> + 'static,
+{
+    Runner::new(name)
+        .faults(Faults::None)
+        .run(body)
+        .assert_passed();
+}
 
 /// A guest book: the original.
 struct Book {
@@ -97,7 +111,7 @@ impl SignOnlyBook {
 
 #[test]
 fn borrowed_arguments_cross_the_network_and_any_result_path_works() {
-    dosim::check("borrowed_arguments", |sim: dosim::Sim| async move {
+    fault_free("borrowed_arguments", |sim: dosim::Sim| async move {
         let books = sim.register::<Book>("BOOK")?;
         let book = books.get_by_name("lobby");
         assert_eq!(book.sign("ada").await?, 1);
@@ -111,7 +125,7 @@ fn borrowed_arguments_cross_the_network_and_any_result_path_works() {
 
 #[test]
 fn a_twin_falls_back_to_its_originals_methods() {
-    dosim::check("twin_fallback", |sim: dosim::Sim| async move {
+    fault_free("twin_fallback", |sim: dosim::Sim| async move {
         let books = sim.register::<ShoutingBook>("SHOUT")?;
         let book = books.get_by_name("lobby");
         assert_eq!(book.sign("ada").await?, 1);
@@ -124,7 +138,7 @@ fn a_twin_falls_back_to_its_originals_methods() {
 
 #[test]
 fn a_twin_without_fallback_answers_only_its_own_methods() {
-    dosim::check("twin_without_fallback", |sim: dosim::Sim| async move {
+    fault_free("twin_without_fallback", |sim: dosim::Sim| async move {
         let books = sim.register::<SignOnlyBook>("SIGN_ONLY")?;
         let book = books.get_by_name("lobby");
         assert_eq!(book.sign("ada").await?, 1);
@@ -140,7 +154,7 @@ fn a_twin_without_fallback_answers_only_its_own_methods() {
 
 #[test]
 fn a_client_future_outlives_its_temporary_stub() {
-    dosim::check("static_client_futures", |sim: dosim::Sim| async move {
+    fault_free("static_client_futures", |sim: dosim::Sim| async move {
         let books = sim.register::<Book>("BOOK")?;
         // The exact shape a workload closure takes: the stub is a temporary.
         let sign = |name: &str| books.get_by_name("lobby").sign(name);

@@ -39,12 +39,14 @@ impl Settings {
 
     fn from_env() -> Settings {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let seeds = var("DOSIM_SEEDS").map(|s| {
-            s.trim().parse::<u64>().map_err(|_| {
-                format!(
-                    "DOSIM_SEEDS=`{s}` is not a number of seeds (expected e.g. DOSIM_SEEDS=100)"
-                )
-            })
+        let seeds = var("DOSIM_SEEDS").map(|s| match s.trim().parse::<u64>() {
+            Ok(0) => Err("DOSIM_SEEDS=0 would run no seed and test nothing; \
+                     give at least 1 (e.g. DOSIM_SEEDS=100)"
+                .to_string()),
+            Ok(n) => Ok(n),
+            Err(_) => Err(format!(
+                "DOSIM_SEEDS=`{s}` is not a number of seeds (expected e.g. DOSIM_SEEDS=100)"
+            )),
         });
         let (mutation, mutation_error) = match var("DOSIM_MUTATION") {
             None => (None, None),

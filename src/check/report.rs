@@ -1,5 +1,6 @@
 //! What a user sees: a sweep's [`Report`], and for a failed run the reason,
-//! the seed, the command that replays it, and the trace file.
+//! the seed, the command that replays it (see [`super::replay`]), and the
+//! trace file.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -9,124 +10,12 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::run::{FailureReason, RunRecord};
-use crate::mutations::Mutation;
 use crate::settings::Settings;
 use crate::sim::clock::format_sim_time;
 use crate::sim::faults::FaultKind;
 use crate::sim::seed::Seed;
 use crate::sim::world_config::WorldConfig;
 use crate::trace::TraceEvent;
-
-/// How to run one seed again: the command a failure report prints.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Replay {
-    /// A `cargo test` target and test name.
-    Test {
-        /// `--test <target>`, or `None` for the library's unit tests.
-        target: Option<String>,
-        /// The test's full name.
-        name: String,
-    },
-    /// An example binary.
-    Example {
-        /// Its name.
-        name: String,
-        /// Built with `--release`.
-        release: bool,
-        /// Options to pass again (`--faults none`, …).
-        args: String,
-    },
-    /// A command of the user's own; `{seed}` is replaced by the seed.
-    Custom(String),
-}
-
-impl Replay {
-    /// Works out how this process was started: a test harness thread, or an
-    /// example binary.
-    pub(crate) fn detect() -> Replay {
-        let exe = std::env::current_exe().unwrap_or_default();
-        let stem = exe
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("unknown")
-            .to_string();
-        let release = exe.components().any(|c| c.as_os_str() == "release");
-        let in_examples = exe
-            .parent()
-            .and_then(|p| p.file_name())
-            .is_some_and(|n| n == "examples");
-        if in_examples {
-            return Replay::Example {
-                name: strip_hash(&stem).to_string(),
-                release,
-                args: String::new(),
-            };
-        }
-        let thread = std::thread::current();
-        let name = thread.name().unwrap_or("main").to_string();
-        let target = strip_hash(&stem).to_string();
-        let target = if target == env!("CARGO_PKG_NAME") {
-            None
-        } else {
-            Some(target)
-        };
-        Replay::Test { target, name }
-    }
-
-    /// The command that replays `seed` with the planted bug `mutation`
-    /// switched on (the same one must be, or the run differs).
-    pub fn command_with(&self, seed: Seed, mutation: Option<Mutation>) -> String {
-        let plain = self.command(seed);
-        let Some(m) = mutation else { return plain };
-        let with_feature = match self {
-            Replay::Example { .. } => {
-                plain.replacen(" --example", " --features mutations --example", 1)
-            }
-            Replay::Test { .. } => {
-                plain.replacen("cargo test", "cargo test --features mutations", 1)
-            }
-            Replay::Custom(_) => plain,
-        };
-        format!("DOSIM_MUTATION={} {with_feature}", m.name())
-    }
-
-    /// The command that replays `seed`.
-    pub fn command(&self, seed: Seed) -> String {
-        match self {
-            Replay::Test { target, name } => {
-                let target = match target {
-                    Some(t) => format!("--test {t}"),
-                    None => "--lib".to_string(),
-                };
-                format!("DOSIM_SEED={seed} cargo test {target} {name} -- --exact")
-            }
-            Replay::Example {
-                name,
-                release,
-                args,
-            } => {
-                let release = if *release { " --release" } else { "" };
-                let args = if args.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {args}")
-                };
-                format!("cargo run{release} --example {name} -- replay {seed}{args}")
-            }
-            Replay::Custom(template) => template.replace("{seed}", &seed.to_string()),
-        }
-    }
-}
-
-/// `counter-3f2a…` → `counter`: cargo appends a hash to test binaries.
-fn strip_hash(stem: &str) -> &str {
-    match stem.rsplit_once('-') {
-        Some((head, tail)) if tail.len() == 16 && tail.chars().all(|c| c.is_ascii_hexdigit()) => {
-            head
-        }
-        _ => stem,
-    }
-}
 
 /// Where trace files go: `DOSIM_TRACE_DIR`, else `target/dosim` beside the
 /// running binary's target directory.
@@ -297,6 +186,17 @@ fn last_panic(trace: &[TraceEvent]) -> Option<String> {
     })
 }
 
+/// `5s`, `250ms`, or the full simulated time when neither is exact.
+fn short(d: Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        format!("{}s", d.as_secs())
+    } else if d.subsec_nanos() % 1_000_000 == 0 {
+        format!("{}ms", d.as_millis())
+    } else {
+        format_sim_time(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+    }
+}
+
 /// One failed seed.
 #[derive(Clone, Debug)]
 pub struct Failure {
@@ -328,6 +228,8 @@ pub struct Report {
     pub wall: Duration,
     /// Faults injected over the whole sweep, per kind.
     pub faults_injected: BTreeMap<FaultKind, u64>,
+    /// How long faults kept coming in each run (`None`: no faults).
+    pub fault_window: Option<Duration>,
 }
 
 impl Report {
@@ -339,6 +241,7 @@ impl Report {
             setup_error: Some(error),
             wall: Duration::ZERO,
             faults_injected: BTreeMap::new(),
+            fault_window: None,
         }
     }
 
@@ -364,23 +267,59 @@ impl Report {
             self.wall.as_secs_f64(),
             self.seeds_per_s()
         );
+        s.push_str(&format!("  {}\n", self.faults_line()));
+        s.push_str(&self.failure_lines());
+        s.push_str(&self.summary_line());
+        s.push('\n');
+        s
+    }
+
+    /// `faults injected: crash 12, partition 30; faults until t=5s`: what
+    /// the sweep injected and until when each run could be hit.
+    pub fn faults_line(&self) -> String {
         let kinds: Vec<String> = self
             .faults_injected
             .iter()
             .map(|(k, n)| format!("{k} {n}"))
             .collect();
-        if kinds.is_empty() {
-            s.push_str("  faults injected: none\n");
+        let injected = if kinds.is_empty() {
+            "none".to_string()
         } else {
-            s.push_str(&format!("  faults injected: {}\n", kinds.join(", ")));
-        }
+            kinds.join(", ")
+        };
+        let window = match self.fault_window {
+            Some(w) => format!("faults until t={} (Runner::fault_window)", short(w)),
+            None => "no faults planned".to_string(),
+        };
+        format!("faults injected: {injected}; {window}")
+    }
+
+    /// One line per failed seed: the seed, the reason's first line and the
+    /// command that replays it.
+    fn failure_lines(&self) -> String {
+        let mut s = String::new();
         for f in &self.failures {
-            s.push_str(&format!("  failed: seed {} — {}\n", f.seed, f.reason));
-            s.push_str(&format!("  replay: {}\n", f.replay));
+            let reason = f.reason.to_string();
+            let reason = reason.lines().next().unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "  failed: seed {} — {reason} — replay: {}",
+                f.seed, f.replay
+            );
         }
-        s.push_str(&self.summary_line());
-        s.push('\n');
         s
+    }
+
+    /// The whole sweep in one line, as a passing [`crate::check`] prints
+    /// it: `dosim: <test>: <n> passed, <m> failed; faults injected: …`.
+    pub fn one_line(&self) -> String {
+        let failed = self.failures.len() as u64;
+        format!(
+            "dosim: {}: {} passed, {failed} failed; {}",
+            self.test,
+            self.runs - failed,
+            self.faults_line()
+        )
     }
 
     /// The closing line: `dosim: <n> passed, <m> failed`.
@@ -397,9 +336,10 @@ impl Report {
         }
         if let Some(first) = self.failures.first() {
             panic!(
-                "{}{}\n(first failure of {} in {} seeds; replay: {})",
+                "{}{}{}\n(first failure of {} in {} seeds; replay: {})",
                 first.text,
-                self.summary_line(),
+                self.failure_lines(),
+                self.one_line(),
                 self.failures.len(),
                 self.runs,
                 first.replay

@@ -72,6 +72,8 @@ impl Faults {
 pub(crate) struct RunOptions {
     pub(crate) world: WorldConfig,
     pub(crate) faults: Faults,
+    /// How long swarm faults keep coming.
+    pub(crate) fault_window: Duration,
     pub(crate) deadline: Duration,
     pub(crate) liveness_bound: Duration,
     pub(crate) steps_max: u64,
@@ -79,6 +81,24 @@ pub(crate) struct RunOptions {
     pub(crate) monitors: bool,
     /// The planted bug, if any (feature `mutations`).
     pub(crate) mutation: Option<crate::mutations::Mutation>,
+}
+
+impl RunOptions {
+    /// The fault plan of `seed`'s run: a swarm plan injects during the
+    /// configured window.
+    pub(crate) fn plan_for(&self, seed: Seed) -> FaultPlan {
+        let mut plan = self.faults.plan_for(seed);
+        if self.faults == Faults::Swarm {
+            plan.safety_ms = u64::try_from(self.swarm_window().as_millis()).unwrap_or(u64::MAX);
+        }
+        plan
+    }
+
+    /// How long swarm faults come: the fault window, but no longer than
+    /// the run may last (`Duration::MAX` means "until the run ends").
+    pub(crate) fn swarm_window(&self) -> Duration {
+        self.fault_window.min(self.deadline)
+    }
 }
 
 /// Why a run failed.
@@ -112,7 +132,8 @@ impl std::fmt::Display for FailureReason {
             FailureReason::Panic(m) => write!(f, "panicked: {m}"),
             FailureReason::Deadline(d) => write!(
                 f,
-                "deadline exceeded: the test body had not finished after {}s of simulated time",
+                "deadline exceeded: the test body had not finished after {}s of simulated time \
+                 (`Runner::deadline` moves the deadline)",
                 d.as_secs_f64()
             ),
             FailureReason::StepBound(n) => write!(
@@ -208,7 +229,7 @@ pub(crate) fn run_seed(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord 
             end_ns: 0,
             trace: Vec::new(),
             steps: 0,
-            plan: opts.faults.plan_for(seed),
+            plan: opts.plan_for(seed),
             faults_injected: BTreeMap::new(),
             faults_applied: Vec::new(),
             failure_event: None,
@@ -224,7 +245,7 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
     );
     let world_slot: Rc<RefCell<Option<Rc<World>>>> = Rc::default();
     let slot = world_slot.clone();
-    let plan = opts.faults.plan_for(seed);
+    let plan = opts.plan_for(seed);
     let run_plan = plan.clone();
     let outcome = panic_capture::catch(|| {
         madsim_rt.block_on(async move {

@@ -14,12 +14,14 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::io::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::pool::{for_each_in_order, jobs_default};
 use super::progress::Progress;
-use super::report::{failure_report, trace_dir, write_trace, Failure, Replay, Report};
+use super::replay::Replay;
+use super::report::{failure_report, trace_dir, write_trace, Failure, Report};
 use super::run::{run_seed, Body, FailureReason, Faults, RunOptions, RunRecord};
 use super::shard::Shard;
 use super::sim::Sim;
@@ -34,9 +36,15 @@ use crate::trace::first_divergence;
 /// Seeds a sweep runs when nothing says otherwise.
 pub const SEEDS_DEFAULT: u64 = 100;
 
-/// Runs `body` over the default sweep (or `DOSIM_SEED` / `DOSIM_SEEDS`);
-/// panics with a failure report, the seed and the replay command if any
-/// seed fails.
+/// How long swarm faults keep coming in each run unless
+/// [`Runner::fault_window`] says otherwise.
+pub const FAULT_WINDOW_DEFAULT: Duration = Duration::from_secs(5);
+
+/// Runs `body` over the default sweep (or `DOSIM_SEED` / `DOSIM_SEEDS`)
+/// under swarm faults; panics with a failure report, the seed and the
+/// replay command if any seed fails. A passing sweep prints one line to
+/// stderr, which `cargo test` shows: the seeds run, the faults injected
+/// and the fault window.
 ///
 /// ```
 /// dosim::check("doc_check", |sim: dosim::Sim| async move {
@@ -50,7 +58,12 @@ where
     F: Fn(Sim) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<()>> + 'static,
 {
-    Runner::new(test).run(body).assert_passed();
+    let runner = Runner::new(test).faults_or(Faults::Swarm).quiet();
+    let report = runner.run(body);
+    report.assert_passed();
+    // Straight to the file handle, past the test harness's capture: the
+    // line is there to show, in a green run too, that faults were injected.
+    let _ = writeln!(std::io::stderr().lock(), "{}", report.one_line());
 }
 
 /// A configurable seed sweep. See the module documentation.
@@ -61,6 +74,9 @@ pub struct Runner {
     seeds: u64,
     first_seed_index: u64,
     options: RunOptions,
+    /// Whether [`Runner::faults`] was called: the entry points that default
+    /// to swarm faults leave an explicit setting alone.
+    faults_set: bool,
     determinism_sample: u64,
     replay: Option<Replay>,
     quiet: bool,
@@ -79,12 +95,14 @@ impl Runner {
             options: RunOptions {
                 world: WorldConfig::default(),
                 faults: Faults::None,
+                fault_window: FAULT_WINDOW_DEFAULT,
                 deadline: Duration::from_secs(600),
                 liveness_bound: Duration::from_secs(60),
                 steps_max: 1_000_000,
                 monitors: true,
                 mutation: Settings::get().mutation,
             },
+            faults_set: false,
             determinism_sample: 1,
             replay: None,
             quiet: false,
@@ -112,11 +130,45 @@ impl Runner {
         self
     }
 
-    /// Which faults to inject (none by default; examples sweep in swarm
-    /// mode).
+    /// Which faults to inject. Unset, [`Runner::run`] injects none, while
+    /// [`check`] and the command line ([`crate::cli::main`]) sweep in swarm
+    /// mode; once set, every entry point keeps it (the command line's
+    /// `--faults` still overrides it).
     pub fn faults(mut self, faults: Faults) -> Runner {
         self.options.faults = faults;
+        self.faults_set = true;
         self
+    }
+
+    /// `faults`, unless [`Runner::faults`] chose already: an entry point's
+    /// own default.
+    pub(crate) fn faults_or(mut self, faults: Faults) -> Runner {
+        if !self.faults_set {
+            self.options.faults = faults;
+        }
+        self
+    }
+
+    /// How long swarm faults keep coming: random faults are injected
+    /// during the first `window` of simulated time of each run, then the
+    /// world heals (default 5 s). A workload that runs for hours sets it
+    /// to its own length to meet faults all along; a window longer than
+    /// the deadline (`Duration::MAX`, say) lasts until the run ends. A
+    /// fault plan file sets its own window (`safety_ms`).
+    pub fn fault_window(mut self, window: Duration) -> Runner {
+        self.options.fault_window = window;
+        self
+    }
+
+    /// Until when faults come, if any can: the swarm window, or a plan's
+    /// own `safety_ms`.
+    pub fn fault_window_setting(&self) -> Option<Duration> {
+        match &self.options.faults {
+            Faults::None => None,
+            Faults::Swarm => Some(self.options.swarm_window()),
+            Faults::Plan(plan) if plan.is_empty() => None,
+            Faults::Plan(plan) => Some(Duration::from_millis(plan.safety_ms)),
+        }
     }
 
     /// The fault setting.
@@ -124,7 +176,8 @@ impl Runner {
         &self.options.faults
     }
 
-    /// Simulated time after which a run that has not finished fails.
+    /// Simulated time after which a run that has not finished fails
+    /// (default 600 s).
     pub fn deadline(mut self, deadline: Duration) -> Runner {
         self.options.deadline = deadline;
         self
@@ -229,6 +282,12 @@ impl Runner {
             Some(n) => n.clone()?,
             None => self.seeds,
         };
+        if n == 0 {
+            return Err(format!(
+                "{}: a sweep of 0 seeds runs nothing and tests nothing; ask for at least 1",
+                self.test
+            ));
+        }
         Ok((0..n)
             .filter(|i| self.shard.contains(*i))
             .map(|i| Seed::nth(self.first_seed_index + i))
@@ -259,6 +318,7 @@ impl Runner {
             setup_error: None,
             wall: Duration::ZERO,
             faults_injected: BTreeMap::new(),
+            fault_window: self.fault_window_setting(),
         };
         let every = Settings::get().check_determinism_all;
         let progress = Progress::new(seeds.len() as u64, self.progress && !self.quiet);
@@ -285,7 +345,9 @@ impl Runner {
             }
             if record.failure.is_some() {
                 let failure = self.report_failure(&record, &replay);
-                if !self.quiet {
+                // The first failure in full; the summary lists the rest,
+                // one line each.
+                if !self.quiet && report.failures.is_empty() {
                     progress.eprint(&failure.text);
                 }
                 report.failures.push(failure);

@@ -34,20 +34,24 @@ use crate::sim::world_config::LocationId;
 ///     }
 /// }
 ///
-/// dosim::check("vars_reach_objects", |sim: dosim::Sim| async move {
-///     sim.set_var("GREETING", "ahoy")?;
-///     sim.set_secret("API_KEY", "s3cret")?;
-///     let greeter = sim.register::<Greeter>("GREETER")?.get_by_name("a");
-///     assert_eq!(greeter.greet("ada").await?, "ahoy, ada");
-///     assert_eq!(greeter.key_len().await?, 6);
-///     let missing = greeter.var("NOPE").await.unwrap_err().to_string();
-///     assert!(missing.contains("no variable named `NOPE`"), "{missing}");
-///     let wrong = greeter.var("API_KEY").await.unwrap_err().to_string();
-///     assert!(wrong.contains("`API_KEY` is a secret, not a variable"), "{wrong}");
-///     let ns = greeter.var("GREETER").await.unwrap_err().to_string();
-///     assert!(ns.contains("`GREETER` is a namespace, not a variable"), "{ns}");
-///     Ok(())
-/// });
+/// // A test of the API, not of faults: a fault-free sweep.
+/// dosim::Runner::new("vars_reach_objects")
+///     .faults(dosim::Faults::None)
+///     .run(|sim: dosim::Sim| async move {
+///         sim.set_var("GREETING", "ahoy")?;
+///         sim.set_secret("API_KEY", "s3cret")?;
+///         let greeter = sim.register::<Greeter>("GREETER")?.get_by_name("a");
+///         assert_eq!(greeter.greet("ada").await?, "ahoy, ada");
+///         assert_eq!(greeter.key_len().await?, 6);
+///         let missing = greeter.var("NOPE").await.unwrap_err().to_string();
+///         assert!(missing.contains("no variable named `NOPE`"), "{missing}");
+///         let wrong = greeter.var("API_KEY").await.unwrap_err().to_string();
+///         assert!(wrong.contains("`API_KEY` is a secret, not a variable"), "{wrong}");
+///         let ns = greeter.var("GREETER").await.unwrap_err().to_string();
+///         assert!(ns.contains("`GREETER` is a namespace, not a variable"), "{ns}");
+///         Ok(())
+///     })
+///     .assert_passed();
 /// ```
 #[derive(Clone)]
 pub struct Env {

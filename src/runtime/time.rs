@@ -20,9 +20,19 @@ pub async fn sleep(duration: Duration) {
 /// # Panics
 /// Outside a dosim run.
 pub fn elapsed() -> Duration {
-    madsim::time::TimeHandle::try_current()
-        .expect("dosim::elapsed() called outside a simulated run")
-        .elapsed()
+    run_elapsed("dosim::elapsed()")
+}
+
+/// Simulated time since the run started; outside a run, panics naming
+/// `caller`, the public function the user called.
+fn run_elapsed(caller: &str) -> Duration {
+    match madsim::time::TimeHandle::try_current() {
+        Some(handle) => handle.elapsed(),
+        None => panic!(
+            "{caller} called outside a simulated run: it reads the simulated clock, \
+             which exists only inside a dosim test body or object"
+        ),
+    }
 }
 
 /// The simulated wall clock: what `Date.now()` would say. A run starts at
@@ -32,7 +42,7 @@ pub fn elapsed() -> Duration {
 /// # Panics
 /// Outside a dosim run.
 pub fn now() -> std::time::SystemTime {
-    sim_epoch() + elapsed()
+    sim_epoch() + run_elapsed("dosim::now()")
 }
 
 /// The wall-clock time at which every run starts.

@@ -10,8 +10,9 @@
 //!
 //! - `run` (also what happens with no subcommand) sweeps seeds on `--jobs`
 //!   threads (every core by default), with a progress bar when stderr is a
-//!   terminal. It prints each failure with its `replay: <command>` line,
-//!   then a summary (seeds/s, fault kinds hit) whose last line is exactly
+//!   terminal. It prints the first failure's report in full, then a
+//!   summary (seeds/s, fault kinds hit and until when, one line per failed
+//!   seed with its `replay: <command>`) whose last line is exactly
 //!   `dosim: <n> passed, <m> failed`. The output does not depend on
 //!   `--jobs`: results are reported in seed order. The old top-level
 //!   options (`--seeds N`, `--seed S`, `--faults F`) still work.
@@ -27,8 +28,9 @@
 //!   before and after, writes the small plan, and prints the command that
 //!   replays it.
 //!
-//! `--faults` is `swarm` (a random subset of fault kinds per seed, the
-//! default), `none`, or the path of a fault plan (JSON).
+//! `--faults` is `swarm` (a random subset of fault kinds per seed), `none`,
+//! or the path of a fault plan (JSON). Without it the runner's own setting
+//! ([`Runner::faults`]) holds, and swarm when the runner set none.
 //!
 //! Exit status: 0 when every seed passed (or the file was written), 1 when
 //! one failed, 2 on bad input (an unknown subcommand or option, a bad seed,
@@ -53,6 +55,7 @@
 //! command, which runs on any machine. A batch cluster does the same with
 //! its task index.
 
+mod libtest;
 mod one;
 mod sweep;
 
@@ -64,7 +67,7 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
-use super::report::Replay;
+use super::replay::Replay;
 use super::run::{Body, Faults};
 use super::runner::Runner;
 use super::shard::Shard;
@@ -140,8 +143,8 @@ pub enum Command {
 /// The options of `run`.
 #[derive(Args, Debug, Clone)]
 pub struct RunArgs {
-    /// How many seeds to sweep.
-    #[arg(long, conflicts_with = "seed")]
+    /// How many seeds to sweep (at least 1).
+    #[arg(long, conflicts_with = "seed", value_parser = clap::value_parser!(u64).range(1..))]
     pub seeds: Option<u64>,
     /// Run exactly this seed (hex like 0x5eed1234, or decimal).
     #[arg(long, value_parser = parse_seed)]
@@ -162,10 +165,11 @@ pub struct RunArgs {
 /// The `--faults` option.
 #[derive(Args, Debug, Clone)]
 pub struct FaultsArg {
-    /// Faults to inject: `swarm` (a random subset per seed, the default),
-    /// `none`, or the path of a fault plan (JSON).
-    #[arg(long, default_value = "swarm")]
-    pub faults: String,
+    /// Faults to inject: `swarm` (a random subset per seed), `none`, or the
+    /// path of a fault plan (JSON). Default: the runner's setting, swarm if
+    /// it has none.
+    #[arg(long)]
+    pub faults: Option<String>,
 }
 
 fn parse_seed(s: &str) -> std::result::Result<Seed, String> {
@@ -187,7 +191,11 @@ where
 }
 
 /// [`main`] with the command line given (the first item is the program's
-/// name): for tests and wrappers.
+/// name): for tests and wrappers. In a `[[test]]` target with
+/// `harness = false`, the options `cargo test` passes to every test binary
+/// (a filter, `--nocapture`, `--list`, …) are set aside: a filter that
+/// names neither the runner nor the target skips the sweep, `--list` lists
+/// it as one test, and the other options are dropped.
 pub fn main_from<I, T, F, Fut>(args: I, runner: Runner, body: F) -> ExitCode
 where
     I: IntoIterator<Item = T>,
@@ -195,13 +203,30 @@ where
     F: Fn(Sim) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<()>> + 'static,
 {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let args = match Replay::detect() {
+        Replay::HarnessFree { name, .. } => {
+            match libtest::sort(args, &[runner.test_name(), &name]) {
+                libtest::Harness::Run(args) => args,
+                libtest::Harness::List(listing) => {
+                    print!("{listing}");
+                    return ExitCode::SUCCESS;
+                }
+                libtest::Harness::Skip => return ExitCode::SUCCESS,
+            }
+        }
+        _ => args,
+    };
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            // Through the print macros, not straight to the file handles:
+            // a test harness captures them.
             return if e.use_stderr() {
+                eprint!("{}", e.render());
                 ExitCode::from(2)
             } else {
+                print!("{}", e.render());
                 ExitCode::SUCCESS
             };
         }
@@ -222,30 +247,22 @@ fn run_cli(cli: Cli, runner: Runner, body: &Body) -> ExitCode {
     }
 }
 
-/// Sets `runner`'s faults from `--faults` and its replay command to one that
-/// passes the same `--faults` again; `Err` is the exit code of bad input.
+/// Sets `runner`'s faults from `--faults` (swarm when neither the flag nor
+/// the runner chose) and its replay command to one that passes the same
+/// `--faults` again; `Err` is the exit code of bad input.
 fn configure(runner: Runner, faults: &FaultsArg) -> std::result::Result<Runner, ExitCode> {
-    let parsed = match Faults::parse(&faults.faults) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("dosim: {e}");
-            return Err(ExitCode::from(2));
-        }
-    };
-    let args = if faults.faults == "swarm" {
-        String::new()
-    } else {
-        format!("--faults {}", faults.faults)
-    };
-    let replay = match Replay::detect() {
-        Replay::Example { name, release, .. } => Replay::Example {
-            name,
-            release,
-            args,
+    let (runner, args) = match &faults.faults {
+        None => (runner.faults_or(Faults::Swarm), String::new()),
+        Some(arg) => match Faults::parse(arg) {
+            Ok(parsed) => (runner.faults(parsed), format!("--faults {arg}")),
+            Err(e) => {
+                eprintln!("dosim: {e}");
+                return Err(ExitCode::from(2));
+            }
         },
-        other => other,
     };
-    let runner = runner.faults(parsed).replay(replay);
+    let replay = runner.replay_setting().with_args(&args);
+    let runner = runner.replay(replay);
     match runner.setup_check() {
         Ok(()) => Ok(runner),
         Err(e) => {

@@ -166,17 +166,13 @@ pub(super) fn shrink(seed: Seed, faults: &FaultsArg, runner: Runner, body: &Body
     println!("  reason:  {}", shrunk.reason);
     println!("  plan:    {}", path.display());
     println!("{json}");
-    let replay = match crate::check::report::Replay::detect() {
-        crate::check::report::Replay::Example { name, release, .. } => {
-            crate::check::report::Replay::Example {
-                name,
-                release,
-                args: format!("--faults {}", path.display()),
-            }
-        }
-        other => other,
-    };
-    println!("  replay:  {}", replay.command(seed));
+    let replay = runner
+        .replay_setting()
+        .with_args(&format!("--faults {}", path.display()));
+    println!(
+        "  replay:  {}",
+        replay.command_with(seed, runner.mutation_setting())
+    );
     println!("dosim: 0 passed, 1 failed");
     ExitCode::from(1)
 }
