@@ -1,4 +1,4 @@
-//! Alarms as workerd was seen to run them (OBSERVED.md, "Alarms"): set,
+//! Alarms as workerd was seen to run them: set,
 //! read and delete; a past time clamped to now; retries with backoff and a
 //! retry count; a failing handler's writes kept; `delete_all` and the alarm.
 
@@ -210,11 +210,7 @@ fn delete_all_deletes_the_alarm_unless_the_namespace_keeps_it() {
     });
 }
 
-#[path = "../examples/subscription_double_charge.rs"]
-#[allow(dead_code)]
-mod subscription_double_charge;
-
-use subscription_double_charge::subscription;
+use dosim_workloads::{subscription, subscription_double_charge};
 
 #[test]
 fn subscriptions_bill_every_month_exactly_once_for_a_year_under_faults() {

@@ -1,6 +1,6 @@
 //! The storage API as an object sees it: SQL, transactions, the synchronous
 //! KV API, `delete_all`, key limits and point-in-time recovery, each with
-//! the real runtime's observable behaviour and error texts (OBSERVED.md).
+//! the real runtime's observable behaviour and error texts.
 
 mod common;
 
@@ -383,20 +383,16 @@ fn sql_writes_survive_faults_exactly_as_kv_writes_do() {
                 }));
             }
             let (mut acked, mut tried) = (0, 0);
-            for t in tasks {
-                let (a, b) = t.await.map_err(|_| dosim::Error::new("client cancelled"))?;
+            for (a, b) in dosim::join_all(tasks).await? {
                 acked += a;
                 tried += b;
             }
-            let mut audit = None;
-            for _ in 0..40 {
-                if let Ok(a) = ns.get_by_name("book").audit().await {
-                    audit = Some(a);
-                    break;
-                }
-                dosim::sleep(std::time::Duration::from_millis(250)).await;
-            }
-            let (n, sum, total) = audit.ok_or_else(|| dosim::Error::new("audit never ran"))?;
+            let (n, sum, total) = sim
+                .eventually(|| {
+                    let stub = ns.get_by_name("book");
+                    async move { stub.audit().await }
+                })
+                .await?;
             if n < acked || n > tried {
                 dosim::bail!("{acked} records acknowledged, {tried} tried, {n} stored");
             }

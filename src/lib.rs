@@ -67,8 +67,8 @@
 //!     let ns = sim.register::<Racy>("RACY")?;
 //!     let a = sim.spawn(ns.get_by_name("x").increment());
 //!     let b = sim.spawn(ns.get_by_name("x").increment());
-//!     a.await.unwrap()?;
-//!     b.await.unwrap()?;
+//!     a.await??;
+//!     b.await??;
 //!     let n = ns.get_by_name("x").count().await?;
 //!     if n != 2 { dosim::bail!("two increments acknowledged, count is {n}"); }
 //!     Ok(())
@@ -104,11 +104,11 @@ pub use check::{
 pub use check::{fuzz, prop};
 pub use mutations::Mutation;
 pub use runtime::{
-    buggify, elapsed, now, sleep, AlarmInfo, Client, Cursor, DurableObject, Env, Error, ObjectId,
-    ObjectNamespace, Payload, Request, Response, Result, Row, RpcTarget, Sql, State, Storage, Stub,
-    SyncKv, Transaction, ALARM_HANDLER_TIMEOUT, ALARM_RETRIES_MAX, ALARM_RETRY_FIRST,
-    BATCH_KEYS_MAX, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT, CALL_ATTEMPTS_MAX,
-    KEY_BYTES_MAX, RPC_PAYLOAD_BYTES_MAX,
+    buggify, elapsed, join_all, now, sleep, AlarmInfo, Client, Cursor, DurableObject, Env, Error,
+    JoinHandle, ObjectId, ObjectNamespace, Payload, Request, Response, Result, Row, RpcTarget, Sql,
+    State, Storage, Stub, SyncKv, Transaction, ALARM_HANDLER_TIMEOUT, ALARM_RETRIES_MAX,
+    ALARM_RETRY_FIRST, BATCH_KEYS_MAX, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT,
+    CALL_ATTEMPTS_MAX, KEY_BYTES_MAX, RPC_PAYLOAD_BYTES_MAX,
 };
 pub use runtime::{
     ClientEvent, ClientSocket, Message, WebSocket, WebSocketClientEnd, WebSocketPair,

@@ -17,15 +17,8 @@ use dosim::{ClientEvent, Faults, Request, Runner, Seed};
 
 use super::{median, per_s, REPEATS};
 
-#[path = "../../examples/chat.rs"]
-#[allow(dead_code)]
-mod chat;
-#[path = "../../examples/subscription.rs"]
-#[allow(dead_code)]
-mod subscription;
-
-use chat::RoomRpc;
-use subscription::{PaymentsRpc, SubscriptionRpc};
+use dosim_workloads::chat::{self, RoomRpc};
+use dosim_workloads::subscription::{self, PaymentsRpc, SubscriptionRpc};
 
 const SUBSCRIPTIONS: u64 = 1_000;
 const CHAT_MEMBERS: u64 = 8;

@@ -100,16 +100,9 @@
 //!     target/release/deps/throughput-<hash>
 //! ```
 
-#[path = "../examples/counter.rs"]
-#[allow(dead_code)]
-mod counter;
-#[path = "throughput/linearizability.rs"]
 mod linearizability;
-#[path = "throughput/storage.rs"]
-mod storage;
-
-#[path = "throughput/objects.rs"]
 mod objects;
+mod storage;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -117,8 +110,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use counter::{Counter, CounterRpc};
 use dosim::{Runner, Seed, Sim, WorldConfig};
+use dosim_workloads::counter::{self, Counter, CounterRpc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rusqlite::{Connection, OptionalExtension};
@@ -169,10 +162,8 @@ async fn dosim_body(sim: Sim, per_client: u64, acked: Arc<AtomicU64>) -> dosim::
         }));
     }
     let mut total = 0u64;
-    for handle in handles {
-        total += handle
-            .await
-            .map_err(|_| dosim::Error::new("a client task was cancelled"))??;
+    for acknowledged in dosim::join_all(handles).await? {
+        total += acknowledged?;
     }
     let (count, ops) = counters.get_by_name("room-7").audit().await?;
     if count != total || ops != total {
