@@ -4,7 +4,7 @@
 //! Figures (one `name: value` line each on stdout; progress goes to stderr):
 //!
 //! - `counter_requests_per_s`: acknowledged counter increments (RPCs through
-//!   a stub to the `Counter` of `examples/counter.rs`) per wall second, one
+//!   a stub to the `Counter` of `workloads/src/counter.rs`) per wall second, one
 //!   core, no faults. One long seed: 3 clients, each making
 //!   [`LONG_PER_CLIENT`] sequential `increment(1)` calls, then an audit of
 //!   the final count. The whole `Runner::run_seeds` call is timed (world
@@ -33,12 +33,12 @@
 //! - `seeds_baseline_per_s_100req`: the same for the bare baseline (fresh
 //!   thread, madsim runtime, SQLite connection and `CREATE TABLE` per seed).
 //! - `alarm_sim_seconds_per_wall_s`: simulated seconds per wall second of
-//!   1 000 subscriptions (`examples/subscription.rs`) billed monthly by
+//!   1 000 subscriptions (`workloads/src/subscription.rs`) billed monthly by
 //!   their alarms through the payment processor over one simulated year,
 //!   no faults; the whole `run_seeds` call is timed
 //!   (`throughput/objects.rs`). Target: ≥ 10 000 000.
 //! - `chat_messages_per_s`: messages posted per wall second in the chat room
-//!   (`examples/chat.rs`): 8 members on hibernatable sockets, 10 bursts of
+//!   (`workloads/src/chat.rs`): 8 members on hibernatable sockets, 10 bursts of
 //!   25 messages each, every message stored and broadcast to all 8, the
 //!   room hibernating in the quiet spell after each burst. No target.
 //! - `linearizability_ops_per_s_1k`: operations checked per wall second by

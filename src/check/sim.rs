@@ -148,7 +148,9 @@ impl Sim {
     ///         })
     ///         .await?;
     ///     assert_eq!(answer, 3);
-    ///     assert_eq!(sim.now() - started, Duration::from_millis(500));
+    ///     // Two pauses of 250 ms (timers may fire a hair late).
+    ///     let waited = sim.now() - started;
+    ///     assert!(waited >= Duration::from_millis(500) && waited < Duration::from_millis(510));
     ///
     ///     // Never answers: gives up after the liveness bound, with the last error.
     ///     let err = sim
@@ -232,5 +234,42 @@ impl Sim {
             .find(|(k, _)| k == key)
             .map(|(_, v)| Payload(v).decode(|| format!("the value of key `{key}`")))
             .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::time::Duration;
+
+    use crate::{Error, Runner, Sim};
+
+    #[test]
+    fn eventually_gives_up_at_the_runs_liveness_bound_with_the_last_failure() {
+        let report = Runner::new("eventually_bound")
+            .seeds(1)
+            .quiet()
+            .liveness_bound(Duration::from_secs(2))
+            .run(|sim: Sim| async move {
+                let started = sim.now();
+                let tries = Cell::new(0);
+                let err = sim
+                    .eventually(|| {
+                        tries.set(tries.get() + 1);
+                        let n = tries.get();
+                        async move { Err::<(), _>(Error::new(format!("down on try {n}"))) }
+                    })
+                    .await
+                    .expect_err("a call that never answers is given up on");
+                let waited = sim.now() - started;
+                // Tries at 0, 0.25, …, 2 s: the ninth is the first at the bound.
+                assert_eq!(tries.get(), 9);
+                assert!(waited >= Duration::from_secs(2), "{waited:?}");
+                assert!(waited < Duration::from_millis(2_100), "{waited:?}");
+                assert!(err.message().contains("9 tries"), "{err}");
+                assert!(err.message().contains("down on try 9"), "{err}");
+                Ok(())
+            });
+        assert!(report.passed(), "{:?}", report.failures);
     }
 }

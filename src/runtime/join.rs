@@ -115,3 +115,30 @@ pub async fn join_all<T>(handles: impl IntoIterator<Item = JoinHandle<T>>) -> Re
     }
     Ok(outputs)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::{Runner, Sim};
+
+    #[test]
+    fn an_aborted_task_joins_as_an_error_naming_its_client() {
+        let report = Runner::new("join_names_client")
+            .seeds(1)
+            .quiet()
+            .run(|sim: Sim| async move {
+                let client = sim.client(1);
+                let task = client.spawn(crate::sleep(Duration::from_secs(60)));
+                task.abort();
+                let err = crate::join_all([task]).await.expect_err("aborted");
+                let expected = format!(
+                    "a task spawned by {} was cancelled before it finished",
+                    client.name()
+                );
+                assert_eq!(err.message(), expected);
+                Ok(())
+            });
+        assert!(report.passed(), "{:?}", report.failures);
+    }
+}
