@@ -50,6 +50,13 @@ dosim::rpc! {
             Ok(storage.get_alarm().await?.map(ms_since_start))
         }
 
+        async fn arm_after(&self, delay_ms: u64) -> Result<(u64, Option<u64>)> {
+            let storage = self.state.storage();
+            let set_at = ms_since_start(dosim::now());
+            storage.set_alarm(Duration::from_millis(delay_ms)).await?;
+            Ok((set_at, storage.get_alarm().await?.map(ms_since_start)))
+        }
+
         async fn runs(&self) -> Result<Vec<(u64, u32, bool, bool)>> {
             Ok(self.state.storage().get("runs").await?.unwrap_or_default())
         }
@@ -100,6 +107,23 @@ fn an_alarm_fires_once_on_time_and_is_then_gone() {
             assert_eq!((retry, is_retry), (0, false));
             assert!(!saw_alarm, "get_alarm is empty while the handler runs");
             assert_eq!(obj.alarm_at().await?, None, "deleted after success");
+            Ok(())
+        })
+    });
+}
+
+#[test]
+fn an_alarm_set_as_a_delay_fires_that_long_after_it_was_set() {
+    check("alarm_after_delay", |sim| {
+        Box::pin(async move {
+            let obj = sim.register::<Alarmed>("ALARMED")?.get_by_name("a");
+            dosim::sleep(Duration::from_millis(250)).await;
+            let (set_at, at) = obj.arm_after(30_000).await?;
+            assert_eq!(at, Some(set_at + 30_000), "set at {set_at}");
+            dosim::sleep(Duration::from_secs(40)).await;
+            let runs = obj.runs().await?;
+            assert_eq!(runs.len(), 1, "{runs:?}");
+            assert!(runs[0].0 >= set_at + 30_000, "ran at {}", runs[0].0);
             Ok(())
         })
     });

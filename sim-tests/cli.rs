@@ -200,7 +200,7 @@ fn shrink_cuts_a_failing_seeds_faults_to_the_few_that_still_fail_it() {
     let written: dosim::sim::FaultPlan =
         serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
     assert!(
-        written.schedule.is_empty() && written.rates.is_empty(),
+        written.schedule().is_empty() && written.rates().is_empty(),
         "{written:?}"
     );
     assert_eq!(

@@ -46,14 +46,13 @@ fn small_world() -> WorldConfig {
 }
 
 fn at(ms: u64, fault: Fault) -> ScheduledFault {
-    ScheduledFault { at_ms: ms, fault }
+    ScheduledFault::new(ms, fault)
 }
 
 fn plan(schedule: Vec<ScheduledFault>) -> FaultPlan {
-    FaultPlan {
-        schedule,
-        ..FaultPlan::none()
-    }
+    schedule
+        .into_iter()
+        .fold(FaultPlan::none(), |p, s| p.with_fault(s.at_ms, s.fault))
 }
 
 fn run<F, Fut>(world: WorldConfig, plan: FaultPlan, body: F) -> RunRecord
@@ -313,8 +312,7 @@ fn a_host_cut_off_from_storage_is_replaced_and_the_stale_instance_is_fenced() {
 
 #[test]
 fn message_loss_drops_messages_and_the_count_still_holds() {
-    let mut p = FaultPlan::none();
-    p.rates.insert(FaultKind::MessageLoss, 30.0);
+    let p = FaultPlan::none().with_rate(FaultKind::MessageLoss, 30.0);
     let record = run(small_world(), p, |sim| {
         Box::pin(async move {
             let (ok, _errors) = add_for(&sim, 300).await?;
@@ -419,8 +417,7 @@ fn a_paused_client_stalls_then_resumes() {
 
 #[test]
 fn buggify_fires_only_in_runs_that_plan_it() {
-    let mut on = FaultPlan::none();
-    on.rates.insert(FaultKind::Buggify, 100.0);
+    let on = FaultPlan::none().with_rate(FaultKind::Buggify, 100.0);
     let body = |sim: Sim| async move {
         let stub = sim.register::<Tally>("TALLY")?.get_by_name("t");
         sim.note(format!("buggify {}", stub.maybe().await?));

@@ -39,12 +39,7 @@ where
         acked += a;
         tried += b;
     }
-    let count = sim
-        .eventually(|| {
-            let stub = ns.get_by_name("c");
-            async move { stub.value().await }
-        })
-        .await?;
+    let count = sim.eventually(|| ns.get_by_name("c").value()).await?;
     if count < acked || count > tried {
         dosim::bail!("acknowledged {acked}, attempted {tried}, but the count is {count}");
     }

@@ -387,12 +387,7 @@ fn sql_writes_survive_faults_exactly_as_kv_writes_do() {
                 acked += a;
                 tried += b;
             }
-            let (n, sum, total) = sim
-                .eventually(|| {
-                    let stub = ns.get_by_name("book");
-                    async move { stub.audit().await }
-                })
-                .await?;
+            let (n, sum, total) = sim.eventually(|| ns.get_by_name("book").audit()).await?;
             if n < acked || n > tried {
                 dosim::bail!("{acked} records acknowledged, {tried} tried, {n} stored");
             }

@@ -17,15 +17,13 @@
 //!     fn new(state: State, _env: Env) -> Self { Counter { state } }
 //! }
 //!
-//! dosim::rpc! {
-//!     /// Calls to a [`Counter`].
-//!     pub trait CounterRpc for Counter {
-//!         /// Adds one; returns the new count.
-//!         pub async fn increment(&self) -> Result<u64> {
-//!             let n: u64 = self.state.storage().get("n").await?.unwrap_or(0);
-//!             self.state.storage().put("n", &(n + 1)).await?;
-//!             Ok(n + 1)
-//!         }
+//! #[dosim::rpc_methods(pub CounterRpc)]
+//! impl Counter {
+//!     /// Adds one; returns the new count.
+//!     pub async fn increment(&self) -> Result<u64> {
+//!         let n: u64 = self.state.storage().get("n").await?.unwrap_or(0);
+//!         self.state.storage().put("n", &(n + 1)).await?;
+//!         Ok(n + 1)
 //!     }
 //! }
 //!
@@ -49,17 +47,16 @@
 //!
 //! struct Racy { state: State }
 //! impl DurableObject for Racy { fn new(state: State, _env: Env) -> Self { Racy { state } } }
-//! dosim::rpc! {
-//!     pub trait RacyRpc for Racy {
-//!         pub async fn increment(&self) -> Result<u64> {
-//!             let n: u64 = self.state.storage().get("n").await?.unwrap_or(0);
-//!             dosim::sleep(std::time::Duration::from_millis(1)).await; // leaves the object
-//!             self.state.storage().put("n", &(n + 1)).await?;
-//!             Ok(n + 1)
-//!         }
-//!         pub async fn count(&self) -> Result<u64> {
-//!             Ok(self.state.storage().get("n").await?.unwrap_or(0))
-//!         }
+//! #[dosim::rpc_methods(RacyRpc)]
+//! impl Racy {
+//!     async fn increment(&self) -> Result<u64> {
+//!         let n: u64 = self.state.storage().get("n").await?.unwrap_or(0);
+//!         dosim::sleep(std::time::Duration::from_millis(1)).await; // leaves the object
+//!         self.state.storage().put("n", &(n + 1)).await?;
+//!         Ok(n + 1)
+//!     }
+//!     async fn count(&self) -> Result<u64> {
+//!         Ok(self.state.storage().get("n").await?.unwrap_or(0))
 //!     }
 //! }
 //!
@@ -78,6 +75,26 @@
 //! assert!(failure.replay.contains(&failure.seed.to_string()));
 //! ```
 //!
+//! ## The public surface, by group
+//! - **Writing objects**: [`DurableObject`] and its [`State`], [`Env`] and
+//!   [`Storage`] ([`Sql`], [`SyncKv`], [`Transaction`], [`ListOptions`],
+//!   [`ScheduledTime`] for alarms); RPC through
+//!   [`#[rpc_methods]`](rpc_methods) (or [`rpc!`]), [`RpcTarget`],
+//!   [`Stub`] and [`RpcFuture`]; HTTP through [`Request`] and [`Response`];
+//!   WebSockets through [`WebSocketPair`], [`WebSocket`], [`Message`] and,
+//!   on the client side, [`ClientSocket`]; [`Error`] and [`Result`];
+//!   simulated time ([`now`], [`elapsed`], [`sleep`]) and [`buggify`].
+//! - **Running checks**: [`check`] for the common case, [`Runner`] beneath
+//!   it, the [`Sim`] a test body gets (and its [`Client`]s and
+//!   [`ObjectNamespace`]s), the [`Report`] of a sweep with its
+//!   [`Failure`]s and [`RunRecord`]s; [`prop`], [`fuzz`] and [`corpus`].
+//! - **The simulated world**: [`WorldConfig`], [`FaultPlan`] and its
+//!   [`Fault`]s, [`Seed`]; the whole layer in [`sim`].
+//! - **Invariants**: [`monitors`].
+//! - **Constants**: [`limits`] (every limit, timeout and default) and
+//!   [`close_codes`].
+//! - **A test binary's command line**: [`cli`].
+//!
 //! ## Layers
 //! - [`sim`]: seeds, clock, network, trace (no Durable Objects)
 //! - `storage`: per-object SQLite, write batches, input and output gates
@@ -88,7 +105,14 @@
 
 #![deny(missing_docs)]
 
+// The attribute macros name `::dosim` paths; this lets them work inside
+// the crate too.
+extern crate self as dosim;
+
 pub(crate) mod check;
+pub mod cli;
+pub mod close_codes;
+pub mod limits;
 pub mod monitors;
 pub(crate) mod mutations;
 pub(crate) mod runtime;
@@ -96,41 +120,146 @@ pub(crate) mod settings;
 pub mod sim;
 pub(crate) mod storage;
 
+// Running checks.
 pub use check::corpus;
-pub use check::{
-    check, cli_main, cli_main_from, Checked, Cli, Command, Failure, FailureReason, Faults,
-    FaultsArg, Recorder, Replay, Report, RunArgs, RunRecord, Runner, Shard, Sim, SEEDS_DEFAULT,
-};
+pub use check::{check, Checked, Failure, FailureReason, Faults, Recorder, Replay, Report};
 pub use check::{fuzz, prop};
+pub use check::{RunRecord, Runner, Shard, Sim};
 pub use mutations::Mutation;
+pub use runtime::{join_all, JoinHandle};
+
+// Writing objects.
 pub use runtime::{
-    buggify, elapsed, join_all, now, sleep, AlarmInfo, Client, Cursor, DurableObject, Env, Error,
-    JoinHandle, ObjectId, ObjectNamespace, Payload, Request, Response, Result, Row, RpcTarget, Sql,
-    State, Storage, Stub, SyncKv, Transaction, ALARM_HANDLER_TIMEOUT, ALARM_RETRIES_MAX,
-    ALARM_RETRY_FIRST, BATCH_KEYS_MAX, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT,
-    CALL_ATTEMPTS_MAX, KEY_BYTES_MAX, RPC_PAYLOAD_BYTES_MAX,
+    buggify, elapsed, now, sleep, AlarmInfo, Client, Cursor, DurableObject, Env, Error, ObjectId,
+    ObjectNamespace, Request, Response, Result, Row, RpcFuture, RpcTarget, ScheduledTime, Sql,
+    State, Storage, Stub, SyncKv, Transaction,
 };
 pub use runtime::{
     ClientEvent, ClientSocket, Message, WebSocket, WebSocketClientEnd, WebSocketPair,
-    ATTACHMENT_BYTES_MAX, AUTO_RESPONSE_BYTES_MAX, CLOSE_ABNORMAL, CLOSE_NORMAL,
-    CLOSE_SERVICE_RESTART, HIBERNATABLE_SOCKETS_MAX, HIBERNATION_IDLE, MESSAGE_BYTES_MAX, TAGS_MAX,
-    TAG_CHARS_MAX,
 };
-pub use sim::SIM_EPOCH_UNIX_MS;
+pub use storage::{Bindings, ListOptions, SqlValue};
+
+// The simulated world.
 pub use sim::{
     init_logging, Fault, FaultKind, FaultPlan, Latency, ScheduledFault, Seed, SeedParseError,
     WorldConfig,
 };
-pub use storage::{
-    Bindings, ListOptions, SqlValue, BOOKMARK_WINDOW, SQL_BINDINGS_MAX, SQL_COLUMNS_MAX,
-    SQL_EPOCH_UNIX_MS, SQL_LENGTH_MAX, SQL_VALUE_BYTES_MAX,
-};
 
-/// What the [`rpc!`] macro expands to; not part of the API.
+// The names these items had at the crate root before they were grouped;
+// kept so that code written against them still compiles.
+#[doc(hidden)]
+pub use check::{cli_main, cli_main_from, Cli, Command, FaultsArg, RunArgs};
+#[doc(hidden)]
+pub use close_codes::*;
+#[doc(hidden)]
+pub use limits::*;
+#[doc(hidden)]
+pub use sim::SIM_EPOCH_UNIX_MS;
+#[doc(hidden)]
+pub use storage::SQL_EPOCH_UNIX_MS;
+
+/// Makes the `async fn(&self, …) -> Result<T>` methods of an `impl` block
+/// RPC methods, callable through a typed client trait on the class's
+/// [`Stub`].
+///
+/// `#[dosim::rpc_methods(CounterRpc)]` declares the client trait
+/// `CounterRpc` (write `pub CounterRpc` to make it public) and implements
+/// it for `Stub<Counter>`; the runtime dispatches calls to the methods.
+/// Every `async fn` taking `&self` in the block is an RPC method; other
+/// items stay ordinary methods. A method returns any path ending in
+/// `Result<T>` (`Result<T>`, `dosim::Result<T>`, `Result<T, dosim::Error>`);
+/// arguments and results are serde types, serialised across the simulated
+/// network. A borrowed argument (`&str`, `&[T]`, `&T`) is serialised by the
+/// client and decoded into its owned form (`String`, `Vec<T>`, `T`) that
+/// the method borrows. Client calls return an [`RpcFuture`], which borrows
+/// nothing.
+///
+/// A buggy twin reuses its original's methods: with
+/// `#[dosim::rpc_methods(impl CounterRpc, fallback = inner)]` its stub
+/// implements the existing `CounterRpc`, and every method the block does
+/// not define runs on the original held in the field `inner`. Without
+/// `fallback`, the twin answers only the methods it defines.
+///
+/// A borrow inside another type cannot be decoded, and says so at compile
+/// time:
+///
+/// ```compile_fail
+/// struct Greeter;
+/// impl dosim::DurableObject for Greeter {
+///     fn new(_: dosim::State, _: dosim::Env) -> Self { Greeter }
+/// }
+/// #[dosim::rpc_methods(GreeterRpc)]
+/// impl Greeter {
+///     // error: write `String` for `&str` … inside other types
+///     async fn greet(&self, name: Option<&str>) -> dosim::Result<String> {
+///         Ok(format!("hello {}", name.unwrap_or("you")))
+///     }
+/// }
+/// ```
+///
+/// (The attribute has its own name because the older `macro_rules!` form,
+/// [`rpc!`], holds the name `rpc`.)
+///
+/// ```
+/// use std::cell::Cell;
+/// use dosim::{DurableObject, Env, State};
+///
+/// struct Counter { state: State }
+/// impl DurableObject for Counter {
+///     fn new(state: State, _env: Env) -> Self { Counter { state } }
+/// }
+///
+/// #[dosim::rpc_methods(pub CounterRpc)]
+/// impl Counter {
+///     /// Adds `by` to the count called `name`; returns the new count.
+///     pub async fn add(&self, name: &str, by: u64) -> dosim::Result<u64> {
+///         let n: u64 = self.state.storage().get(name).await?.unwrap_or(0);
+///         self.state.storage().put(name, &(n + by)).await?;
+///         Ok(n + by)
+///     }
+///
+///     /// The count called `name`.
+///     pub async fn count(&self, name: &str) -> Result<u64, dosim::Error> {
+///         Ok(self.state.storage().get(name).await?.unwrap_or(0))
+///     }
+/// }
+///
+/// /// Counter with a bug: it adds one too many. Counting is unchanged.
+/// struct OffByOne { inner: Counter }
+/// impl DurableObject for OffByOne {
+///     fn new(state: State, env: Env) -> Self { OffByOne { inner: Counter::new(state, env) } }
+/// }
+///
+/// #[dosim::rpc_methods(impl CounterRpc, fallback = inner)]
+/// impl OffByOne {
+///     async fn add(&self, name: &str, by: u64) -> dosim::Result<u64> {
+///         self.inner.add(name, by + 1).await
+///     }
+/// }
+///
+/// dosim::check("twins_share_a_client_trait", |sim: dosim::Sim| async move {
+///     let good = sim.register::<Counter>("GOOD")?;
+///     let bad = sim.register::<OffByOne>("BAD")?;
+///     assert_eq!(good.get_by_name("a").add("hits", 2).await?, 2);
+///     assert_eq!(bad.get_by_name("a").add("hits", 2).await?, 3);
+///     // `count` is not in OffByOne's block: it runs on `inner`.
+///     assert_eq!(bad.get_by_name("a").count("hits").await?, 3);
+///     // The call's future owns what it needs, so the temporary stub may go.
+///     let count = || bad.get_by_name("a").count("hits");
+///     let pending = sim.spawn(count());
+///     assert_eq!(pending.await.unwrap()?, 3);
+///     Ok(())
+/// });
+/// ```
+pub use dosim_macros::rpc_methods;
+
+/// What the [`rpc!`] and [`rpc_methods`] macros expand to; not part of the
+/// API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::runtime::object::no_such_method;
     pub use crate::runtime::payload::Payload;
+    pub use crate::runtime::rpc::{dispatch_owned, RpcCall, RpcMethods};
     pub use futures::future::LocalBoxFuture;
 
     /// Decodes the argument tuple of `method`.

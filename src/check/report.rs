@@ -314,6 +314,7 @@ pub struct Failure {
 
 /// The outcome of a sweep.
 #[derive(Clone, Debug)]
+#[must_use = "a report does nothing until it is checked: call `assert_passed()` or read `passed()`"]
 pub struct Report {
     /// The sweep's name.
     pub test: String,

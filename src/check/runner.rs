@@ -55,6 +55,7 @@ where
 
 /// A configurable seed sweep. See the module documentation.
 #[derive(Clone, Debug)]
+#[must_use = "a runner does nothing until it runs: call `run(..)`"]
 pub struct Runner {
     test: String,
     seeds: u64,

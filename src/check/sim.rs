@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
+use crate::runtime::binding_table::Binding;
 use crate::runtime::client::Client;
 use crate::runtime::error::{Error, Result};
 use crate::runtime::id::ObjectId;
 use crate::runtime::join::JoinHandle;
 use crate::runtime::namespace::ObjectNamespace;
-use crate::runtime::object::{DurableObject, ErasedObject, RpcTarget};
+use crate::runtime::object::{DurableObject, RpcTarget};
 use crate::runtime::payload::Payload;
 use crate::runtime::runtime::Runtime;
 use crate::sim::seed::Seed;
@@ -71,7 +72,7 @@ impl Sim {
         binding: &str,
     ) -> Result<ObjectNamespace<O>> {
         let factory: crate::runtime::runtime::Factory =
-            Rc::new(|state, env| Rc::new(O::new(state, env)) as Rc<dyn ErasedObject>);
+            Rc::new(crate::runtime::start::construct::<O>);
         self.rt.register(
             binding,
             TypeId::of::<O>(),
@@ -79,6 +80,31 @@ impl Sim {
             factory,
         )?;
         self.client(0).namespace(binding)
+    }
+
+    /// Binds the plain-text variable `name` to `value`, for objects (and
+    /// clients) to read with [`Env::var`](crate::Env::var). Setting it
+    /// again replaces the value; a name already bound to another kind (a
+    /// namespace, a secret) is an error.
+    pub fn set_var(&self, name: &str, value: impl Into<String>) -> Result<()> {
+        self.bind(name, Binding::Var(value.into()))
+    }
+
+    /// Binds the secret `name` to `value`, for
+    /// [`Env::secret`](crate::Env::secret); as [`set_var`](Self::set_var)
+    /// otherwise.
+    pub fn set_secret(&self, name: &str, value: impl Into<String>) -> Result<()> {
+        self.bind(name, Binding::Secret(value.into()))
+    }
+
+    fn bind(&self, name: &str, binding: Binding) -> Result<()> {
+        if self.rt.is_namespace(name) {
+            return Err(Error::type_error(format!(
+                "binding `{name}` is already a namespace, not a {}",
+                binding.kind()
+            )));
+        }
+        self.rt.bindings.set(name, binding)
     }
 
     /// The client at the `index`-th client location.

@@ -1,4 +1,5 @@
-//! `Env`: the bindings an object (or a client) reaches other objects by.
+//! `Env`: the bindings an object (or a client) reaches the world by —
+//! namespaces of other objects, variables and secrets — each by its name.
 
 use std::any::TypeId;
 use std::fmt;
@@ -11,6 +12,43 @@ use super::runtime::Runtime;
 use crate::sim::world_config::LocationId;
 
 /// Bindings by name, as seen from one location.
+///
+/// ```
+/// use dosim::{DurableObject, Env, State};
+///
+/// struct Greeter { env: Env }
+/// impl DurableObject for Greeter {
+///     fn new(_state: State, env: Env) -> Self { Greeter { env } }
+/// }
+///
+/// #[dosim::rpc_methods(GreeterRpc)]
+/// impl Greeter {
+///     async fn greet(&self, name: &str) -> dosim::Result<String> {
+///         Ok(format!("{}, {name}", self.env.var("GREETING")?))
+///     }
+///     async fn var(&self, name: &str) -> dosim::Result<String> {
+///         self.env.var(name)
+///     }
+///     async fn key_len(&self) -> dosim::Result<usize> {
+///         Ok(self.env.secret("API_KEY")?.len())
+///     }
+/// }
+///
+/// dosim::check("vars_reach_objects", |sim: dosim::Sim| async move {
+///     sim.set_var("GREETING", "ahoy")?;
+///     sim.set_secret("API_KEY", "s3cret")?;
+///     let greeter = sim.register::<Greeter>("GREETER")?.get_by_name("a");
+///     assert_eq!(greeter.greet("ada").await?, "ahoy, ada");
+///     assert_eq!(greeter.key_len().await?, 6);
+///     let missing = greeter.var("NOPE").await.unwrap_err().to_string();
+///     assert!(missing.contains("no variable named `NOPE`"), "{missing}");
+///     let wrong = greeter.var("API_KEY").await.unwrap_err().to_string();
+///     assert!(wrong.contains("`API_KEY` is a secret, not a variable"), "{wrong}");
+///     let ns = greeter.var("GREETER").await.unwrap_err().to_string();
+///     assert!(ns.contains("`GREETER` is a namespace, not a variable"), "{ns}");
+///     Ok(())
+/// });
+/// ```
 #[derive(Clone)]
 pub struct Env {
     rt: Rc<Runtime>,
@@ -38,5 +76,17 @@ impl Env {
             .rt
             .namespace(binding, TypeId::of::<O>(), std::any::type_name::<O>())?;
         Ok(ObjectNamespace::new(self.rt.clone(), ns, self.origin))
+    }
+
+    /// The plain-text variable bound to `name`; an error naming it if there
+    /// is none (set it with [`Sim::set_var`](crate::Sim::set_var)).
+    pub fn var(&self, name: &str) -> Result<String> {
+        self.rt.bindings.var(name, self.rt.is_namespace(name))
+    }
+
+    /// The secret bound to `name`; an error naming it if there is none (set
+    /// it with [`Sim::set_secret`](crate::Sim::set_secret)).
+    pub fn secret(&self, name: &str) -> Result<String> {
+        self.rt.bindings.secret(name, self.rt.is_namespace(name))
     }
 }

@@ -48,6 +48,12 @@ impl Request {
         }
     }
 
+    /// Replaces the body.
+    pub fn with_body(mut self, body: impl Into<Vec<u8>>) -> Request {
+        self.body = body.into();
+        self
+    }
+
     /// Adds a header.
     pub fn with_header(mut self, name: &str, value: &str) -> Request {
         self.headers

@@ -2,6 +2,7 @@
 //! instances and their events, the storage API objects see.
 
 pub(crate) mod alarms;
+pub(crate) mod binding_table;
 pub(crate) mod buggify;
 pub(crate) mod client;
 pub(crate) mod context;
@@ -10,6 +11,7 @@ pub(crate) mod error;
 pub(crate) mod event;
 pub(crate) mod fault_injector;
 pub(crate) mod http;
+pub(crate) mod http_json;
 pub(crate) mod id;
 pub(crate) mod inbox;
 pub(crate) mod instance;
@@ -18,10 +20,13 @@ pub(crate) mod namespace;
 pub(crate) mod object;
 pub(crate) mod panic_capture;
 pub(crate) mod payload;
+pub(crate) mod rpc;
 #[allow(clippy::module_inception)]
 pub(crate) mod runtime;
+pub(crate) mod scheduled_time;
 pub(crate) mod sql_api;
 pub(crate) mod sql_row_de;
+pub(crate) mod start;
 pub(crate) mod state;
 pub(crate) mod storage_api;
 pub(crate) mod stub;
@@ -40,7 +45,9 @@ pub use id::ObjectId;
 pub use join::{join_all, JoinHandle};
 pub use namespace::ObjectNamespace;
 pub use object::{AlarmInfo, DurableObject, RpcTarget};
-pub use payload::{Payload, RPC_PAYLOAD_BYTES_MAX};
+pub use payload::RPC_PAYLOAD_BYTES_MAX;
+pub use rpc::RpcFuture;
+pub use scheduled_time::ScheduledTime;
 pub use sql_api::{Cursor, Row, Sql};
 pub use state::{State, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT};
 pub use storage_api::{Storage, BATCH_KEYS_MAX, KEY_BYTES_MAX};

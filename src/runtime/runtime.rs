@@ -93,6 +93,8 @@ pub(crate) struct Runtime {
     next_event: Cell<u64>,
     /// Every WebSocket of the run.
     pub(crate) sockets: super::websocket::registry::Sockets,
+    /// Variables, secrets: the bindings that are not namespaces.
+    pub(crate) bindings: super::binding_table::BindingTable,
 }
 
 impl Runtime {
@@ -107,6 +109,7 @@ impl Runtime {
             next_stub: Cell::new(0),
             next_event: Cell::new(0),
             sockets: Default::default(),
+            bindings: Default::default(),
         })
     }
 
@@ -125,6 +128,11 @@ impl Runtime {
         type_name: &'static str,
         factory: Factory,
     ) -> Result<Rc<Namespace>, Error> {
+        if let Some(kind) = self.bindings.kind_of(binding) {
+            return Err(Error::type_error(format!(
+                "binding `{binding}` is already a {kind}, not a namespace"
+            )));
+        }
         let mut namespaces = self.namespaces.borrow_mut();
         if let Some(existing) = namespaces.get(binding) {
             if existing.type_id == type_id {
@@ -146,6 +154,11 @@ impl Runtime {
         });
         namespaces.insert(binding.to_string(), ns.clone());
         Ok(ns)
+    }
+
+    /// Whether `binding` names a namespace.
+    pub(crate) fn is_namespace(&self, binding: &str) -> bool {
+        self.namespaces.borrow().contains_key(binding)
     }
 
     /// The namespace bound to `binding`, checked to be of class `type_id`.

@@ -260,7 +260,9 @@ impl Storage {
     }
 
     /// Sets the object's alarm to `time` (replacing any other: an object has
-    /// one alarm). A time in the past is moved to now, so the alarm fires as
+    /// one alarm): a [`SystemTime`](std::time::SystemTime), or a
+    /// [`Duration`](std::time::Duration) from now (see
+    /// [`ScheduledTime`](crate::ScheduledTime)). A time in the past is moved to now, so the alarm fires as
     /// soon as possible; [`get_alarm`](Storage::get_alarm) then shows now.
     /// The alarm is a write like any other: it joins the event's batch, and
     /// only once that batch is confirmed is the alarm scheduled.
@@ -269,9 +271,11 @@ impl Storage {
     /// # async fn f(state: &dosim::State) -> dosim::Result<()> {
     /// let in_a_month = dosim::now() + std::time::Duration::from_secs(30 * 24 * 3600);
     /// state.storage().set_alarm(in_a_month).await?;
+    /// state.storage().set_alarm(std::time::Duration::from_secs(30)).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn set_alarm(&self, time: std::time::SystemTime) -> Result<()> {
+    pub async fn set_alarm(&self, time: impl Into<super::ScheduledTime>) -> Result<()> {
+        let time = time.into().resolve(super::time::now());
         let ms = match time.duration_since(std::time::UNIX_EPOCH) {
             Ok(d) => d.as_secs_f64() * 1000.0,
             Err(e) => -e.duration().as_secs_f64() * 1000.0,

@@ -166,6 +166,13 @@ pub enum Fault {
     },
 }
 
+impl ScheduledFault {
+    /// `fault` at `at_ms` simulated milliseconds after the run started.
+    pub fn new(at_ms: u64, fault: Fault) -> ScheduledFault {
+        ScheduledFault { at_ms, fault }
+    }
+}
+
 impl Fault {
     /// The kind of this fault.
     pub fn kind(&self) -> FaultKind {
@@ -185,6 +192,7 @@ impl Fault {
 /// A fault at a fixed simulated time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ScheduledFault {
     /// When, in simulated milliseconds since the run started.
     pub at_ms: u64,
@@ -192,7 +200,19 @@ pub struct ScheduledFault {
     pub fault: Fault,
 }
 
-/// The faults of a run: a schedule, and rates for random faults.
+/// The faults of a run: a schedule, and rates for random faults. Read it
+/// from JSON, or build it from [`FaultPlan::none`]:
+///
+/// ```
+/// use dosim::sim::{Fault, FaultKind, FaultPlan};
+/// let plan = FaultPlan::none()
+///     .with_fault(40, Fault::Evict { host: "host-0".into() })
+///     .with_rate(FaultKind::MessageLoss, 2.0)
+///     .with_safety_ms(10_000);
+/// assert_eq!(plan.schedule().len(), 1);
+/// assert_eq!(plan.rate(FaultKind::MessageLoss), 2.0);
+/// assert_eq!(plan.safety_ms(), 10_000);
+/// ```
 ///
 /// ```
 /// use dosim::sim::{FaultKind, FaultPlan};
@@ -200,7 +220,7 @@ pub struct ScheduledFault {
 ///     "schedule": [{"at_ms": 40, "fault": {"kind": "crash", "host": "host-0", "restart_after_ms": 500}}],
 ///     "rates": {"message_loss": 2.0}
 /// }"#).unwrap();
-/// assert_eq!(plan.schedule.len(), 1);
+/// assert_eq!(plan.schedule().len(), 1);
 /// assert_eq!(plan.rate(FaultKind::MessageLoss), 2.0);
 ///
 /// let err = serde_json::from_str::<FaultPlan>(r#"{"rates": {"meteor": 1.0}}"#).unwrap_err();
@@ -211,16 +231,16 @@ pub struct ScheduledFault {
 pub struct FaultPlan {
     /// Faults at fixed times.
     #[serde(default)]
-    pub schedule: Vec<ScheduledFault>,
+    pub(crate) schedule: Vec<ScheduledFault>,
     /// Random faults: expected injections per simulated second, per kind.
     /// For `message_loss` the rate is the percent of messages dropped; for
     /// `buggify`, the percent of enabled buggify points that fire.
     #[serde(default)]
-    pub rates: BTreeMap<FaultKind, f64>,
+    pub(crate) rates: BTreeMap<FaultKind, f64>,
     /// Random faults are injected only during the first `safety_ms` of the
     /// run; after it the world heals (default: 5 simulated seconds).
     #[serde(default = "FaultPlan::safety_ms_default")]
-    pub safety_ms: u64,
+    pub(crate) safety_ms: u64,
 }
 
 impl FaultPlan {
@@ -234,6 +254,42 @@ impl FaultPlan {
             safety_ms: FaultPlan::safety_ms_default(),
             ..FaultPlan::default()
         }
+    }
+
+    /// Adds `fault` at `at_ms` simulated milliseconds to the schedule.
+    pub fn with_fault(mut self, at_ms: u64, fault: Fault) -> FaultPlan {
+        self.schedule.push(ScheduledFault::new(at_ms, fault));
+        self
+    }
+
+    /// Sets the rate of random faults of `kind` (see [`rates`](Self::rates)).
+    pub fn with_rate(mut self, kind: FaultKind, rate: f64) -> FaultPlan {
+        self.rates.insert(kind, rate);
+        self
+    }
+
+    /// Sets how long random faults are injected before the world heals.
+    pub fn with_safety_ms(mut self, safety_ms: u64) -> FaultPlan {
+        self.safety_ms = safety_ms;
+        self
+    }
+
+    /// Faults at fixed times, in the order they were added.
+    pub fn schedule(&self) -> &[ScheduledFault] {
+        &self.schedule
+    }
+
+    /// Random faults: expected injections per simulated second, per kind.
+    /// For `message_loss` the rate is the percent of messages dropped; for
+    /// `buggify`, the percent of enabled buggify points that fire.
+    pub fn rates(&self) -> &BTreeMap<FaultKind, f64> {
+        &self.rates
+    }
+
+    /// Random faults are injected only during the first `safety_ms` of the
+    /// run; after it the world heals.
+    pub fn safety_ms(&self) -> u64 {
+        self.safety_ms
     }
 
     /// The rate of `kind` (0 when absent).

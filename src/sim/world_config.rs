@@ -31,6 +31,7 @@ pub enum LocationKind {
 
 /// One place in the world.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Location {
     /// Shown in traces and reports.
     pub name: String,
@@ -40,6 +41,7 @@ pub struct Location {
 
 /// A uniform range of one-way message latencies, in microseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Latency {
     /// Smallest latency drawn.
     pub min_us: u64,

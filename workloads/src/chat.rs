@@ -209,10 +209,7 @@ where
         seen.insert(format!("m{i}"), s?);
     }
     let history = sim
-        .eventually(|| {
-            let stub = rooms.get_by_name("lobby");
-            async move { stub.history().await }
-        })
+        .eventually(|| rooms.get_by_name("lobby").history())
         .await?;
     audit(&seen, &history)
 }

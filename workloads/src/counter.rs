@@ -127,10 +127,7 @@ where
     }
     // Through a new stub each try: faults may still break a few.
     let (count, ops) = sim
-        .eventually(|| {
-            let stub = counters.get_by_name("room-7");
-            async move { stub.audit().await }
-        })
+        .eventually(|| counters.get_by_name("room-7").audit())
         .await?;
     if count < total.acknowledged || count > total.attempted {
         dosim::bail!(

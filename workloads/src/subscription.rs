@@ -225,10 +225,7 @@ where
         // Calls go through a new stub each try: an error breaks a stub.
         tasks.push(client.spawn(async move {
             let first_bill = sim
-                .eventually(|| {
-                    let (stub, name) = (subs.get_by_name(&name), name.clone());
-                    async move { stub.subscribe(name, trial_ms).await }
-                })
+                .eventually(|| subs.get_by_name(&name).subscribe(name.clone(), trial_ms))
                 .await?;
             let mut canceled = None;
             if let Some(at) = cancel_at {
@@ -237,11 +234,7 @@ where
                 ))
                 .await;
                 let sent = dosim::elapsed().as_millis() as u64;
-                sim.eventually(|| {
-                    let stub = subs.get_by_name(&name);
-                    async move { stub.cancel().await }
-                })
-                .await?;
+                sim.eventually(|| subs.get_by_name(&name).cancel()).await?;
                 canceled = Some((sent, dosim::elapsed().as_millis() as u64));
             }
             Ok::<_, dosim::Error>(Customer {
@@ -259,10 +252,7 @@ where
     dosim::sleep(Duration::from_millis(YEAR_MS.saturating_sub(now))).await;
     let payments = sim.client(0).namespace::<Payments>("PAYMENTS")?;
     let ledger = sim
-        .eventually(|| {
-            let stub = payments.get_by_name("processor");
-            async move { stub.ledger().await }
-        })
+        .eventually(|| payments.get_by_name("processor").ledger())
         .await?;
     audit(&customers, &ledger)
 }

@@ -1,0 +1,100 @@
+//! The named bindings of a run other than namespaces: plain-text variables
+//! and secrets, as a test sets them before objects read them.
+//!
+//! One name holds one binding, whatever its kind: a name set as a variable
+//! cannot also be a secret or a namespace, so `env.var("X")` never has two
+//! answers. New kinds (buckets, KV namespaces, queues, services) join as
+//! variants of [`Binding`], looked up by name the same way.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use super::error::{Error, Result};
+
+/// One binding's value.
+#[derive(Clone)]
+pub(crate) enum Binding {
+    /// A plain-text variable (`[vars]` in wrangler.toml).
+    Var(String),
+    /// A secret (`wrangler secret put`).
+    Secret(String),
+}
+
+impl Binding {
+    /// The kind, as error messages name it.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Binding::Var(_) => "variable",
+            Binding::Secret(_) => "secret",
+        }
+    }
+}
+
+/// Every non-namespace binding of a run, by name.
+#[derive(Default)]
+pub(crate) struct BindingTable {
+    by_name: RefCell<BTreeMap<String, Binding>>,
+}
+
+impl BindingTable {
+    /// Binds `name` to `binding`, replacing a binding of the same kind; an
+    /// error if `name` holds another kind.
+    pub(crate) fn set(&self, name: &str, binding: Binding) -> Result<()> {
+        if name.is_empty() {
+            return Err(Error::type_error("a binding needs a name"));
+        }
+        let mut by_name = self.by_name.borrow_mut();
+        if let Some(old) = by_name.get(name) {
+            if old.kind() != binding.kind() {
+                return Err(Error::type_error(format!(
+                    "binding `{name}` is already a {}, not a {}",
+                    old.kind(),
+                    binding.kind()
+                )));
+            }
+        }
+        by_name.insert(name.to_string(), binding);
+        Ok(())
+    }
+
+    /// The kind of binding `name` holds, if any.
+    pub(crate) fn kind_of(&self, name: &str) -> Option<&'static str> {
+        self.by_name.borrow().get(name).map(Binding::kind)
+    }
+
+    /// The value of the variable `name`; `namespace` says whether the name
+    /// is a namespace instead, for the error.
+    pub(crate) fn var(&self, name: &str, namespace: bool) -> Result<String> {
+        match self.by_name.borrow().get(name) {
+            Some(Binding::Var(value)) => Ok(value.clone()),
+            other => Err(missing(name, "variable", other, namespace, "Sim::set_var")),
+        }
+    }
+
+    /// The value of the secret `name`; `namespace` as for [`var`](Self::var).
+    pub(crate) fn secret(&self, name: &str, namespace: bool) -> Result<String> {
+        match self.by_name.borrow().get(name) {
+            Some(Binding::Secret(value)) => Ok(value.clone()),
+            other => Err(missing(name, "secret", other, namespace, "Sim::set_secret")),
+        }
+    }
+}
+
+/// The error for a look-up of a `wanted` binding that `name` is not.
+fn missing(
+    name: &str,
+    wanted: &str,
+    found: Option<&Binding>,
+    namespace: bool,
+    setter: &str,
+) -> Error {
+    let found = found
+        .map(Binding::kind)
+        .or(namespace.then_some("namespace"));
+    match found {
+        Some(kind) => Error::type_error(format!("binding `{name}` is a {kind}, not a {wanted}")),
+        None => Error::type_error(format!(
+                "no {wanted} named `{name}`: set it with {setter}(\"{name}\", ..) before objects read it"
+        )),
+    }
+}
