@@ -205,15 +205,7 @@ fn dosim_sweep_with(
         dosim_body(sim, per_client, body_acked.clone())
     });
     let wall = started.elapsed();
-    if !report.passed() {
-        let why = report
-            .failures
-            .first()
-            .map(|f| f.text.clone())
-            .or(report.setup_error.clone())
-            .unwrap_or_default();
-        panic!("dosim sweep `{name}` failed:\n{why}");
-    }
+    report.assert_passed();
     assert_eq!(report.runs, seeds.len() as u64, "dosim ran every seed");
     let acked = acked.load(Ordering::Relaxed);
     let expected = seeds.len() as u64 * clients * per_client;

@@ -79,11 +79,7 @@ pub fn alarms() -> f64 {
         Ok(())
     });
     let wall = started.elapsed();
-    assert!(
-        report.passed(),
-        "{:?}",
-        report.failures.first().map(|f| &f.text)
-    );
+    report.assert_passed();
     // The figure is for SUBSCRIPTIONS; a smaller profiling run scales.
     (subscription::YEAR_MS as f64 / 1000.0) / wall.as_secs_f64() * subscriptions as f64
         / SUBSCRIPTIONS as f64
@@ -129,10 +125,6 @@ pub fn chat() -> f64 {
         Ok(())
     });
     let wall = started.elapsed();
-    assert!(
-        report.passed(),
-        "{:?}",
-        report.failures.first().map(|f| &f.text)
-    );
+    report.assert_passed();
     per_s(CHAT_BURSTS * CHAT_BURST_MESSAGES * CHAT_MEMBERS, wall)
 }
