@@ -247,7 +247,7 @@ pub use storage::SQL_EPOCH_UNIX_MS;
 ///     // The call's future owns what it needs, so the temporary stub may go.
 ///     let count = || bad.get_by_name("a").count("hits");
 ///     let pending = sim.spawn(count());
-///     assert_eq!(pending.await.unwrap()?, 3);
+///     assert_eq!(pending.await??, 3);
 ///     Ok(())
 /// });
 /// ```
