@@ -1,4 +1,4 @@
-//! Alarms as workerd was seen to run them: set,
+//! Alarms as workerd was seen to run them (`docs/semantics.md`, "Alarms"): set,
 //! read and delete; a past time clamped to now; retries with backoff and a
 //! retry count; a failing handler's writes kept; `delete_all` and the alarm.
 

@@ -1,5 +1,6 @@
 //! The execution model, checked from the trace: E-order, the input gate, the
-//! output gate, and `block_concurrency_while` as workerd was seen to behave.
+//! output gate, and `block_concurrency_while` as workerd was seen to behave
+//! (`docs/semantics.md`, "Execution").
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use dosim::sim::trace_text::render;
+use dosim::trace::text::render;
 use dosim::{ClientEvent, Faults, Request, Runner, Seed, WorldConfig};
 
 use dosim_workloads::chat::{self, RoomRpc};

@@ -1,6 +1,6 @@
 //! The storage API as an object sees it: SQL, transactions, the synchronous
 //! KV API, `delete_all`, key limits and point-in-time recovery, each with
-//! the real runtime's observable behaviour and error texts.
+//! the real runtime's observable behaviour and error texts (`docs/storage.md`).
 
 mod common;
 

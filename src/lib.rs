@@ -96,12 +96,23 @@
 //! - **A test binary's command line**: [`cli`].
 //!
 //! ## Layers
-//! - [`sim`]: seeds, clock, network, trace (no Durable Objects)
+//! From the ground up; a layer calls only the layers before it, and the
+//! two on the ground floor only each other.
+//! - [`trace`]: the events of a run, their sentences, recording, and the
+//!   comparison of two runs (the vocabulary every layer records in)
+//! - [`sim`]: the seeded world: seed and random streams, clock, network,
+//!   fault plan and fault state, world config (no objects, no calls)
 //! - `storage`: per-object SQLite, write batches, input and output gates
-//! - `runtime`: ids, namespaces, stubs, instances, events, the storage API
+//! - `runtime`: ids, namespaces, stubs, instances and their lifecycle,
+//!   events, alarms, WebSockets, the storage API
+//! - [`limits`]: the runtime's limits, and the storage API's size limits,
+//!   production's or local workerd's, chosen per run
 //! - [`monitors`]: invariants checked on every run's trace
 //! - `check`: sweeps, reports, replay, the example command line
 //! - [`corpus`]: saved failing runs, replayed as regressions
+//!
+//! Beside the stack, readable from any layer: `settings` (the `DOSIM_*`
+//! variables, read in one place) and `mutations` (the planted bugs).
 
 #![deny(missing_docs)]
 
@@ -119,6 +130,7 @@ pub(crate) mod runtime;
 pub(crate) mod settings;
 pub mod sim;
 pub(crate) mod storage;
+pub mod trace;
 
 // Running checks.
 pub use check::corpus;

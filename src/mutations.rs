@@ -4,6 +4,14 @@
 //! by `DOSIM_MUTATION=<name>` for a whole process, or `Runner::mutation` for
 //! one sweep. Without the feature every check compiles to `false` and costs
 //! nothing.
+//!
+//! The planted bug of a run lives here, in a thread-local of its own, and
+//! not in the simulated world: storage and the runtime ask about it, the
+//! harness plants it, and the world below them need not know it exists.
+//! Each run has its own thread, so one run's bug never leaks into the next.
+
+#[cfg(feature = "mutations")]
+use std::cell::Cell;
 
 /// A way to break the runtime on purpose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,10 +71,38 @@ impl Mutation {
     }
 }
 
+#[cfg(feature = "mutations")]
+thread_local! {
+    static PLANTED: Cell<Option<Mutation>> = const { Cell::new(None) };
+}
+
+/// Plants `m` in the run on this thread until the guard drops.
+#[cfg(feature = "mutations")]
+pub(crate) fn plant(m: Option<Mutation>) -> impl Drop {
+    struct Uproot;
+    impl Drop for Uproot {
+        fn drop(&mut self) {
+            PLANTED.with(|p| p.set(None));
+        }
+    }
+    PLANTED.with(|p| p.set(m));
+    Uproot
+}
+
+/// Plants nothing: without the `mutations` feature there are no bugs.
+#[cfg(not(feature = "mutations"))]
+pub(crate) fn plant(_m: Option<Mutation>) -> impl Drop {
+    struct Uproot;
+    impl Drop for Uproot {
+        fn drop(&mut self) {}
+    }
+    Uproot
+}
+
 /// Whether `m` is switched on in the run on this thread.
 #[cfg(feature = "mutations")]
 pub(crate) fn active(m: Mutation) -> bool {
-    crate::sim::world::with_current(|w| w.mutation == Some(m)).unwrap_or(false)
+    PLANTED.with(|p| p.get() == Some(m))
 }
 
 /// Whether `m` is switched on: never, without the `mutations` feature.
@@ -74,4 +110,20 @@ pub(crate) fn active(m: Mutation) -> bool {
 #[inline(always)]
 pub(crate) fn active(_m: Mutation) -> bool {
     false
+}
+
+#[cfg(all(test, feature = "mutations"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_planted_bug_is_active_until_its_guard_drops() {
+        assert!(!active(Mutation::SkipFencing));
+        {
+            let _planted = plant(Some(Mutation::SkipFencing));
+            assert!(active(Mutation::SkipFencing));
+            assert!(!active(Mutation::EarlyOutput));
+        }
+        assert!(!active(Mutation::SkipFencing));
+    }
 }

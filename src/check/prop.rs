@@ -194,7 +194,7 @@ where
         max_shrink_iters: 2_000,
         ..Config::default()
     };
-    let name_seed = crate::sim::trace::content_hash(runner.test_name().as_bytes());
+    let name_seed = crate::trace::content_hash(runner.test_name().as_bytes());
     let mut seed_bytes = [0u8; 32];
     seed_bytes[..8].copy_from_slice(&name_seed.to_le_bytes());
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes);

@@ -14,8 +14,8 @@ use crate::settings::Settings;
 use crate::sim::clock::format_sim_time;
 use crate::sim::faults::FaultKind;
 use crate::sim::seed::Seed;
-use crate::sim::trace::TraceEvent;
 use crate::sim::world_config::WorldConfig;
+use crate::trace::TraceEvent;
 
 /// How to run one seed again: the command a failure report prints.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -248,7 +248,7 @@ pub(crate) fn failure_report(
     if let Some(last) = last_panic(&record.trace) {
         let _ = writeln!(s, "  object:  {last}");
     }
-    let names = crate::sim::trace_text::object_names(&record.trace);
+    let names = crate::trace::text::object_names(&record.trace);
     if !names.is_empty() {
         let legend: Vec<String> = names
             .iter()
@@ -274,7 +274,7 @@ pub(crate) fn failure_report(
     let start = end.saturating_sub(LAST_EVENTS);
     if end > start {
         let _ = writeln!(s, "  last events:");
-        s.push_str(&crate::sim::trace_text::render(
+        s.push_str(&crate::trace::text::render(
             &record.trace,
             &record.trace[start..end],
             world,
@@ -289,7 +289,7 @@ const LAST_EVENTS: usize = 12;
 /// The last handler panic in the trace, to point at the object's code.
 fn last_panic(trace: &[TraceEvent]) -> Option<String> {
     trace.iter().rev().find_map(|e| match &e.what {
-        crate::sim::trace::What::Panicked { message, .. } => Some(format!(
+        crate::trace::What::Panicked { message, .. } => Some(format!(
             "a handler panicked at t={}: {message}",
             format_sim_time(e.t)
         )),

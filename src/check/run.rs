@@ -23,7 +23,7 @@ use crate::runtime::panic_capture;
 use crate::runtime::runtime::Runtime;
 use crate::sim::faults::{FaultKind, FaultPlan};
 use crate::sim::seed::Seed;
-use crate::sim::trace::{trace_hash, TraceEvent, What};
+use crate::trace::{trace_hash, TraceEvent, What};
 
 impl RunRecord {
     /// A digest of the whole trace, for comparing runs (computed on demand:
@@ -228,11 +228,11 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
     let run_plan = plan.clone();
     let outcome = panic_capture::catch(|| {
         madsim_rt.block_on(async move {
-            let mut world = World::new(seed, opts.world.clone(), run_plan, opts.steps_max);
-            world.mutation = opts.mutation;
+            let world = World::new(seed, opts.world.clone(), run_plan, opts.steps_max);
             let world = Rc::new(world);
             *slot.borrow_mut() = Some(world.clone());
             let _current = crate::sim::world::enter(&world);
+            let _planted = crate::mutations::plant(opts.mutation);
             let rt = Runtime::new(world.clone());
             fault_injector::start(&rt);
             let body_fut = body(Sim::new(rt.clone(), opts.liveness_bound));
@@ -287,11 +287,9 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
         // Calls left out are a hang only if the run got to wait for them:
         // it finished (and had its liveness phase) or the body itself hung.
         let liveness_applies = matches!(failure, None | Some(FailureReason::Deadline(_)));
-        let violation = monitors::ALL
-            .iter()
-            .filter(|(name, _)| *name != monitors::liveness::NAME || liveness_applies)
-            .filter_map(|(_, check)| check(&trace))
-            .min_by_key(|v| v.event_index);
+        let violation = monitors::check_some(&trace, |name| {
+            name != monitors::liveness::NAME || liveness_applies
+        });
         if let Some(v) = violation {
             failure_event = Some(v.event_index);
             let also = match &failure {

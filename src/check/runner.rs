@@ -28,8 +28,8 @@ use crate::runtime::error::Result;
 use crate::settings::Settings;
 use crate::sim::clock::format_sim_time;
 use crate::sim::seed::Seed;
-use crate::sim::trace::first_divergence;
 use crate::sim::world_config::WorldConfig;
+use crate::trace::first_divergence;
 
 /// Seeds a sweep runs when nothing says otherwise.
 pub const SEEDS_DEFAULT: u64 = 100;

@@ -18,7 +18,7 @@ use crate::runtime::object::{DurableObject, RpcTarget};
 use crate::runtime::payload::Payload;
 use crate::runtime::runtime::Runtime;
 use crate::sim::seed::Seed;
-use crate::sim::trace::What;
+use crate::trace::What;
 
 /// The simulated world, as a test body sees it: register object classes,
 /// get clients, spawn concurrent work, inspect storage.

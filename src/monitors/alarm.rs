@@ -1,4 +1,5 @@
-//! `alarm`: alarms run as SEMANTICS.md §5 promises.
+//! `alarm`: alarms run as the runtime promises (`docs/semantics.md`,
+//! "Alarms").
 //!
 //! From the scheduler's and the instances' trace events, per object:
 //! - never early: a try starts no earlier than the time it was due;
@@ -13,7 +14,7 @@ use std::collections::BTreeMap;
 
 use super::Violation;
 use crate::sim::clock::{format_sim_time, SIM_EPOCH_UNIX_MS};
-use crate::sim::trace::{ObjectRef, TraceEvent, What};
+use crate::trace::{ObjectRef, TraceEvent, What};
 
 /// The monitor's name in reports.
 pub const NAME: &str = "alarm";

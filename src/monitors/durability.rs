@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use super::Violation;
 use crate::sim::clock::format_sim_time;
-use crate::sim::trace::{storage_digest, EndReason, ObjectRef, TraceEvent, What};
+use crate::trace::{storage_digest, EndReason, ObjectRef, TraceEvent, What};
 
 /// The monitor's name in reports.
 pub const NAME: &str = "durability";

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::Violation;
 use crate::sim::clock::format_sim_time;
-use crate::sim::trace::{TraceEvent, What};
+use crate::trace::{TraceEvent, What};
 
 /// The monitor's name in reports.
 pub const NAME: &str = "e_order";

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::Violation;
 use crate::sim::clock::format_sim_time;
-use crate::sim::trace::{Cause, ObjectRef, TraceEvent, What};
+use crate::trace::{Cause, ObjectRef, TraceEvent, What};
 
 /// The monitor's name in reports.
 pub const NAME: &str = "input_gate";
@@ -80,7 +80,7 @@ pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
 mod tests {
     use super::*;
     use crate::monitors::test_trace::ev;
-    use crate::sim::trace::StorageOp;
+    use crate::trace::StorageOp;
 
     fn started(t: u64, event: u64) -> TraceEvent {
         ev(

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use super::Violation;
 use crate::sim::clock::format_sim_time;
-use crate::sim::trace::{EndReason, ObjectRef, TraceEvent, What};
+use crate::trace::{EndReason, ObjectRef, TraceEvent, What};
 
 /// The monitor's name in reports.
 pub const NAME: &str = "output_gate";

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use super::Violation;
 use crate::sim::clock::format_sim_time;
-use crate::sim::trace::{ObjectRef, TraceEvent, What};
+use crate::trace::{ObjectRef, TraceEvent, What};
 
 /// The monitor's name in reports.
 pub const NAME: &str = "single_instance";

@@ -1,9 +1,10 @@
 //! Alarms: the runtime's scheduler of one object's alarm, and the alarm
 //! event an instance runs.
 //!
-//! The alarm time lives in the object's database (`storage/alarm_store.rs`);
-//! the scheduler runs only what confirmed batches say, so an alarm set in a
-//! batch a crash lost never fires. The scheduler belongs to the object's
+//! The alarm time lives in the object's database
+//! (`storage/database/alarm_store.rs`); the scheduler runs only what
+//! confirmed batches say, so an alarm set in a batch a crash lost never
+//! fires. The scheduler belongs to the object's
 //! directory entry, not to an instance or a host: it survives crashes,
 //! evictions and hibernation, and wakes the object (constructing a new
 //! instance) when the alarm is due.
@@ -30,13 +31,13 @@ use futures::channel::oneshot;
 use futures::future::{poll_fn, select, Either, LocalBoxFuture};
 
 use super::error::{Error, Result};
-use super::inbox::{Invocation, Reply};
-use super::instance::Instance;
+use super::instance::{Instance, RaisedEvent};
 use super::object::{AlarmInfo, ErasedObject};
 use super::runtime::Runtime;
+use super::time::now_unix_ms;
 use crate::mutations::{self, Mutation};
-use crate::sim::clock::SIM_EPOCH_UNIX_MS;
-use crate::sim::trace::{ObjectRef, What};
+use crate::storage::input_gate::EventId;
+use crate::trace::{Cause, ObjectRef, What};
 
 /// How many times a failing alarm is retried before it is given up.
 pub const ALARM_RETRIES_MAX: u32 = 6;
@@ -122,7 +123,7 @@ impl AlarmScheduler {
                 continue;
             };
             let Some(rt) = self.rt.upgrade() else { return };
-            let now = now_unix_ms(&rt);
+            let now = now_unix_ms(&rt.world);
             drop(rt);
             if at > now && !self.sleep_unless_changed(ms(at - now)).await {
                 continue;
@@ -190,7 +191,7 @@ impl AlarmScheduler {
         }
         let timeout = std::pin::pin!(madsim::time::sleep(ALARM_HANDLER_TIMEOUT));
         match select(reply, timeout).await {
-            Either::Left((Ok(Ok(Reply::Done)), _)) => true,
+            Either::Left((Ok(Ok(())), _)) => true,
             Either::Left(_) => false,
             Either::Right(_) => {
                 rt.reset_current(
@@ -208,45 +209,59 @@ fn deliver(
     obj: ObjectRef,
     scheduled_ms: i64,
     retry_count: u32,
-) -> oneshot::Receiver<Result<Reply>> {
-    let invocation = Invocation::Alarm {
+) -> oneshot::Receiver<Result<()>> {
+    let event = AlarmEvent {
         scheduled_ms,
         retry_count,
     };
-    rt.deliver_internal(obj, None, invocation)
+    rt.raise(obj, None, Box::new(event))
 }
 
-/// The event that runs an alarm handler on `inst`: while it runs,
-/// `get_alarm` does not show the alarm (unless the handler sets one); on
-/// success the alarm is deleted in the handler's batch, unless the handler
-/// set a new one.
-pub(crate) fn alarm_event(
-    inst: Rc<Instance>,
-    object: Rc<dyn ErasedObject>,
+/// One try of the alarm due at `scheduled_ms`, as an event of the instance
+/// it reaches: while it runs, `get_alarm` does not show the alarm (unless
+/// the handler sets one); on success the alarm is deleted in the handler's
+/// batch, unless the handler set a new one.
+struct AlarmEvent {
     scheduled_ms: i64,
     retry_count: u32,
-) -> LocalBoxFuture<'static, Result<Reply>> {
-    struct Running(Rc<Instance>);
-    impl Drop for Running {
-        fn drop(&mut self) {
-            self.0.alarm_running.set(None);
-        }
-    }
-    Box::pin(async move {
-        inst.alarm_running.set(Some(scheduled_ms));
-        let running = Running(inst.clone());
-        object.alarm_erased(AlarmInfo::new(retry_count)).await?;
-        let storage = super::storage_api::Storage::new(Rc::downgrade(&inst));
-        storage.clear_alarm_if(scheduled_ms)?;
-        drop(running);
-        Ok(Reply::Done)
-    })
 }
 
-/// The simulated wall clock, in Unix milliseconds.
-pub(crate) fn now_unix_ms(rt: &Runtime) -> i64 {
-    let elapsed = i64::try_from(rt.world.now().as_millis()).unwrap_or(i64::MAX);
-    SIM_EPOCH_UNIX_MS.saturating_add(elapsed)
+impl RaisedEvent for AlarmEvent {
+    fn announce(&self, inst: &Instance, event: EventId) -> Cause {
+        inst.record(What::AlarmStarted {
+            event,
+            scheduled_ms: self.scheduled_ms,
+            retry_count: self.retry_count,
+        });
+        Cause::Alarm
+    }
+
+    fn run(
+        self: Box<Self>,
+        inst: &Rc<Instance>,
+        object: Rc<dyn ErasedObject>,
+    ) -> LocalBoxFuture<'static, Result<()>> {
+        struct Running(Rc<Instance>);
+        impl Drop for Running {
+            fn drop(&mut self) {
+                self.0.alarm_running.set(None);
+            }
+        }
+        let AlarmEvent {
+            scheduled_ms,
+            retry_count,
+        } = *self;
+        let inst = inst.clone();
+        Box::pin(async move {
+            inst.alarm_running.set(Some(scheduled_ms));
+            let running = Running(inst.clone());
+            object.alarm_erased(AlarmInfo::new(retry_count)).await?;
+            let storage = super::storage_api::Storage::new(Rc::downgrade(&inst));
+            storage.clear_alarm_if(scheduled_ms)?;
+            drop(running);
+            Ok(())
+        })
+    }
 }
 
 fn ms(n: i64) -> Duration {

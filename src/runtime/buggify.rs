@@ -10,8 +10,8 @@
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::sim::faults::FaultKind;
-use crate::sim::trace::What;
 use crate::sim::world;
+use crate::trace::What;
 
 /// Whether this fault point fires now. See the module documentation.
 ///

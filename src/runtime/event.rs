@@ -20,8 +20,8 @@ use super::context::{self, EventCtx};
 use super::error::{Error, Result};
 use super::instance::Instance;
 use super::panic_capture;
-use crate::sim::trace::{Outcome, What};
 use crate::storage::input_gate::EventId;
+use crate::trace::{Outcome, What};
 
 /// See the module documentation.
 pub(crate) struct EventBody<T> {

@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use super::runtime::Runtime;
 use crate::sim::faults::{Fault, FaultKind};
-use crate::sim::trace::What;
 use crate::sim::world::spawn_task;
 use crate::sim::world_config::LocationId;
+use crate::trace::What;
 
 /// Starts the injector's tasks for the run's plan.
 pub(crate) fn start(rt: &Rc<Runtime>) {

@@ -132,7 +132,7 @@ impl Response {
 
     /// `101 Switching Protocols` carrying the client end of a new socket:
     /// how `fetch` accepts a WebSocket upgrade.
-    pub fn websocket(client: crate::runtime::websocket::WebSocketClientEnd) -> Response {
+    pub fn websocket(client: crate::runtime::websocket::registry::WebSocketClientEnd) -> Response {
         Response {
             websocket: Some(client.0),
             ..Response::new(101, Vec::new())

@@ -14,80 +14,64 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use futures::channel::oneshot;
+use crate::sim::rng::RunRng;
 
-use super::error::Result;
-use super::http::{Request, Response};
-use super::payload::Payload;
-use crate::sim::network::RunRng;
-
-/// What a caller asked for.
-pub(crate) enum Invocation {
-    Fetch(Request),
-    Rpc {
-        method: String,
-        args: Payload,
-    },
-    /// The runtime's alarm scheduler: the alarm due at `scheduled_ms`.
-    Alarm {
-        scheduled_ms: i64,
-        retry_count: u32,
-    },
-    /// A socket's frame `seq` for the object's handler.
-    Socket {
-        socket: u64,
-        seq: u64,
-        event: crate::runtime::websocket::SocketEvent,
-    },
-}
-
-/// What comes back.
-pub(crate) enum Reply {
-    Fetch(Response),
-    Rpc(Payload),
-    /// An alarm or socket handler finished (its writes confirmed).
-    Done,
-}
-
-pub(crate) type ReplySender = oneshot::Sender<Result<Reply>>;
-
-/// A call that arrived.
-pub(crate) struct Incoming {
-    pub(crate) call: u64,
-    pub(crate) stub: u64,
+/// Something that arrived for an instance, in its lane.
+///
+/// A lane is a stub's connection to the instance; an event the runtime
+/// raises itself (an alarm, a socket's frame) arrives in a lane of its own,
+/// as its only entry. Lanes and deliveries are numbered from the run's
+/// counters in the order they were opened and sent, and the trace names
+/// stubs and calls by these numbers.
+pub(crate) struct Incoming<A> {
+    /// The delivery's number (a call's number is its delivery number).
+    pub(crate) number: u64,
+    /// The lane it came in (a stub's number is its lane).
+    pub(crate) lane: u64,
+    /// Its place in its lane.
     pub(crate) seq: u64,
-    /// The stub's first call to this instance.
+    /// The lane's first delivery to this instance.
     pub(crate) first_seq: u64,
-    pub(crate) invocation: Invocation,
-    pub(crate) reply: ReplySender,
+    /// What arrived.
+    pub(crate) arrival: A,
 }
 
 /// See the module documentation.
-#[derive(Default)]
-pub(crate) struct Inbox {
-    /// Next sequence number to start, per stub that has called.
+pub(crate) struct Inbox<A> {
+    /// Next sequence number to start, per lane that has delivered.
     next_seq: BTreeMap<u64, u64>,
-    /// Arrived calls, per stub with any waiting.
-    waiting: BTreeMap<u64, BTreeMap<u64, Incoming>>,
-    /// Stubs whose connection broke: their calls fail on arrival.
+    /// Arrivals, per lane with any waiting.
+    waiting: BTreeMap<u64, BTreeMap<u64, Incoming<A>>>,
+    /// Lanes whose connection broke: their arrivals fail.
     broken: BTreeSet<u64>,
     /// Calls started out of order (only under the `reorder_delivery`
     /// mutation), skipped when their turn comes.
     early: BTreeSet<(u64, u64)>,
 }
 
-impl Inbox {
+impl<A> Default for Inbox<A> {
+    fn default() -> Self {
+        Inbox {
+            next_seq: BTreeMap::new(),
+            waiting: BTreeMap::new(),
+            broken: BTreeSet::new(),
+            early: BTreeSet::new(),
+        }
+    }
+}
+
+impl<A> Inbox<A> {
     /// Queues an arrived call; hands it back if its stub is broken.
-    pub(crate) fn push(&mut self, incoming: Incoming) -> Result<(), Box<Incoming>> {
+    pub(crate) fn push(&mut self, incoming: Incoming<A>) -> Result<(), Box<Incoming<A>>> {
         let next = *self
             .next_seq
-            .entry(incoming.stub)
+            .entry(incoming.lane)
             .or_insert(incoming.first_seq);
-        if self.broken.contains(&incoming.stub) || incoming.seq < next {
+        if self.broken.contains(&incoming.lane) || incoming.seq < next {
             return Err(Box::new(incoming));
         }
         self.waiting
-            .entry(incoming.stub)
+            .entry(incoming.lane)
             .or_default()
             .insert(incoming.seq, incoming);
         Ok(())
@@ -96,7 +80,7 @@ impl Inbox {
     /// The stub's connection broke: its waiting calls are handed back to be
     /// failed, and later ones will be refused. Without this, a call lost for
     /// good would hold every later call of its stub back forever.
-    pub(crate) fn break_stub(&mut self, stub: u64) -> Vec<Incoming> {
+    pub(crate) fn break_stub(&mut self, stub: u64) -> Vec<Incoming<A>> {
         self.broken.insert(stub);
         self.waiting
             .remove(&stub)
@@ -110,7 +94,7 @@ impl Inbox {
 
     /// Takes a deliverable call, chosen by the seed among the stubs that
     /// have their next call waiting.
-    pub(crate) fn take_next(&mut self, rng: &RunRng) -> Option<Incoming> {
+    pub(crate) fn take_next(&mut self, rng: &RunRng) -> Option<Incoming<A>> {
         if crate::mutations::active(crate::mutations::Mutation::ReorderDelivery) {
             if let Some(incoming) = self.take_out_of_order() {
                 return Some(incoming);
@@ -147,7 +131,7 @@ impl Inbox {
     }
 
     /// The planted bug: a stub's next-but-one call, when both are waiting.
-    fn take_out_of_order(&mut self) -> Option<Incoming> {
+    fn take_out_of_order(&mut self) -> Option<Incoming<A>> {
         let (stub, seq) = self.waiting.iter().find_map(|(stub, calls)| {
             let next = self.next_seq.get(stub).copied().unwrap_or(1);
             (calls.contains_key(&next) && calls.contains_key(&(next + 1)))
@@ -158,7 +142,7 @@ impl Inbox {
     }
 
     /// Every waiting call, for failing them all; their numbers are spent.
-    pub(crate) fn drain(&mut self) -> Vec<Incoming> {
+    pub(crate) fn drain(&mut self) -> Vec<Incoming<A>> {
         let waiting = std::mem::take(&mut self.waiting);
         for (stub, calls) in &waiting {
             if let Some((last, _)) = calls.last_key_value() {

@@ -1,9 +1,11 @@
 //! The Durable Objects runtime under test: ids, namespaces, stubs, objects,
-//! instances and their events, the storage API objects see.
+//! instances (`instance/`, with their lifecycle) and their events, alarms,
+//! WebSockets, and the storage API objects see (`storage_api/`).
 
 pub(crate) mod alarms;
 pub(crate) mod binding_table;
 pub(crate) mod buggify;
+pub(crate) mod call;
 pub(crate) mod client;
 pub(crate) mod context;
 pub(crate) mod env;
@@ -24,15 +26,11 @@ pub(crate) mod rpc;
 #[allow(clippy::module_inception)]
 pub(crate) mod runtime;
 pub(crate) mod scheduled_time;
-pub(crate) mod sql_api;
-pub(crate) mod sql_row_de;
 pub(crate) mod start;
 pub(crate) mod state;
 pub(crate) mod storage_api;
 pub(crate) mod stub;
-pub(crate) mod sync_kv;
 pub(crate) mod time;
-pub(crate) mod transaction_api;
 pub(crate) mod websocket;
 
 pub use alarms::{ALARM_HANDLER_TIMEOUT, ALARM_RETRIES_MAX, ALARM_RETRY_FIRST};
@@ -48,13 +46,12 @@ pub use object::{AlarmInfo, DurableObject, RpcTarget};
 pub use payload::RPC_PAYLOAD_BYTES_MAX;
 pub use rpc::RpcFuture;
 pub use scheduled_time::ScheduledTime;
-pub use sql_api::{Cursor, Row, Sql};
 pub use state::{State, BLOCK_CONCURRENCY_DEPTH_MAX, BLOCK_CONCURRENCY_TIMEOUT};
-pub use storage_api::{Storage, BATCH_KEYS_MAX, KEY_BYTES_MAX};
+pub use storage_api::{
+    Cursor, Row, Sql, Storage, SyncKv, Transaction, BATCH_KEYS_MAX, KEY_BYTES_MAX,
+};
 pub use stub::{Stub, CALL_ATTEMPTS_MAX};
-pub use sync_kv::SyncKv;
 pub use time::{elapsed, now, sleep};
-pub use transaction_api::Transaction;
 pub use websocket::{
     ClientEvent, ClientSocket, Message, WebSocket, WebSocketClientEnd, WebSocketPair,
     ATTACHMENT_BYTES_MAX, AUTO_RESPONSE_BYTES_MAX, CLOSE_ABNORMAL, CLOSE_NORMAL,

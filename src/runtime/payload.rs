@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::error::Error;
 
-/// The largest serialised RPC argument list or result (SEMANTICS.md §8).
+/// The largest serialised RPC argument list or result.
 pub const RPC_PAYLOAD_BYTES_MAX: usize = 1 << 20;
 
 /// Serialised bytes of one value.

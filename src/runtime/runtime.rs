@@ -16,13 +16,13 @@ use super::env::Env;
 use super::error::Error;
 use super::id::{NamespaceKey, ObjectId};
 use super::inbox::Incoming;
-use super::instance::Instance;
+use super::instance::{Arrival, Instance, RaisedEvent};
 use super::object::ErasedObject;
 use super::state::State;
-use crate::sim::trace::{EndReason, ObjectRef, What};
 use crate::sim::world::World;
 use crate::sim::world_config::LocationId;
 use crate::storage::service::ObjectStorage;
+use crate::trace::{EndReason, ObjectRef, What};
 
 /// Builds an object of a namespace's class.
 pub(crate) type Factory = Rc<dyn Fn(State, Env) -> Rc<dyn ErasedObject>>;
@@ -88,8 +88,8 @@ pub(crate) struct Runtime {
     namespaces: RefCell<BTreeMap<String, Rc<Namespace>>>,
     objects: RefCell<BTreeMap<(String, [u8; 32]), ObjectRef>>,
     entries: RefCell<Vec<ObjectEntry>>,
-    next_call: Cell<u64>,
-    next_stub: Cell<u64>,
+    next_delivery: Cell<u64>,
+    next_lane: Cell<u64>,
     next_event: Cell<u64>,
     /// Every WebSocket of the run.
     pub(crate) sockets: super::websocket::registry::Sockets,
@@ -105,8 +105,8 @@ impl Runtime {
             namespaces: RefCell::new(BTreeMap::new()),
             objects: RefCell::new(BTreeMap::new()),
             entries: RefCell::new(Vec::new()),
-            next_call: Cell::new(0),
-            next_stub: Cell::new(0),
+            next_delivery: Cell::new(0),
+            next_lane: Cell::new(0),
             next_event: Cell::new(0),
             sockets: Default::default(),
             bindings: Default::default(),
@@ -186,12 +186,14 @@ impl Runtime {
         }
     }
 
-    pub(crate) fn next_call(&self) -> u64 {
-        bump(&self.next_call)
+    /// The next delivery number: a call's, or a raised event's.
+    pub(crate) fn next_delivery(&self) -> u64 {
+        bump(&self.next_delivery)
     }
 
-    pub(crate) fn next_stub(&self) -> u64 {
-        bump(&self.next_stub)
+    /// The next lane number: a stub's, or a raised event's.
+    pub(crate) fn next_lane(&self) -> u64 {
+        bump(&self.next_lane)
     }
 
     pub(crate) fn next_event(&self) -> u64 {
@@ -321,7 +323,7 @@ impl Runtime {
     }
 
     /// Live, current instances matching `pred` (by entry), in object order.
-    fn instances_where(
+    pub(crate) fn instances_where(
         &self,
         pred: impl Fn(&Rc<Namespace>, LocationId) -> bool,
     ) -> Vec<Rc<Instance>> {
@@ -334,47 +336,16 @@ impl Runtime {
             .collect()
     }
 
-    /// Crashes `host`: every instance there loses its memory and its
-    /// unconfirmed writes; calls it holds fail as a lost connection.
-    pub(crate) fn crash_host(&self, host: LocationId) {
-        self.world.faults.crash(host);
-        for inst in self.instances_where(|_, h| h == host) {
-            inst.end(EndReason::Crash, None);
-        }
-    }
-
-    /// Evicts every idle instance on `host`; returns how many.
-    pub(crate) fn evict_idle(&self, host: LocationId) -> usize {
-        let idle: Vec<_> = self
-            .instances_where(|_, h| h == host)
-            .into_iter()
-            .filter(|i| i.is_idle())
-            .collect();
-        for inst in &idle {
-            inst.end(EndReason::Evicted, None);
-        }
-        idle.len()
-    }
-
-    /// Resets every instance of the namespace bound to `binding`.
-    pub(crate) fn code_update(&self, binding: &str) {
-        let error = Error::new("Durable Object reset because its code was updated.").with_reset();
-        for inst in self.instances_where(|ns, _| ns.binding == binding) {
-            inst.end(EndReason::CodeUpdate, Some(error.clone()));
-        }
-    }
-
     /// The bindings registered so far, in name order.
     pub(crate) fn bindings(&self) -> Vec<String> {
         self.namespaces.borrow().keys().cloned().collect()
     }
 
-    /// Hands an arrived call to the object's live instance, starting one
-    /// (with the next epoch) if there is none.
-    /// A call for the instance `target` arrived at its host. It goes to
-    /// that instance (starting it, if it is the next one); if the instance
-    /// is gone, or the object moved meanwhile, the caller's connection drops.
-    pub(crate) fn route(&self, obj: ObjectRef, target: Target, incoming: Incoming) {
+    /// A call (or a raised event) for the instance `target` arrived at its
+    /// host. It goes to that instance (starting it, with the next epoch, if
+    /// it is the next one); if the instance is gone, or the object moved
+    /// meanwhile, the caller's connection drops.
+    pub(crate) fn route(&self, obj: ObjectRef, target: Target, incoming: Incoming<Arrival>) {
         let instance = {
             let mut entries = self.entries.borrow_mut();
             let entry = &mut entries[obj.0 as usize];
@@ -390,7 +361,7 @@ impl Runtime {
                 return;
             }
             if entry.host != target.host || target.epoch != entry.epoch + 1 {
-                let _ = incoming.reply.send(Err(Error::connection_lost()));
+                incoming.arrival.fail(Error::connection_lost());
                 return;
             }
             match &entry.instance {
@@ -423,20 +394,23 @@ impl Runtime {
     /// one, built if need be. No network hop: the runtime is where the
     /// object is. The receiver resolves when the handler has finished and
     /// its output passed the gate, or with an error if the instance died.
-    pub(crate) fn deliver_internal(
+    ///
+    /// The event arrives in a lane of its own, and takes a delivery number
+    /// as a call does: the instance's inbox orders lanes by number, and the
+    /// trace numbers calls and stubs from the same counters.
+    pub(crate) fn raise(
         &self,
         obj: ObjectRef,
         bound: Option<u32>,
-        invocation: super::inbox::Invocation,
-    ) -> futures::channel::oneshot::Receiver<super::error::Result<super::inbox::Reply>> {
-        let (tx, rx) = futures::channel::oneshot::channel();
+        event: Box<dyn RaisedEvent>,
+    ) -> futures::channel::oneshot::Receiver<super::error::Result<()>> {
+        let (done, rx) = futures::channel::oneshot::channel();
         let incoming = Incoming {
-            call: self.next_call(),
-            stub: self.next_stub(),
+            number: self.next_delivery(),
+            lane: self.next_lane(),
             seq: 1,
             first_seq: 1,
-            invocation,
-            reply: tx,
+            arrival: Arrival::Raised { event, done },
         };
         let target = self.target(obj, bound);
         self.route(obj, target, incoming);
@@ -448,26 +422,9 @@ impl Runtime {
         self.entries.borrow()[obj.0 as usize].host
     }
 
-    /// Hibernates every instance on `host` that may hibernate now; returns
-    /// how many.
-    pub(crate) fn hibernate_idle(&self, host: LocationId) -> usize {
-        let ready: Vec<_> = self
-            .instances_where(|_, h| h == host)
-            .into_iter()
-            .filter(|i| super::websocket::can_hibernate(i))
-            .collect();
-        for inst in &ready {
-            inst.end(EndReason::Hibernated, None);
-        }
-        ready.len()
-    }
-
-    /// Resets the object's current instance, if it has one.
-    pub(crate) fn reset_current(&self, obj: ObjectRef, error: Error) {
-        let current = self.entries.borrow()[obj.0 as usize].instance.clone();
-        if let Some(inst) = current {
-            inst.reset(error);
-        }
+    /// The object's current instance, if it has one.
+    pub(crate) fn current_instance(&self, obj: ObjectRef) -> Option<Rc<Instance>> {
+        self.entries.borrow()[obj.0 as usize].instance.clone()
     }
 
     /// The instance of `obj` at `epoch` is gone.

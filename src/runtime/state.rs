@@ -13,7 +13,7 @@ use super::error::{Error, Result};
 use super::id::ObjectId;
 use super::instance::Instance;
 use super::storage_api::Storage;
-use crate::sim::trace::{Cause, What};
+use crate::trace::{Cause, What};
 
 /// How deep `block_concurrency_while` calls may nest.
 pub const BLOCK_CONCURRENCY_DEPTH_MAX: usize = 64;

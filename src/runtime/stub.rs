@@ -23,16 +23,18 @@ use futures::channel::oneshot;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::call::Call;
 use super::context;
 use super::error::{Error, Result};
 use super::http::{Request, Response};
 use super::id::ObjectId;
-use super::inbox::{Incoming, Invocation, Reply};
+use super::inbox::Incoming;
+use super::instance::Arrival;
 use super::payload::{Payload, RPC_PAYLOAD_BYTES_MAX};
 use super::runtime::{Namespace, Runtime, Target};
 use crate::sim::network::transmit;
-use crate::sim::trace::What;
 use crate::sim::world_config::LocationId;
+use crate::trace::What;
 
 /// A connection to the object of class `O` with one id. Cheap to clone;
 /// clones share the connection (and its call order).
@@ -81,7 +83,7 @@ impl<O> Stub<O> {
         id: ObjectId,
         origin: LocationId,
     ) -> Stub<O> {
-        let number = rt.next_stub();
+        let number = rt.next_lane();
         Stub {
             inner: Rc::new(StubInner {
                 rt,
@@ -107,12 +109,14 @@ impl<O> Stub<O> {
     pub fn fetch(&self, req: Request) -> impl Future<Output = Result<Response>> + 'static {
         let inner = self.inner.clone();
         async move {
-            match invoke(inner, Cow::Borrowed("fetch"), Invocation::Fetch(req)).await? {
-                Reply::Fetch(resp) => Ok(resp),
-                Reply::Rpc(_) | Reply::Done => {
-                    unreachable!("invariant reply-matches-call: fetch got another reply")
-                }
-            }
+            let (reply, answer) = oneshot::channel();
+            invoke(
+                inner,
+                Cow::Borrowed("fetch"),
+                Call::Fetch { req, reply },
+                answer,
+            )
+            .await
         }
     }
 
@@ -127,12 +131,9 @@ impl<O> Stub<O> {
         let req = req.with_header("Upgrade", "websocket");
         async move {
             let (rt, origin) = (inner.rt.clone(), inner.origin);
-            let resp = match invoke(inner, Cow::Borrowed("fetch"), Invocation::Fetch(req)).await? {
-                Reply::Fetch(resp) => resp,
-                Reply::Rpc(_) | Reply::Done => {
-                    unreachable!("invariant reply-matches-call: fetch got another reply")
-                }
-            };
+            let (reply, answer) = oneshot::channel();
+            let call = Call::Fetch { req, reply };
+            let resp = invoke(inner, Cow::Borrowed("fetch"), call, answer).await?;
             match resp.websocket_id() {
                 Some(id) => Ok(crate::runtime::websocket::ClientSocket::new(rt, id, origin)),
                 None => Err(Error::new(format!(
@@ -156,16 +157,14 @@ impl<O> Stub<O> {
         let encoded = encode_args(method, args);
         async move {
             let args = encoded?;
-            let invocation = Invocation::Rpc {
+            let (reply, answer) = oneshot::channel();
+            let call = Call::Rpc {
                 method: method.to_string(),
                 args,
+                reply,
             };
-            match invoke(inner, Cow::Borrowed(method), invocation).await? {
-                Reply::Rpc(payload) => payload.decode(|| format!("the result of {method}()")),
-                Reply::Fetch(_) | Reply::Done => {
-                    unreachable!("invariant reply-matches-call: RPC got another reply")
-                }
-            }
+            let payload = invoke(inner, Cow::Borrowed(method), call, answer).await?;
+            payload.decode(|| format!("the result of {method}()"))
         }
     }
 }
@@ -190,11 +189,12 @@ pub const CALL_ATTEMPTS_MAX: u32 = 5;
 /// way, at most [`CALL_ATTEMPTS_MAX`] times; it can never run twice, since
 /// a lost request never arrived. A lost reply leaves the outcome unknown:
 /// the caller gets a lost connection, though the call may have run.
-async fn invoke(
+async fn invoke<T>(
     inner: Rc<StubInner>,
     method: Cow<'static, str>,
-    invocation: Invocation,
-) -> Result<Reply> {
+    request: Call,
+    answer: oneshot::Receiver<Result<T>>,
+) -> Result<T> {
     if let Some(e) = inner.broken.borrow().clone() {
         return Err(e);
     }
@@ -203,7 +203,7 @@ async fn invoke(
     let obj = rt.object_ref(&inner.namespace, &inner.id);
     let seq = inner.next_seq.get() + 1;
     inner.next_seq.set(seq);
-    let call = rt.next_call();
+    let call = rt.next_delivery();
     let caller = context::current();
     let caller_epoch = caller.as_ref().map_or(0, |c| c.instance.epoch);
     if let Some(ctx) = &caller {
@@ -225,7 +225,6 @@ async fn invoke(
         },
     );
     let mut open = OpenCall::new(&world, &inner, obj, caller_epoch, call, seq);
-    let (tx, rx) = oneshot::channel();
     let Some(mut target) = bind(&inner, obj, seq) else {
         open.settle(false);
         return Err(break_stub(&inner, obj, Error::connection_lost()));
@@ -252,16 +251,17 @@ async fn invoke(
         obj,
         target,
         Incoming {
-            call,
-            stub: inner.number,
+            number: call,
+            lane: inner.number,
             seq,
             first_seq,
-            invocation,
-            reply: tx,
+            arrival: Arrival::Call(request),
         },
     );
     let host = target.host;
-    let mut reply = rx.await.unwrap_or_else(|_| Err(Error::connection_lost()));
+    let mut reply = answer
+        .await
+        .unwrap_or_else(|_| Err(Error::connection_lost()));
     if transmit(&world, host, inner.origin).await.is_err() {
         world.record(
             host,
@@ -295,7 +295,7 @@ async fn invoke(
 struct OpenCall {
     world: Rc<crate::sim::world::World>,
     stub: Rc<StubInner>,
-    obj: crate::sim::trace::ObjectRef,
+    obj: crate::trace::ObjectRef,
     epoch: u32,
     call: u64,
     seq: u64,
@@ -306,7 +306,7 @@ impl OpenCall {
     fn new(
         world: &Rc<crate::sim::world::World>,
         stub: &Rc<StubInner>,
-        obj: crate::sim::trace::ObjectRef,
+        obj: crate::trace::ObjectRef,
         epoch: u32,
         call: u64,
         seq: u64,
@@ -367,7 +367,7 @@ impl Drop for OpenCall {
 /// (an idle instance was evicted). If an earlier call is still out, the
 /// connection broke under it: this call fails (`None`) instead of starting
 /// on a new instance ahead of its elders, which would break E-order.
-fn bind(inner: &StubInner, obj: crate::sim::trace::ObjectRef, seq: u64) -> Option<Target> {
+fn bind(inner: &StubInner, obj: crate::trace::ObjectRef, seq: u64) -> Option<Target> {
     // A stub that broke while this call was being resent fails it: every
     // in-flight call of a broken stub fails.
     if inner.broken.borrow().is_some() {
@@ -386,7 +386,7 @@ fn bind(inner: &StubInner, obj: crate::sim::trace::ObjectRef, seq: u64) -> Optio
 
 /// Breaks the stub with `error` (the first error wins) and fails its calls
 /// still waiting at the object; returns the stub's error.
-fn break_stub(inner: &StubInner, obj: crate::sim::trace::ObjectRef, error: Error) -> Error {
+fn break_stub(inner: &StubInner, obj: crate::trace::ObjectRef, error: Error) -> Error {
     let error = inner.broken.borrow_mut().get_or_insert(error).clone();
     if let Some((epoch, _)) = inner.binding.get() {
         inner.rt.break_stub(obj, epoch, inner.number, &error);

@@ -7,6 +7,9 @@
 
 use std::time::Duration;
 
+use crate::sim::clock::SIM_EPOCH_UNIX_MS;
+use crate::sim::world::World;
+
 /// Waits `duration` of simulated time.
 pub async fn sleep(duration: Duration) {
     madsim::time::sleep(duration).await;
@@ -41,4 +44,10 @@ pub(crate) fn sim_epoch() -> std::time::SystemTime {
 /// Simulated time since the run began at `time`, or `None` before it.
 pub(crate) fn since_start(time: std::time::SystemTime) -> Option<Duration> {
     time.duration_since(sim_epoch()).ok()
+}
+
+/// The simulated wall clock of `world`, in Unix milliseconds.
+pub(crate) fn now_unix_ms(world: &World) -> i64 {
+    let elapsed = i64::try_from(world.now().as_millis()).unwrap_or(i64::MAX);
+    SIM_EPOCH_UNIX_MS.saturating_add(elapsed)
 }

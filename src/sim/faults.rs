@@ -8,7 +8,11 @@
 //! random intensities, from the seed's configuration stream — separate from
 //! the run's own, so editing a plan does not reshuffle the rest of the run.
 //!
-//! What each fault does, and why the runtime survives it:
+//! The kinds are the platform's (hosts crash, instances are evicted or
+//! hibernate, code is updated, storage fails), named here as data so that
+//! one plan file describes a run. This module only draws and schedules
+//! them; the runtime's fault injector applies them to objects. What each
+//! fault does there, and why the runtime survives it:
 //! - `crash` of a host: its instances lose their memory and their
 //!   unconfirmed batches (whole), held output is never released, callers get
 //!   "Network connection lost." (retryable) and their stubs break. Storage is

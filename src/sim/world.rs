@@ -18,10 +18,11 @@ use std::time::Duration;
 use super::clock::SimClock;
 use super::fault_state::FaultState;
 use super::faults::FaultPlan;
-use super::network::{Network, RunRng};
+use super::network::Network;
+use super::rng::RunRng;
 use super::seed::{Seed, Stream};
-use super::trace::{ObjectRef, TraceEvent, TraceRecorder, What};
 use super::world_config::{LocationId, WorldConfig};
+use crate::trace::{ObjectRef, TraceEvent, TraceRecorder, What};
 
 /// Why a run was stopped from inside, before its body finished.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,9 +45,6 @@ pub(crate) struct World {
     /// Every fault applied so far, as a schedule that would apply it again
     /// (what `shrink` starts from).
     pub(crate) applied: RefCell<Vec<super::faults::ScheduledFault>>,
-    /// The planted bug of this run (feature `mutations`).
-    #[cfg_attr(not(feature = "mutations"), allow(dead_code))]
-    pub(crate) mutation: Option<crate::mutations::Mutation>,
     trace: TraceRecorder,
     steps: Cell<u64>,
     steps_max: u64,
@@ -75,7 +73,6 @@ impl World {
             plan,
             faults: FaultState::default(),
             applied: RefCell::new(Vec::new()),
-            mutation: None,
             trace: TraceRecorder::default(),
             steps: Cell::new(0),
             steps_max,
@@ -216,13 +213,6 @@ pub(crate) fn enter(world: &Rc<World>) -> impl Drop {
     }
     CURRENT.with(|c| *c.borrow_mut() = Some(world.clone()));
     Leave
-}
-
-/// Applies `f` to the world of the run on this thread, if any (without
-/// cloning the handle: this runs on hot paths).
-#[cfg_attr(not(feature = "mutations"), allow(dead_code))]
-pub(crate) fn with_current<R>(f: impl FnOnce(&World) -> R) -> Option<R> {
-    CURRENT.with(|c| c.borrow().as_deref().map(f))
 }
 
 /// The world of the run on this thread, if any.

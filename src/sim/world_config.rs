@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::limits::Limits;
+
 /// Index of a location in [`WorldConfig::locations`].
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
@@ -81,6 +83,10 @@ pub struct WorldConfig {
     pub(crate) storage_read_miss: Latency,
     /// Share of storage reads that miss, in percent.
     pub(crate) storage_read_miss_percent: u8,
+    /// The storage API's size limits (absent from configs saved before
+    /// there was a choice: production's).
+    #[serde(default)]
+    pub(crate) limits: Limits,
 }
 
 impl Default for WorldConfig {
@@ -119,6 +125,7 @@ impl WorldConfig {
             latency_pairs: BTreeMap::new(),
             storage_read_miss: Latency::us(50, 500),
             storage_read_miss_percent: 20,
+            limits: Limits::production(),
         }
     }
 
@@ -143,6 +150,18 @@ impl WorldConfig {
         self.storage_read_miss_percent = percent.min(100);
         self.storage_read_miss = latency;
         self
+    }
+
+    /// Sets the storage API's size limits: [`Limits::production`] (the
+    /// default) or [`Limits::local`].
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The storage API's size limits this world enforces.
+    pub fn limits_setting(&self) -> Limits {
+        self.limits
     }
 
     /// The location called `name`.

@@ -5,7 +5,7 @@
 //! the object's SQL is being prepared ([`Authorizer::user_sql`]), so dosim's
 //! own statements (the KV table, savepoints, `delete_all`) are never
 //! refused. The rules, each matching workerd's observable behaviour
-//! (OBSERVED.md, "SQL"):
+//! (`docs/semantics.md`, "SQL"):
 //! - transaction control (`BEGIN`, `COMMIT`, `ROLLBACK`, `SAVEPOINT`,
 //!   `RELEASE`) is refused, and the error is replaced by workerd's text
 //!   pointing to `transaction()`;
@@ -60,11 +60,17 @@ const FUNCTIONS_REFUSED: &[&str] = &[
 const REFUSED_NONE: u8 = 0;
 const REFUSED_TRANSACTION: u8 = 1;
 
-/// The authorizer's switch and its memory of why it last refused.
+/// The authorizer's switch, its memory of why it last refused, and what
+/// the statements prepared since [`Authorizer::take_table_read`] touched.
 #[derive(Debug, Default)]
 pub(crate) struct Authorizer {
     user_sql: AtomicBool,
     refused: AtomicU8,
+    // SQLite asks the authorizer only while it prepares a statement, so
+    // these say what the last prepared statement does: whether anything
+    // was judged at all, and whether it reads or writes a table.
+    judged: AtomicBool,
+    table_touched: AtomicBool,
 }
 
 impl Authorizer {
@@ -81,6 +87,7 @@ impl Authorizer {
     pub(crate) fn user_sql<R>(&self, f: impl FnOnce() -> R) -> R {
         self.user_sql.store(true, Ordering::Relaxed);
         self.refused.store(REFUSED_NONE, Ordering::Relaxed);
+        self.take_table_read();
         let result = f();
         self.user_sql.store(false, Ordering::Relaxed);
         result
@@ -91,9 +98,28 @@ impl Authorizer {
         self.refused.load(Ordering::Relaxed) == REFUSED_TRANSACTION
     }
 
+    /// Whether the object's statements prepared since the last call read
+    /// or write a table; `None` if none was prepared (a cached statement
+    /// was reused). Resets the memory.
+    pub(crate) fn take_table_read(&self) -> Option<bool> {
+        let judged = self.judged.swap(false, Ordering::Relaxed);
+        let touched = self.table_touched.swap(false, Ordering::Relaxed);
+        judged.then_some(touched)
+    }
+
     fn judge(&self, ctx: &AuthContext<'_>) -> Authorization {
         if !self.user_sql.load(Ordering::Relaxed) {
             return Authorization::Allow;
+        }
+        self.judged.store(true, Ordering::Relaxed);
+        if matches!(
+            ctx.action,
+            AuthAction::Read { .. }
+                | AuthAction::Insert { .. }
+                | AuthAction::Update { .. }
+                | AuthAction::Delete { .. }
+        ) {
+            self.table_touched.store(true, Ordering::Relaxed);
         }
         let verdict = verdict(&ctx.action);
         if matches!(

@@ -47,35 +47,29 @@ use super::authorizer::Authorizer;
 use super::error::StorageError;
 
 // A child, not a sibling, so that `storage/mod.rs` need not know about it.
-#[path = "list.rs"]
 mod list;
 pub use list::ListOptions;
 
-#[path = "connection.rs"]
 mod connection;
 
-#[path = "sql.rs"]
 mod sql;
 pub use sql::{Executed, SQL_BINDINGS_MAX, SQL_COLUMNS_MAX, SQL_LENGTH_MAX, SQL_VALUE_BYTES_MAX};
 
-#[path = "sql_columns.rs"]
 mod sql_columns;
 
-#[path = "transaction.rs"]
+mod sql_reads;
+
 mod transaction;
 pub use transaction::TransactionMark;
 
-#[path = "alarm_store.rs"]
 mod alarm_store;
 
-#[path = "bookmarks.rs"]
 mod bookmarks;
 pub(crate) use bookmarks::parse_bookmark;
 use bookmarks::Logged;
 pub use bookmarks::BOOKMARK_WINDOW;
 
 #[cfg(test)]
-#[path = "database_tests.rs"]
 mod tests;
 
 /// Identifies one write batch. Ids count up from 1 per database and are never
@@ -127,6 +121,8 @@ pub struct Database {
     confirmed_at: Vec<(BatchId, std::time::Duration)>,
     // The column names of the object's recent statements.
     columns: sql_columns::ColumnNames,
+    // Whether the object's recent statements read a table.
+    table_reads: sql_reads::TableReads,
 }
 
 impl Database {
@@ -154,6 +150,7 @@ impl Database {
             metadata_table: std::cell::Cell::new(None),
             confirmed_at: Vec::new(),
             columns: sql_columns::ColumnNames::default(),
+            table_reads: sql_reads::TableReads::default(),
         })
     }
 
@@ -486,13 +483,10 @@ fn run_cached(conn: &Connection, sql: &str) -> Result<(), StorageError> {
 }
 
 #[cfg(test)]
-#[path = "sql_tests.rs"]
 mod sql_tests;
 
 #[cfg(test)]
-#[path = "transaction_tests.rs"]
 mod transaction_tests;
 
 #[cfg(test)]
-#[path = "model_tests.rs"]
 mod model_tests;

@@ -1,8 +1,8 @@
 //! Errors the storage layer hands back to the object's code.
 //!
 //! These are the errors a Durable Object can observe and match on, so each
-//! variant's `Display` is the exact text workerd gives (see OBSERVED.md, "list
-//! ordering and options"). Broken framework invariants are not errors: they are
+//! variant's `Display` is the exact text workerd gives (see `docs/semantics.md`,
+//! "Error texts"). Broken framework invariants are not errors: they are
 //! assertions in the code that keeps them.
 
 use std::fmt;

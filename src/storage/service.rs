@@ -21,13 +21,12 @@ use super::output_gate::OutputGate;
 use super::sql_clock;
 use crate::mutations::{self, Mutation};
 use crate::sim::network::transmit;
-use crate::sim::trace::{content_hash, storage_digest, ObjectRef, What};
 use crate::sim::world::World;
 use crate::sim::world_config::LocationId;
+use crate::trace::{content_hash, storage_digest, ObjectRef, What};
 
 // The SQL, transaction, `delete_all`, alarm and bookmark operations: a
 // child module, so they reach the service's private state.
-#[path = "service_ops.rs"]
 mod ops;
 pub(crate) use ops::ServiceTransaction;
 
@@ -103,8 +102,10 @@ impl ObjectStorage {
         world: Rc<World>,
         obj: ObjectRef,
     ) -> Result<Rc<ObjectStorage>, StorageError> {
+        let mut db = Database::open_seeded(u64::from(obj.0))?;
+        db.set_limits(&world.config().limits_setting());
         Ok(Rc::new(ObjectStorage {
-            db: RefCell::new(Database::open_seeded(u64::from(obj.0))?),
+            db: RefCell::new(db),
             world,
             obj,
             epoch: Cell::new(0),

@@ -95,7 +95,9 @@ pub(crate) fn install_random(conn: &rusqlite::Connection, seed: u64) -> rusqlite
     conn.create_scalar_function("randomblob", 1, flags, move |ctx| {
         let n: i64 = ctx.get::<Option<i64>>(0)?.unwrap_or(1).max(1);
         let n = usize::try_from(n).unwrap_or(usize::MAX);
-        if n > super::database::SQL_VALUE_BYTES_MAX as usize {
+        // SQLite refuses a result over the connection's own limit; this
+        // only spares allocating one beyond any limit a run may choose.
+        if n > crate::limits::Limits::local().value_bytes_max() as usize {
             return Err(rusqlite::Error::UserFunctionError(
                 "string or blob too big".into(),
             ));

@@ -2,7 +2,7 @@
 //!
 //! workerd appends the error's code name to SQLite's message, the byte
 //! offset of the offending token when SQLite knows it, and the extended code
-//! when it says more than the primary one (OBSERVED.md, "SQL"):
+//! when it says more than the primary one (see `docs/semantics.md`, "Error texts"):
 //!
 //! ```text
 //! near "SELEC": syntax error at offset 0: SQLITE_ERROR

@@ -5,7 +5,7 @@
 //! works in production: an integer read back beyond ±2^53 is rounded as a
 //! JavaScript number would round it, and binding such an integer fails as
 //! binding a BigInt does. Booleans bind as the text `"true"` / `"false"`,
-//! as workerd binds them (OBSERVED.md, "Bindings and values").
+//! as workerd binds them (`docs/storage.md`, the SQL table's "values" row).
 
 use rusqlite::types::{FromSql, FromSqlResult, ToSqlOutput, ValueRef};
 use rusqlite::ToSql;

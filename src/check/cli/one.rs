@@ -10,7 +10,7 @@ use crate::check::runner::Runner;
 use crate::check::view;
 use crate::sim::clock::format_sim_time;
 use crate::sim::seed::Seed;
-use crate::sim::trace_text;
+use crate::trace::text as trace_text;
 
 /// Runs `seed` as `faults` says; `Err` is the exit code of bad input.
 fn record(

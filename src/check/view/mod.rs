@@ -21,9 +21,9 @@ use page::page;
 
 use crate::sim::clock::format_sim_time;
 use crate::sim::seed::Seed;
-use crate::sim::trace::{ObjectRef, TraceEvent, What};
-use crate::sim::trace_text::{describe, object_names};
 use crate::sim::world_config::{LocationId, LocationKind, WorldConfig};
+use crate::trace::text::{describe, object_names};
+use crate::trace::{ObjectRef, TraceEvent, What};
 
 /// What the page shows.
 pub(crate) struct ViewRun<'a> {

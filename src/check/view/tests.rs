@@ -1,6 +1,6 @@
 use super::*;
 use crate::sim::faults::FaultKind;
-use crate::sim::trace::{Cause, Outcome};
+use crate::trace::{Cause, Outcome};
 
 fn ev(t: u64, at: u16, obj: Option<u32>, epoch: u32, what: What) -> TraceEvent {
     TraceEvent {
@@ -101,7 +101,7 @@ fn trace() -> Vec<TraceEvent> {
             Some(0),
             1,
             What::InstanceEnded {
-                reason: crate::sim::trace::EndReason::Crash,
+                reason: crate::trace::EndReason::Crash,
             },
         ),
         ev(7_000_000, 0, Some(0), 0, sent(2)),

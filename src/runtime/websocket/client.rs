@@ -4,26 +4,12 @@ use std::future::poll_fn;
 use std::rc::Rc;
 use std::task::Poll;
 
-use super::frame::{Message, SocketEvent};
+use super::frame::{ClientEvent, Message, SocketEvent};
 use super::registry::SocketId;
 use crate::runtime::error::{Error, Result};
 use crate::runtime::runtime::Runtime;
-use crate::sim::trace::What;
 use crate::sim::world_config::LocationId;
-
-/// What a client receives on a socket.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ClientEvent {
-    /// A message from the object.
-    Message(Message),
-    /// The socket closed (by the object, or abnormally with 1006).
-    Close {
-        /// The close code.
-        code: u16,
-        /// The reason given.
-        reason: String,
-    },
-}
+use crate::trace::What;
 
 /// A simulated client's WebSocket to an object, from
 /// [`Stub::connect`](crate::Stub::connect).

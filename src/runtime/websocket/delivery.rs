@@ -8,20 +8,19 @@ use std::task::Poll;
 use futures::channel::oneshot;
 use futures::future::LocalBoxFuture;
 
-use super::client::ClientEvent;
-use super::frame::{Message, SocketEvent};
+use super::frame::{ClientEvent, Message, SocketEvent};
 use super::registry::{Accepted, SocketId};
 use super::server::WebSocket;
 use crate::mutations::{self, Mutation};
 use crate::runtime::error::Result;
-use crate::runtime::inbox::{Invocation, Reply};
-use crate::runtime::instance::Instance;
+use crate::runtime::instance::{Instance, RaisedEvent};
 use crate::runtime::object::ErasedObject;
 use crate::runtime::runtime::Runtime;
 use crate::sim::network::transmit_stream;
-use crate::sim::trace::What;
 use crate::sim::world::spawn_task;
 use crate::sim::world_config::LocationId;
+use crate::storage::input_gate::EventId;
+use crate::trace::{Cause, What};
 
 /// Carries frame `seq` from the client at `from` to the object's host, then
 /// queues it for the object. A broken connection breaks the socket.
@@ -171,7 +170,7 @@ fn auto_respond(rt: &Rc<Runtime>, id: SocketId, event: &SocketEvent) -> bool {
     let Some(response) = rt.sockets.auto_response(obj, text) else {
         return false;
     };
-    let now = crate::runtime::alarms::now_unix_ms(rt);
+    let now = crate::runtime::time::now_unix_ms(&rt.world);
     rt.sockets.with(id, |s| s.auto_response_ms = Some(now));
     let host = rt.host_of(obj);
     rt.world
@@ -193,7 +192,7 @@ fn deliver(
     id: SocketId,
     seq: u64,
     event: SocketEvent,
-) -> oneshot::Receiver<Result<Reply>> {
+) -> oneshot::Receiver<Result<()>> {
     let target = rt.sockets.with(id, |s| match s.accepted {
         Accepted::Plain(epoch) => Some((s.obj, Some(epoch))),
         Accepted::Hibernatable => Some((s.obj, None)),
@@ -203,27 +202,43 @@ fn deliver(
         // Nothing to deliver to: the receiver resolves at once.
         return oneshot::channel().1;
     };
-    let invocation = Invocation::Socket {
+    let frame = FrameEvent {
         socket: id,
         seq,
         event,
     };
-    rt.deliver_internal(obj, bound, invocation)
+    rt.raise(obj, bound, Box::new(frame))
 }
 
-/// The event that runs a socket handler on `inst`.
-pub(crate) fn socket_event(
-    inst: Rc<Instance>,
-    object: Rc<dyn ErasedObject>,
+/// A socket's frame `seq` (a message or a close), as an event of the
+/// instance it reaches; `seq` 0 is an error the runtime raised when the
+/// connection broke, not a frame that travelled.
+struct FrameEvent {
     socket: SocketId,
+    seq: u64,
     event: SocketEvent,
-) -> LocalBoxFuture<'static, Result<Reply>> {
-    let rt = inst.rt.clone();
-    rt.sockets.with(socket, |s| s.last_epoch = inst.epoch);
-    let ws = WebSocket::new(Rc::downgrade(&rt), socket);
-    let handler = object.socket_erased(ws, event);
-    Box::pin(async move {
-        handler.await?;
-        Ok(Reply::Done)
-    })
+}
+
+impl RaisedEvent for FrameEvent {
+    fn announce(&self, inst: &Instance, _event: EventId) -> Cause {
+        if self.seq != 0 {
+            inst.record(What::SocketDelivered {
+                socket: self.socket,
+                seq: self.seq,
+                to_object: true,
+            });
+        }
+        Cause::Socket(self.socket)
+    }
+
+    fn run(
+        self: Box<Self>,
+        inst: &Rc<Instance>,
+        object: Rc<dyn ErasedObject>,
+    ) -> LocalBoxFuture<'static, Result<()>> {
+        let rt = inst.rt.clone();
+        rt.sockets.with(self.socket, |s| s.last_epoch = inst.epoch);
+        let ws = WebSocket::new(Rc::downgrade(&rt), self.socket);
+        object.socket_erased(ws, self.event)
+    }
 }

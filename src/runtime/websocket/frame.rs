@@ -68,3 +68,17 @@ pub(crate) enum SocketEvent {
     /// The connection broke (the client's side went away).
     Error(String),
 }
+
+/// What a client receives on a socket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientEvent {
+    /// A message from the object.
+    Message(Message),
+    /// The socket closed (by the object, or abnormally with 1006).
+    Close {
+        /// The close code.
+        code: u16,
+        /// The reason given.
+        reason: String,
+    },
+}

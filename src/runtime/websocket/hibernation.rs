@@ -14,7 +14,7 @@ use super::frame::{CLOSE_ABNORMAL, CLOSE_SERVICE_RESTART};
 use super::registry::{Accepted, Sockets, HIBERNATION_IDLE};
 use crate::mutations::{self, Mutation};
 use crate::runtime::instance::Instance;
-use crate::sim::trace::{content_hash, EndReason, What};
+use crate::trace::{content_hash, EndReason, What};
 
 /// Whether `inst` may hibernate now.
 pub(crate) fn can_hibernate(inst: &Instance) -> bool {
@@ -89,7 +89,7 @@ impl Sockets {
     }
 
     /// An instance ended for `reason`: its sockets close or stay as
-    /// SEMANTICS.md §7 says.
+    /// the lifecycle table of `docs/semantics.md` says.
     pub(crate) fn instance_ended(&self, inst: &Instance, reason: EndReason) {
         let world = &inst.rt.world;
         let mut breaking = Vec::new();

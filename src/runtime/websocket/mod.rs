@@ -16,7 +16,8 @@
 //! handled one after another — the next is delivered only when the handler
 //! of the last one has finished — and a close is delivered exactly once.
 //!
-//! What happens to sockets when an instance ends (SEMANTICS.md §7):
+//! What happens to sockets when an instance ends (the lifecycle table of
+//! `docs/semantics.md`):
 //! hibernation and eviction keep hibernatable sockets (eviction closes
 //! plain ones); a crash, a reset or a re-placement close every socket with
 //! code 1006, a code update with 1012. The next message on a hibernated
@@ -29,14 +30,16 @@ mod hibernation;
 pub(crate) mod registry;
 mod server;
 
-pub use client::{ClientEvent, ClientSocket};
-pub use frame::{Message, CLOSE_ABNORMAL, CLOSE_NORMAL, CLOSE_SERVICE_RESTART, MESSAGE_BYTES_MAX};
+pub use client::ClientSocket;
+pub use frame::{
+    ClientEvent, Message, CLOSE_ABNORMAL, CLOSE_NORMAL, CLOSE_SERVICE_RESTART, MESSAGE_BYTES_MAX,
+};
+pub use registry::WebSocketClientEnd;
 pub use registry::{
     ATTACHMENT_BYTES_MAX, AUTO_RESPONSE_BYTES_MAX, HIBERNATABLE_SOCKETS_MAX, HIBERNATION_IDLE,
     TAGS_MAX, TAG_CHARS_MAX,
 };
-pub use server::{WebSocket, WebSocketClientEnd, WebSocketPair};
+pub use server::{WebSocket, WebSocketPair};
 
-pub(crate) use delivery::socket_event;
 pub(crate) use frame::SocketEvent;
 pub(crate) use hibernation::can_hibernate;

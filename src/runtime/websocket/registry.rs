@@ -12,12 +12,11 @@ use std::collections::{BTreeMap, VecDeque};
 use std::task::Waker;
 use std::time::Duration;
 
-use super::client::ClientEvent;
-use super::frame::{Message, SocketEvent};
+use super::frame::{ClientEvent, Message, SocketEvent};
 use crate::runtime::error::{Error, Result};
-use crate::sim::trace::{content_hash, ObjectRef, What};
 use crate::sim::world::World;
 use crate::sim::world_config::LocationId;
+use crate::trace::{content_hash, ObjectRef, What};
 
 /// The most tags one hibernatable socket may have.
 pub const TAGS_MAX: usize = 10;
@@ -34,6 +33,10 @@ pub const AUTO_RESPONSE_BYTES_MAX: usize = 2_048;
 pub const HIBERNATION_IDLE: Duration = Duration::from_secs(10);
 
 pub(crate) type SocketId = u64;
+
+/// The client's end of a new pair, to put in the upgrade response.
+#[derive(Debug)]
+pub struct WebSocketClientEnd(pub(crate) SocketId);
 
 /// How the object took the socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,15 +6,16 @@ use std::time::SystemTime;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::client::ClientEvent;
-use super::frame::{Message, CLOSE_NORMAL};
-use super::registry::{check_attachment, check_auto_response, Accepted, SocketId, Sockets};
+use super::frame::{ClientEvent, Message, CLOSE_NORMAL};
+use super::registry::{
+    check_attachment, check_auto_response, Accepted, SocketId, Sockets, WebSocketClientEnd,
+};
 use crate::runtime::context;
 use crate::runtime::error::{Error, Result};
 use crate::runtime::payload::{decode_bytes, Payload};
 use crate::runtime::runtime::Runtime;
 use crate::runtime::state::State;
-use crate::sim::trace::{content_hash, What};
+use crate::trace::{content_hash, What};
 
 /// The two ends of a new socket, made in `fetch` to answer an upgrade:
 /// accept `server`, answer with [`Response::websocket`](crate::Response::websocket)`(client)`.
@@ -25,10 +26,6 @@ pub struct WebSocketPair {
     /// The object's end.
     pub server: WebSocket,
 }
-
-/// The client's end of a new pair, to put in the upgrade response.
-#[derive(Debug)]
-pub struct WebSocketClientEnd(pub(crate) SocketId);
 
 impl WebSocketPair {
     /// Makes a new socket for this object. Must run in one of its events.

@@ -1,5 +1,5 @@
 //! The SQL API's rules, errors and limits, each against the text workerd
-//! gives (OBSERVED.md, "SQL"; SEMANTICS.md §4 for production's limits).
+//! gives (`docs/semantics.md`, "SQL" and "Limits").
 
 use super::*;
 use crate::storage::authorizer::TRANSACTION_REFUSED;
@@ -149,17 +149,23 @@ fn bindings_and_results_convert_as_javascript_would() {
 }
 
 #[test]
-fn several_statements_run_and_the_cursor_holds_the_last() {
+fn several_statements_run_and_the_cursor_and_counters_hold_the_last() {
     let mut db = db();
     let done = db
         .exec(
-            "CREATE TABLE t (x); INSERT INTO t VALUES (1); INSERT INTO t VALUES (2); \
-             SELECT x FROM t ORDER BY x",
+            "CREATE TABLE a(x); INSERT INTO a VALUES (1); INSERT INTO a VALUES (2); \
+             SELECT * FROM a",
             &[],
         )
         .unwrap();
     assert_eq!(done.rows, vec![vec![V::Integer(1)], vec![V::Integer(2)]]);
     assert!(done.wrote);
+    // workerd: rowsWritten 0, the SELECT's; the two INSERTs do not count.
+    assert_eq!((done.rows_read, done.rows_written), (2, 0));
+    let done = db
+        .exec("SELECT * FROM a; INSERT INTO a VALUES (3)", &[])
+        .unwrap();
+    assert_eq!((done.rows_read, done.rows_written), (0, 1));
 }
 
 #[test]
@@ -197,6 +203,46 @@ fn rows_counters_follow_the_statements() {
 }
 
 #[test]
+fn statements_that_read_no_table_read_no_rows() {
+    let mut db = db();
+    users(&mut db);
+    let cases: [(&str, &[V]); 5] = [
+        ("SELECT ?", &[V::Integer(7)]),
+        ("SELECT 1", &[]),
+        ("SELECT 1 UNION ALL SELECT 2", &[]),
+        ("PRAGMA foreign_keys", &[]),
+        ("PRAGMA table_list", &[]),
+    ];
+    // Twice: the second run takes the statement from the cache.
+    for _ in 0..2 {
+        for (q, b) in cases {
+            let done = db.exec(q, b).unwrap();
+            assert!(!done.rows.is_empty(), "`{q}` returned no rows");
+            assert_eq!((done.rows_read, done.rows_written), (0, 0), "`{q}`");
+        }
+    }
+    let done = db.exec("SELECT 1; SELECT 2", &[]).unwrap();
+    assert_eq!(done.rows_read, 0);
+}
+
+#[test]
+fn a_lookup_reads_its_row_also_when_the_statement_is_cached_or_forgotten() {
+    let mut db = db();
+    users(&mut db);
+    db.exec("INSERT INTO users VALUES (1, 'a'), (2, 'b')", &[])
+        .unwrap();
+    let lookup = "SELECT name FROM users WHERE id = ?";
+    for round in 0..3 {
+        let done = db.exec(lookup, &[V::Integer(1)]).unwrap();
+        assert_eq!((done.rows_read, done.rows_written), (1, 0), "round {round}");
+        // Push the lookup out of the statement cache and the kept answers.
+        for i in 0..100 {
+            db.exec(&format!("SELECT {i}"), &[]).unwrap();
+        }
+    }
+}
+
+#[test]
 fn production_limits_are_enforced() {
     let mut db = db();
     let params = vec!["?"; 101].join(", ");
@@ -226,6 +272,10 @@ fn production_limits_are_enforced() {
     );
     assert_eq!(
         db.put("k", &vec![b'v'; 2_000_001]).unwrap_err().to_string(),
+        "string or blob too big: SQLITE_TOOBIG"
+    );
+    assert_eq!(
+        err(&mut db, "SELECT randomblob(2000001)", &[]),
         "string or blob too big: SQLITE_TOOBIG"
     );
 }
@@ -325,4 +375,35 @@ fn a_select_star_prepared_anew_after_the_statement_cache_dropped_it_sees_new_col
         let done = db.exec("select * from t", &[]).unwrap();
         assert_eq!(done.column_names[..], ["a", "b"]);
     }
+}
+
+#[test]
+fn the_local_profile_takes_values_up_to_sqlites_own_limit_and_keeps_it_across_a_restore() {
+    use crate::limits::Limits;
+    let too_big = "string or blob too big: SQLITE_TOOBIG";
+    let big = vec![b'v'; 8_000_000];
+    let mut production = db();
+    production.set_limits(&Limits::production());
+    assert_eq!(production.put("k", &big).unwrap_err().to_string(), too_big);
+
+    let mut local = db();
+    local.set_limits(&Limits::local());
+    local.put("k", &big).unwrap();
+    local.exec("CREATE TABLE t (x)", &[]).unwrap();
+    local
+        .exec(
+            "INSERT INTO t VALUES (?)",
+            &[V::Text("x".repeat(3_000_000))],
+        )
+        .unwrap();
+    let id = local.close_batch().unwrap();
+    local.confirm_at(id, std::time::Duration::from_millis(10));
+    let bookmark = local.current_bookmark();
+    // Replaying the log into a new connection needs the same limit, and the
+    // new connection keeps it.
+    local
+        .restore(&bookmark, std::time::Duration::from_millis(20))
+        .unwrap();
+    assert_eq!(local.get("k").unwrap().map(|v| v.len()), Some(8_000_000));
+    local.put("k2", &big).unwrap();
 }

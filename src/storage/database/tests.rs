@@ -1,5 +1,6 @@
-//! Tests of `database.rs`: the KV semantics workerd showed (OBSERVED.md, "KV
-//! API" and "list ordering and options") and the batch durability invariant.
+//! Tests of `database.rs`: the KV semantics workerd showed (`docs/storage.md`,
+//! "KV", with `list`'s ordering and options) and the batch durability
+//! invariant.
 
 use super::*;
 

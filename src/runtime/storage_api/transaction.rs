@@ -17,11 +17,11 @@ use std::rc::Rc;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::error::{Error, Result};
-use super::storage_api::{access_error, encode_entry, InFlight, Storage};
-use crate::sim::trace::{StorageOp, What};
+use super::{access_error, encode_entry, InFlight, Storage};
+use crate::runtime::error::{Error, Result};
 use crate::storage::database::ListOptions;
 use crate::storage::service::ServiceTransaction;
+use crate::trace::{StorageOp, What};
 
 /// Ends the transaction when dropped: commits only if told to, so a panic
 /// or a dropped event rolls back.

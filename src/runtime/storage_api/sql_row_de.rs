@@ -345,5 +345,4 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
 }
 
 #[cfg(test)]
-#[path = "sql_row_de_tests.rs"]
 mod tests;

@@ -1,22 +1,17 @@
-//! The trace: every step of a run as a structured event.
+//! The events of a trace: every step of a run, as structured data.
 //!
-//! The trace is the run's ground truth. Monitors are pure functions of it,
-//! failure reports quote it, and determinism is defined on it: the same seed
-//! must give the same trace, byte for byte. So an event holds only values
-//! that are themselves a function of the seed — simulated time, location and
-//! object indices, counters the runtime assigns in order — and never a
-//! madsim task id, a pointer, or a wall-clock reading.
-//!
-//! Recording is on every run, so events are small and rarely allocate.
+//! An event holds only values that are themselves a function of the seed —
+//! simulated time, location and object indices, counters the runtime
+//! assigns in order — and never a madsim task id, a pointer, or a
+//! wall-clock reading. Recording is on every run, so events are small and
+//! rarely allocate.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
-use std::hash::{DefaultHasher, Hash, Hasher};
 
 use serde::{Deserialize, Serialize};
 
-use super::faults::FaultKind;
-use super::world_config::LocationId;
+use crate::sim::faults::FaultKind;
+use crate::sim::world_config::LocationId;
 
 /// A small number naming one object (namespace + id) within a run, in order
 /// of first contact. The [`What::ObjectNamed`] event maps it to the id.
@@ -202,14 +197,14 @@ pub enum What {
         socket: u64,
         /// Through the hibernation API (else plainly).
         hibernatable: bool,
-        /// [`content_hash`] of its tags.
+        /// [`content_hash`](super::content_hash) of its tags.
         tags: u64,
     },
     /// The object stored an attachment with a socket.
     SocketAttachment {
         /// The socket.
         socket: u64,
-        /// [`content_hash`] of the serialised attachment.
+        /// [`content_hash`](super::content_hash) of the serialised attachment.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         attachment: Option<u64>,
     },
@@ -217,9 +212,9 @@ pub enum What {
     SocketRestored {
         /// The socket.
         socket: u64,
-        /// [`content_hash`] of its tags.
+        /// [`content_hash`](super::content_hash) of its tags.
         tags: u64,
-        /// [`content_hash`] of its attachment.
+        /// [`content_hash`](super::content_hash) of its attachment.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         attachment: Option<u64>,
     },
@@ -231,7 +226,7 @@ pub enum What {
         seq: u64,
         /// Client to object (else object to client).
         to_object: bool,
-        /// [`content_hash`] of the message (the code, for a close).
+        /// [`content_hash`](super::content_hash) of the message (the code, for a close).
         content: u64,
     },
     /// A frame was handed over: its handler started in the object, or the
@@ -319,9 +314,9 @@ pub enum What {
         event: u64,
         /// The batch it joined.
         batch: u64,
-        /// [`content_hash`] of the key.
+        /// [`content_hash`](super::content_hash) of the key.
         key: u64,
-        /// [`content_hash`] of the value written; `None` for a delete.
+        /// [`content_hash`](super::content_hash) of the value written; `None` for a delete.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         value: Option<u64>,
     },
@@ -355,7 +350,7 @@ pub enum What {
     StorageDigest {
         /// Number of keys.
         entries: u64,
-        /// [`storage_digest`] of the keys and values.
+        /// [`storage_digest`](super::storage_digest) of the keys and values.
         digest: u64,
     },
     /// A batch stopped taking writes and went to storage.
@@ -431,60 +426,4 @@ pub enum What {
         /// The text.
         text: String,
     },
-}
-
-/// The recorder: events in the order they happened.
-#[derive(Default)]
-pub(crate) struct TraceRecorder {
-    events: RefCell<Vec<TraceEvent>>,
-}
-
-impl TraceRecorder {
-    pub(crate) fn push(&self, event: TraceEvent) {
-        self.events.borrow_mut().push(event);
-    }
-
-    pub(crate) fn last_t(&self) -> u64 {
-        self.events.borrow().last().map_or(0, |e| e.t)
-    }
-
-    pub(crate) fn take(&self) -> Vec<TraceEvent> {
-        std::mem::take(&mut *self.events.borrow_mut())
-    }
-}
-
-/// A stable 64-bit hash of some bytes (a key or a value), so the trace can
-/// speak of contents without carrying them.
-pub fn content_hash(bytes: &[u8]) -> u64 {
-    let mut h = DefaultHasher::new();
-    h.write(bytes);
-    h.finish()
-}
-
-/// The digest of a whole key-value state, given as (key hash, value hash)
-/// pairs in any order.
-pub fn storage_digest(entries: impl IntoIterator<Item = (u64, u64)>) -> u64 {
-    let sorted: std::collections::BTreeMap<u64, u64> = entries.into_iter().collect();
-    let mut h = DefaultHasher::new();
-    sorted.hash(&mut h);
-    h.finish()
-}
-
-/// A stable digest of a whole trace, for comparing runs.
-pub fn trace_hash(events: &[TraceEvent]) -> u64 {
-    // DefaultHasher::new() uses fixed keys: the same in every process of
-    // one build, which is what a determinism check compares.
-    let mut h = DefaultHasher::new();
-    events.hash(&mut h);
-    h.finish()
-}
-
-/// The index of the first event where two traces differ, if they do.
-pub fn first_divergence(a: &[TraceEvent], b: &[TraceEvent]) -> Option<usize> {
-    let common = a.iter().zip(b).position(|(x, y)| x != y);
-    match common {
-        Some(i) => Some(i),
-        None if a.len() != b.len() => Some(a.len().min(b.len())),
-        None => None,
-    }
 }

@@ -14,23 +14,33 @@ use std::rc::{Rc, Weak};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::context;
-use super::error::{Error, Result};
-use super::instance::Instance;
-use super::payload::{decode_bytes, Payload};
-use super::sql_api::Sql;
-use super::sync_kv::SyncKv;
-use crate::sim::trace::{content_hash, StorageOp, What};
+use crate::limits::Limits;
+use crate::runtime::context;
+use crate::runtime::error::{Error, Result};
+use crate::runtime::instance::Instance;
+use crate::runtime::payload::{decode_bytes, Payload};
+
+pub(crate) mod sql;
+pub(crate) mod sql_row_de;
+pub(crate) mod sync_kv;
+pub(crate) mod transaction;
+
 use crate::storage::database::ListOptions;
 use crate::storage::error::StorageError;
 use crate::storage::input_gate::EventId;
 use crate::storage::service::AccessError;
+use crate::trace::{content_hash, StorageOp, What};
+pub use sql::{Cursor, Row, Sql};
+pub use sync_kv::SyncKv;
+pub use transaction::Transaction;
 
-/// The most keys one `get_many`, `put_many` or `delete_many` may name.
-pub const BATCH_KEYS_MAX: usize = 128;
+/// The most keys one `get_many`, `put_many` or `delete_many` may name
+/// (production's limit; see [`Limits`](crate::limits::Limits)).
+pub const BATCH_KEYS_MAX: usize = crate::limits::BATCH_KEYS_PRODUCTION;
 
-/// The longest key, in bytes of UTF-8 (production's limit).
-pub const KEY_BYTES_MAX: usize = 2048;
+/// The longest key, in bytes of UTF-8 (production's limit; see
+/// [`Limits`](crate::limits::Limits)).
+pub const KEY_BYTES_MAX: usize = crate::limits::KEY_BYTES_PRODUCTION;
 
 /// The object's storage. Every method must be awaited from one of the
 /// object's own events (a handler or a `block_concurrency_while` body).
@@ -90,6 +100,29 @@ impl Storage {
         Ok(InFlight { inst, event })
     }
 
+    /// The run's limits (production's once the object is gone: the
+    /// operation then fails on its own).
+    fn limits(&self) -> Limits {
+        self.instance
+            .upgrade()
+            .map(|inst| inst.world().config().limits_setting())
+            .unwrap_or_default()
+    }
+
+    fn check_batch(&self, n: usize) -> Result<()> {
+        match self.limits().batch_refusal(n) {
+            Some(text) => Err(Error::range_error(text)),
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) fn check_key(&self, key: &str) -> Result<()> {
+        match self.limits().key_refusal(key) {
+            Some(text) => Err(Error::range_error(text)),
+            None => Ok(()),
+        }
+    }
+
     /// A read may miss the cache and take time; the gate stays closed.
     async fn read_latency(op: &InFlight) {
         let world = op.inst.world();
@@ -110,7 +143,7 @@ impl Storage {
 
     /// The value of `key`, if any.
     pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        check_key(key)?;
+        self.check_key(key)?;
         let op = self.begin(StorageOp::Get)?;
         Self::read_latency(&op).await;
         Self::get_in(&op, key)
@@ -131,8 +164,8 @@ impl Storage {
         &self,
         keys: &[&str],
     ) -> Result<BTreeMap<String, T>> {
-        check_batch(keys.len())?;
-        keys.iter().try_for_each(|k| check_key(k))?;
+        self.check_batch(keys.len())?;
+        keys.iter().try_for_each(|k| self.check_key(k))?;
         let op = self.begin(StorageOp::Get)?;
         Self::read_latency(&op).await;
         let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
@@ -151,7 +184,7 @@ impl Storage {
 
     /// Stores several entries, atomically with the rest of the batch.
     pub async fn put_many<T: Serialize>(&self, entries: &[(&str, T)]) -> Result<()> {
-        check_batch(entries.len())?;
+        self.check_batch(entries.len())?;
         let encoded = entries
             .iter()
             .map(|(k, v)| Ok((*k, encode_value(k, v)?)))
@@ -161,7 +194,7 @@ impl Storage {
 
     /// Writes already-encoded entries as one operation.
     pub(crate) fn write(&self, entries: Vec<(&str, Payload)>) -> Result<()> {
-        entries.iter().try_for_each(|(k, _)| check_key(k))?;
+        entries.iter().try_for_each(|(k, _)| self.check_key(k))?;
         let op = self.begin(StorageOp::Put)?;
         Self::write_in(&op, entries)
     }
@@ -184,7 +217,7 @@ impl Storage {
     }
 
     pub(crate) fn delete_now(&self, key: &str) -> Result<bool> {
-        check_key(key)?;
+        self.check_key(key)?;
         let op = self.begin(StorageOp::Delete)?;
         Self::delete_in(&op, key)
     }
@@ -201,8 +234,8 @@ impl Storage {
 
     /// Deletes several keys; returns how many existed.
     pub async fn delete_many(&self, keys: &[&str]) -> Result<usize> {
-        check_batch(keys.len())?;
-        keys.iter().try_for_each(|k| check_key(k))?;
+        self.check_batch(keys.len())?;
+        keys.iter().try_for_each(|k| self.check_key(k))?;
         let op = self.begin(StorageOp::Delete)?;
         let mut count = 0;
         for key in keys {
@@ -299,7 +332,7 @@ impl Storage {
             ));
         }
         let op = self.begin(StorageOp::Alarm)?;
-        let now = super::alarms::now_unix_ms(&op.inst.rt);
+        let now = crate::runtime::time::now_unix_ms(&op.inst.rt.world);
         let at = (unix_ms as i64).max(now);
         op.inst
             .storage
@@ -359,7 +392,7 @@ impl Storage {
     /// [`now`](crate::now)), at most 30 days back.
     pub async fn get_bookmark_for_time(&self, time: std::time::SystemTime) -> Result<String> {
         let op = self.begin(StorageOp::Bookmark)?;
-        let t = super::time::since_start(time)
+        let t = crate::runtime::time::since_start(time)
             .ok_or_else(|| Error::range_error("the time is before the simulation began"))?;
         op.inst
             .storage
@@ -396,25 +429,6 @@ fn decode_entries<T: DeserializeOwned, C: FromIterator<(String, T)>>(
             Ok((k, value))
         })
         .collect()
-}
-
-fn check_batch(n: usize) -> Result<()> {
-    if n > BATCH_KEYS_MAX {
-        return Err(Error::range_error(format!(
-            "Maximum number of key value pairs is {BATCH_KEYS_MAX}. {n} pairs were provided."
-        )));
-    }
-    Ok(())
-}
-
-pub(crate) fn check_key(key: &str) -> Result<()> {
-    if key.len() > KEY_BYTES_MAX {
-        return Err(Error::range_error(format!(
-            "Keys cannot be larger than {KEY_BYTES_MAX} bytes. A key of size {} was provided.",
-            key.len()
-        )));
-    }
-    Ok(())
 }
 
 pub(crate) fn encode_entry<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<Payload> {

@@ -9,10 +9,10 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::error::Result;
-use super::storage_api::{encode_entry, Storage};
-use crate::sim::trace::StorageOp;
+use super::{encode_entry, Storage};
+use crate::runtime::error::Result;
 use crate::storage::database::ListOptions;
+use crate::trace::StorageOp;
 
 /// The synchronous KV API: `state.storage().kv()`.
 #[derive(Clone)]
@@ -27,7 +27,7 @@ impl SyncKv {
 
     /// The value of `key`, if any.
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        super::storage_api::check_key(key)?;
+        self.storage.check_key(key)?;
         let op = self.storage.begin(StorageOp::Get)?;
         Storage::get_in(&op, key)
     }

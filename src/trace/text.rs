@@ -8,9 +8,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::clock::format_sim_time;
-use super::trace::{ObjectRef, TraceEvent, What};
-use super::world_config::WorldConfig;
+use super::event::{ObjectRef, TraceEvent, What};
+use crate::sim::clock::format_sim_time;
+use crate::sim::world_config::WorldConfig;
 
 /// Object names by number, from the trace's `object_named` events.
 pub fn object_names(trace: &[TraceEvent]) -> BTreeMap<ObjectRef, String> {
@@ -71,7 +71,7 @@ pub fn render(trace: &[TraceEvent], events: &[TraceEvent], world: &WorldConfig) 
 
 /// One event's text, as in [`render`] (without time, place and object).
 pub fn describe(what: &What, world: &WorldConfig) -> String {
-    let name = |l: super::world_config::LocationId| {
+    let name = |l: crate::sim::world_config::LocationId| {
         world
             .locations()
             .get(l.0 as usize)
@@ -199,7 +199,7 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
 
 /// A Unix-millisecond time as simulated seconds since the run began.
 fn unix_ms(ms: i64) -> String {
-    let since = ms - super::clock::SIM_EPOCH_UNIX_MS;
+    let since = ms - crate::sim::clock::SIM_EPOCH_UNIX_MS;
     format!(
         "t={}.{:03}s",
         since.div_euclid(1000),

@@ -1,12 +1,15 @@
 //! How every object's SQLite connection is opened: on the simulated clock
-//! (the `dosim` VFS), with seeded `random()`, production's limits, foreign
-//! keys on, a small lookaside and a statement cache sized for the KV
-//! statements, the list shapes and the object's own SQL.
+//! (the `dosim` VFS), with seeded `random()`, production's limits (the run
+//! may then choose local workerd's value size, [`Database::set_limits`]),
+//! foreign keys on, a small lookaside and a statement cache sized for the
+//! KV statements, the list shapes and the object's own SQL.
 
 use rusqlite::limits::Limit;
 use rusqlite::Connection;
 
 use super::sql::{SQL_BINDINGS_MAX, SQL_COLUMNS_MAX, SQL_LENGTH_MAX, SQL_VALUE_BYTES_MAX};
+use super::Database;
+use crate::limits::Limits;
 use crate::storage::error::StorageError;
 use crate::storage::sql_clock;
 
@@ -32,6 +35,30 @@ pub(super) fn open(seed: u64, statement_cache: usize) -> Result<Connection, Stor
     conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, SQL_VALUE_BYTES_MAX)?;
     conn.execute_batch("PRAGMA foreign_keys = ON")?;
     Ok(conn)
+}
+
+impl Database {
+    /// Applies the run's size limits: the largest string, blob or row, which
+    /// bounds KV values and SQL values alike. (Key and batch sizes are
+    /// checked by the storage API before they reach the database.)
+    pub fn set_limits(&mut self, limits: &Limits) {
+        let max = i32::try_from(limits.value_bytes_max()).unwrap_or(i32::MAX);
+        // SQLite clamps the value to its compile-time ceiling itself.
+        set_value_limit(&self.conn, max);
+    }
+
+    /// Gives this database the limits `other` has: a restore rebuilds the
+    /// database on a new connection, which must hold what the old one held.
+    pub(super) fn take_limits_of(&mut self, other: &Database) {
+        let max = other.conn.limit(Limit::SQLITE_LIMIT_LENGTH);
+        debug_assert!(max.is_ok(), "SQLITE_LIMIT_LENGTH is a valid limit");
+        set_value_limit(&self.conn, max.unwrap_or(SQL_VALUE_BYTES_MAX));
+    }
+}
+
+fn set_value_limit(conn: &Connection, max: i32) {
+    let set = conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, max);
+    debug_assert!(set.is_ok(), "SQLITE_LIMIT_LENGTH accepts {max}");
 }
 
 /// SQLite gives every connection a 120 KB lookaside allocator. A run holds

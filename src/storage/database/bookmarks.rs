@@ -21,7 +21,8 @@ use std::time::Duration;
 use super::{BatchId, Database, StorageError};
 use crate::storage::sql_value::SqlValue;
 
-/// How far back `bookmark_for_time` reaches (SEMANTICS.md §4).
+/// How far back `bookmark_for_time` reaches: production's 30-day
+/// point-in-time recovery window.
 pub const BOOKMARK_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// One logged write.
@@ -102,6 +103,7 @@ impl Database {
         );
         let undo = self.current_bookmark();
         let mut fresh = Database::open()?;
+        fresh.take_limits_of(self);
         for op in self.writes_until(target) {
             fresh.apply(op)?;
         }

@@ -2,7 +2,15 @@
 //!
 //! Each is a constant the runtime enforces (an error names it when it is
 //! exceeded) or waits for; where production publishes a number, dosim uses
-//! the same one, so an object that fits here fits there.
+//! the same one, so an object that fits here fits there. The storage
+//! API's size limits come in two profiles ([`Limits`]): production's, the
+//! default, and local workerd's, for tests that reproduce what a developer
+//! sees locally.
+
+mod profile;
+
+pub use profile::Limits;
+pub(crate) use profile::{BATCH_KEYS_PRODUCTION, KEY_BYTES_PRODUCTION, VALUE_BYTES_PRODUCTION};
 
 pub use crate::check::SEEDS_DEFAULT;
 pub use crate::runtime::{

@@ -9,12 +9,12 @@ use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 
-use super::error::{Error, Result};
 use super::sql_row_de::{decode_row, has_duplicate_names};
-use super::storage_api::{access_error, Storage};
-use crate::sim::trace::StorageOp;
+use super::{access_error, Storage};
+use crate::runtime::error::{Error, Result};
 use crate::storage::database::Executed;
 use crate::storage::sql_value::{Bindings, SqlValue};
+use crate::trace::StorageOp;
 
 /// The object's SQL database: `state.storage().sql()`.
 #[derive(Clone)]
@@ -98,12 +98,13 @@ impl Cursor {
         &self.columns
     }
 
-    /// Rows the query read (see the README's storage table for how exact).
+    /// Rows the query's last statement read from tables (see
+    /// `docs/storage.md` for how exact).
     pub fn rows_read(&self) -> u64 {
         self.rows_read
     }
 
-    /// Rows the query wrote.
+    /// Rows the query's last statement wrote.
     pub fn rows_written(&self) -> u64 {
         self.rows_written
     }

@@ -10,7 +10,8 @@
 //!
 //! Results are read eagerly: the cursor an object gets holds every row.
 //! (The real cursor steps lazily; the difference shows only to code that
-//! keeps a cursor across an await, which SEMANTICS.md warns against.)
+//! keeps a cursor across an await, which `docs/semantics.md` warns
+//! against.)
 
 use std::rc::Rc;
 
@@ -30,8 +31,9 @@ pub const SQL_BINDINGS_MAX: i32 = 100;
 pub const SQL_LENGTH_MAX: i32 = 100_000;
 /// The most columns of a table or result (production's limit).
 pub const SQL_COLUMNS_MAX: i32 = 100;
-/// The largest string, blob or row, in bytes (production's 2 MB).
-pub const SQL_VALUE_BYTES_MAX: i32 = 2_000_000;
+/// The largest string, blob or row, in bytes (production's 2 MB; see
+/// [`Limits`](crate::limits::Limits)).
+pub const SQL_VALUE_BYTES_MAX: i32 = crate::limits::VALUE_BYTES_PRODUCTION as i32;
 
 const WRONG_BINDINGS: &str = "Wrong number of parameter bindings for SQL query.";
 const NO_STATEMENT: &str = "SQL code did not contain a statement.";
@@ -43,10 +45,10 @@ pub struct Executed {
     pub column_names: Rc<[String]>,
     /// The last statement's rows, each value in column order.
     pub rows: Vec<Vec<SqlValue>>,
-    /// Rows read, summed over the statements (an approximation, see the
-    /// README's storage table).
+    /// Rows the last statement read from tables (an approximation, see
+    /// `docs/storage.md`); like workerd, earlier statements do not count.
     pub rows_read: u64,
-    /// Rows written, summed over the statements.
+    /// Rows the last statement wrote; earlier statements do not count.
     pub rows_written: u64,
     /// Whether the exec wrote (and so joined the write batch).
     pub wrote: bool,
@@ -67,9 +69,11 @@ impl Database {
         // needed whole again.
         let ran = {
             let (conn, auth, columns) = (&self.conn, &self.auth, &mut self.columns);
+            let reads = &mut self.table_reads;
             match auth.user_sql(|| conn.prepare_cached(query)) {
                 Err(e) => Err(e),
                 Ok(mut stmt) => {
+                    let prepared = auth.take_table_read();
                     let maybe_empty =
                         stmt.readonly() && stmt.column_count() == 0 && stmt.parameter_count() == 0;
                     if maybe_empty && stmt.expanded_sql().is_none() {
@@ -87,7 +91,9 @@ impl Database {
                         batch.begin_write()?;
                     }
                     let names = Some((columns, query));
-                    let result = auth.user_sql(|| run(conn, &mut stmt, bindings, true, names));
+                    let reads_table = || reads.of(conn, auth, query, prepared);
+                    let result =
+                        auth.user_sql(|| run(conn, &mut stmt, bindings, true, names, reads_table));
                     Ok((result, writes))
                 }
             }
@@ -141,9 +147,11 @@ impl Database {
         let result = auth.user_sql(|| {
             let mut batch = rusqlite::Batch::new(&self.conn, query);
             let mut last: Option<Executed> = None;
-            let mut totals = (0, 0);
             let mut bound = false;
             while let Some(mut stmt) = batch.next()? {
+                // Each statement is prepared afresh, so the authorizer has
+                // just seen what it touches.
+                let reads_table = auth.take_table_read().unwrap_or(false);
                 if bound {
                     // Bindings belong to the last statement; one followed it.
                     return Err(RunError::User(WRONG_BINDINGS));
@@ -155,18 +163,15 @@ impl Database {
                     if takes { bindings } else { &[] },
                     takes,
                     None,
+                    || reads_table,
                 )?;
                 bound = takes;
-                totals.0 += done.rows_read;
-                totals.1 += done.rows_written;
                 last = Some(done);
             }
-            let mut done = last.ok_or(RunError::User(NO_STATEMENT))?;
+            let done = last.ok_or(RunError::User(NO_STATEMENT))?;
             if !bound && !bindings.is_empty() {
                 return Err(RunError::User(WRONG_BINDINGS));
             }
-            done.rows_read = totals.0;
-            done.rows_written = totals.1;
             Ok(done)
         });
         match result {
@@ -221,6 +226,7 @@ fn run(
     bindings: &[SqlValue],
     takes_bindings: bool,
     names: Option<(&mut ColumnNames, &str)>,
+    reads_table: impl FnOnce() -> bool,
 ) -> Result<Executed, RunError> {
     let expected = if takes_bindings { bindings.len() } else { 0 };
     if stmt.parameter_count() != expected {
@@ -252,9 +258,17 @@ fn run(
     };
     let rows_written = conn.total_changes().saturating_sub(changes_before);
     let scanned = stmt.get_status(rusqlite::StatementStatus::FullscanStep) - scanned_before;
-    // A full scan of n rows steps forward n - 1 times.
     let scanned = u64::try_from(scanned).unwrap_or(0);
-    let rows_read = (out.len() as u64).max(scanned + u64::from(scanned > 0));
+    let returned = out.len() as u64;
+    let rows_read = if scanned > 0 {
+        // A full scan of n rows steps forward n - 1 times.
+        returned.max(scanned + 1)
+    } else if returned > 0 && reads_table() {
+        returned
+    } else {
+        // Rows made without a table (`SELECT 1`, a pragma) were not read.
+        0
+    };
     Ok(Executed {
         column_names,
         rows: out,

@@ -5,10 +5,10 @@
 //! `service.rs` keeps.
 
 use super::{AccessError, AlarmListener, ObjectStorage};
-use crate::sim::trace::What;
 use crate::storage::database::{BatchId, Executed, TransactionMark};
 use crate::storage::error::StorageError;
 use crate::storage::sql_value::SqlValue;
+use crate::trace::What;
 
 /// An open transaction, as the storage service sees it.
 pub(crate) struct ServiceTransaction {

@@ -1,0 +1,42 @@
+//! A stub's call as it travels to the object: what was asked, and the
+//! channel its answer comes back on.
+//!
+//! Each kind of call carries a reply channel of its own type — a `fetch`
+//! is answered with a [`Response`], an RPC with a [`Payload`] — so the
+//! caller never has to unwrap an answer of the wrong kind: the compiler
+//! rules it out.
+
+use futures::channel::oneshot;
+
+use super::error::{Error, Result};
+use super::http::{Request, Response};
+use super::payload::Payload;
+
+/// What a stub asked for, with the channel for its answer.
+pub(crate) enum Call {
+    /// A request for the object's `fetch` handler.
+    Fetch {
+        req: Request,
+        reply: oneshot::Sender<Result<Response>>,
+    },
+    /// An RPC: `method` with its encoded argument tuple.
+    Rpc {
+        method: String,
+        args: Payload,
+        reply: oneshot::Sender<Result<Payload>>,
+    },
+}
+
+impl Call {
+    /// Answers the call with `error` without running it.
+    pub(crate) fn fail(self, error: Error) {
+        match self {
+            Call::Fetch { reply, .. } => {
+                let _ = reply.send(Err(error));
+            }
+            Call::Rpc { reply, .. } => {
+                let _ = reply.send(Err(error));
+            }
+        }
+    }
+}

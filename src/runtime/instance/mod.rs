@@ -1,0 +1,398 @@
+//! One live activation of an object: its inbox, gates and events.
+//!
+//! An instance owns the object value (built on its first event), an inbox
+//! of arrivals (stubs' calls, and the alarms and socket frames the runtime
+//! raises), and the input and output gates. A delivery task starts
+//! events one at a time, in E-order, only while the input gate is open, and
+//! waits until each started event has really begun before starting the
+//! next. Every event then runs as its own task, wrapped by
+//! [`EventBody`](super::event::EventBody); its answer, typed by the kind of
+//! arrival, passes the output gate.
+//!
+//! An instance never outlives its epoch: once reset (or superseded), it
+//! refuses new work, its held output is dropped, and every call it had
+//! taken in fails with the reset's error. How an instance begins and ends
+//! is in [`lifecycle`].
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::future::poll_fn;
+use std::rc::Rc;
+use std::task::{Poll, Waker};
+
+use futures::channel::oneshot;
+use futures::future::LocalBoxFuture;
+use madsim::task::AbortHandle;
+
+use super::call::Call;
+use super::error::{Error, Result};
+use super::event::EventBody;
+use super::id::ObjectId;
+use super::inbox::{Inbox, Incoming};
+use super::object::ErasedObject;
+use super::runtime::{Namespace, Runtime};
+use crate::sim::world::World;
+use crate::sim::world_config::LocationId;
+use crate::storage::input_gate::{EventId, InputGate};
+use crate::storage::output_gate::OutputGate;
+use crate::storage::service::ObjectStorage;
+use crate::trace::{Cause, ObjectRef, What};
+
+mod lifecycle;
+
+/// An event the runtime raises itself (an alarm, a socket's frame), ready
+/// to run on whichever instance it reaches: it says what it is and builds
+/// its own handler, so an instance runs it without knowing its kind.
+pub(crate) trait RaisedEvent {
+    /// Records the event's arrival at `inst`, as event `event`; returns why
+    /// the event starts.
+    fn announce(&self, inst: &Instance, event: EventId) -> Cause;
+    /// The handler's run on `inst`, whose object is `object`.
+    fn run(
+        self: Box<Self>,
+        inst: &Rc<Instance>,
+        object: Rc<dyn ErasedObject>,
+    ) -> LocalBoxFuture<'static, Result<()>>;
+}
+
+/// What arrives at an instance: a stub's call, or an event the runtime
+/// raised, with the channel that learns when its handler is done.
+pub(crate) enum Arrival {
+    Call(Call),
+    Raised {
+        event: Box<dyn RaisedEvent>,
+        done: oneshot::Sender<Result<()>>,
+    },
+}
+
+impl Arrival {
+    /// Answers with `error` without running anything.
+    pub(crate) fn fail(self, error: Error) {
+        match self {
+            Arrival::Call(call) => call.fail(error),
+            Arrival::Raised { done, .. } => {
+                let _ = done.send(Err(error));
+            }
+        }
+    }
+}
+
+/// One delivery's answer channel, typed by its kind, shared between the
+/// event's task (which answers) and the instance (which fails it if the
+/// instance ends first).
+struct Answer<T>(RefCell<Option<oneshot::Sender<Result<T>>>>);
+
+/// An answer not yet given, whatever its type.
+trait Unanswered {
+    fn fail(&self, error: Error);
+}
+
+impl<T> Unanswered for Answer<T> {
+    fn fail(&self, error: Error) {
+        if let Some(tx) = self.0.borrow_mut().take() {
+            let _ = tx.send(Err(error));
+        }
+    }
+}
+
+/// See the module documentation.
+pub(crate) struct Instance {
+    pub(crate) rt: Rc<Runtime>,
+    pub(crate) namespace: Rc<Namespace>,
+    pub(crate) id: ObjectId,
+    pub(crate) obj: ObjectRef,
+    pub(crate) epoch: u32,
+    pub(crate) host: LocationId,
+    pub(crate) storage: Rc<ObjectStorage>,
+    pub(crate) input: InputGate,
+    pub(crate) output: Rc<OutputGate>,
+    object: RefCell<Option<Rc<dyn ErasedObject>>>,
+    inbox: RefCell<Inbox<Arrival>>,
+    inbox_waker: RefCell<Option<Waker>>,
+    /// The event the delivery task waits to see begin (E-order).
+    starting: Cell<Option<EventId>>,
+    /// Answers owed, by delivery number.
+    replies: RefCell<BTreeMap<u64, Rc<dyn Unanswered>>>,
+    /// Replies the `lose_response` mutation swallowed.
+    lost_replies: RefCell<Vec<Rc<dyn Unanswered>>>,
+    tasks: RefCell<BTreeMap<EventId, AbortHandle>>,
+    delivery: RefCell<Option<AbortHandle>>,
+    alive: Cell<bool>,
+    /// Placed again elsewhere: takes no new calls, can reply to none.
+    superseded: Cell<bool>,
+    /// The alarm (its due time) whose handler is running, if one is.
+    pub(crate) alarm_running: Cell<Option<i64>>,
+    /// When an event last started or ended (the hibernation watch counts
+    /// idle time from it).
+    pub(crate) last_active: Cell<std::time::Duration>,
+    /// Whether the hibernation watch runs.
+    pub(crate) hibernation_watched: Cell<bool>,
+}
+
+impl Instance {
+    pub(crate) fn world(&self) -> &World {
+        &self.rt.world
+    }
+
+    pub(crate) fn is_alive(&self) -> bool {
+        self.alive.get()
+    }
+
+    /// Alive and still the object's current instance.
+    pub(crate) fn is_current(&self) -> bool {
+        self.alive.get() && !self.superseded.get()
+    }
+
+    /// No event running, no call waiting, no reply or write pending.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.tasks.borrow().is_empty()
+            && self.inbox.borrow().is_empty()
+            && self.replies.borrow().is_empty()
+            && !self.storage.has_unconfirmed()
+    }
+
+    /// A stub's connection broke: fail its calls still waiting here.
+    pub(crate) fn break_stub(&self, stub: u64, error: &Error) {
+        let failed = self.inbox.borrow_mut().break_stub(stub);
+        for incoming in failed {
+            incoming.arrival.fail(error.clone());
+        }
+    }
+
+    /// Records a trace event at this instance.
+    pub(crate) fn record(&self, what: What) {
+        self.rt
+            .world
+            .record(self.host, Some(self.obj), self.epoch, what);
+    }
+
+    /// A call arrived from the network, or the runtime raised an event.
+    pub(crate) fn receive(&self, incoming: Incoming<Arrival>) {
+        if !self.alive.get() {
+            incoming.arrival.fail(Error::connection_lost());
+            return;
+        }
+        if let Err(refused) = self.inbox.borrow_mut().push(incoming) {
+            refused.arrival.fail(Error::connection_lost());
+            return;
+        }
+        if let Some(w) = self.inbox_waker.borrow_mut().take() {
+            w.wake();
+        }
+    }
+
+    async fn deliver_loop(self: Rc<Self>) {
+        loop {
+            poll_fn(|cx| {
+                if self.inbox.borrow().is_empty() {
+                    *self.inbox_waker.borrow_mut() = Some(cx.waker().clone());
+                    Poll::Pending
+                } else {
+                    Poll::Ready(())
+                }
+            })
+            .await;
+            if self.object.borrow().is_none() && !self.construct() {
+                return;
+            }
+            let incoming = poll_fn(|cx| {
+                if !self.input.admits(None) {
+                    self.input.register(cx.waker());
+                    return Poll::Pending;
+                }
+                match self.inbox.borrow_mut().take_next(&self.rt.world.rng) {
+                    Some(incoming) => Poll::Ready(incoming),
+                    None => {
+                        *self.inbox_waker.borrow_mut() = Some(cx.waker().clone());
+                        Poll::Pending
+                    }
+                }
+            })
+            .await;
+            self.rt.world.step();
+            let event = self.deliver(incoming);
+            // E-order: the next call may start only once this one has begun.
+            self.starting.set(Some(event));
+            poll_fn(|cx| {
+                if self.starting.get() == Some(event) {
+                    *self.inbox_waker.borrow_mut() = Some(cx.waker().clone());
+                    Poll::Pending
+                } else {
+                    Poll::Ready(())
+                }
+            })
+            .await;
+        }
+    }
+
+    /// Called by an event on its first admitted poll.
+    pub(crate) fn event_started(&self, event: EventId) {
+        if self.starting.get() == Some(event) {
+            self.starting.set(None);
+            if let Some(w) = self.inbox_waker.borrow_mut().take() {
+                w.wake();
+            }
+        }
+    }
+
+    /// Starts the event for one arrival.
+    fn deliver(self: &Rc<Self>, incoming: Incoming<Arrival>) -> EventId {
+        let event = self.rt.next_event();
+        let Incoming {
+            number,
+            lane,
+            seq,
+            arrival,
+            ..
+        } = incoming;
+        let cause = match &arrival {
+            Arrival::Raised { event: raised, .. } => raised.announce(self, event),
+            Arrival::Call(_) => {
+                self.record(What::CallDelivered {
+                    call: number,
+                    stub: lane,
+                    seq,
+                    event,
+                });
+                Cause::Call(number)
+            }
+        };
+        self.record(What::EventStarted { event, cause });
+        self.last_active.set(self.rt.world.now());
+        let object = || {
+            self.object.borrow().clone().expect(
+                "invariant constructed-before-delivery: an event starts only on a built object",
+            )
+        };
+        match arrival {
+            Arrival::Call(Call::Fetch { req, reply }) => {
+                let answer = self.owe(number, reply);
+                let fut = object().fetch_erased(req);
+                self.run(event, number, fut, answer);
+            }
+            Arrival::Call(Call::Rpc {
+                method,
+                args,
+                reply,
+            }) => {
+                let answer = self.owe(number, reply);
+                let fut = object().call_erased(&method, args);
+                self.run(event, number, fut, answer);
+            }
+            Arrival::Raised {
+                event: raised,
+                done,
+            } => {
+                let answer = self.owe(number, done);
+                let fut = raised.run(self, object());
+                self.run(event, number, fut, answer);
+            }
+        }
+        event
+    }
+
+    /// Notes that delivery `number` is owed an answer on `tx`.
+    fn owe<T: 'static>(&self, number: u64, tx: oneshot::Sender<Result<T>>) -> Rc<Answer<T>> {
+        let answer = Rc::new(Answer(RefCell::new(Some(tx))));
+        self.replies.borrow_mut().insert(number, answer.clone());
+        answer
+    }
+
+    /// Runs `fut` as event `event`; its result answers delivery `number`.
+    fn run<T: 'static>(
+        self: &Rc<Self>,
+        event: EventId,
+        number: u64,
+        fut: LocalBoxFuture<'static, Result<T>>,
+        answer: Rc<Answer<T>>,
+    ) {
+        let me = self.clone();
+        let body = EventBody::new(self.clone(), event, fut);
+        let handle = crate::sim::world::spawn_task(&self.rt.world, async move {
+            let result = body.await;
+            me.reply(event, number, result, answer).await;
+            me.tasks.borrow_mut().remove(&event);
+            me.last_active.set(me.rt.world.now());
+        });
+        self.tasks.borrow_mut().insert(event, handle.abort_handle());
+    }
+
+    /// Sends a reply through the output gate.
+    async fn reply<T: 'static>(
+        &self,
+        event: EventId,
+        number: u64,
+        result: Result<T>,
+        answer: Rc<Answer<T>>,
+    ) {
+        // A reply that cannot pass the gate is never seen; the caller
+        // sees its connection drop instead.
+        let result = match self.release_output(event).await {
+            Ok(()) => result,
+            Err(()) => Err(Error::connection_lost()),
+        };
+        if self.replies.borrow_mut().remove(&number).is_none() {
+            return;
+        }
+        if crate::mutations::active(crate::mutations::Mutation::LoseResponse)
+            && self.rt.world.rng.chance(5.0)
+        {
+            // The planted bug: kept, never sent, so the caller never hears.
+            self.lost_replies.borrow_mut().push(answer);
+            return;
+        }
+        if let Some(tx) = answer.0.borrow_mut().take() {
+            let _ = tx.send(result);
+        }
+    }
+
+    /// Waits until every write issued so far is confirmed, recording the
+    /// hold and the release. Fails if the instance dies first.
+    pub(crate) async fn release_output(&self, event: EventId) -> Result<(), ()> {
+        let barrier = self.storage.barrier(self.host);
+        if crate::mutations::active(crate::mutations::Mutation::EarlyOutput)
+            && self.output.is_open()
+        {
+            self.record(What::OutputReleased {
+                event,
+                batch: barrier,
+            });
+            return Ok(());
+        }
+        if barrier > self.output.confirmed() {
+            self.record(What::OutputHeld {
+                event,
+                batch: barrier,
+            });
+        }
+        // Asked even when nothing is pending: a stale instance's gate is
+        // broken, and it must never release output.
+        if self.output.wait_for(barrier).await.is_err() {
+            return Err(());
+        }
+        self.record(What::OutputReleased {
+            event,
+            batch: barrier,
+        });
+        Ok(())
+    }
+
+    /// Runs `body` as an event of this instance (for
+    /// `block_concurrency_while`), tracking it so a reset can abort it.
+    pub(crate) fn spawn_event<T: 'static>(
+        self: &Rc<Self>,
+        event: EventId,
+        body: LocalBoxFuture<'static, Result<T>>,
+        done: impl FnOnce(Result<T>) + 'static,
+    ) {
+        let me = self.clone();
+        let body = EventBody::new(self.clone(), event, body);
+        let handle = crate::sim::world::spawn_task(&self.rt.world, async move {
+            let result = body.await;
+            me.tasks.borrow_mut().remove(&event);
+            me.last_active.set(me.rt.world.now());
+            done(result);
+        });
+        self.tasks.borrow_mut().insert(event, handle.abort_handle());
+    }
+}

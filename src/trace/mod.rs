@@ -1,0 +1,22 @@
+//! The trace: the vocabulary the whole system speaks about a run.
+//!
+//! Every step of a run becomes a [`TraceEvent`]: the seeded world records
+//! its faults and message losses, storage its batches and commits, the
+//! runtime its calls, instances and sockets. The trace is the run's ground
+//! truth: monitors are pure functions of it, failure reports quote it (as
+//! sentences, from [`text`]), and determinism is defined on it — the same
+//! seed must give the same trace, byte for byte, which [`first_divergence`]
+//! and [`trace_hash`] check.
+//!
+//! This layer sits on the ground floor beside `sim`: its events name the
+//! world's locations and fault kinds, and the world holds the recorder, but
+//! nothing here draws a random number or reads the clock.
+
+mod digest;
+mod event;
+mod recorder;
+pub mod text;
+
+pub use digest::{content_hash, first_divergence, storage_digest, trace_hash};
+pub use event::{Cause, EndReason, ObjectRef, Outcome, StorageOp, TraceEvent, What};
+pub(crate) use recorder::TraceRecorder;
