@@ -9,65 +9,15 @@
 //! ```text
 //! cargo run --release --example chat_memory_names -- --seeds 200   # exits 1
 //! ```
+//!
+//! The twin lives in the `dosim-workloads` crate
+//! (`workloads/src/chat_memory_names.rs`), beside the `chat` it breaks.
 
-use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use dosim::{
-    DurableObject, Env, Message, Request, Response, Result, State, WebSocket, WebSocketPair,
-};
-
-#[path = "chat.rs"]
-pub mod chat;
-use chat::RoomRpc;
-
-/// A room that keeps member names only in memory.
-pub struct ForgetfulRoom {
-    state: State,
-    /// The bug: lost when the instance hibernates.
-    names: RefCell<BTreeMap<u64, String>>,
-}
-
-impl DurableObject for ForgetfulRoom {
-    fn new(state: State, _env: Env) -> Self {
-        chat::setup(&state);
-        ForgetfulRoom {
-            state,
-            names: RefCell::new(BTreeMap::new()),
-        }
-    }
-
-    async fn fetch(&self, req: Request) -> Result<Response> {
-        let name = chat::joining_name(&req)?;
-        let pair = WebSocketPair::new(&self.state)?;
-        self.state.accept_websocket(&pair.server, &["member"])?;
-        self.names.borrow_mut().insert(pair.server.id(), name);
-        Ok(Response::websocket(pair.client))
-    }
-
-    async fn websocket_message(&self, ws: WebSocket, message: Message) -> Result<()> {
-        let name = self
-            .names
-            .borrow()
-            .get(&ws.id())
-            .cloned()
-            .unwrap_or_else(|| "?".to_string());
-        chat::post(&self.state, &name, message)
-    }
-}
-
-dosim::rpc! {
-    impl RoomRpc for ForgetfulRoom {
-        async fn history(&self) -> Result<Vec<(String, String)>> {
-            chat::history(&self.state)
-        }
-    }
-}
+use dosim_workloads::chat::{runner, workload};
+use dosim_workloads::chat_memory_names::ForgetfulRoom;
 
 fn main() -> ExitCode {
-    dosim::cli_main(
-        chat::runner("chat_memory_names"),
-        chat::workload::<ForgetfulRoom>,
-    )
+    dosim::cli_main(runner("chat_memory_names"), workload::<ForgetfulRoom>)
 }

@@ -16,16 +16,7 @@
 use std::process::ExitCode;
 
 use dosim::{Faults, Replay, Report, Runner};
-
-#[path = "chat.rs"]
-#[allow(dead_code)]
-mod chat;
-#[path = "counter.rs"]
-#[allow(dead_code)]
-mod counter;
-#[path = "subscription.rs"]
-#[allow(dead_code)]
-mod subscription;
+use dosim_workloads::{chat, counter, subscription};
 
 const USAGE: &str = "usage: sweep [--seeds N] [--faults swarm|none|<plan.json>]";
 

@@ -234,11 +234,7 @@ fn delete_all_deletes_the_alarm_unless_the_namespace_keeps_it() {
     });
 }
 
-#[path = "../examples/subscription_double_charge.rs"]
-#[allow(dead_code)]
-mod subscription_double_charge;
-
-use subscription_double_charge::subscription;
+use dosim_workloads::{subscription, subscription_double_charge};
 
 #[test]
 fn subscriptions_bill_every_month_exactly_once_for_a_year_under_faults() {

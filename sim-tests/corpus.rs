@@ -1,16 +1,12 @@
 //! The corpus: a saved failure keeps `cargo test` failing until the bug is
 //! fixed, and a broken file is reported and skipped, never a crash.
 
-#[path = "../examples/counter_racy.rs"]
-#[allow(dead_code)]
-mod counter_racy;
-
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use counter_racy::counter;
 use dosim::corpus::{replay_dir, CorpusFile};
 use dosim::{Faults, Runner};
+use dosim_workloads::{counter, counter_racy};
 
 /// The committed corpus of the `counter_racy` example.
 const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/counter_racy");

@@ -1,11 +1,7 @@
 //! The first example pair: the counter keeps every acknowledged increment,
 //! and its racy twin is caught, with a replay that fails the same way.
 
-#[path = "../examples/counter_racy.rs"]
-#[allow(dead_code)]
-mod counter_racy;
-
-use counter_racy::counter;
+use dosim_workloads::{counter, counter_racy};
 
 use dosim::{FailureReason, Replay, Runner};
 

@@ -1,14 +1,11 @@
 //! Determinism is the product: one seed, one trace, byte for byte; other
 //! seeds, other interleavings.
 
-#[path = "../examples/counter.rs"]
-#[allow(dead_code)]
-mod counter;
-
 use std::collections::BTreeSet;
 
 use dosim::sim::What;
 use dosim::{Runner, Seed, SqlValue};
+use dosim_workloads::{chat, counter, subscription};
 
 #[test]
 fn the_same_seed_gives_the_same_trace() {
@@ -75,14 +72,6 @@ fn the_sweep_checks_its_first_seed_for_determinism() {
     assert!(reason.contains("nondeterminism"), "{reason}");
     assert!(reason.contains("first difference is event #"), "{reason}");
 }
-
-#[path = "../examples/chat.rs"]
-#[allow(dead_code)]
-mod chat;
-
-#[path = "../examples/subscription.rs"]
-#[allow(dead_code)]
-mod subscription;
 
 /// Alarms, sockets, hibernation and SQL (with `datetime('now')` and
 /// `random()`) replay byte for byte too, under swarm faults.

@@ -2,15 +2,12 @@
 //! output gate, and `block_concurrency_while` as workerd was seen to behave
 //! (`docs/semantics.md`, "Execution").
 
-#[path = "../examples/counter.rs"]
-#[allow(dead_code)]
-mod counter;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use dosim::sim::{TraceEvent, What};
 use dosim::{DurableObject, Env, Latency, Runner, Seed, State, WorldConfig};
+use dosim_workloads::counter;
 
 fn counter_traces(runner: &Runner, seeds: u64) -> Vec<Vec<TraceEvent>> {
     (0..seeds)
@@ -158,7 +155,7 @@ fn block_concurrency_while_holds_back_a_later_call_until_it_ends() {
             let slow = sim.spawn(a.slow(false));
             dosim::sleep(Duration::from_millis(50)).await;
             let probed_at = b.probe().await?;
-            let ended_at = slow.await.expect("task")?;
+            let ended_at = slow.await??;
             if probed_at < ended_at {
                 dosim::bail!(
                     "probe ran at {probed_at} ms, inside the block that ended at {ended_at} ms"
@@ -179,7 +176,7 @@ fn a_failing_block_concurrency_while_resets_the_object_and_fails_its_callers() {
         let slow = sim.spawn(a.slow(true));
         dosim::sleep(Duration::from_millis(50)).await;
         let concurrent = b.probe().await.expect_err("the concurrent call fails too");
-        let err = slow.await.expect("task").expect_err("the block failed");
+        let err = slow.await?.expect_err("the block failed");
         assert_eq!(err.to_string(), "Error: bcw boom");
         assert!(err.remote && !err.retryable && !err.overloaded);
         assert_eq!(

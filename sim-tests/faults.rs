@@ -8,6 +8,7 @@ use dosim::{
     DurableObject, Env, Fault, FaultKind, FaultPlan, Faults, Latency, Result, RunRecord, Runner,
     ScheduledFault, Seed, Sim, State, WorldConfig,
 };
+use dosim_workloads::counter;
 
 /// A counter with a slow method and a buggify point.
 struct Tally {
@@ -494,10 +495,6 @@ fn a_bad_plan_gets_an_error_that_names_the_problem() {
         "{e}"
     );
 }
-
-#[path = "../examples/counter.rs"]
-#[allow(dead_code)]
-mod counter;
 
 #[test]
 fn one_instance_per_id_holds_under_heavy_crashes_and_partitions() {

@@ -1,14 +1,10 @@
 //! The fuzzing entry: any bytes decode to a case, the same bytes replay the
 //! same run, and a failing input becomes a corpus case that replays.
 
-#[path = "../examples/counter_racy.rs"]
-#[allow(dead_code)]
-mod counter_racy;
-
-use counter_racy::counter::{workload, Counter};
-use counter_racy::RacyCounter;
 use dosim::corpus::{replay_dir, CorpusFile};
 use dosim::{fuzz, Runner, WorldConfig};
+use dosim_workloads::counter::{workload, Counter};
+use dosim_workloads::counter_racy::{self, RacyCounter};
 
 #[test]
 fn any_bytes_decode_and_the_same_bytes_replay_the_same_run() {

@@ -2,14 +2,10 @@
 //! concurrent calls (with unknown outcomes where faults hid them) must be
 //! linearizable against a sequential model of the object.
 
-#[path = "../examples/counter_racy.rs"]
-#[allow(dead_code)]
-mod counter_racy;
-
-use counter_racy::counter::{self, CounterRpc};
-use counter_racy::RacyCounter;
 use dosim::monitors::linearizability::Model;
 use dosim::{DurableObject, Faults, Recorder, Result, RpcTarget, Runner, Sim, Stub};
+use dosim_workloads::counter::{self, CounterRpc};
+use dosim_workloads::counter_racy::RacyCounter;
 
 /// The counter as a plain state machine: `increment(by)` returns the new
 /// count.
@@ -43,10 +39,7 @@ where
             }
         }));
     }
-    for t in tasks {
-        t.await
-            .map_err(|_| dosim::Error::new("a client was cancelled"))?;
-    }
+    dosim::join_all(tasks).await?;
     history.check(Count(0)).into_result()
 }
 

@@ -3,21 +3,10 @@
 //! number of seeds of the counter under swarm faults — and the same sweep
 //! without it passes.
 
-#[path = "../examples/counter.rs"]
-#[allow(dead_code)]
-mod counter;
-
-#[path = "../examples/subscription.rs"]
-#[allow(dead_code)]
-mod subscription;
-
-#[path = "../examples/chat.rs"]
-#[allow(dead_code)]
-mod chat;
-
 use std::future::Future;
 
 use dosim::{FailureReason, Faults, Mutation, Report, Result, Runner, Sim};
+use dosim_workloads::{chat, counter, subscription};
 
 /// Sweeps `seeds` seeds of `body` under swarm faults with `mutation`
 /// switched on (or none); returns the report.

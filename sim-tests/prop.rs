@@ -2,16 +2,12 @@
 //! operations with think times) and fault plans; a failing case shrinks to
 //! fewer operations and fewer faults while it still fails.
 
-#[path = "../examples/counter_racy.rs"]
-#[allow(dead_code)]
-mod counter_racy;
-
 use std::time::Duration;
 
-use counter_racy::counter::{Counter, CounterRpc};
-use counter_racy::RacyCounter;
 use dosim::prop::{self, Case, Workload};
 use dosim::{DurableObject, Result, RpcTarget, Runner, Sim, Stub, WorldConfig};
+use dosim_workloads::counter::{Counter, CounterRpc};
+use dosim_workloads::counter_racy::RacyCounter;
 use proptest::prelude::*;
 
 /// Each client increments by its operations' amounts; afterwards the count
@@ -39,20 +35,11 @@ where
         }));
     }
     let (mut acked, mut tried) = (0, 0);
-    for t in tasks {
-        let (a, b) = t.await.map_err(|_| dosim::Error::new("cancelled"))?;
+    for (a, b) in dosim::join_all(tasks).await? {
         acked += a;
         tried += b;
     }
-    let mut count = None;
-    for _ in 0..40 {
-        if let Ok(n) = ns.get_by_name("c").value().await {
-            count = Some(n);
-            break;
-        }
-        dosim::sleep(Duration::from_millis(250)).await;
-    }
-    let count = count.ok_or_else(|| dosim::Error::new("the count could not be read"))?;
+    let count = sim.eventually(|| ns.get_by_name("c").value()).await?;
     if count < acked || count > tried {
         dosim::bail!("acknowledged {acked}, attempted {tried}, but the count is {count}");
     }

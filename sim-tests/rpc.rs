@@ -160,7 +160,7 @@ fn a_client_future_outlives_its_temporary_stub() {
         let sign = |name: &str| books.get_by_name("lobby").sign(name);
         let first = sim.spawn(sign("ada"));
         let second = sim.spawn(sign("alan"));
-        let mut counts = [first.await.unwrap()?, second.await.unwrap()?];
+        let mut counts = [first.await??, second.await??];
         counts.sort();
         assert_eq!(counts, [1, 2]);
         Ok(())

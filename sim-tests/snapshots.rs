@@ -9,21 +9,9 @@ use std::time::Duration;
 use dosim::trace::text::render;
 use dosim::{ClientEvent, Faults, Request, Runner, Seed, WorldConfig};
 
-#[path = "../examples/counter.rs"]
-#[allow(dead_code)]
-mod counter;
-
-#[path = "../examples/chat.rs"]
-#[allow(dead_code)]
-mod chat;
-
-#[path = "../examples/subscription.rs"]
-#[allow(dead_code)]
-mod subscription;
-
-use chat::RoomRpc;
-use counter::CounterRpc;
-use subscription::{PaymentsRpc, SubscriptionRpc};
+use dosim_workloads::chat::{self, RoomRpc};
+use dosim_workloads::counter::{self, CounterRpc};
+use dosim_workloads::subscription::{self, PaymentsRpc, SubscriptionRpc};
 
 fn readable(_runner: &Runner, record: &dosim::RunRecord) -> String {
     assert!(record.failure.is_none(), "{:?}", record.failure);

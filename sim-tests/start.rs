@@ -84,7 +84,7 @@ async fn loaded_from_both_clients(sim: &Sim) -> Result<[Result<(Option<u64>, u64
     };
     let first = sim.spawn(stub(0)?.loaded());
     let second = sim.spawn(stub(1)?.loaded());
-    Ok([first.await.unwrap(), second.await.unwrap()])
+    Ok([first.await?, second.await?])
 }
 
 #[test]

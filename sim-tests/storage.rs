@@ -383,20 +383,11 @@ fn sql_writes_survive_faults_exactly_as_kv_writes_do() {
                 }));
             }
             let (mut acked, mut tried) = (0, 0);
-            for t in tasks {
-                let (a, b) = t.await.map_err(|_| dosim::Error::new("client cancelled"))?;
+            for (a, b) in dosim::join_all(tasks).await? {
                 acked += a;
                 tried += b;
             }
-            let mut audit = None;
-            for _ in 0..40 {
-                if let Ok(a) = ns.get_by_name("book").audit().await {
-                    audit = Some(a);
-                    break;
-                }
-                dosim::sleep(std::time::Duration::from_millis(250)).await;
-            }
-            let (n, sum, total) = audit.ok_or_else(|| dosim::Error::new("audit never ran"))?;
+            let (n, sum, total) = sim.eventually(|| ns.get_by_name("book").audit()).await?;
             if n < acked || n > tried {
                 dosim::bail!("{acked} records acknowledged, {tried} tried, {n} stored");
             }

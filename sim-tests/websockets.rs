@@ -11,10 +11,7 @@ use dosim::{
     WebSocket, WebSocketPair,
 };
 
-#[path = "../examples/chat_memory_names.rs"]
-#[allow(dead_code)]
-mod chat_memory_names;
-use chat_memory_names::chat;
+use dosim_workloads::{chat, chat_memory_names};
 
 /// An echo object: plain or hibernatable sockets, by query.
 struct Echo {

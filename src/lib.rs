@@ -82,8 +82,8 @@
 //!     let ns = sim.register::<Racy>("RACY")?;
 //!     let a = sim.spawn(ns.get_by_name("x").increment());
 //!     let b = sim.spawn(ns.get_by_name("x").increment());
-//!     a.await.unwrap()?;
-//!     b.await.unwrap()?;
+//!     a.await??;
+//!     b.await??;
 //!     let n = ns.get_by_name("x").count().await?;
 //!     if n != 2 { dosim::bail!("two increments acknowledged, count is {n}"); }
 //!     Ok(())
@@ -167,6 +167,7 @@ pub use check::{check, Checked, Failure, FailureReason, Faults, Recorder, Replay
 pub use check::{fuzz, prop};
 pub use check::{RunRecord, Runner, Shard, Sim};
 pub use mutations::Mutation;
+pub use runtime::{join_all, JoinHandle};
 
 // Writing objects.
 pub use runtime::{
@@ -290,7 +291,7 @@ pub use storage::SQL_EPOCH_UNIX_MS;
 ///         // The call's future owns what it needs, so the temporary stub may go.
 ///         let count = || bad.get_by_name("a").count("hits");
 ///         let pending = sim.spawn(count());
-///         assert_eq!(pending.await.unwrap()?, 3);
+///         assert_eq!(pending.await??, 3);
 ///         Ok(())
 ///     })
 ///     .assert_passed();

@@ -17,15 +17,8 @@ use dosim::{ClientEvent, Faults, Request, Runner, Seed};
 
 use super::{median, per_s, REPEATS};
 
-#[path = "../../examples/chat.rs"]
-#[allow(dead_code)]
-mod chat;
-#[path = "../../examples/subscription.rs"]
-#[allow(dead_code)]
-mod subscription;
-
-use chat::RoomRpc;
-use subscription::{PaymentsRpc, SubscriptionRpc};
+use dosim_workloads::chat::{self, RoomRpc};
+use dosim_workloads::subscription::{self, PaymentsRpc, SubscriptionRpc};
 
 const SUBSCRIPTIONS: u64 = 1_000;
 const CHAT_MEMBERS: u64 = 8;
@@ -86,11 +79,7 @@ pub fn alarms() -> f64 {
         Ok(())
     });
     let wall = started.elapsed();
-    assert!(
-        report.passed(),
-        "{:?}",
-        report.failures.first().map(|f| &f.text)
-    );
+    report.assert_passed();
     // The figure is for SUBSCRIPTIONS; a smaller profiling run scales.
     (subscription::YEAR_MS as f64 / 1000.0) / wall.as_secs_f64() * subscriptions as f64
         / SUBSCRIPTIONS as f64
@@ -136,10 +125,6 @@ pub fn chat() -> f64 {
         Ok(())
     });
     let wall = started.elapsed();
-    assert!(
-        report.passed(),
-        "{:?}",
-        report.failures.first().map(|f| &f.text)
-    );
+    report.assert_passed();
     per_s(CHAT_BURSTS * CHAT_BURST_MESSAGES * CHAT_MEMBERS, wall)
 }

@@ -182,15 +182,7 @@ fn dosim_run(workload: Workload) -> (u64, Duration) {
         }
     });
     let wall = started.elapsed();
-    if !report.passed() {
-        let why = report
-            .failures
-            .first()
-            .map(|f| f.text.clone())
-            .or(report.setup_error.clone())
-            .unwrap_or_default();
-        panic!("dosim storage bench failed:\n{why}");
-    }
+    report.assert_passed();
     (out.load(Ordering::Relaxed), wall)
 }
 

@@ -8,11 +8,8 @@
 
 #![no_main]
 
+use dosim_workloads::counter_racy;
 use libfuzzer_sys::fuzz_target;
-
-#[path = "../../examples/counter_racy.rs"]
-#[allow(dead_code)]
-mod counter_racy;
 
 fuzz_target!(|bytes: &[u8]| {
     let runner = dosim::Runner::new("fuzz_counter_racy").quiet();

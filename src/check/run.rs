@@ -256,7 +256,7 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
             let _planted = crate::mutations::plant(opts.mutation);
             let rt = Runtime::new(world.clone());
             fault_injector::start(&rt);
-            let body_fut = body(Sim::new(rt.clone()));
+            let body_fut = body(Sim::new(rt.clone(), opts.liveness_bound));
             let limits = Box::pin(async {
                 let deadline = Box::pin(madsim::time::sleep(opts.deadline));
                 match select(Box::pin(world.stopped()), deadline).await {

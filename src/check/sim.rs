@@ -12,6 +12,7 @@ use crate::runtime::binding_table::Binding;
 use crate::runtime::client::Client;
 use crate::runtime::error::{Error, Result};
 use crate::runtime::id::ObjectId;
+use crate::runtime::join::JoinHandle;
 use crate::runtime::namespace::ObjectNamespace;
 use crate::runtime::object::{DurableObject, RpcTarget};
 use crate::runtime::payload::Payload;
@@ -39,7 +40,12 @@ use crate::trace::What;
 #[derive(Clone)]
 pub struct Sim {
     rt: Rc<Runtime>,
+    /// The run's liveness bound: how long [`Sim::eventually`] keeps trying.
+    liveness_bound: Duration,
 }
+
+/// How long [`Sim::eventually`] waits between tries, in simulated time.
+const EVENTUALLY_PAUSE: Duration = Duration::from_millis(250);
 
 impl fmt::Debug for Sim {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -48,8 +54,8 @@ impl fmt::Debug for Sim {
 }
 
 impl Sim {
-    pub(crate) fn new(rt: Rc<Runtime>) -> Sim {
-        Sim { rt }
+    pub(crate) fn new(rt: Rc<Runtime>, liveness_bound: Duration) -> Sim {
+        Sim { rt, liveness_bound }
     }
 
     /// The run's seed.
@@ -126,13 +132,85 @@ impl Sim {
             .collect()
     }
 
-    /// Runs `fut` concurrently with the body.
-    pub fn spawn<F>(&self, fut: F) -> madsim::task::JoinHandle<F::Output>
+    /// Runs `fut` concurrently with the body. Awaiting the handle yields
+    /// its output, or an error if the task was aborted or panicked.
+    pub fn spawn<F>(&self, fut: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        crate::sim::world::spawn(&self.rt.world, fut)
+        JoinHandle::new(
+            crate::sim::world::spawn(&self.rt.world, fut),
+            "the test body",
+        )
+    }
+
+    /// Retries `call` until it answers `Ok`, and returns that answer: for
+    /// reading what a workload left behind once faults may still break a
+    /// call or two. `call` makes a new attempt each time (a new stub, since
+    /// an error breaks one); tries are 250 ms of simulated time apart.
+    ///
+    /// It gives up once the run's liveness bound
+    /// ([`Runner::liveness_bound`](crate::Runner::liveness_bound), 60 s by
+    /// default) has passed since the first try, with an error that carries
+    /// the last failure. A call that never answers at all is the run
+    /// deadline's to catch.
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::time::Duration;
+    ///
+    /// let report = dosim::Runner::new("doc_eventually").seeds(1).run(|sim: dosim::Sim| async move {
+    ///     // Fails twice, then answers.
+    ///     let tries = Cell::new(0);
+    ///     let started = sim.now();
+    ///     let answer = sim
+    ///         .eventually(|| {
+    ///             tries.set(tries.get() + 1);
+    ///             let n = tries.get();
+    ///             async move {
+    ///                 if n < 3 { Err(dosim::Error::new("not yet")) } else { Ok(n) }
+    ///             }
+    ///         })
+    ///         .await?;
+    ///     assert_eq!(answer, 3);
+    ///     // Two pauses of 250 ms (timers may fire a hair late).
+    ///     let waited = sim.now() - started;
+    ///     assert!(waited >= Duration::from_millis(500) && waited < Duration::from_millis(510));
+    ///
+    ///     // Never answers: gives up after the liveness bound, with the last error.
+    ///     let err = sim
+    ///         .eventually(|| async { Err::<(), _>(dosim::Error::new("still down")) })
+    ///         .await
+    ///         .expect_err("it gives up");
+    ///     assert!(err.message().contains("still down"), "{err}");
+    ///     Ok(())
+    /// });
+    /// assert!(report.passed(), "{:?}", report.failures);
+    /// ```
+    pub async fn eventually<T, F, Fut>(&self, mut call: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let started = self.now();
+        let mut tries: u64 = 0;
+        loop {
+            tries += 1;
+            let failure = match call().await {
+                Ok(answer) => return Ok(answer),
+                Err(e) => e,
+            };
+            let waited = self.now().saturating_sub(started);
+            if waited >= self.liveness_bound {
+                return Err(Error::new(format!(
+                    "no answer after {tries} tries over {:.2}s of simulated time (the run's \
+                     liveness bound); the last try failed with: {failure}",
+                    waited.as_secs_f64()
+                )));
+            }
+            crate::runtime::time::sleep(EVENTUALLY_PAUSE).await;
+        }
     }
 
     /// Simulated time since the run started.
@@ -182,5 +260,42 @@ impl Sim {
             .find(|(k, _)| k == key)
             .map(|(_, v)| Payload(v).decode(|| format!("the value of key `{key}`")))
             .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::time::Duration;
+
+    use crate::{Error, Runner, Sim};
+
+    #[test]
+    fn eventually_gives_up_at_the_runs_liveness_bound_with_the_last_failure() {
+        let report = Runner::new("eventually_bound")
+            .seeds(1)
+            .quiet()
+            .liveness_bound(Duration::from_secs(2))
+            .run(|sim: Sim| async move {
+                let started = sim.now();
+                let tries = Cell::new(0);
+                let err = sim
+                    .eventually(|| {
+                        tries.set(tries.get() + 1);
+                        let n = tries.get();
+                        async move { Err::<(), _>(Error::new(format!("down on try {n}"))) }
+                    })
+                    .await
+                    .expect_err("a call that never answers is given up on");
+                let waited = sim.now() - started;
+                // Tries at 0, 0.25, …, 2 s: the ninth is the first at the bound.
+                assert_eq!(tries.get(), 9);
+                assert!(waited >= Duration::from_secs(2), "{waited:?}");
+                assert!(waited < Duration::from_millis(2_100), "{waited:?}");
+                assert!(err.message().contains("9 tries"), "{err}");
+                assert!(err.message().contains("down on try 9"), "{err}");
+                Ok(())
+            });
+        assert!(report.passed(), "{:?}", report.failures);
     }
 }

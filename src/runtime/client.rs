@@ -5,6 +5,7 @@ use std::future::Future;
 use std::rc::Rc;
 
 use super::error::Result;
+use super::join::JoinHandle;
 use super::namespace::ObjectNamespace;
 use super::object::{DurableObject, RpcTarget};
 use super::runtime::Runtime;
@@ -42,12 +43,14 @@ impl Client {
         self.rt.env_at(self.location).namespace(binding)
     }
 
-    /// Runs `fut` concurrently with the rest of the test.
-    pub fn spawn<F>(&self, fut: F) -> madsim::task::JoinHandle<F::Output>
+    /// Runs `fut` concurrently with the rest of the test. Awaiting the
+    /// handle yields its output, or an error naming this client if the task
+    /// was aborted or panicked.
+    pub fn spawn<F>(&self, fut: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        crate::sim::world::spawn(&self.rt.world, fut)
+        JoinHandle::new(crate::sim::world::spawn(&self.rt.world, fut), self.name())
     }
 }

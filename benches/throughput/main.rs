@@ -4,7 +4,7 @@
 //! Figures (one `name: value` line each on stdout; progress goes to stderr):
 //!
 //! - `counter_requests_per_s`: acknowledged counter increments (RPCs through
-//!   a stub to the `Counter` of `examples/counter.rs`) per wall second, one
+//!   a stub to the `Counter` of `workloads/src/counter.rs`) per wall second, one
 //!   core, no faults. One long seed: 3 clients, each making
 //!   [`LONG_PER_CLIENT`] sequential `increment(1)` calls, then an audit of
 //!   the final count. The whole `Runner::run_seeds` call is timed (world
@@ -33,12 +33,12 @@
 //! - `seeds_baseline_per_s_100req`: the same for the bare baseline (fresh
 //!   thread, madsim runtime, SQLite connection and `CREATE TABLE` per seed).
 //! - `alarm_sim_seconds_per_wall_s`: simulated seconds per wall second of
-//!   1 000 subscriptions (`examples/subscription.rs`) billed monthly by
+//!   1 000 subscriptions (`workloads/src/subscription.rs`) billed monthly by
 //!   their alarms through the payment processor over one simulated year,
 //!   no faults; the whole `run_seeds` call is timed
 //!   (`throughput/objects.rs`). Target: ≥ 10 000 000.
 //! - `chat_messages_per_s`: messages posted per wall second in the chat room
-//!   (`examples/chat.rs`): 8 members on hibernatable sockets, 10 bursts of
+//!   (`workloads/src/chat.rs`): 8 members on hibernatable sockets, 10 bursts of
 //!   25 messages each, every message stored and broadcast to all 8, the
 //!   room hibernating in the quiet spell after each burst. No target.
 //! - `linearizability_ops_per_s_1k`: operations checked per wall second by
@@ -100,16 +100,9 @@
 //!     target/release/deps/throughput-<hash>
 //! ```
 
-#[path = "../examples/counter.rs"]
-#[allow(dead_code)]
-mod counter;
-#[path = "throughput/linearizability.rs"]
 mod linearizability;
-#[path = "throughput/storage.rs"]
-mod storage;
-
-#[path = "throughput/objects.rs"]
 mod objects;
+mod storage;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -117,8 +110,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use counter::{Counter, CounterRpc};
 use dosim::{Runner, Seed, Sim, WorldConfig};
+use dosim_workloads::counter::{self, Counter, CounterRpc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rusqlite::{Connection, OptionalExtension};
@@ -169,10 +162,8 @@ async fn dosim_body(sim: Sim, per_client: u64, acked: Arc<AtomicU64>) -> dosim::
         }));
     }
     let mut total = 0u64;
-    for handle in handles {
-        total += handle
-            .await
-            .map_err(|_| dosim::Error::new("a client task was cancelled"))??;
+    for acknowledged in dosim::join_all(handles).await? {
+        total += acknowledged?;
     }
     let (count, ops) = counters.get_by_name("room-7").audit().await?;
     if count != total || ops != total {
@@ -214,15 +205,7 @@ fn dosim_sweep_with(
         dosim_body(sim, per_client, body_acked.clone())
     });
     let wall = started.elapsed();
-    if !report.passed() {
-        let why = report
-            .failures
-            .first()
-            .map(|f| f.text.clone())
-            .or(report.setup_error.clone())
-            .unwrap_or_default();
-        panic!("dosim sweep `{name}` failed:\n{why}");
-    }
+    report.assert_passed();
     assert_eq!(report.runs, seeds.len() as u64, "dosim ran every seed");
     let acked = acked.load(Ordering::Relaxed);
     let expected = seeds.len() as u64 * clients * per_client;

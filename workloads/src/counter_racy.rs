@@ -1,0 +1,46 @@
+//! The `counter_racy` example: the counter's buggy twin, which loses
+//! updates; the counter's workload must catch it.
+
+use std::time::Duration;
+
+use dosim::{DurableObject, Env, Result, State};
+
+use crate::counter::{self, CounterRpc};
+
+/// A counter that loses updates.
+pub struct RacyCounter {
+    state: State,
+}
+
+impl DurableObject for RacyCounter {
+    fn new(state: State, _env: Env) -> Self {
+        RacyCounter { state }
+    }
+}
+
+dosim::rpc! {
+    impl CounterRpc for RacyCounter {
+        async fn increment(&self, by: u64) -> Result<u64> {
+            let storage = self.state.storage();
+            let n: u64 = storage.get("count").await?.unwrap_or(0);
+            // BUG: an await that leaves the object, between read and write.
+            dosim::sleep(Duration::from_millis(2)).await;
+            storage.put("count", &(n + by)).await?;
+            storage.put(&counter::op_key(n + by), &by).await?;
+            Ok(n + by)
+        }
+
+        async fn value(&self) -> Result<u64> {
+            Ok(self.state.storage().get("count").await?.unwrap_or(0))
+        }
+
+        async fn audit(&self) -> Result<(u64, u64)> {
+            counter::audit_storage(self.state.storage()).await
+        }
+    }
+}
+
+/// The counter's workload, on the racy twin.
+pub async fn workload(sim: dosim::Sim) -> Result<()> {
+    counter::workload::<RacyCounter>(sim).await
+}

@@ -1,0 +1,17 @@
+//! The example objects of dosim, each with its buggy twin, and the
+//! workloads that check them.
+//!
+//! Each module holds what one example binary under `examples/` runs (that
+//! binary's doc says what the example shows and how to run it). The sim
+//! tests, the benches and the fuzz target use the same objects and
+//! workloads, so a twin is caught by exactly the workload its original
+//! passes, and a fix to one is a fix to every user.
+
+#![deny(missing_docs)]
+
+pub mod chat;
+pub mod chat_memory_names;
+pub mod counter;
+pub mod counter_racy;
+pub mod subscription;
+pub mod subscription_double_charge;
