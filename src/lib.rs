@@ -155,6 +155,7 @@ pub mod close_codes;
 pub mod limits;
 pub mod monitors;
 pub(crate) mod mutations;
+pub mod platform;
 pub(crate) mod runtime;
 pub(crate) mod settings;
 pub mod sim;

@@ -1,13 +1,16 @@
-//! The named bindings of a run other than namespaces: plain-text variables
-//! and secrets, as a test sets them before objects read them.
+//! The named bindings of a run other than namespaces: plain-text variables,
+//! secrets, and the platform's services (bucket, KV namespace, queue,
+//! services the test defines), as a test sets them before objects read them.
 //!
 //! One name holds one binding, whatever its kind: a name set as a variable
 //! cannot also be a secret or a namespace, so `env.var("X")` never has two
 //! answers. New kinds (buckets, KV namespaces, queues, services) join as
 //! variants of [`Binding`], looked up by name the same way.
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use super::error::{Error, Result};
 
@@ -18,6 +21,14 @@ pub(crate) enum Binding {
     Var(String),
     /// A secret (`wrangler secret put`).
     Secret(String),
+    /// A platform service the runtime does not know by type: the layer
+    /// above stores it here and takes it back out by `kind` and type.
+    Platform {
+        /// What kind of service, as error messages name it ("bucket", …).
+        kind: &'static str,
+        /// The service's shared handle.
+        service: Rc<dyn Any>,
+    },
 }
 
 impl Binding {
@@ -26,6 +37,7 @@ impl Binding {
         match self {
             Binding::Var(_) => "variable",
             Binding::Secret(_) => "secret",
+            Binding::Platform { kind, .. } => kind,
         }
     }
 }
@@ -76,6 +88,31 @@ impl BindingTable {
         match self.by_name.borrow().get(name) {
             Some(Binding::Secret(value)) => Ok(value.clone()),
             other => Err(missing(name, "secret", other, namespace, "Sim::set_secret")),
+        }
+    }
+}
+
+impl BindingTable {
+    /// The platform service of `kind` bound to `name`, as type `T`;
+    /// `namespace` as for [`var`](Self::var), `setter` names the `Sim`
+    /// method that binds one.
+    pub(crate) fn platform<T: Any>(
+        &self,
+        name: &str,
+        kind: &'static str,
+        namespace: bool,
+        setter: &str,
+    ) -> Result<Rc<T>> {
+        let by_name = self.by_name.borrow();
+        match by_name.get(name) {
+            Some(Binding::Platform { kind: k, service }) if *k == kind => {
+                service.clone().downcast::<T>().map_err(|_| {
+                    Error::type_error(format!(
+                        "invariant binding-type: binding `{name}` holds a {kind} of another type"
+                    ))
+                })
+            }
+            other => Err(missing(name, kind, other, namespace, setter)),
         }
     }
 }

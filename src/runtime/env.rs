@@ -88,6 +88,30 @@ impl Env {
         self.rt.bindings.var(name, self.rt.is_namespace(name))
     }
 
+    /// The platform service of `kind` bound to `name` (for the platform
+    /// layer's own look-ups: `env.bucket(..)`, `env.queue(..)`, …).
+    pub(crate) fn platform<T: std::any::Any>(
+        &self,
+        name: &str,
+        kind: &'static str,
+        setter: &str,
+    ) -> Result<Rc<T>> {
+        self.rt
+            .bindings
+            .platform(name, kind, self.rt.is_namespace(name), setter)
+    }
+
+    /// The location these bindings are seen from (a host for objects, a
+    /// client's edge for Workers).
+    pub(crate) fn origin(&self) -> LocationId {
+        self.origin
+    }
+
+    /// The run's runtime, for the platform layer built on it.
+    pub(crate) fn runtime(&self) -> &Rc<Runtime> {
+        &self.rt
+    }
+
     /// The secret bound to `name`; an error naming it if there is none (set
     /// it with [`Sim::set_secret`](crate::Sim::set_secret)).
     pub fn secret(&self, name: &str) -> Result<String> {

@@ -58,6 +58,11 @@ impl Sim {
         Sim { rt, liveness_bound }
     }
 
+    /// The run's runtime, for the entry points built on the layers below.
+    pub(crate) fn runtime(&self) -> &Rc<Runtime> {
+        &self.rt
+    }
+
     /// The run's seed.
     pub fn seed(&self) -> Seed {
         self.rt.world.seed
@@ -97,7 +102,8 @@ impl Sim {
         self.bind(name, Binding::Secret(value.into()))
     }
 
-    fn bind(&self, name: &str, binding: Binding) -> Result<()> {
+    /// Binds `name` to `binding`, refusing a name that is a namespace.
+    pub(crate) fn bind(&self, name: &str, binding: Binding) -> Result<()> {
         if self.rt.is_namespace(name) {
             return Err(Error::type_error(format!(
                 "binding `{name}` is already a namespace, not a {}",
