@@ -65,6 +65,7 @@ impl Trial<'_> {
             schedule: schedule.to_vec(),
             rates: rates.iter().copied().collect::<BTreeMap<_, _>>(),
             safety_ms: self.safety_ms,
+            swarm: false,
         }
     }
 

@@ -17,6 +17,8 @@ pub mod output_gate;
 pub mod single_instance;
 pub mod websocket;
 
+pub mod bucket_consistency;
+
 /// A broken invariant, found in a trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
@@ -60,6 +62,7 @@ pub const ALL: &[(&str, Monitor)] = &[
     (liveness::NAME, liveness::check),
     (alarm::NAME, alarm::check),
     (websocket::NAME, websocket::check),
+    (bucket_consistency::NAME, bucket_consistency::check),
 ];
 
 /// Runs every monitor over `trace`; returns the earliest violation (by its

@@ -17,3 +17,5 @@
 
 pub mod queue;
 pub mod worker;
+
+pub mod bucket;

@@ -35,7 +35,12 @@ pub(crate) fn start(rt: &Rc<Runtime>) {
     );
     let safety = Duration::from_millis(plan.safety_ms);
     for (kind, rate) in plan.rates {
-        if rate <= 0.0 || matches!(kind, FaultKind::MessageLoss | FaultKind::Buggify) {
+        // Loss, buggify and the bucket's kinds are drawn per message, point
+        // or operation by what they hit, not on a clock here.
+        if rate <= 0.0
+            || matches!(kind, FaultKind::MessageLoss | FaultKind::Buggify)
+            || FaultKind::BUCKET.contains(&kind)
+        {
             continue;
         }
         let rt = rt.clone();
@@ -134,7 +139,11 @@ fn draw(rt: &Runtime, kind: FaultKind) -> Option<Fault> {
             client: name(rt, pick(rt, config.clients().collect())?),
             duration_ms: ms_between(rt, 10, 500),
         },
-        FaultKind::MessageLoss | FaultKind::Buggify => return None,
+        FaultKind::MessageLoss
+        | FaultKind::Buggify
+        | FaultKind::BucketError
+        | FaultKind::BucketSlow
+        | FaultKind::BucketLostPut => return None,
     })
 }
 
@@ -239,6 +248,16 @@ pub(crate) fn apply(rt: &Rc<Runtime>, fault: &Fault) {
                 .faults
                 .pause(c, world.now() + Duration::from_millis(*duration_ms));
             (c, format!("{client} for {duration_ms}ms"))
+        }
+        Fault::BucketError { bucket }
+        | Fault::BucketSlow { bucket, .. }
+        | Fault::BucketLostPut { bucket } => {
+            // The bucket takes it on its next operation it applies to.
+            world.faults.arm(bucket, fault.clone());
+            (
+                config.storage(),
+                format!("bucket {bucket} (next operation)"),
+            )
         }
     };
     tracing::debug!(%kind, %target, "fault injected");

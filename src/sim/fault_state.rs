@@ -20,6 +20,9 @@ pub(crate) struct FaultState {
     failing_commits: RefCell<BTreeSet<LocationId>>,
     slow_storage: Cell<(Duration, Duration)>,
     loss_percent: Cell<f64>,
+    /// Faults a plan scheduled for a platform service's next operation,
+    /// by the service's binding name, oldest first.
+    armed: RefCell<BTreeMap<String, Vec<super::faults::Fault>>>,
 }
 
 fn pair(a: LocationId, b: LocationId) -> (LocationId, LocationId) {
@@ -113,5 +116,28 @@ impl FaultState {
         self.loss_percent.set(0.0);
         self.slow_storage.set((Duration::ZERO, Duration::ZERO));
         self.failing_commits.borrow_mut().clear();
+        self.armed.borrow_mut().clear();
+    }
+
+    /// Arms `fault` for the next operation of the service bound to `name`
+    /// that it applies to.
+    pub(crate) fn arm(&self, name: &str, fault: super::faults::Fault) {
+        self.armed
+            .borrow_mut()
+            .entry(name.to_string())
+            .or_default()
+            .push(fault);
+    }
+
+    /// Takes the oldest fault armed for `name` that `applies` accepts.
+    pub(crate) fn take_armed(
+        &self,
+        name: &str,
+        applies: impl Fn(&super::faults::Fault) -> bool,
+    ) -> Option<super::faults::Fault> {
+        let mut armed = self.armed.borrow_mut();
+        let list = armed.get_mut(name)?;
+        let at = list.iter().position(applies)?;
+        Some(list.remove(at))
     }
 }

@@ -38,6 +38,12 @@
 //! - `slow_storage`: confirmations take longer for a while.
 //! - `client_pause`: a client stalls, then resumes.
 //! - `hibernation` is reserved for the WebSockets work.
+//! - `bucket_error`, `bucket_slow`, `bucket_lost_put`: a bucket operation
+//!   fails with R2's internal error and writes nothing; takes longer; or a
+//!   put is written but its caller gets the error (an unknown outcome, as
+//!   when a response is lost). Their rates are percents of bucket
+//!   operations, and swarm mode draws them only in runs that bind a bucket
+//!   (`platform::bucket` applies them).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -73,6 +79,12 @@ pub enum FaultKind {
     /// Instances that may hibernate (idle, holding only hibernatable
     /// WebSockets) hibernate at once.
     Hibernate,
+    /// A bucket operation fails and writes nothing.
+    BucketError,
+    /// A bucket operation takes longer.
+    BucketSlow,
+    /// A bucket put is written but its caller gets an error.
+    BucketLostPut,
 }
 
 impl FaultKind {
@@ -88,6 +100,17 @@ impl FaultKind {
         FaultKind::ClientPause,
         FaultKind::Buggify,
         FaultKind::Hibernate,
+        FaultKind::BucketError,
+        FaultKind::BucketSlow,
+        FaultKind::BucketLostPut,
+    ];
+
+    /// The kinds that hit bucket operations: swarm mode draws them only in
+    /// runs that bind a bucket.
+    pub const BUCKET: &'static [FaultKind] = &[
+        FaultKind::BucketError,
+        FaultKind::BucketSlow,
+        FaultKind::BucketLostPut,
     ];
 
     /// The name used in plans and summaries.
@@ -103,6 +126,9 @@ impl FaultKind {
             FaultKind::ClientPause => "client_pause",
             FaultKind::Buggify => "buggify",
             FaultKind::Hibernate => "hibernate",
+            FaultKind::BucketError => "bucket_error",
+            FaultKind::BucketSlow => "bucket_slow",
+            FaultKind::BucketLostPut => "bucket_lost_put",
         }
     }
 }
@@ -168,6 +194,23 @@ pub enum Fault {
         /// For how long.
         duration_ms: u64,
     },
+    /// The next operation on the bucket bound to `bucket` fails.
+    BucketError {
+        /// The bucket's binding name.
+        bucket: String,
+    },
+    /// The next operation on `bucket` takes `extra_ms` longer.
+    BucketSlow {
+        /// The bucket's binding name.
+        bucket: String,
+        /// Added to the operation's round trip.
+        extra_ms: u64,
+    },
+    /// The next put to `bucket` is written, but its caller gets an error.
+    BucketLostPut {
+        /// The bucket's binding name.
+        bucket: String,
+    },
 }
 
 impl ScheduledFault {
@@ -189,6 +232,9 @@ impl Fault {
             Fault::StorageFailure { .. } => FaultKind::StorageFailure,
             Fault::SlowStorage { .. } => FaultKind::SlowStorage,
             Fault::ClientPause { .. } => FaultKind::ClientPause,
+            Fault::BucketError { .. } => FaultKind::BucketError,
+            Fault::BucketSlow { .. } => FaultKind::BucketSlow,
+            Fault::BucketLostPut { .. } => FaultKind::BucketLostPut,
         }
     }
 }
@@ -245,6 +291,10 @@ pub struct FaultPlan {
     /// run; after it the world heals (default: 5 simulated seconds).
     #[serde(default = "FaultPlan::safety_ms_default")]
     pub(crate) safety_ms: u64,
+    /// Drawn by swarm mode: a platform service bound in the run draws its
+    /// own kinds' rates then (see [`FaultPlan::swarm_service_rates`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) swarm: bool,
 }
 
 impl FaultPlan {
@@ -313,6 +363,10 @@ impl FaultPlan {
         let mut rng = seed.rng(Stream::Config);
         let mut rates = BTreeMap::new();
         for kind in FaultKind::ALL {
+            if FaultKind::BUCKET.contains(kind) {
+                // Drawn when a bucket is bound, not here.
+                continue;
+            }
             if !rng.gen_bool(0.5) {
                 continue;
             }
@@ -327,8 +381,32 @@ impl FaultPlan {
         }
         FaultPlan {
             rates,
+            swarm: true,
             ..FaultPlan::none()
         }
+    }
+
+    /// The rates of a service's fault `kinds` in this plan: those the plan
+    /// sets; in swarm mode, for kinds it does not set, each switched on with
+    /// probability one half at `lo..hi` percent, drawn from `rng` (the
+    /// service's own stream, so runs without the service are unchanged).
+    pub(crate) fn swarm_service_rates(
+        &self,
+        kinds: &[FaultKind],
+        rng: &super::rng::RunRng,
+        lo: f64,
+        hi: f64,
+    ) -> BTreeMap<FaultKind, f64> {
+        let mut rates = BTreeMap::new();
+        for kind in kinds {
+            if let Some(rate) = self.rates.get(kind) {
+                rates.insert(*kind, *rate);
+            } else if self.swarm && rng.chance(50.0) {
+                let rate = lo + (hi - lo) * rng.below(1_000) as f64 / 1_000.0;
+                rates.insert(*kind, (rate * 100.0).round() / 100.0);
+            }
+        }
+        rates
     }
 
     /// Checks that every location the schedule names exists in `world`
@@ -369,6 +447,13 @@ impl FaultPlan {
                     check(client, &[LocationKind::Client], "client")?
                 }
                 Fault::CodeUpdate { .. } | Fault::SlowStorage { .. } => {}
+                Fault::BucketError { bucket }
+                | Fault::BucketSlow { bucket, .. }
+                | Fault::BucketLostPut { bucket } => {
+                    if bucket.is_empty() {
+                        return Err("fault plan: a bucket fault needs a bucket name".into());
+                    }
+                }
             }
         }
         for (kind, rate) in &self.rates {

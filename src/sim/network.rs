@@ -21,8 +21,6 @@ use super::world_config::{LocationId, WorldConfig};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Dropped;
 
-/// Sends one message from `from` to `to`: waits its latency, then tells
-/// whether it arrived.
 /// Sends one frame of a stream (a WebSocket) from `from` to `to`: it takes
 /// the link's latency and is never dropped alone — a stream retransmits —
 /// but a partition or a down endpoint breaks the whole connection.
@@ -40,18 +38,31 @@ pub(crate) async fn transmit_stream(
     Ok(())
 }
 
+/// Sends one message from `from` to `to`: waits its latency, then tells
+/// whether it arrived (latency and loss drawn from the run's own stream).
 pub(crate) async fn transmit(
     world: &World,
     from: LocationId,
     to: LocationId,
 ) -> Result<(), Dropped> {
-    let delay = world.network.delay(&world.rng, from, to);
+    transmit_drawing(world, &world.rng, from, to).await
+}
+
+/// [`transmit`], drawing latency and loss from `rng`: a service with a
+/// stream of its own sends its messages this way.
+pub(crate) async fn transmit_drawing(
+    world: &World,
+    rng: &RunRng,
+    from: LocationId,
+    to: LocationId,
+) -> Result<(), Dropped> {
+    let delay = world.network.delay(rng, from, to);
     madsim::time::sleep(delay).await;
     let faults = &world.faults;
     if faults.cut(from, to) || faults.is_down(to) || faults.is_down(from) {
         return Err(Dropped);
     }
-    if world.rng.chance(faults.loss_percent()) {
+    if rng.chance(faults.loss_percent()) {
         let config = world.config();
         let target = format!(
             "{} -> {}",

@@ -82,6 +82,10 @@ pub(crate) enum Stream {
     Run = 3,
     /// Random numbers handed to user objects and test bodies.
     User = 4,
+    /// The bucket service's choices (its latencies, versions, faults, and
+    /// in swarm mode which of its fault kinds are on): its own stream, so a
+    /// run without a bucket draws exactly what it drew before buckets were.
+    Bucket = 11,
 }
 
 impl Seed {

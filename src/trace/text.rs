@@ -187,6 +187,19 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
         }
         What::FaultInjected { fault, target } => format!("FAULT {fault}: {target}"),
         What::FaultHealed { fault, target } => format!("healed {fault}: {target}"),
+        What::BucketSent {
+            call,
+            bucket,
+            op,
+            keys,
+        } => format!("bucket {bucket} {op} #{call} sent: {}", keys.join(", ")),
+        What::BucketAnswered {
+            call, ok, written, ..
+        } => format!(
+            "bucket #{call} {}{}",
+            if *ok { "answered" } else { "failed" },
+            if written.is_empty() { "" } else { " (wrote)" }
+        ),
         other => {
             // The rest read well enough as their kind.
             let json = serde_json::to_value(other).unwrap_or_default();
