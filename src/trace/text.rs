@@ -192,7 +192,18 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
             bucket,
             op,
             keys,
-        } => format!("bucket {bucket} {op} #{call} sent: {}", keys.join(", ")),
+        } => {
+            let mut keys = keys.join(", ");
+            if keys.len() > 80 {
+                let cut = (0..=77)
+                    .rev()
+                    .find(|i| keys.is_char_boundary(*i))
+                    .unwrap_or(0);
+                keys.truncate(cut);
+                keys.push('…');
+            }
+            format!("bucket {bucket} {op} #{call} sent: {keys}")
+        }
         What::BucketAnswered {
             call, ok, written, ..
         } => format!(

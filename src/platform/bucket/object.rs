@@ -43,7 +43,6 @@ impl BucketObject {
 /// condition fails does nothing (a put returns `None`, a get the metadata
 /// without the body).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Conditional {
     /// Holds only if the object exists with this etag (unquoted).
     pub etag_matches: Option<String>,
@@ -72,7 +71,6 @@ impl Conditional {
 
 /// Options of [`Bucket::put`](super::Bucket::put).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct PutOptions {
     /// Metadata stored with the object.
     pub custom_metadata: BTreeMap<String, String>,
@@ -98,7 +96,6 @@ pub enum Range {
 
 /// Options of [`Bucket::get`](super::Bucket::get).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct GetOptions {
     /// Only these bytes of the body.
     pub range: Option<Range>,
@@ -108,7 +105,6 @@ pub struct GetOptions {
 
 /// Options of [`Bucket::list`](super::Bucket::list).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct BucketListOptions {
     /// Only keys starting with this.
     pub prefix: Option<String>,

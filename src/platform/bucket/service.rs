@@ -103,9 +103,10 @@ impl BucketService {
         let armed = world.faults.take_armed(&self.name, |f| {
             !matches!(f, Fault::BucketLostPut { .. }) || put
         });
-        let fault = armed.or_else(|| self.draw_random(world, put));
         let mut drawn = Drawn::default();
-        let Some(fault) = fault else {
+        // An armed fault was recorded when the injector armed it.
+        let random = armed.is_none();
+        let Some(fault) = armed.or_else(|| self.draw_random(world, put)) else {
             return drawn;
         };
         match &fault {
@@ -114,6 +115,15 @@ impl BucketService {
             Fault::BucketSlow { extra_ms, .. } => drawn.extra = Duration::from_millis(*extra_ms),
             _ => {}
         }
+        if random {
+            self.record(world, fault, op, key);
+        }
+        drawn
+    }
+
+    /// Records a fault drawn here, as the injector records the faults it
+    /// applies (and keeps it for `shrink` as a scheduled one).
+    fn record(&self, world: &World, fault: Fault, op: &str, key: &str) {
         let at = self.location;
         world.record(
             at,
@@ -129,7 +139,6 @@ impl BucketService {
             .applied
             .borrow_mut()
             .push(ScheduledFault::new(at_ms, fault));
-        drawn
     }
 
     fn draw_random(&self, world: &World, put: bool) -> Option<Fault> {
