@@ -378,3 +378,35 @@ fn a_run_with_a_bucket_is_a_function_of_its_seed() {
         assert_eq!(a.trace, b.trace);
     }
 }
+
+#[test]
+fn archive_chat_archives_its_batches_in_a_fault_free_run() {
+    use dosim_workloads::archive_chat::{self, ArchiveRoom, ArchiveRoomRpc};
+    clean("archive_chat_reaches_the_bucket")
+        .run(|sim: Sim| async move {
+            let bucket = sim.bucket(archive_chat::BUCKET)?;
+            let room = sim.register::<ArchiveRoom>("ROOMS")?.get_by_name("lobby");
+            for n in 0..25 {
+                room.post(format!("m{n}")).await?;
+            }
+            assert_eq!(room.history().await?.len(), 5, "two batches archived");
+            let listing = bucket.list(BucketListOptions::default()).await?;
+            let keys: Vec<_> = listing.objects.iter().map(|o| o.key.as_str()).collect();
+            assert_eq!(
+                keys,
+                vec![
+                    "archive/lobby/0000000001-0000000010",
+                    "archive/lobby/0000000011-0000000020"
+                ]
+            );
+            Ok(())
+        })
+        .assert_passed();
+    // The whole workload, fault-free, for both rooms.
+    clean("archive_chat_clean")
+        .run(archive_chat::workload::<ArchiveRoom>)
+        .assert_passed();
+    clean("archive_chat_twin_clean")
+        .run(dosim_workloads::archive_chat_early_clear::workload)
+        .assert_passed();
+}

@@ -15,3 +15,6 @@ pub mod counter;
 pub mod counter_racy;
 pub mod subscription;
 pub mod subscription_double_charge;
+
+pub mod archive_chat;
+pub mod archive_chat_early_clear;
