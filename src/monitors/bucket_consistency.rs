@@ -18,24 +18,27 @@ use crate::trace::{TraceEvent, What};
 /// The monitor's name.
 pub const NAME: &str = "bucket_consistency";
 
+/// A bucket operation on its way: which bucket, what, and where in the
+/// trace it was sent.
+struct Sent<'t> {
+    bucket: &'t str,
+    op: &'t str,
+    index: usize,
+}
+
 /// The first read that saw an older write than one acknowledged before it
 /// started.
 pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
-    // (bucket, key) -> newest acknowledged write.
-    let mut acked: BTreeMap<(&str, &str), u64> = BTreeMap::new();
-    // call -> (bucket, op, what each key needed when it was sent).
-    let mut open: BTreeMap<u64, (&str, &str, BTreeMap<(&str, &str), u64>)> = BTreeMap::new();
+    // (bucket, key) -> its acknowledged writes: (trace index of the
+    // acknowledgement, write number).
+    let mut acked: BTreeMap<(&str, &str), Vec<(usize, u64)>> = BTreeMap::new();
+    let mut open: BTreeMap<u64, Sent> = BTreeMap::new();
     for (index, e) in trace.iter().enumerate() {
         match &e.what {
             What::BucketSent {
                 call, bucket, op, ..
             } => {
-                let mine = acked
-                    .iter()
-                    .filter(|((b, _), _)| b == bucket)
-                    .map(|(k, v)| (*k, *v))
-                    .collect();
-                open.insert(*call, (bucket, op, mine));
+                open.insert(*call, Sent { bucket, op, index });
             }
             What::BucketAnswered {
                 call,
@@ -43,15 +46,23 @@ pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
                 seen,
                 written,
             } => {
-                let Some((bucket, op, needed)) = open.remove(call) else {
+                let Some(sent) = open.remove(call) else {
                     continue;
                 };
                 if !ok {
                     continue;
                 }
                 for (key, saw) in seen {
-                    let need = needed.get(&(bucket, key.as_str())).copied().unwrap_or(0);
+                    let need = acked
+                        .get(&(sent.bucket, key.as_str()))
+                        .into_iter()
+                        .flatten()
+                        .filter(|(at, _)| *at < sent.index)
+                        .map(|(_, write)| *write)
+                        .max()
+                        .unwrap_or(0);
                     if *saw < need {
+                        let (bucket, op) = (sent.bucket, sent.op);
                         return Some(Violation::at(
                             NAME,
                             index,
@@ -64,8 +75,10 @@ pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
                     }
                 }
                 for (key, write) in written {
-                    let newest = acked.entry((bucket, key.as_str())).or_default();
-                    *newest = (*newest).max(*write);
+                    acked
+                        .entry((sent.bucket, key.as_str()))
+                        .or_default()
+                        .push((index, *write));
                 }
             }
             _ => {}

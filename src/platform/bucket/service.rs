@@ -46,8 +46,16 @@ pub(crate) struct BucketService {
     rates: BTreeMap<FaultKind, f64>,
     calls: Cell<u64>,
     /// For the `bucket_stale_read` mutation: each key's version before its
-    /// last write, and until when it is served.
-    stale: RefCell<BTreeMap<String, (Option<Stored>, u64, Duration)>>,
+    /// last write.
+    stale: RefCell<BTreeMap<String, Stale>>,
+}
+
+/// A key's version before its last write, kept by the `bucket_stale_read`
+/// mutation: the object (if any), its write, and until when it is served.
+struct Stale {
+    stored: Option<Stored>,
+    write: u64,
+    until: Duration,
 }
 
 /// The faults one operation meets.
@@ -181,21 +189,21 @@ impl BucketService {
             return;
         }
         let store = self.store.borrow();
-        let old = store.stored(key).cloned();
-        let write = store.last_write(key);
-        let until = world.now() + STALE_FOR;
-        self.stale
-            .borrow_mut()
-            .insert(key.to_string(), (old, write, until));
+        let stale = Stale {
+            stored: store.stored(key).cloned(),
+            write: store.last_write(key),
+            until: world.now() + STALE_FOR,
+        };
+        self.stale.borrow_mut().insert(key.to_string(), stale);
     }
 
     /// What a read of `key` sees now: the stored object and the write that
     /// made it (the previous one, under `bucket_stale_read`).
     pub(crate) fn visible(&self, world: &World, key: &str) -> (Option<Stored>, u64) {
         if mutations::active(Mutation::BucketStaleRead) {
-            if let Some((old, write, until)) = self.stale.borrow().get(key) {
-                if world.now() < *until {
-                    return (old.clone(), *write);
+            if let Some(stale) = self.stale.borrow().get(key) {
+                if world.now() < stale.until {
+                    return (stale.stored.clone(), stale.write);
                 }
             }
         }
