@@ -38,12 +38,12 @@ pub type Line = (i64, String);
 /// The room.
 pub struct ArchiveRoom {
     state: State,
-    env: Env,
+    pub(crate) env: Env,
     /// The messages not archived yet, oldest first (a copy of the SQL
     /// rows, rebuilt from them when an instance starts).
     buffer: RefCell<Vec<Line>>,
     /// An archive put is out: a second one would only repeat it.
-    archiving: Cell<bool>,
+    pub(crate) archiving: Cell<bool>,
 }
 
 impl DurableObject for ArchiveRoom {
@@ -58,38 +58,57 @@ impl DurableObject for ArchiveRoom {
     }
 }
 
-dosim::rpc! {
-    /// Calls to an archiving room.
-    pub trait ArchiveRoomRpc for ArchiveRoom {
-        /// Stores `text`; returns its id. Archives a batch when one is full.
-        pub async fn post(&self, text: String) -> Result<i64> {
-            let id = insert(&self.state, &text)?;
-            self.buffer.borrow_mut().push((id, text));
-            // A failed archive leaves the rows for the next post to retry.
-            let _ = self.archive().await;
-            Ok(id)
-        }
+#[dosim::rpc_methods(pub ArchiveRoomRpc)]
+impl ArchiveRoom {
+    /// Stores `text`; returns its id. Archives a batch when one is full.
+    pub async fn post(&self, text: String) -> Result<i64> {
+        let id = self.store(text)?;
+        // A failed archive leaves the rows for the next post to retry.
+        let _ = self.archive().await;
+        Ok(id)
+    }
 
-        /// The messages still in SQL, oldest first.
-        pub async fn history(&self) -> Result<Vec<Line>> {
-            rows(&self.state)
-        }
+    /// The messages still in SQL, oldest first.
+    pub async fn history(&self) -> Result<Vec<Line>> {
+        rows(&self.state)
     }
 }
 
 impl ArchiveRoom {
+    /// Stores `text` in SQL and in the buffer; returns its id.
+    pub(crate) fn store(&self, text: String) -> Result<i64> {
+        let id = insert(&self.state, &text)?;
+        self.buffer.borrow_mut().push((id, text));
+        Ok(id)
+    }
+
+    /// The oldest full batch, unless none is full or one is being
+    /// archived; marks it as being archived.
+    pub(crate) fn take_batch(&self) -> Option<Vec<Line>> {
+        let batch = full_batch(&self.buffer.borrow())?;
+        (!self.archiving.replace(true)).then_some(batch)
+    }
+
     /// Archives the oldest full batch, then deletes it from SQL.
     async fn archive(&self) -> Result<()> {
-        let Some(batch) = full_batch(&self.buffer.borrow()) else {
+        let Some(batch) = self.take_batch() else {
             return Ok(());
         };
-        if self.archiving.replace(true) {
-            return Ok(());
-        }
         let put = put_batch(&self.env, &batch).await;
         self.archiving.set(false);
         put?;
-        forget(&self.state, &self.buffer, &batch)
+        self.forget(&batch)
+    }
+
+    /// Deletes `batch` from SQL and from the buffer.
+    pub(crate) fn forget(&self, batch: &[Line]) -> Result<()> {
+        let last = batch.last().map_or(0, |(id, _)| *id);
+        self.state
+            .storage()
+            .sql()
+            .exec("DELETE FROM history WHERE id <= ?", (last,))?;
+        self.buffer.borrow_mut().retain(|(id, _)| *id > last);
+        Ok(())
     }
 }
 
@@ -130,19 +149,8 @@ pub fn rows(state: &State) -> Result<Vec<Line>> {
 
 /// The oldest [`ARCHIVE_EVERY`] messages of `buffer`, once it holds that
 /// many.
-pub fn full_batch(buffer: &[Line]) -> Option<Vec<Line>> {
+fn full_batch(buffer: &[Line]) -> Option<Vec<Line>> {
     (buffer.len() >= ARCHIVE_EVERY).then(|| buffer[..ARCHIVE_EVERY].to_vec())
-}
-
-/// Deletes `batch` from SQL and from `buffer`.
-pub fn forget(state: &State, buffer: &RefCell<Vec<Line>>, batch: &[Line]) -> Result<()> {
-    let last = batch.last().map_or(0, |(id, _)| *id);
-    state
-        .storage()
-        .sql()
-        .exec("DELETE FROM history WHERE id <= ?", (last,))?;
-    buffer.borrow_mut().retain(|(id, _)| *id > last);
-    Ok(())
 }
 
 /// Writes `batch` to the bucket as one object, keyed by its id range.

@@ -2,59 +2,41 @@
 //! which deletes a batch from SQL before the bucket confirmed its put.
 //! A put that fails, or a crash before it leaves, loses the batch.
 
-use std::cell::{Cell, RefCell};
-
 use dosim::{DurableObject, Env, Result, State};
 
-use crate::archive_chat::{self, ArchiveRoomRpc, Line};
+use crate::archive_chat::{self, ArchiveRoom};
 
-/// A room that clears its batch too early.
+/// A room that clears its batch too early; everything else is the room's.
 pub struct EarlyClearRoom {
-    state: State,
-    env: Env,
-    buffer: RefCell<Vec<Line>>,
-    archiving: Cell<bool>,
+    inner: ArchiveRoom,
 }
 
 impl DurableObject for EarlyClearRoom {
     fn new(state: State, env: Env) -> Self {
-        let buffer = archive_chat::setup(&state).unwrap_or_default();
         EarlyClearRoom {
-            state,
-            env,
-            buffer: RefCell::new(buffer),
-            archiving: Cell::new(false),
+            inner: ArchiveRoom::new(state, env),
         }
     }
 }
 
-dosim::rpc! {
-    impl ArchiveRoomRpc for EarlyClearRoom {
-        async fn post(&self, text: String) -> Result<i64> {
-            let id = archive_chat::insert(&self.state, &text)?;
-            self.buffer.borrow_mut().push((id, text));
-            let _ = self.archive().await;
-            Ok(id)
-        }
-
-        async fn history(&self) -> Result<Vec<Line>> {
-            archive_chat::rows(&self.state)
-        }
+#[dosim::rpc_methods(impl archive_chat::ArchiveRoomRpc, fallback = inner)]
+impl EarlyClearRoom {
+    async fn post(&self, text: String) -> Result<i64> {
+        let id = self.inner.store(text)?;
+        let _ = self.archive().await;
+        Ok(id)
     }
 }
 
 impl EarlyClearRoom {
     async fn archive(&self) -> Result<()> {
-        let Some(batch) = archive_chat::full_batch(&self.buffer.borrow()) else {
+        let Some(batch) = self.inner.take_batch() else {
             return Ok(());
         };
-        if self.archiving.replace(true) {
-            return Ok(());
-        }
         // BUG: the batch leaves SQL before the bucket holds it.
-        archive_chat::forget(&self.state, &self.buffer, &batch)?;
-        let put = archive_chat::put_batch(&self.env, &batch).await;
-        self.archiving.set(false);
+        self.inner.forget(&batch)?;
+        let put = archive_chat::put_batch(&self.inner.env, &batch).await;
+        self.inner.archiving.set(false);
         put
     }
 }
