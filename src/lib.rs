@@ -164,7 +164,10 @@ pub mod trace;
 
 // Running checks.
 pub use check::corpus;
-pub use check::{check, Checked, Failure, FailureReason, Faults, Recorder, Replay, Report};
+pub use check::CallRecorder;
+#[allow(deprecated)]
+pub use check::Recorder;
+pub use check::{check, Checked, Failure, FailureReason, Faults, Replay, Report};
 pub use check::{fuzz, prop};
 pub use check::{RunRecord, Runner, Shard, Sim};
 pub use mutations::Mutation;
@@ -196,8 +199,10 @@ pub use close_codes::*;
 #[doc(hidden)]
 pub use limits::*;
 #[doc(hidden)]
+#[allow(deprecated)]
 pub use sim::SIM_EPOCH_UNIX_MS;
 #[doc(hidden)]
+#[allow(deprecated)]
 pub use storage::SQL_EPOCH_UNIX_MS;
 
 /// Makes the `async fn(&self, …) -> Result<T>` methods of an `impl` block
