@@ -82,6 +82,9 @@ pub(crate) enum Stream {
     Run = 3,
     /// Random numbers handed to user objects and test bodies.
     User = 4,
+    /// The queues' choices (delivery order, duplicates, their faults), so a
+    /// run that binds no queue draws exactly what it drew before queues.
+    Queue = 5,
 }
 
 impl Seed {
