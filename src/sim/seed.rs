@@ -101,6 +101,17 @@ impl Seed {
         rng
     }
 
+    /// A generator for one stream of this seed, of its own for each `name`
+    /// (each queue draws from its own, whatever the others draw).
+    pub(crate) fn rng_named(self, stream: Stream, name: &str) -> ChaCha8Rng {
+        let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let mut rng = ChaCha8Rng::seed_from_u64(splitmix64(self.0 ^ hash));
+        rng.set_stream(stream as u64);
+        rng
+    }
+
     /// The seed handed to madsim's runtime, derived from this one.
     pub(crate) fn madsim_seed(self) -> u64 {
         self.rng(Stream::Madsim).next_u64()
