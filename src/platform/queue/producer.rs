@@ -63,6 +63,13 @@ impl Env {
     }
 }
 
+impl crate::runtime::client::Client {
+    /// The queue bound to `name`, to send messages to from this client.
+    pub fn queue(&self, name: &str) -> Result<Queue> {
+        self.env().queue(name)
+    }
+}
+
 impl Queue {
     pub(crate) fn new(broker: Rc<Broker>, origin: LocationId) -> Queue {
         Queue { broker, origin }
