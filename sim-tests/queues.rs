@@ -3,6 +3,8 @@
 //! dead-letter queue or deletion, duplicates and the queue's faults, the
 //! limits' error texts, and the same seed giving the same run.
 
+mod common;
+
 use std::cell::RefCell;
 use std::time::Duration;
 
@@ -89,19 +91,6 @@ async fn drain() {
     dosim::sleep(Duration::from_secs(30)).await;
 }
 
-fn pass(
-    name: &str,
-    faults: Faults,
-    body: fn(Sim) -> futures::future::LocalBoxFuture<'static, Result<()>>,
-) {
-    let report = Runner::new(name).seeds(3).faults(faults).quiet().run(body);
-    assert!(
-        report.passed(),
-        "{:#?}",
-        report.failures.iter().map(|f| &f.text).collect::<Vec<_>>()
-    );
-}
-
 fn record(
     faults: Faults,
     body: fn(Sim) -> futures::future::LocalBoxFuture<'static, Result<()>>,
@@ -118,7 +107,7 @@ fn count(trace: &[dosim::trace::TraceEvent], want: fn(&What) -> bool) -> usize {
 
 #[test]
 fn a_full_batch_goes_out_at_once_and_the_rest_after_the_batch_timeout() {
-    pass("queues_batching", Faults::None, |sim| {
+    common::check("queues_batching", 3, |sim| {
         Box::pin(async move {
             let config = QueueConfig::default()
                 .max_batch_size(10)
@@ -146,7 +135,7 @@ fn a_full_batch_goes_out_at_once_and_the_rest_after_the_batch_timeout() {
 
 #[test]
 fn a_lone_message_waits_for_the_batch_timeout_and_a_delay_postpones_it() {
-    pass("queues_timeout", Faults::None, |sim| {
+    common::check("queues_timeout", 3, |sim| {
         Box::pin(async move {
             let config = QueueConfig::default().max_batch_timeout(Duration::from_secs(2));
             let jobs = sim.queue("JOBS", config)?;
@@ -168,7 +157,7 @@ fn a_lone_message_waits_for_the_batch_timeout_and_a_delay_postpones_it() {
 
 #[test]
 fn a_retried_message_comes_back_with_one_more_attempt_after_the_retry_delay() {
-    pass("queues_retry", Faults::None, |sim| {
+    common::check("queues_retry", 3, |sim| {
         Box::pin(async move {
             behave(Behaviour::RetryUntil(3));
             let config = QueueConfig::default()
@@ -189,7 +178,7 @@ fn a_retried_message_comes_back_with_one_more_attempt_after_the_retry_delay() {
 
 #[test]
 fn a_failed_batch_retries_only_its_undecided_messages() {
-    pass("queues_fail", Faults::None, |sim| {
+    common::check("queues_fail", 3, |sim| {
         Box::pin(async move {
             behave(Behaviour::AckFirstThenFail);
             let config = QueueConfig::default().max_batch_size(2).max_retries(1);
@@ -211,7 +200,7 @@ fn a_failed_batch_retries_only_its_undecided_messages() {
 
 #[test]
 fn a_message_out_of_retries_goes_to_the_dead_letter_queue() {
-    pass("queues_dlq", Faults::None, |sim| {
+    common::check("queues_dlq", 3, |sim| {
         Box::pin(async move {
             behave(Behaviour::Fail);
             let config = QueueConfig::default()
@@ -314,7 +303,7 @@ fn scheduled_queue_faults_duplicate_crash_and_fail_a_send() {
 
 #[test]
 fn sends_over_the_limits_fail_with_the_products_texts() {
-    pass("queues_limits", Faults::None, |sim| {
+    common::check("queues_limits", 3, |sim| {
         Box::pin(async move {
             let jobs = sim.queue("JOBS", QueueConfig::default())?;
             let big = "x".repeat(128_001);

@@ -12,12 +12,13 @@
 //! - `queue_cost_ratio`: direct calls per second divided by queue messages
 //!   per second.
 
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use dosim::platform::queue::{MessageBatch, QueueConfig};
 use dosim::platform::worker::{Context, Worker};
-use dosim::{Env, Faults, Runner, Seed};
+use dosim::{Client, Env, Faults, Runner, Seed, Sim};
 use dosim_workloads::counter::{Counter, CounterRpc};
 
 use super::{median, per_s, REPEATS};
@@ -75,20 +76,16 @@ pub fn queue() -> f64 {
             .max_batch_timeout(Duration::from_secs(1));
         sim.queue("JOBS", config)?;
         sim.consumer::<Sink>("JOBS")?;
-        let mut clients = Vec::new();
-        for client in sim.clients() {
+        on_every_client(&sim, |client| {
             let jobs = client.queue("JOBS")?;
-            clients.push(client.spawn(async move {
+            Ok(async move {
                 for i in 0..SENDS_PER_CLIENT {
                     jobs.send(&i).await?;
                 }
-                Ok::<(), dosim::Error>(())
-            }));
-        }
-        for sent in dosim::join_all(clients).await? {
-            sent?;
-        }
-        Ok(())
+                Ok(())
+            })
+        })
+        .await
     });
     let wall = started.elapsed();
     report.assert_passed();
@@ -106,23 +103,37 @@ pub fn direct() -> f64 {
     let started = Instant::now();
     let report = runner("bench_queue_direct").run_seeds(&[Seed::nth(5)], |sim| async move {
         sim.register::<Counter>("COUNTER")?;
-        let mut clients = Vec::new();
-        for client in sim.clients() {
-            let ns = client.namespace::<Counter>("COUNTER")?;
-            clients.push(client.spawn(async move {
-                let stub = ns.get_by_name("sink");
+        on_every_client(&sim, |client| {
+            let stub = client.namespace::<Counter>("COUNTER")?.get_by_name("sink");
+            Ok(async move {
                 for _ in 0..SENDS_PER_CLIENT {
                     stub.increment(1).await?;
                 }
-                Ok::<(), dosim::Error>(())
-            }));
-        }
-        for sent in dosim::join_all(clients).await? {
-            sent?;
-        }
-        Ok(())
+                Ok(())
+            })
+        })
+        .await
     });
     let wall = started.elapsed();
     report.assert_passed();
     per_s(3 * SENDS_PER_CLIENT, wall)
+}
+
+/// Runs the work `start` makes for each client, on every client at once;
+/// fails if one fails.
+async fn on_every_client<Fut>(
+    sim: &Sim,
+    start: impl Fn(&Client) -> dosim::Result<Fut>,
+) -> dosim::Result<()>
+where
+    Fut: Future<Output = dosim::Result<()>> + 'static,
+{
+    let mut tasks = Vec::new();
+    for client in sim.clients() {
+        tasks.push(client.spawn(start(&client)?));
+    }
+    for done in dosim::join_all(tasks).await? {
+        done?;
+    }
+    Ok(())
 }

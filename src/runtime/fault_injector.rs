@@ -153,20 +153,6 @@ pub(crate) fn apply(rt: &Rc<Runtime>, fault: &Fault) {
     let config = world.config();
     let loc = |n: &str| config.location_named(n);
     let kind = fault.kind();
-    if let Some(queue) = fault.queue() {
-        // The queue fires it on its next delivery, batch or send, and
-        // records it then.
-        world.faults.arm(kind, queue);
-        let at_ms = u64::try_from(world.now().as_millis()).unwrap_or(u64::MAX);
-        world
-            .applied
-            .borrow_mut()
-            .push(crate::sim::faults::ScheduledFault {
-                at_ms,
-                fault: fault.clone(),
-            });
-        return;
-    }
     let (at, target) = match fault {
         Fault::Crash {
             host,
@@ -263,19 +249,18 @@ pub(crate) fn apply(rt: &Rc<Runtime>, fault: &Fault) {
                 .pause(c, world.now() + Duration::from_millis(*duration_ms));
             (c, format!("{client} for {duration_ms}ms"))
         }
-        Fault::QueueDuplicate { .. }
-        | Fault::QueueConsumerCrash { .. }
-        | Fault::QueueSendFailure { .. } => return,
+        Fault::QueueDuplicate { queue }
+        | Fault::QueueConsumerCrash { queue }
+        | Fault::QueueSendFailure { queue } => {
+            // The queue fires it on its next delivery, batch or send, and
+            // records it then.
+            world.faults.arm(kind, queue);
+            note_applied(world, fault);
+            return;
+        }
     };
     tracing::debug!(%kind, %target, "fault injected");
-    let at_ms = u64::try_from(world.now().as_millis()).unwrap_or(u64::MAX);
-    world
-        .applied
-        .borrow_mut()
-        .push(crate::sim::faults::ScheduledFault {
-            at_ms,
-            fault: fault.clone(),
-        });
+    note_applied(world, fault);
     world.record(
         at,
         None,
@@ -285,4 +270,16 @@ pub(crate) fn apply(rt: &Rc<Runtime>, fault: &Fault) {
             target,
         },
     );
+}
+
+/// Adds `fault`, applied now, to the run's record of applied faults.
+fn note_applied(world: &crate::sim::world::World, fault: &Fault) {
+    let at_ms = u64::try_from(world.now().as_millis()).unwrap_or(u64::MAX);
+    world
+        .applied
+        .borrow_mut()
+        .push(crate::sim::faults::ScheduledFault {
+            at_ms,
+            fault: fault.clone(),
+        });
 }

@@ -231,16 +231,6 @@ impl Fault {
             Fault::QueueSendFailure { .. } => FaultKind::QueueSendFailure,
         }
     }
-
-    /// The queue a queue fault targets, if it is one.
-    pub(crate) fn queue(&self) -> Option<&str> {
-        match self {
-            Fault::QueueDuplicate { queue }
-            | Fault::QueueConsumerCrash { queue }
-            | Fault::QueueSendFailure { queue } => Some(queue),
-            _ => None,
-        }
-    }
 }
 
 /// A fault at a fixed simulated time.

@@ -38,18 +38,18 @@ impl Sim {
     /// ```
     pub fn queue(&self, name: &str, config: QueueConfig) -> Result<Queue> {
         config.validate(name)?;
-        if self.rt.bindings.kind_of(name) == Some(crate::platform::queue::KIND) {
+        if self.runtime().bindings.kind_of(name) == Some(crate::platform::queue::KIND) {
             return Err(Error::type_error(format!(
                 "queue `{name}` is already bound"
             )));
         }
-        let world = &self.rt.world;
+        let world = &self.runtime().world;
         let mut draw = world.seed.rng_named(Stream::Queue, name);
         let faults = QueueFaults::new(world, &mut draw);
         let broker = Rc::new(Broker::new(
             name,
             config,
-            self.rt.clone(),
+            self.runtime().clone(),
             RunRng::new(draw),
             faults,
         ));
@@ -67,10 +67,10 @@ impl Sim {
     /// Names `W` the consumer of the queue bound to `queue`: each batch goes
     /// to [`Worker::queue`] of a fresh `W`, at the queue's location.
     pub fn consumer<W: Worker>(&self, queue: &str) -> Result<()> {
-        let broker = self.rt.bindings.platform::<Broker>(
+        let broker = self.runtime().bindings.platform::<Broker>(
             queue,
             crate::platform::queue::KIND,
-            self.rt.is_namespace(queue),
+            self.runtime().is_namespace(queue),
             "Sim::queue",
         )?;
         let handler: Handler = Rc::new(|batch, env, ctx| {
