@@ -406,3 +406,49 @@ fn the_same_seed_gives_the_same_queue_run_and_swarm_injects_queue_faults() {
         );
     }
 }
+
+/// An object that writes, then sends what it wrote to a queue.
+struct Producer {
+    state: dosim::State,
+    env: Env,
+}
+
+impl dosim::DurableObject for Producer {
+    fn new(state: dosim::State, env: Env) -> Self {
+        Producer { state, env }
+    }
+}
+
+dosim::rpc! {
+    trait ProducerRpc for Producer {
+        async fn put_and_send(&self, n: u32) -> Result<()> {
+            self.state.storage().put("n", &n).await?;
+            self.env.queue("JOBS")?.send(&n).await
+        }
+    }
+}
+
+#[test]
+fn a_send_from_an_object_waits_for_its_writes_to_be_confirmed() {
+    let run = record(Faults::None, |sim| {
+        Box::pin(async move {
+            sim.register::<Producer>("PRODUCER")?;
+            sim.queue("JOBS", QueueConfig::default())?;
+            sim.consumer::<Consumer>("JOBS")?;
+            let ns = sim.client(0).namespace::<Producer>("PRODUCER")?;
+            ns.get_by_name("p").put_and_send(5).await?;
+            drain().await;
+            assert_eq!(seen().iter().map(|s| s.1).collect::<Vec<_>>(), vec![5]);
+            Ok(())
+        })
+    });
+    assert_eq!(run.failure, None, "{:?}", run.failure);
+    let position = |want: fn(&What) -> bool| run.trace.iter().position(|e| want(&e.what));
+    let confirmed = position(|w| matches!(w, What::BatchConfirmed { .. })).expect("a batch");
+    let released = position(|w| matches!(w, What::OutputReleased { .. })).expect("output");
+    let sent = position(|w| matches!(w, What::QueueSent { .. })).expect("a send");
+    assert!(
+        confirmed < released && released < sent,
+        "{confirmed} {released} {sent}"
+    );
+}
