@@ -37,6 +37,8 @@ pub enum Mutation {
     WsReorder,
     /// Hibernation forgets the sockets' attachments.
     DropAttachmentOnHibernate,
+    /// A queue silently loses a message it should retry.
+    QueueDropOnRetry,
 }
 
 impl Mutation {
@@ -52,6 +54,7 @@ impl Mutation {
         Mutation::AlarmOverlap,
         Mutation::WsReorder,
         Mutation::DropAttachmentOnHibernate,
+        Mutation::QueueDropOnRetry,
     ];
 
     /// The name used in `DOSIM_MUTATION`.
@@ -67,6 +70,7 @@ impl Mutation {
             Mutation::AlarmOverlap => "alarm_overlap",
             Mutation::WsReorder => "ws_reorder",
             Mutation::DropAttachmentOnHibernate => "drop_attachment_on_hibernate",
+            Mutation::QueueDropOnRetry => "queue_drop_on_retry",
         }
     }
 }

@@ -75,6 +75,11 @@
 //!   `prepare_cached` + `query_row` into the same struct, bare connection.
 //! - `sql_select_overhead_ratio`: baseline divided by dosim. Target: ≤ 2.
 //!
+//! - `queue_messages_per_s`, `queue_direct_calls_per_s`,
+//!   `queue_cost_ratio`: messages through a queue to a consumer Worker
+//!   per wall second, against the same number of direct object calls
+//!   (`throughput/queues.rs`). No target.
+//!
 //! Every measurement is repeated [`REPEATS`] times in the process (dosim and
 //! baseline interleaved, to share the machine's noise) and the MEDIAN is
 //! printed; the ratio is the ratio of the two medians. Every dosim run must
@@ -90,7 +95,7 @@
 //! cargo bench --bench throughput
 //! ```
 //!
-//! For a profiler, `THROUGHPUT_PROFILE=<long|long-baseline|seeds|seeds-baseline|alarms|chat>`
+//! For a profiler, `THROUGHPUT_PROFILE=<long|long-baseline|seeds|seeds-baseline|alarms|chat|queue>`
 //! runs just that one workload once (`THROUGHPUT_PROFILE_N` sets the
 //! increments per client of `long*`, or the seeds of `seeds*`) and prints
 //! its rate to stderr and nothing to stdout:
@@ -102,6 +107,7 @@
 
 mod linearizability;
 mod objects;
+mod queues;
 mod storage;
 
 use std::cell::RefCell;
@@ -365,9 +371,16 @@ fn profile(which: &str) {
             eprintln!("chat: {rate:.0} messages per wall s");
             return;
         }
+        "queue" => {
+            let (queue, direct) = (queues::queue(), queues::direct());
+            eprintln!(
+                "queue: {queue:.0} messages per wall s; direct: {direct:.0} calls per wall s"
+            );
+            return;
+        }
         other => panic!(
             "THROUGHPUT_PROFILE=`{other}`: expected long, long-baseline, seeds, seeds-baseline, \
-             alarms or chat"
+             alarms, chat or queue"
         ),
     };
     eprintln!(
@@ -464,6 +477,10 @@ fn main() {
     }
     for (name, value) in linearizability::figures() {
         println!("{name}: {value:.0}");
+    }
+    for (name, value) in queues::figures() {
+        let digits = if name.ends_with("_ratio") { 3 } else { 0 };
+        println!("{name}: {value:.digits$}");
     }
     eprintln!("bench took {:.1} s", bench_started.elapsed().as_secs_f64());
 }

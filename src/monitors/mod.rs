@@ -16,6 +16,8 @@ pub mod liveness;
 pub mod output_gate;
 pub mod single_instance;
 pub mod websocket;
+// Platform services.
+pub mod queue_delivery;
 
 /// A broken invariant, found in a trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,6 +62,8 @@ pub const ALL: &[(&str, Monitor)] = &[
     (liveness::NAME, liveness::check),
     (alarm::NAME, alarm::check),
     (websocket::NAME, websocket::check),
+    // Platform services.
+    (queue_delivery::NAME, queue_delivery::check),
 ];
 
 /// Runs every monitor over `trace`; returns the earliest violation (by its

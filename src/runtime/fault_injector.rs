@@ -35,7 +35,12 @@ pub(crate) fn start(rt: &Rc<Runtime>) {
     );
     let safety = Duration::from_millis(plan.safety_ms);
     for (kind, rate) in plan.rates {
-        if rate <= 0.0 || matches!(kind, FaultKind::MessageLoss | FaultKind::Buggify) {
+        // Loss and buggify are percents read where they apply; the
+        // queues draw their own kinds.
+        if rate <= 0.0
+            || matches!(kind, FaultKind::MessageLoss | FaultKind::Buggify)
+            || FaultKind::QUEUE.contains(&kind)
+        {
             continue;
         }
         let rt = rt.clone();
@@ -134,7 +139,11 @@ fn draw(rt: &Runtime, kind: FaultKind) -> Option<Fault> {
             client: name(rt, pick(rt, config.clients().collect())?),
             duration_ms: ms_between(rt, 10, 500),
         },
-        FaultKind::MessageLoss | FaultKind::Buggify => return None,
+        FaultKind::MessageLoss
+        | FaultKind::Buggify
+        | FaultKind::QueueDuplicate
+        | FaultKind::QueueConsumerCrash
+        | FaultKind::QueueSendFailure => return None,
     })
 }
 
@@ -240,16 +249,18 @@ pub(crate) fn apply(rt: &Rc<Runtime>, fault: &Fault) {
                 .pause(c, world.now() + Duration::from_millis(*duration_ms));
             (c, format!("{client} for {duration_ms}ms"))
         }
+        Fault::QueueDuplicate { queue }
+        | Fault::QueueConsumerCrash { queue }
+        | Fault::QueueSendFailure { queue } => {
+            // The queue fires it on its next delivery, batch or send, and
+            // records it then.
+            world.faults.arm(kind, queue);
+            note_applied(world, fault);
+            return;
+        }
     };
     tracing::debug!(%kind, %target, "fault injected");
-    let at_ms = u64::try_from(world.now().as_millis()).unwrap_or(u64::MAX);
-    world
-        .applied
-        .borrow_mut()
-        .push(crate::sim::faults::ScheduledFault {
-            at_ms,
-            fault: fault.clone(),
-        });
+    note_applied(world, fault);
     world.record(
         at,
         None,
@@ -259,4 +270,16 @@ pub(crate) fn apply(rt: &Rc<Runtime>, fault: &Fault) {
             target,
         },
     );
+}
+
+/// Adds `fault`, applied now, to the run's record of applied faults.
+fn note_applied(world: &crate::sim::world::World, fault: &Fault) {
+    let at_ms = u64::try_from(world.now().as_millis()).unwrap_or(u64::MAX);
+    world
+        .applied
+        .borrow_mut()
+        .push(crate::sim::faults::ScheduledFault {
+            at_ms,
+            fault: fault.clone(),
+        });
 }

@@ -20,6 +20,10 @@ pub(crate) struct FaultState {
     failing_commits: RefCell<BTreeSet<LocationId>>,
     slow_storage: Cell<(Duration, Duration)>,
     loss_percent: Cell<f64>,
+    /// Faults scheduled against a platform service, waiting for the
+    /// service's next operation they apply to: (kind, service name) → how
+    /// many.
+    armed: RefCell<BTreeMap<(super::faults::FaultKind, String), u32>>,
 }
 
 fn pair(a: LocationId, b: LocationId) -> (LocationId, LocationId) {
@@ -106,6 +110,33 @@ impl FaultState {
         self.loss_percent.get()
     }
 
+    /// Arms one fault of `kind` against the service named `target`; the
+    /// service fires it on its next operation it applies to.
+    pub(crate) fn arm(&self, kind: super::faults::FaultKind, target: &str) {
+        *self
+            .armed
+            .borrow_mut()
+            .entry((kind, target.to_string()))
+            .or_insert(0) += 1;
+    }
+
+    /// Takes one armed fault of `kind` against `target`, if there is one.
+    pub(crate) fn take_armed(&self, kind: super::faults::FaultKind, target: &str) -> bool {
+        let mut armed = self.armed.borrow_mut();
+        let key = (kind, target.to_string());
+        match armed.get_mut(&key) {
+            Some(n) if *n > 1 => {
+                *n -= 1;
+                true
+            }
+            Some(_) => {
+                armed.remove(&key);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The world heals: links repaired, no more loss or slowness. Crashed
     /// hosts restart through their own scheduled restart.
     pub(crate) fn heal(&self) {
@@ -113,5 +144,6 @@ impl FaultState {
         self.loss_percent.set(0.0);
         self.slow_storage.set((Duration::ZERO, Duration::ZERO));
         self.failing_commits.borrow_mut().clear();
+        self.armed.borrow_mut().clear();
     }
 }

@@ -73,10 +73,29 @@ pub enum FaultKind {
     /// Instances that may hibernate (idle, holding only hibernatable
     /// WebSockets) hibernate at once.
     Hibernate,
+    // Queues: drawn by each bound queue (see `FaultKind::QUEUE`), as the
+    // percent of its deliveries, batches or sends they hit.
+    /// A queue delivers a message again although it was acknowledged.
+    QueueDuplicate,
+    /// A queue consumer's invocation crashes mid-batch: its undecided
+    /// messages come back.
+    QueueConsumerCrash,
+    /// A send to a queue fails: the producer gets an error, nothing is
+    /// enqueued.
+    QueueSendFailure,
 }
 
 impl FaultKind {
-    /// Every kind, in a fixed order.
+    /// The kinds a queue injects, drawn by each bound queue from a stream
+    /// of its own (not part of [`ALL`](Self::ALL), which swarm mode draws
+    /// for every run).
+    pub const QUEUE: &'static [FaultKind] = &[
+        FaultKind::QueueDuplicate,
+        FaultKind::QueueConsumerCrash,
+        FaultKind::QueueSendFailure,
+    ];
+
+    /// Every kind the runtime's injector draws, in a fixed order.
     pub const ALL: &'static [FaultKind] = &[
         FaultKind::Crash,
         FaultKind::Evict,
@@ -103,6 +122,9 @@ impl FaultKind {
             FaultKind::ClientPause => "client_pause",
             FaultKind::Buggify => "buggify",
             FaultKind::Hibernate => "hibernate",
+            FaultKind::QueueDuplicate => "queue_duplicate",
+            FaultKind::QueueConsumerCrash => "queue_consumer_crash",
+            FaultKind::QueueSendFailure => "queue_send_failure",
         }
     }
 }
@@ -168,6 +190,21 @@ pub enum Fault {
         /// For how long.
         duration_ms: u64,
     },
+    /// The next message `queue` acknowledges is delivered again.
+    QueueDuplicate {
+        /// The queue's binding name.
+        queue: String,
+    },
+    /// The next batch `queue` hands its consumer crashes mid-batch.
+    QueueConsumerCrash {
+        /// The queue's binding name.
+        queue: String,
+    },
+    /// The next send to `queue` fails.
+    QueueSendFailure {
+        /// The queue's binding name.
+        queue: String,
+    },
 }
 
 impl ScheduledFault {
@@ -189,6 +226,9 @@ impl Fault {
             Fault::StorageFailure { .. } => FaultKind::StorageFailure,
             Fault::SlowStorage { .. } => FaultKind::SlowStorage,
             Fault::ClientPause { .. } => FaultKind::ClientPause,
+            Fault::QueueDuplicate { .. } => FaultKind::QueueDuplicate,
+            Fault::QueueConsumerCrash { .. } => FaultKind::QueueConsumerCrash,
+            Fault::QueueSendFailure { .. } => FaultKind::QueueSendFailure,
         }
     }
 }
@@ -368,7 +408,11 @@ impl FaultPlan {
                 Fault::ClientPause { client, .. } => {
                     check(client, &[LocationKind::Client], "client")?
                 }
-                Fault::CodeUpdate { .. } | Fault::SlowStorage { .. } => {}
+                Fault::CodeUpdate { .. }
+                | Fault::SlowStorage { .. }
+                | Fault::QueueDuplicate { .. }
+                | Fault::QueueConsumerCrash { .. }
+                | Fault::QueueSendFailure { .. } => {}
             }
         }
         for (kind, rate) in &self.rates {

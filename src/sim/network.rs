@@ -45,13 +45,25 @@ pub(crate) async fn transmit(
     from: LocationId,
     to: LocationId,
 ) -> Result<(), Dropped> {
-    let delay = world.network.delay(&world.rng, from, to);
+    transmit_drawing(world, &world.rng, from, to).await
+}
+
+/// [`transmit`], drawing the delay and the loss from `rng`: a platform
+/// service draws from a stream of its own, so binding it leaves the
+/// runtime's draws, and so the traces of runs without it, unchanged.
+pub(crate) async fn transmit_drawing(
+    world: &World,
+    rng: &super::rng::RunRng,
+    from: LocationId,
+    to: LocationId,
+) -> Result<(), Dropped> {
+    let delay = world.network.delay(rng, from, to);
     madsim::time::sleep(delay).await;
     let faults = &world.faults;
     if faults.cut(from, to) || faults.is_down(to) || faults.is_down(from) {
         return Err(Dropped);
     }
-    if world.rng.chance(faults.loss_percent()) {
+    if rng.chance(faults.loss_percent()) {
         let config = world.config();
         let target = format!(
             "{} -> {}",

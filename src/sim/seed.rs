@@ -82,6 +82,9 @@ pub(crate) enum Stream {
     Run = 3,
     /// Random numbers handed to user objects and test bodies.
     User = 4,
+    /// The queues' choices (delivery order, duplicates, their faults), so a
+    /// run that binds no queue draws exactly what it drew before queues.
+    Queue = 5,
 }
 
 impl Seed {
@@ -94,6 +97,17 @@ impl Seed {
     /// A ChaCha generator for one stream of this seed.
     pub(crate) fn rng(self, stream: Stream) -> ChaCha8Rng {
         let mut rng = ChaCha8Rng::seed_from_u64(self.0);
+        rng.set_stream(stream as u64);
+        rng
+    }
+
+    /// A generator for one stream of this seed, of its own for each `name`
+    /// (each queue draws from its own, whatever the others draw).
+    pub(crate) fn rng_named(self, stream: Stream, name: &str) -> ChaCha8Rng {
+        let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let mut rng = ChaCha8Rng::seed_from_u64(splitmix64(self.0 ^ hash));
         rng.set_stream(stream as u64);
         rng
     }

@@ -59,6 +59,9 @@ pub(crate) struct World {
     /// its future.
     over: Cell<bool>,
     over_waiters: RefCell<Vec<Waker>>,
+    /// Whether the run's faults are swarm's: a platform service bound in
+    /// the run then draws its own fault kinds' rates from its own stream.
+    pub(crate) swarm: Cell<bool>,
 }
 
 impl World {
@@ -82,6 +85,7 @@ impl World {
             ending: Cell::new(false),
             over: Cell::new(false),
             over_waiters: RefCell::new(Vec::new()),
+            swarm: Cell::new(false),
         };
         let first_client = world.config().clients().next().unwrap_or(LocationId(0));
         world.record(first_client, None, 0, What::RunStarted { seed: seed.0 });

@@ -427,6 +427,55 @@ pub enum What {
         /// The text.
         text: String,
     },
+    // Queues.
+    /// A queue accepted a message: the send was acknowledged.
+    QueueSent {
+        /// The queue's binding name.
+        queue: String,
+        /// The message's number within its queue.
+        message: u64,
+    },
+    /// A queue handed a message to its consumer.
+    QueueDelivered {
+        /// The queue's binding name.
+        queue: String,
+        /// The message's number.
+        message: u64,
+        /// Which delivery (1 the first time).
+        attempt: u32,
+    },
+    /// The consumer acknowledged a message: it leaves the queue.
+    QueueAcked {
+        /// The queue's binding name.
+        queue: String,
+        /// The message's number.
+        message: u64,
+    },
+    /// A message will be delivered again.
+    QueueRetried {
+        /// The queue's binding name.
+        queue: String,
+        /// The message's number.
+        message: u64,
+        /// The delivery that failed.
+        attempt: u32,
+    },
+    /// A message ran out of retries and moved to the dead-letter queue.
+    QueueDeadLettered {
+        /// The queue's binding name.
+        queue: String,
+        /// The message's number.
+        message: u64,
+        /// The dead-letter queue's name.
+        to: String,
+    },
+    /// A message ran out of retries with no dead-letter queue: deleted.
+    QueueDropped {
+        /// The queue's binding name.
+        queue: String,
+        /// The message's number.
+        message: u64,
+    },
 }
 
 /// The old name of [`TraceEntry`].

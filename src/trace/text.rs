@@ -187,6 +187,24 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
         }
         What::FaultInjected { fault, target } => format!("FAULT {fault}: {target}"),
         What::FaultHealed { fault, target } => format!("healed {fault}: {target}"),
+        What::QueueSent { queue, message } => format!("queue {queue}: message {message} sent"),
+        What::QueueDelivered {
+            queue,
+            message,
+            attempt,
+        } => format!("queue {queue}: message {message} delivered (attempt {attempt})"),
+        What::QueueAcked { queue, message } => format!("queue {queue}: message {message} acked"),
+        What::QueueRetried {
+            queue,
+            message,
+            attempt,
+        } => format!("queue {queue}: message {message} to retry after attempt {attempt}"),
+        What::QueueDeadLettered { queue, message, to } => {
+            format!("queue {queue}: message {message} dead-lettered to {to}")
+        }
+        What::QueueDropped { queue, message } => {
+            format!("queue {queue}: message {message} dropped after its last retry")
+        }
         other => {
             // The rest read well enough as their kind.
             let json = serde_json::to_value(other).unwrap_or_default();

@@ -15,3 +15,6 @@ pub mod counter;
 pub mod counter_racy;
 pub mod subscription;
 pub mod subscription_double_charge;
+// Queues.
+pub mod offload;
+pub mod offload_double_apply;
