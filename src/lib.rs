@@ -166,7 +166,7 @@ pub mod trace;
 pub use check::corpus;
 pub use check::{check, Checked, Failure, FailureReason, Faults, Recorder, Replay, Report};
 pub use check::{fuzz, prop};
-pub use check::{RunRecord, Runner, Shard, Sim};
+pub use check::{ObjectKey, RunRecord, Runner, Shard, Sim, StorageView};
 pub use mutations::Mutation;
 pub use runtime::{join_all, JoinHandle};
 

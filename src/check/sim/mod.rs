@@ -1,5 +1,10 @@
 //! `Sim`: the handle a test body drives the world with.
 
+mod inspect;
+mod worker;
+
+pub use inspect::{ObjectKey, StorageView};
+
 use std::any::TypeId;
 use std::fmt;
 use std::future::Future;
