@@ -167,8 +167,18 @@ async fn dosim_body(sim: Sim, per_client: u64, acked: Arc<AtomicU64>) -> dosim::
             Ok::<u64, dosim::Error>(ok)
         }));
     }
+    audit(&counters, handles, &acked).await
+}
+
+/// Joins the clients, checks that the counter holds exactly the
+/// increments they had acknowledged, and adds those to `acked`.
+async fn audit(
+    counters: &dosim::ObjectNamespace<Counter>,
+    clients: Vec<dosim::JoinHandle<dosim::Result<u64>>>,
+    acked: &AtomicU64,
+) -> dosim::Result<()> {
     let mut total = 0u64;
-    for acknowledged in dosim::join_all(handles).await? {
+    for acknowledged in dosim::join_all(clients).await? {
         total += acknowledged?;
     }
     let (count, ops) = counters.get_by_name("room-7").audit().await?;

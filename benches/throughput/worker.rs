@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dosim::{Seed, Sim};
-use dosim_workloads::counter::{Counter, CounterRpc};
+use dosim_workloads::counter::Counter;
 use dosim_workloads::counter_front::{increment_request, CounterFront, COUNTER_BINDING};
 
 /// The body: every client sends `per_client` sequential increments
@@ -31,16 +31,7 @@ async fn body(sim: Sim, per_client: u64, acked: Arc<AtomicU64>) -> dosim::Result
             Ok::<u64, dosim::Error>(per_client)
         }));
     }
-    let mut total = 0u64;
-    for acknowledged in dosim::join_all(handles).await? {
-        total += acknowledged?;
-    }
-    let (count, ops) = counters.get_by_name("room-7").audit().await?;
-    if count != total || ops != total {
-        dosim::bail!("{total} increments acknowledged, but count {count} and {ops} op records");
-    }
-    acked.fetch_add(total, Ordering::Relaxed);
-    Ok(())
+    super::audit(&counters, handles, &acked).await
 }
 
 /// One repetition on `seed`: (acknowledged requests, wall time).

@@ -425,9 +425,4 @@ impl ObjectStorage {
     pub(crate) fn inspect<R>(&self, f: impl FnOnce(&mut Database) -> R) -> R {
         f(&mut self.db.borrow_mut())
     }
-
-    /// Every key and value, in key order (for checks).
-    pub(crate) fn dump(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
-        self.db.borrow_mut().dump()
-    }
 }
