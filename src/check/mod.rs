@@ -26,4 +26,4 @@ pub use report::{Failure, Report};
 pub use run::{FailureReason, Faults, RunRecord};
 pub use runner::{check, Runner, FAULT_WINDOW_DEFAULT, SEEDS_DEFAULT};
 pub use shard::Shard;
-pub use sim::Sim;
+pub use sim::{ObjectKey, Sim, StorageView};

@@ -476,6 +476,37 @@ pub enum What {
         /// The message's number.
         message: u64,
     },
+    // The Worker entry.
+    /// A Worker invocation began: a request, or a cron trigger.
+    WorkerStarted {
+        /// The Worker's name.
+        worker: String,
+        /// The invocation's number (the runtime's event counter).
+        invocation: u64,
+        /// What started it: `GET /path`, or `cron <expression>`.
+        trigger: String,
+    },
+    /// A Worker's handler returned (its `wait_until` work may go on).
+    WorkerEnded {
+        /// The Worker's name.
+        worker: String,
+        /// The invocation.
+        invocation: u64,
+        /// The response's status, when the handler answered one.
+        status: Option<u16>,
+        /// How the handler ended.
+        outcome: Outcome,
+    },
+    /// `wait_until` work still running 30 s after the handler returned was
+    /// cancelled.
+    WaitUntilCancelled {
+        /// The Worker's name.
+        worker: String,
+        /// The invocation.
+        invocation: u64,
+        /// How many pieces of work were cancelled.
+        count: u64,
+    },
 }
 
 /// The old name of [`TraceEntry`].

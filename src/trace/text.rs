@@ -205,6 +205,31 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
         What::QueueDropped { queue, message } => {
             format!("queue {queue}: message {message} dropped after its last retry")
         }
+        What::WorkerStarted {
+            worker,
+            invocation,
+            trigger,
+        } => format!("worker {worker} invocation {invocation} started: {trigger}"),
+        What::WorkerEnded {
+            worker,
+            invocation,
+            status,
+            outcome,
+        } => match (status, outcome) {
+            (Some(status), _) => {
+                format!("worker {worker} invocation {invocation} answered {status}")
+            }
+            (None, outcome) => {
+                format!("worker {worker} invocation {invocation} ended: {outcome:?}")
+            }
+        },
+        What::WaitUntilCancelled {
+            worker,
+            invocation,
+            count,
+        } => format!(
+            "worker {worker} invocation {invocation}: {count} wait_until work cancelled after 30 s"
+        ),
         other => {
             // The rest read well enough as their kind.
             let json = serde_json::to_value(other).unwrap_or_default();

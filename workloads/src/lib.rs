@@ -18,3 +18,5 @@ pub mod subscription_double_charge;
 // Queues.
 pub mod offload;
 pub mod offload_double_apply;
+// The Worker entry.
+pub mod counter_front;

@@ -1,5 +1,10 @@
 //! `Sim`: the handle a test body drives the world with.
 
+mod inspect;
+mod worker;
+
+pub use inspect::{ObjectKey, StorageView};
+
 use std::any::TypeId;
 use std::fmt;
 use std::future::Future;
@@ -15,7 +20,6 @@ use crate::runtime::id::ObjectId;
 use crate::runtime::join::JoinHandle;
 use crate::runtime::namespace::ObjectNamespace;
 use crate::runtime::object::{DurableObject, RpcTarget};
-use crate::runtime::payload::Payload;
 use crate::runtime::runtime::Runtime;
 use crate::sim::seed::Seed;
 use crate::trace::What;
@@ -259,25 +263,15 @@ impl Sim {
     }
 
     /// Reads `key` of object `id` straight from its storage (confirmed or
-    /// not), bypassing the object: for checking properties.
+    /// not), bypassing the object: for checking properties. The one-key
+    /// case of [`inspect`](Self::inspect).
     pub fn peek<O, T: DeserializeOwned>(
         &self,
         namespace: &ObjectNamespace<O>,
         id: &ObjectId,
         key: &str,
     ) -> Result<Option<T>> {
-        let Some(obj) = self.rt.find_object(namespace.binding(), id) else {
-            return Ok(None);
-        };
-        let dump = self
-            .rt
-            .storage_of(obj)
-            .dump()
-            .map_err(|e| Error::new(e.to_string()))?;
-        dump.into_iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| Payload(v).decode(|| format!("the value of key `{key}`")))
-            .transpose()
+        self.inspect(namespace, id, |view| view.get(key))?
     }
 }
 
