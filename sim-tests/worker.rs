@@ -264,7 +264,7 @@ fn a_cron_every_5_minutes_fires_12_times_in_an_hour_at_the_right_times() {
 }
 
 fn start_of_run() -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_millis(dosim::SIM_START_UNIX_MS as u64)
+    SystemTime::UNIX_EPOCH + Duration::from_millis(dosim::sim::SIM_START_UNIX_MS as u64)
 }
 
 #[test]
