@@ -82,6 +82,10 @@ pub(crate) enum Stream {
     Run = 3,
     /// Random numbers handed to user objects and test bodies.
     User = 4,
+    /// Idle windows: how long an idle instance lives before the runtime
+    /// evicts it with no fault. A stream of its own, so drawing windows
+    /// leaves every other choice of a seed as it was.
+    Idle = 16,
 }
 
 impl Seed {

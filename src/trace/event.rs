@@ -426,4 +426,11 @@ pub enum What {
         /// The text.
         text: String,
     },
+    // Natural eviction.
+    /// The runtime evicted an instance that stayed idle for its idle
+    /// window, with no fault (an `InstanceEnded` with `Evicted` follows).
+    IdleEvicted {
+        /// How long it had been idle, in simulated milliseconds.
+        idle_ms: u64,
+    },
 }

@@ -187,6 +187,10 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
         }
         What::FaultInjected { fault, target } => format!("FAULT {fault}: {target}"),
         What::FaultHealed { fault, target } => format!("healed {fault}: {target}"),
+        What::IdleEvicted { idle_ms } => format!(
+            "evicted after {} s idle (the idle window passed; no fault)",
+            *idle_ms as f64 / 1_000.0
+        ),
         other => {
             // The rest read well enough as their kind.
             let json = serde_json::to_value(other).unwrap_or_default();
