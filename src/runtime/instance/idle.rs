@@ -80,8 +80,9 @@ impl Instance {
         }
     }
 
-    /// The last event ended: starts a fresh idle window, if natural
-    /// eviction is on and the instance could be evicted once idle.
+    /// The last event ended (or the delivery task parked after it):
+    /// starts a fresh idle window, if natural eviction is on and the
+    /// instance is idle and could be evicted.
     pub(super) fn idle_arm(&self) {
         self.idle_disarm();
         let world = self.world();
@@ -114,6 +115,11 @@ impl Instance {
         // the sleep leaves the timer in place.
         let _ = timer.as_mut().poll(&mut Context::from_waker(&waker));
         *self.idle.borrow_mut() = Some(latch);
+    }
+
+    /// Whether an idle window runs.
+    pub(super) fn idle_armed(&self) -> bool {
+        self.idle.borrow().is_some()
     }
 
     /// Whether the idle window passed (asked by the delivery task when it

@@ -194,6 +194,11 @@ impl Instance {
                     Poll::Ready(true)
                 } else {
                     *self.inbox_waker.borrow_mut() = Some(cx.waker().clone());
+                    // The last event may have ended before this task
+                    // parked: the idle window starts now, then.
+                    if !self.idle_armed() {
+                        self.idle_arm();
+                    }
                     Poll::Pending
                 }
             })
