@@ -15,3 +15,5 @@ pub mod counter;
 pub mod counter_racy;
 pub mod subscription;
 pub mod subscription_double_charge;
+pub mod workspace;
+pub mod workspace_orphans;
