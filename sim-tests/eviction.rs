@@ -6,7 +6,7 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use dosim::trace::{EndReason, What};
-use dosim::{DurableObject, Env, Faults, Result, Runner, Sim, State};
+use dosim::{DurableObject, Env, Faults, Runner, Sim, State};
 
 /// Counts in a field: memory only, lost with the instance.
 pub struct MemoryCounter {

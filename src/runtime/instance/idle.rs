@@ -86,11 +86,7 @@ impl Instance {
     pub(super) fn idle_arm(&self) {
         self.idle_disarm();
         let world = self.world();
-        if !world.config().natural_eviction_setting()
-            || !self.is_current()
-            || !self.is_idle()
-            || self.rt.sockets.has_plain(self.obj, self.epoch)
-        {
+        if !world.config().natural_eviction_setting() || !self.idle_evictable() {
             return;
         }
         // The delivery task parks its waker here while the inbox is empty.
@@ -117,6 +113,20 @@ impl Instance {
         *self.idle.borrow_mut() = Some(latch);
     }
 
+    /// Whether the instance is idle in the sense of natural eviction: it
+    /// is the object's live instance, nothing runs or waits, and it holds
+    /// no plain socket. A reply the `lose_response` mutation swallowed is
+    /// still owed: a request is in flight, and production would not free
+    /// the instance under it.
+    fn idle_evictable(&self) -> bool {
+        self.is_alive()
+            && self.is_current()
+            && self.is_idle()
+            && self.alarm_running.get().is_none()
+            && self.lost_replies.borrow().is_empty()
+            && !self.rt.sockets.has_plain(self.obj, self.epoch)
+    }
+
     /// Whether an idle window runs.
     pub(super) fn idle_armed(&self) -> bool {
         self.idle.borrow().is_some()
@@ -134,12 +144,7 @@ impl Instance {
         let Some(latch) = self.idle.borrow_mut().take() else {
             return false;
         };
-        let evictable = self.is_alive()
-            && self.is_current()
-            && self.is_idle()
-            && self.alarm_running.get().is_none()
-            && !self.rt.sockets.has_plain(self.obj, self.epoch);
-        if !evictable {
+        if !self.idle_evictable() {
             self.idle_arm();
             return false;
         }
