@@ -78,13 +78,18 @@ macro_rules! idle_workload {
     };
 }
 
+/// Three seeds with no fault at all: only natural eviction ends instances.
+fn fault_free(name: &str) -> Runner {
+    Runner::new(name).faults(Faults::None).seeds(3).quiet()
+}
+
 #[test]
 fn a_count_kept_in_memory_is_lost_to_natural_eviction_alone() {
-    let report = Runner::new("memory_count_idle")
-        .faults(Faults::None)
-        .seeds(3)
-        .quiet()
-        .run(idle_workload!(MemoryCounter, MemoryCounterRpc, IDLE_GAP));
+    let report = fault_free("memory_count_idle").run(idle_workload!(
+        MemoryCounter,
+        MemoryCounterRpc,
+        IDLE_GAP
+    ));
     assert_eq!(report.failures.len(), 3, "{}", report.summary());
     assert!(report.faults_injected.is_empty());
     assert!(
@@ -106,37 +111,30 @@ fn a_count_kept_in_memory_is_lost_to_natural_eviction_alone() {
 
 #[test]
 fn a_count_kept_in_storage_survives_natural_eviction() {
-    let report = Runner::new("stored_count_idle")
-        .faults(Faults::None)
-        .seeds(3)
-        .quiet()
-        .run(idle_workload!(StoredCounter, StoredCounterRpc, IDLE_GAP));
+    let report = fault_free("stored_count_idle").run(idle_workload!(
+        StoredCounter,
+        StoredCounterRpc,
+        IDLE_GAP
+    ));
     assert!(report.passed(), "{}", report.summary());
     assert!(report.natural.evicted >= 6, "{:?}", report.natural);
 }
 
 #[test]
 fn an_instance_idle_for_less_than_the_window_keeps_its_memory() {
-    let report = Runner::new("memory_count_busy")
-        .faults(Faults::None)
-        .seeds(3)
-        .quiet()
-        .run(idle_workload!(
-            MemoryCounter,
-            MemoryCounterRpc,
-            dosim::IDLE_EVICTION_MIN - Duration::from_secs(1)
-        ));
+    let report = fault_free("memory_count_busy").run(idle_workload!(
+        MemoryCounter,
+        MemoryCounterRpc,
+        dosim::IDLE_EVICTION_MIN - Duration::from_secs(1)
+    ));
     assert!(report.passed(), "{}", report.summary());
     assert_eq!(report.natural.evicted, 0);
 }
 
 #[test]
 fn natural_eviction_can_be_turned_off() {
-    let report = Runner::new("memory_count_no_eviction")
-        .faults(Faults::None)
+    let report = fault_free("memory_count_no_eviction")
         .natural_eviction(false)
-        .seeds(3)
-        .quiet()
         .run(idle_workload!(MemoryCounter, MemoryCounterRpc, IDLE_GAP));
     assert!(report.passed(), "{}", report.summary());
     assert!(report.natural.is_empty());
