@@ -186,6 +186,7 @@ pub use runtime::{
 pub use storage::{Bindings, ListOptions, SqlValue};
 
 // The simulated world.
+pub use sim::NaturalEnds;
 pub use sim::{
     init_logging, Fault, FaultKind, FaultPlan, Latency, ScheduledFault, Seed, SeedParseError,
     WorldConfig,

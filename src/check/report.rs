@@ -230,6 +230,9 @@ pub struct Report {
     pub faults_injected: BTreeMap<FaultKind, u64>,
     /// How long faults kept coming in each run (`None`: no faults).
     pub fault_window: Option<Duration>,
+    /// Instances the runtime ended on its own over the whole sweep, with
+    /// no fault: idle evictions and hibernations.
+    pub natural: crate::sim::NaturalEnds,
 }
 
 impl Report {
@@ -242,6 +245,7 @@ impl Report {
             wall: Duration::ZERO,
             faults_injected: BTreeMap::new(),
             fault_window: None,
+            natural: Default::default(),
         }
     }
 
@@ -275,7 +279,9 @@ impl Report {
     }
 
     /// `faults injected: crash 12, partition 30; faults until t=5s`: what
-    /// the sweep injected and until when each run could be hit.
+    /// the sweep injected and until when each run could be hit; then, if
+    /// the runtime ended instances on its own, `natural: evict 3,
+    /// hibernate 5` (idle evictions and hibernations, no fault).
     pub fn faults_line(&self) -> String {
         let kinds: Vec<String> = self
             .faults_injected
@@ -291,7 +297,15 @@ impl Report {
             Some(w) => format!("faults until t={} (Runner::fault_window)", short(w)),
             None => "no faults planned".to_string(),
         };
-        format!("faults injected: {injected}; {window}")
+        let natural = if self.natural.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; natural: evict {}, hibernate {}",
+                self.natural.evicted, self.natural.hibernated
+            )
+        };
+        format!("faults injected: {injected}; {window}{natural}")
     }
 
     /// One line per failed seed: the seed, the reason's first line and the

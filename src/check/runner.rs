@@ -130,6 +130,14 @@ impl Runner {
         self
     }
 
+    /// Whether idle instances are evicted after their idle window with no
+    /// fault (on by default, as in production); a shortcut for
+    /// [`WorldConfig::natural_eviction`] on the runner's world.
+    pub fn natural_eviction(mut self, on: bool) -> Runner {
+        self.options.world = self.options.world.natural_eviction(on);
+        self
+    }
+
     /// Which faults to inject. Unset, [`Runner::run`] injects none, while
     /// [`check`] and the command line ([`crate::cli::main`]) sweep in swarm
     /// mode; once set, every entry point keeps it (the command line's
@@ -319,6 +327,7 @@ impl Runner {
             wall: Duration::ZERO,
             faults_injected: BTreeMap::new(),
             fault_window: self.fault_window_setting(),
+            natural: Default::default(),
         };
         let every = Settings::get().check_determinism_all;
         let progress = Progress::new(seeds.len() as u64, self.progress && !self.quiet);
@@ -343,6 +352,7 @@ impl Runner {
             for (kind, n) in &record.faults_injected {
                 *report.faults_injected.entry(*kind).or_insert(0) += n;
             }
+            report.natural.add(record.natural);
             if record.failure.is_some() {
                 let failure = self.report_failure(&record, &replay);
                 // The first failure in full; the summary lists the rest,

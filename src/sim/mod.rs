@@ -42,6 +42,7 @@ pub use crate::trace::{
     content_hash, first_divergence, storage_digest, trace_hash, Cause, EndReason, ObjectRef,
     Outcome, StorageOp, TraceEntry, What,
 };
+pub use world::NaturalEnds;
 pub use world_config::{Latency, Location, LocationId, LocationKind, WorldConfig};
 
 /// The trace as sentences; moved to [`crate::trace::text`].

@@ -85,6 +85,10 @@ pub(crate) enum Stream {
     /// The queues' choices (delivery order, duplicates, their faults), so a
     /// run that binds no queue draws exactly what it drew before queues.
     Queue = 5,
+    /// Idle windows: how long an idle instance lives before the runtime
+    /// evicts it with no fault. A stream of its own, so drawing windows
+    /// leaves every other choice of a seed as it was.
+    Idle = 16,
 }
 
 impl Seed {

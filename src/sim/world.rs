@@ -31,12 +31,39 @@ pub(crate) enum StopReason {
     StepBound(u64),
 }
 
+/// How many instances of one run the runtime ended on its own, with no
+/// fault: idle ones it evicted, and ones it hibernated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NaturalEnds {
+    /// Instances evicted after their idle window.
+    pub evicted: u64,
+    /// Instances hibernated after the hibernation idle time.
+    pub hibernated: u64,
+}
+
+impl NaturalEnds {
+    /// Adds `other`'s counts to these.
+    pub(crate) fn add(&mut self, other: NaturalEnds) {
+        self.evicted += other.evicted;
+        self.hibernated += other.hibernated;
+    }
+
+    /// Whether nothing ended naturally.
+    pub fn is_empty(&self) -> bool {
+        self.evicted == 0 && self.hibernated == 0
+    }
+}
+
 /// See the module documentation.
 pub(crate) struct World {
     pub(crate) seed: Seed,
     pub(crate) clock: SimClock,
     pub(crate) rng: RunRng,
     pub(crate) user_rng: RunRng,
+    /// Idle windows of natural eviction (see `runtime::instance::idle`).
+    pub(crate) idle_rng: RunRng,
+    /// Instances the runtime ended on its own, with no fault.
+    pub(crate) natural: Cell<NaturalEnds>,
     pub(crate) network: Network,
     /// The run's fault plan.
     pub(crate) plan: FaultPlan,
@@ -72,6 +99,8 @@ impl World {
             clock: SimClock::start(),
             rng: RunRng::new(seed.rng(Stream::Run)),
             user_rng: RunRng::new(seed.rng(Stream::User)),
+            idle_rng: RunRng::new(seed.rng(Stream::Idle)),
+            natural: Cell::new(NaturalEnds::default()),
             network: Network::new(config),
             plan,
             faults: FaultState::default(),
@@ -194,6 +223,13 @@ impl World {
     /// Calls still out.
     pub(crate) fn calls_open(&self) -> u64 {
         self.calls_open.get()
+    }
+
+    /// Counts an instance the runtime ended on its own.
+    pub(crate) fn count_natural(&self, count: impl FnOnce(&mut NaturalEnds)) {
+        let mut n = self.natural.get();
+        count(&mut n);
+        self.natural.set(n);
     }
 
     /// Simulated time since the run started.

@@ -507,6 +507,13 @@ pub enum What {
         /// How many pieces of work were cancelled.
         count: u64,
     },
+    // Natural eviction.
+    /// The runtime evicted an instance that stayed idle for its idle
+    /// window, with no fault (an `InstanceEnded` with `Evicted` follows).
+    IdleEvicted {
+        /// How long it had been idle, in simulated milliseconds.
+        idle_ms: u64,
+    },
 }
 
 /// The old name of [`TraceEntry`].

@@ -230,6 +230,10 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
         } => format!(
             "worker {worker} invocation {invocation}: {count} wait_until work cancelled after 30 s"
         ),
+        What::IdleEvicted { idle_ms } => format!(
+            "evicted after {} s idle (the idle window passed; no fault)",
+            *idle_ms as f64 / 1_000.0
+        ),
         other => {
             // The rest read well enough as their kind.
             let json = serde_json::to_value(other).unwrap_or_default();

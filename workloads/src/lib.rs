@@ -20,3 +20,5 @@ pub mod offload;
 pub mod offload_double_apply;
 // The Worker entry.
 pub mod counter_front;
+pub mod workspace;
+pub mod workspace_orphans;
