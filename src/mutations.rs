@@ -37,6 +37,9 @@ pub enum Mutation {
     WsReorder,
     /// Hibernation forgets the sockets' attachments.
     DropAttachmentOnHibernate,
+    /// A KV namespace's cached copies never expire: a location keeps
+    /// reading an old value forever (the `kv_staleness` monitor fires).
+    KvStaleForever,
 }
 
 impl Mutation {
@@ -52,6 +55,7 @@ impl Mutation {
         Mutation::AlarmOverlap,
         Mutation::WsReorder,
         Mutation::DropAttachmentOnHibernate,
+        Mutation::KvStaleForever,
     ];
 
     /// The name used in `DOSIM_MUTATION`.
@@ -67,6 +71,7 @@ impl Mutation {
             Mutation::AlarmOverlap => "alarm_overlap",
             Mutation::WsReorder => "ws_reorder",
             Mutation::DropAttachmentOnHibernate => "drop_attachment_on_hibernate",
+            Mutation::KvStaleForever => "kv_stale_forever",
         }
     }
 }

@@ -16,6 +16,8 @@ pub mod liveness;
 pub mod output_gate;
 pub mod single_instance;
 pub mod websocket;
+// Platform services' monitors.
+pub mod kv_staleness;
 
 /// A broken invariant, found in a trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,6 +62,7 @@ pub const ALL: &[(&str, Monitor)] = &[
     (liveness::NAME, liveness::check),
     (alarm::NAME, alarm::check),
     (websocket::NAME, websocket::check),
+    (kv_staleness::NAME, kv_staleness::check),
 ];
 
 /// Runs every monitor over `trace`; returns the earliest violation (by its

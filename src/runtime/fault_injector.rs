@@ -35,7 +35,10 @@ pub(crate) fn start(rt: &Rc<Runtime>) {
     );
     let safety = Duration::from_millis(plan.safety_ms);
     for (kind, rate) in plan.rates {
-        if rate <= 0.0 || matches!(kind, FaultKind::MessageLoss | FaultKind::Buggify) {
+        if rate <= 0.0
+            || kind.is_service()
+            || matches!(kind, FaultKind::MessageLoss | FaultKind::Buggify)
+        {
             continue;
         }
         let rt = rt.clone();
@@ -134,7 +137,9 @@ fn draw(rt: &Runtime, kind: FaultKind) -> Option<Fault> {
             client: name(rt, pick(rt, config.clients().collect())?),
             duration_ms: ms_between(rt, 10, 500),
         },
+        // Per-message kinds, and kinds services draw per operation.
         FaultKind::MessageLoss | FaultKind::Buggify => return None,
+        _ => return None,
     })
 }
 

@@ -187,6 +187,19 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
         }
         What::FaultInjected { fault, target } => format!("FAULT {fault}: {target}"),
         What::FaultHealed { fault, target } => format!("healed {fault}: {target}"),
+        What::KvWritten {
+            namespace,
+            key,
+            version,
+        } => format!("kv {namespace} wrote {key:?} as write {version}"),
+        What::KvRead {
+            namespace,
+            key,
+            version,
+            bound_ms,
+        } => {
+            format!("kv {namespace} read {key:?}: write {version} (stale by at most {bound_ms}ms)")
+        }
         other => {
             // The rest read well enough as their kind.
             let json = serde_json::to_value(other).unwrap_or_default();

@@ -1,5 +1,7 @@
 //! `Sim`: the handle a test body drives the world with.
 
+mod kv_namespace;
+
 use std::any::TypeId;
 use std::fmt;
 use std::future::Future;
