@@ -15,3 +15,6 @@ pub mod counter;
 pub mod counter_racy;
 pub mod subscription;
 pub mod subscription_double_charge;
+// The KV namespace's example.
+pub mod session;
+pub mod session_trusts_flag;
