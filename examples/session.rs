@@ -11,7 +11,9 @@
 //! properties:
 //! - `acknowledged_actions_logged`: every acknowledged action is logged;
 //! - `actions_after_flip_see_it`: every action made after the flip was
-//!   acknowledged runs with the flag on.
+//!   acknowledged runs with the flag on;
+//! - `flag_seen_after_the_bound`: a minute after the flip, the session's
+//!   host reads the new flag.
 //!
 //! ```text
 //! cargo run --release --example session -- run --seeds 2000

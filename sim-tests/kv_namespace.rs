@@ -44,6 +44,7 @@ fn the_writer_reads_its_write_at_once() {
 /// Client 1 caches a "not found", client 0 writes; returns whether client
 /// 1 read the write at once, and asserts it does after the bound.
 async fn stale_then_fresh(sim: &Sim, options: GetOptions, bound: Duration) -> Result<bool> {
+    sim.kv_namespace("FLAGS")?;
     let writer = sim.client(0).kv_namespace("FLAGS")?;
     let reader = sim.client(1).kv_namespace("FLAGS")?;
     assert_eq!(reader.get_with("k", options.clone()).await?, None);
@@ -95,6 +96,7 @@ fn cache_ttl_lengthens_the_staleness_of_what_it_caches() {
     passes("kv_cache_ttl_long", 10, move |sim: Sim| {
         let outlived = outlived.clone();
         async move {
+            sim.kv_namespace("FLAGS")?;
             let reader = sim.client(1).kv_namespace("FLAGS")?;
             let long = GetOptions::cache_ttl(Duration::from_secs(300));
             reader.get_with("k", long.clone()).await?;
@@ -266,6 +268,7 @@ fn faults_fail_slow_down_and_stale_operations_and_are_counted() {
     let stale = FaultPlan::none().with_rate(FaultKind::KvStale, 100.0);
     let report = under(stale, 2, |sim| {
         Box::pin(async move {
+            sim.kv_namespace("FLAGS")?;
             let reader = sim.client(1).kv_namespace("FLAGS")?;
             reader.get("k").await?;
             sim.kv_namespace("FLAGS")?.put("k", "on").await?;
@@ -279,7 +282,7 @@ fn faults_fail_slow_down_and_stale_operations_and_are_counted() {
 }
 
 #[test]
-fn one_seed_gives_one_trace_and_runs_without_a_namespace_are_unchanged() {
+fn one_seed_gives_one_trace_and_swarm_keeps_service_faults_apart() {
     let runner = Runner::new("kv_determinism").faults(Faults::Swarm);
     let body = |sim: Sim| async move {
         dosim_workloads::session::workload::<dosim_workloads::session::Session>(sim).await

@@ -6,7 +6,7 @@
 use std::future::Future;
 
 use dosim::{FailureReason, Faults, Mutation, Report, Result, Runner, Sim};
-use dosim_workloads::{chat, counter, subscription};
+use dosim_workloads::{chat, counter, session, subscription};
 
 /// Sweeps `seeds` seeds of `body` under swarm faults with `mutation`
 /// switched on (or none); returns the report.
@@ -165,4 +165,20 @@ fn ws_reorder_is_caught_by_websocket() {
 #[test]
 fn drop_attachment_on_hibernate_is_caught_by_websocket() {
     caught_in_chat(Mutation::DropAttachmentOnHibernate, "websocket", 20);
+}
+
+#[test]
+fn kv_stale_forever_is_caught_by_kv_staleness() {
+    caught_in(
+        Runner::new("mutation_kv"),
+        session::workload::<session::Session>,
+        Mutation::KvStaleForever,
+        "kv_staleness",
+        5,
+    );
+    passes_clean(
+        Runner::new("mutation_kv_clean"),
+        session::workload::<session::Session>,
+        20,
+    );
 }

@@ -149,7 +149,9 @@ where
 /// like [`Session`] (its twin included):
 /// - `acknowledged_actions_logged`: every acknowledged action is in the log;
 /// - `actions_after_flip_see_it`: an action made after the flip was
-///   acknowledged is logged with the flag on.
+///   acknowledged is logged with the flag on;
+/// - `flag_seen_after_the_bound`: once the staleness bound has passed, the
+///   session's host reads the new flag.
 pub async fn workload<O>(sim: Sim) -> Result<()>
 where
     O: DurableObject + RpcTarget,
@@ -193,6 +195,19 @@ where
                  after the flip to beta on was acknowledged, but ran with beta off"
             );
         }
+    }
+
+    // The user comes back after the namespace's staleness bound: the
+    // banner, read at the session's host, shows the flag by now.
+    dosim::sleep(dosim::platform::kv::CACHE_TTL_DEFAULT).await;
+    let banner = sim
+        .eventually(|| user.get_by_name(USER).join(USER.into()))
+        .await?;
+    if !banner.ends_with("beta on") {
+        dosim::bail!(
+            "property flag_seen_after_the_bound failed: a minute after the flip the banner \
+             reads {banner:?}"
+        );
     }
     Ok(())
 }
