@@ -63,9 +63,9 @@ pub(crate) fn expiration(
     let bad = |text: String| Err(failed("PUT", 400, &text));
     if let Some(ttl) = expiration_ttl {
         if ttl == 0 {
-            return bad(format!(
-                "Invalid expiration_ttl of 0. Please specify integer greater than 0."
-            ));
+            return bad(
+                "Invalid expiration_ttl of 0. Please specify integer greater than 0.".to_string(),
+            );
         }
         if ttl < TTL_SECONDS_MIN {
             return bad(format!(
