@@ -8,7 +8,7 @@ use std::future::Future;
 use dosim::platform::queue::{MessageBatch, QueueConfig};
 use dosim::platform::worker::{Context, Worker};
 use dosim::{FailureReason, Faults, Mutation, Report, Result, Runner, Sim};
-use dosim_workloads::{chat, counter, subscription};
+use dosim_workloads::{chat, counter, session, subscription};
 
 /// Sweeps `seeds` seeds of `body` under swarm faults with `mutation`
 /// switched on (or none); returns the report.
@@ -206,4 +206,20 @@ fn queue_drop_on_retry_is_caught_by_queue_delivery() {
         10,
     );
     passes_clean(Runner::new("mutation_queue_clean"), retried_messages, 20);
+}
+
+#[test]
+fn kv_stale_forever_is_caught_by_kv_staleness() {
+    caught_in(
+        Runner::new("mutation_kv"),
+        session::workload::<session::Session>,
+        Mutation::KvStaleForever,
+        "kv_staleness",
+        5,
+    );
+    passes_clean(
+        Runner::new("mutation_kv_clean"),
+        session::workload::<session::Session>,
+        20,
+    );
 }

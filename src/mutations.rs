@@ -39,6 +39,9 @@ pub enum Mutation {
     DropAttachmentOnHibernate,
     /// A queue silently loses a message it should retry.
     QueueDropOnRetry,
+    /// A KV namespace's cached copies never expire: a location keeps
+    /// reading an old value forever (the `kv_staleness` monitor fires).
+    KvStaleForever,
 }
 
 impl Mutation {
@@ -55,6 +58,7 @@ impl Mutation {
         Mutation::WsReorder,
         Mutation::DropAttachmentOnHibernate,
         Mutation::QueueDropOnRetry,
+        Mutation::KvStaleForever,
     ];
 
     /// The name used in `DOSIM_MUTATION`.
@@ -71,6 +75,7 @@ impl Mutation {
             Mutation::WsReorder => "ws_reorder",
             Mutation::DropAttachmentOnHibernate => "drop_attachment_on_hibernate",
             Mutation::QueueDropOnRetry => "queue_drop_on_retry",
+            Mutation::KvStaleForever => "kv_stale_forever",
         }
     }
 }

@@ -103,10 +103,17 @@ pub(crate) fn failure_report(
         record.seed
     );
     let _ = writeln!(s, "  reason:  {reason}");
+    // A service's rates show only where the run used the service.
+    let services = record
+        .plan
+        .service_rates
+        .iter()
+        .filter(|(k, _)| record.faults_injected.contains_key(k));
     let planned: Vec<String> = record
         .plan
         .rates
         .iter()
+        .chain(services)
         .filter(|(_, r)| **r > 0.0)
         .map(|(k, r)| format!("{k} {r}"))
         .collect();

@@ -55,6 +55,8 @@ struct Trial<'a> {
     seed: Seed,
     body: &'a Body,
     safety_ms: u64,
+    /// Kept whole: a service's faults are drawn per operation.
+    service_rates: BTreeMap<FaultKind, f64>,
     target: FailureReason,
     runs: u32,
 }
@@ -65,6 +67,7 @@ impl Trial<'_> {
             schedule: schedule.to_vec(),
             rates: rates.iter().copied().collect::<BTreeMap<_, _>>(),
             safety_ms: self.safety_ms,
+            service_rates: self.service_rates.clone(),
         }
     }
 
@@ -104,6 +107,7 @@ pub(crate) fn shrink(runner: &Runner, seed: Seed, body: &Body) -> Result<Shrunk,
         seed,
         body,
         safety_ms: first.plan.safety_ms,
+        service_rates: first.plan.service_rates.clone(),
         target,
         runs: 1,
     };

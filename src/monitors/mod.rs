@@ -17,6 +17,7 @@ pub mod output_gate;
 pub mod single_instance;
 pub mod websocket;
 // Platform services.
+pub mod kv_staleness;
 pub mod queue_delivery;
 
 /// A broken invariant, found in a trace.
@@ -64,6 +65,7 @@ pub const ALL: &[(&str, Monitor)] = &[
     (websocket::NAME, websocket::check),
     // Platform services.
     (queue_delivery::NAME, queue_delivery::check),
+    (kv_staleness::NAME, kv_staleness::check),
 ];
 
 /// Runs every monitor over `trace`; returns the earliest violation (by its

@@ -36,8 +36,9 @@ pub(crate) fn start(rt: &Rc<Runtime>) {
     let safety = Duration::from_millis(plan.safety_ms);
     for (kind, rate) in plan.rates {
         // Loss and buggify are percents read where they apply; the
-        // queues draw their own kinds.
+        // platform services draw their own kinds.
         if rate <= 0.0
+            || kind.is_service()
             || matches!(kind, FaultKind::MessageLoss | FaultKind::Buggify)
             || FaultKind::QUEUE.contains(&kind)
         {
@@ -139,11 +140,8 @@ fn draw(rt: &Runtime, kind: FaultKind) -> Option<Fault> {
             client: name(rt, pick(rt, config.clients().collect())?),
             duration_ms: ms_between(rt, 10, 500),
         },
-        FaultKind::MessageLoss
-        | FaultKind::Buggify
-        | FaultKind::QueueDuplicate
-        | FaultKind::QueueConsumerCrash
-        | FaultKind::QueueSendFailure => return None,
+        // Per-message kinds, and kinds services draw per operation.
+        _ => return None,
     })
 }
 

@@ -83,6 +83,15 @@ pub enum FaultKind {
     /// A send to a queue fails: the producer gets an error, nothing is
     /// enqueued.
     QueueSendFailure,
+    // KV namespace faults: a percent of operations, only in runs that bind
+    // a KV namespace.
+    /// A KV namespace operation fails (`KV GET failed: 503 …`).
+    KvFailure,
+    /// A KV namespace operation is slow.
+    KvSlow,
+    /// A location's cached copy of a KV key stays for the whole staleness
+    /// bound (its longest possible staleness).
+    KvStale,
 }
 
 impl FaultKind {
@@ -107,7 +116,21 @@ impl FaultKind {
         FaultKind::ClientPause,
         FaultKind::Buggify,
         FaultKind::Hibernate,
+        FaultKind::KvFailure,
+        FaultKind::KvSlow,
+        FaultKind::KvStale,
     ];
+
+    /// The kinds a KV namespace injects into its own operations.
+    pub const KV_NAMESPACE: &'static [FaultKind] =
+        &[FaultKind::KvFailure, FaultKind::KvSlow, FaultKind::KvStale];
+
+    /// Whether a platform service injects this kind into its own
+    /// operations (its rate is a percent of them), rather than the runtime
+    /// at random times.
+    pub fn is_service(self) -> bool {
+        FaultKind::KV_NAMESPACE.contains(&self)
+    }
 
     /// The name used in plans and summaries.
     pub fn name(self) -> &'static str {
@@ -125,6 +148,9 @@ impl FaultKind {
             FaultKind::QueueDuplicate => "queue_duplicate",
             FaultKind::QueueConsumerCrash => "queue_consumer_crash",
             FaultKind::QueueSendFailure => "queue_send_failure",
+            FaultKind::KvFailure => "kv_failure",
+            FaultKind::KvSlow => "kv_slow",
+            FaultKind::KvStale => "kv_stale",
         }
     }
 }
@@ -285,6 +311,12 @@ pub struct FaultPlan {
     /// run; after it the world heals (default: 5 simulated seconds).
     #[serde(default = "FaultPlan::safety_ms_default")]
     pub(crate) safety_ms: u64,
+    /// Rates of the kinds platform services inject into their own
+    /// operations (percent of operations), in force only in runs that bind
+    /// such a service. Kept apart from `rates` so that a plan drawn for a
+    /// run without those services reads, and runs, exactly as before.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) service_rates: BTreeMap<FaultKind, f64>,
 }
 
 impl FaultPlan {
@@ -308,7 +340,11 @@ impl FaultPlan {
 
     /// Sets the rate of random faults of `kind` (see [`rates`](Self::rates)).
     pub fn with_rate(mut self, kind: FaultKind, rate: f64) -> FaultPlan {
-        self.rates.insert(kind, rate);
+        if kind.is_service() {
+            self.service_rates.insert(kind, rate);
+        } else {
+            self.rates.insert(kind, rate);
+        }
         self
     }
 
@@ -338,12 +374,27 @@ impl FaultPlan {
 
     /// The rate of `kind` (0 when absent).
     pub fn rate(&self, kind: FaultKind) -> f64 {
-        self.rates.get(&kind).copied().unwrap_or(0.0)
+        self.rates
+            .get(&kind)
+            .or(self.service_rates.get(&kind))
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    /// Rates of the kinds platform services inject into their own
+    /// operations: percent of operations, in runs that bind the service.
+    pub fn service_rates(&self) -> &BTreeMap<FaultKind, f64> {
+        &self.service_rates
     }
 
     /// Whether the plan can inject anything.
     pub fn is_empty(&self) -> bool {
-        self.schedule.is_empty() && self.rates.values().all(|r| *r <= 0.0)
+        self.schedule.is_empty()
+            && self
+                .rates
+                .values()
+                .chain(self.service_rates.values())
+                .all(|r| *r <= 0.0)
     }
 
     /// Swarm testing (Groce et al., ISSTA 2012): for this seed, each fault
@@ -352,7 +403,7 @@ impl FaultPlan {
     pub fn swarm(seed: Seed) -> FaultPlan {
         let mut rng = seed.rng(Stream::Config);
         let mut rates = BTreeMap::new();
-        for kind in FaultKind::ALL {
+        for kind in FaultKind::ALL.iter().filter(|k| !k.is_service()) {
             if !rng.gen_bool(0.5) {
                 continue;
             }
@@ -367,6 +418,7 @@ impl FaultPlan {
         }
         FaultPlan {
             rates,
+            service_rates: swarm_service_rates(seed),
             ..FaultPlan::none()
         }
     }
@@ -415,7 +467,7 @@ impl FaultPlan {
                 | Fault::QueueSendFailure { .. } => {}
             }
         }
-        for (kind, rate) in &self.rates {
+        for (kind, rate) in self.rates.iter().chain(&self.service_rates) {
             if !rate.is_finite() || *rate < 0.0 {
                 return Err(format!(
                     "fault plan: the rate of {kind} must be a number >= 0, not {rate}"
@@ -432,6 +484,21 @@ impl FaultPlan {
             .map_err(|e| format!("fault plan {}: {e}", path.display()))?;
         serde_json::from_str(&text).map_err(|e| format!("fault plan {}: {e}", path.display()))
     }
+}
+
+/// Swarm's rates for the kinds services inject: each on with probability
+/// one half, at 1 to 10 percent of operations. Drawn from a stream of their
+/// own, so the rest of the plan is what it was before these kinds existed.
+fn swarm_service_rates(seed: Seed) -> BTreeMap<FaultKind, f64> {
+    let mut rng = seed.rng(Stream::ServiceFaults);
+    let mut rates = BTreeMap::new();
+    for kind in FaultKind::ALL.iter().filter(|k| k.is_service()) {
+        if rng.gen_bool(0.5) {
+            let rate: f64 = rng.gen_range(1.0..10.0);
+            rates.insert(*kind, (rate * 100.0).round() / 100.0);
+        }
+    }
+    rates
 }
 
 #[cfg(test)]

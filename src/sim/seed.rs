@@ -89,6 +89,10 @@ pub(crate) enum Stream {
     /// evicts it with no fault. A stream of its own, so drawing windows
     /// leaves every other choice of a seed as it was.
     Idle = 16,
+    /// Swarm mode's rates for the faults platform services inject.
+    ServiceFaults = 0x5346,
+    /// A KV namespace's own choices (cache lifetimes, its faults).
+    KvNamespace = 0x4b56,
 }
 
 impl Seed {
@@ -113,6 +117,15 @@ impl Seed {
         });
         let mut rng = ChaCha8Rng::seed_from_u64(splitmix64(self.0 ^ hash));
         rng.set_stream(stream as u64);
+        rng
+    }
+
+    /// A ChaCha generator for the `n`-th user of `stream` (the `n`-th KV
+    /// namespace bound in a run, …): streams of their own, so one user's
+    /// draws never shift another's.
+    pub(crate) fn rng_nth(self, stream: Stream, n: u32) -> ChaCha8Rng {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.0);
+        rng.set_stream(stream as u64 | (u64::from(n) << 32));
         rng
     }
 

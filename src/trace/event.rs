@@ -514,6 +514,30 @@ pub enum What {
         /// How long it had been idle, in simulated milliseconds.
         idle_ms: u64,
     },
+    // The KV namespace's events.
+    /// A KV namespace's central store took a write (a put or a delete):
+    /// from now on it is the key's newest value (last write wins).
+    KvWritten {
+        /// The namespace's binding name.
+        namespace: String,
+        /// The key.
+        key: String,
+        /// The write's number: later writes to any key have larger ones.
+        version: u64,
+    },
+    /// A KV namespace answered a read of `key` at the reader's location
+    /// (recorded there, when the answer was chosen).
+    KvRead {
+        /// The namespace's binding name.
+        namespace: String,
+        /// The key.
+        key: String,
+        /// The write whose value was read (0: the key was never written).
+        version: u64,
+        /// How stale the answer may be by the namespace's rules, in
+        /// milliseconds: the lifetime its cached copy was given.
+        bound_ms: u64,
+    },
 }
 
 /// The old name of [`TraceEntry`].

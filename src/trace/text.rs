@@ -234,6 +234,19 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
             "evicted after {} s idle (the idle window passed; no fault)",
             *idle_ms as f64 / 1_000.0
         ),
+        What::KvWritten {
+            namespace,
+            key,
+            version,
+        } => format!("kv {namespace} wrote {key:?} as write {version}"),
+        What::KvRead {
+            namespace,
+            key,
+            version,
+            bound_ms,
+        } => {
+            format!("kv {namespace} read {key:?}: write {version} (stale by at most {bound_ms}ms)")
+        }
         other => {
             // The rest read well enough as their kind.
             let json = serde_json::to_value(other).unwrap_or_default();

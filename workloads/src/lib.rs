@@ -22,3 +22,6 @@ pub mod offload_double_apply;
 pub mod counter_front;
 pub mod workspace;
 pub mod workspace_orphans;
+// The KV namespace's example.
+pub mod session;
+pub mod session_trusts_flag;

@@ -1,6 +1,7 @@
 //! `Sim`: the handle a test body drives the world with.
 
 mod inspect;
+mod kv_namespace;
 mod worker;
 
 pub use inspect::{ObjectKey, StorageView};
