@@ -16,4 +16,5 @@
 //! (`env.bucket("ARCHIVE")`); one name holds one binding of any kind.
 
 pub mod queue;
+pub mod service;
 pub mod worker;

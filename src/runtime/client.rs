@@ -43,6 +43,11 @@ impl Client {
         self.rt.env_at(self.location).namespace(binding)
     }
 
+    /// The bindings as seen from this client's location.
+    pub(crate) fn env(&self) -> super::env::Env {
+        self.rt.env_at(self.location)
+    }
+
     /// Runs `fut` concurrently with the rest of the test. Awaiting the
     /// handle yields its output, or an error naming this client if the task
     /// was aborted or panicked.

@@ -19,6 +19,7 @@ use crate::trace::What;
 /// Starts the injector's tasks for the run's plan.
 pub(crate) fn start(rt: &Rc<Runtime>) {
     let plan = rt.world.plan.clone();
+    let plan_schedule_empty = plan.schedule.is_empty();
     for scheduled in plan.schedule {
         let rt = rt.clone();
         let world = rt.world.clone();
@@ -35,7 +36,12 @@ pub(crate) fn start(rt: &Rc<Runtime>) {
     );
     let safety = Duration::from_millis(plan.safety_ms);
     for (kind, rate) in plan.rates {
-        if rate <= 0.0 || matches!(kind, FaultKind::MessageLoss | FaultKind::Buggify) {
+        // Loss, buggify and service kinds are percents, drawn per message,
+        // point or call, not events in time.
+        if rate <= 0.0
+            || kind.is_service()
+            || matches!(kind, FaultKind::MessageLoss | FaultKind::Buggify)
+        {
             continue;
         }
         let rt = rt.clone();
@@ -52,7 +58,16 @@ pub(crate) fn start(rt: &Rc<Runtime>) {
             }
         });
     }
-    if !rt.world.plan.is_empty() {
+    // Service faults end with the window on their own: a plan of only
+    // those has no world to heal (and records no healing).
+    let heals = !plan_schedule_empty
+        || rt
+            .world
+            .plan
+            .rates
+            .iter()
+            .any(|(kind, rate)| *rate > 0.0 && !kind.is_service());
+    if heals {
         let rt = rt.clone();
         spawn_task(&rt.world.clone(), async move {
             madsim::time::sleep(safety).await;
@@ -134,7 +149,13 @@ fn draw(rt: &Runtime, kind: FaultKind) -> Option<Fault> {
             client: name(rt, pick(rt, config.clients().collect())?),
             duration_ms: ms_between(rt, 10, 500),
         },
-        FaultKind::MessageLoss | FaultKind::Buggify => return None,
+        FaultKind::MessageLoss
+        | FaultKind::Buggify
+        | FaultKind::ServiceRefused
+        | FaultKind::ServiceTimeout
+        | FaultKind::ServiceError
+        | FaultKind::ServiceSlow
+        | FaultKind::ServiceLostResponse => return None,
     })
 }
 
@@ -240,16 +261,18 @@ pub(crate) fn apply(rt: &Rc<Runtime>, fault: &Fault) {
                 .pause(c, world.now() + Duration::from_millis(*duration_ms));
             (c, format!("{client} for {duration_ms}ms"))
         }
+        Fault::ServiceCall {
+            service,
+            fault: hit,
+        } => {
+            // Recorded when it hits the call, as a random one is.
+            world.faults.arm_service_call(service, *hit);
+            note_applied(world, fault);
+            return;
+        }
     };
     tracing::debug!(%kind, %target, "fault injected");
-    let at_ms = u64::try_from(world.now().as_millis()).unwrap_or(u64::MAX);
-    world
-        .applied
-        .borrow_mut()
-        .push(crate::sim::faults::ScheduledFault {
-            at_ms,
-            fault: fault.clone(),
-        });
+    note_applied(world, fault);
     world.record(
         at,
         None,
@@ -259,4 +282,17 @@ pub(crate) fn apply(rt: &Rc<Runtime>, fault: &Fault) {
             target,
         },
     );
+}
+
+/// Adds `fault`, now, to the faults the run applied (what `shrink` starts
+/// from).
+fn note_applied(world: &crate::sim::world::World, fault: &Fault) {
+    let at_ms = u64::try_from(world.now().as_millis()).unwrap_or(u64::MAX);
+    world
+        .applied
+        .borrow_mut()
+        .push(crate::sim::faults::ScheduledFault {
+            at_ms,
+            fault: fault.clone(),
+        });
 }

@@ -38,6 +38,11 @@
 //! - `slow_storage`: confirmations take longer for a while.
 //! - `client_pause`: a client stalls, then resumes.
 //! - `hibernation` is reserved for the WebSockets work.
+//! - `service_refused`, `service_timeout`, `service_error`, `service_slow`
+//!   and `service_lost_response` hit calls to services the test defines
+//!   (`sim.service`); their rates are percents of calls, and a scheduled
+//!   `service_call` fault hits the next call to one service. What each does
+//!   is written in `platform::service`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -73,6 +78,17 @@ pub enum FaultKind {
     /// Instances that may hibernate (idle, holding only hibernatable
     /// WebSockets) hibernate at once.
     Hibernate,
+    // Services the test defines (`sim.service`): rates are percents of calls.
+    /// A call to a service is refused: its handler never runs.
+    ServiceRefused,
+    /// A call to a service times out; its handler may or may not have run.
+    ServiceTimeout,
+    /// A service answers 502 or 503 without running its handler.
+    ServiceError,
+    /// A call to a service takes longer.
+    ServiceSlow,
+    /// A service did the work, but its response is lost on the way back.
+    ServiceLostResponse,
 }
 
 impl FaultKind {
@@ -88,7 +104,28 @@ impl FaultKind {
         FaultKind::ClientPause,
         FaultKind::Buggify,
         FaultKind::Hibernate,
+        FaultKind::ServiceRefused,
+        FaultKind::ServiceTimeout,
+        FaultKind::ServiceError,
+        FaultKind::ServiceSlow,
+        FaultKind::ServiceLostResponse,
     ];
+
+    /// The kinds that hit calls to services the test defines. Swarm mode
+    /// draws them from a stream of their own, and a run applies them only
+    /// once a service is bound, so runs without services never see them.
+    pub const SERVICE: &'static [FaultKind] = &[
+        FaultKind::ServiceRefused,
+        FaultKind::ServiceTimeout,
+        FaultKind::ServiceError,
+        FaultKind::ServiceSlow,
+        FaultKind::ServiceLostResponse,
+    ];
+
+    /// Whether this kind hits calls to services (see [`SERVICE`](Self::SERVICE)).
+    pub fn is_service(self) -> bool {
+        FaultKind::SERVICE.contains(&self)
+    }
 
     /// The name used in plans and summaries.
     pub fn name(self) -> &'static str {
@@ -103,6 +140,11 @@ impl FaultKind {
             FaultKind::ClientPause => "client_pause",
             FaultKind::Buggify => "buggify",
             FaultKind::Hibernate => "hibernate",
+            FaultKind::ServiceRefused => "service_refused",
+            FaultKind::ServiceTimeout => "service_timeout",
+            FaultKind::ServiceError => "service_error",
+            FaultKind::ServiceSlow => "service_slow",
+            FaultKind::ServiceLostResponse => "service_lost_response",
         }
     }
 }
@@ -168,6 +210,14 @@ pub enum Fault {
         /// For how long.
         duration_ms: u64,
     },
+    /// The next call to the service bound to `service` suffers `fault`, a
+    /// service kind (`service_refused`, …, `service_lost_response`).
+    ServiceCall {
+        /// The service's binding name.
+        service: String,
+        /// What happens to that call.
+        fault: FaultKind,
+    },
 }
 
 impl ScheduledFault {
@@ -189,6 +239,7 @@ impl Fault {
             Fault::StorageFailure { .. } => FaultKind::StorageFailure,
             Fault::SlowStorage { .. } => FaultKind::SlowStorage,
             Fault::ClientPause { .. } => FaultKind::ClientPause,
+            Fault::ServiceCall { fault, .. } => *fault,
         }
     }
 }
@@ -312,7 +363,7 @@ impl FaultPlan {
     pub fn swarm(seed: Seed) -> FaultPlan {
         let mut rng = seed.rng(Stream::Config);
         let mut rates = BTreeMap::new();
-        for kind in FaultKind::ALL {
+        for kind in FaultKind::ALL.iter().filter(|k| !k.is_service()) {
             if !rng.gen_bool(0.5) {
                 continue;
             }
@@ -321,6 +372,20 @@ impl FaultPlan {
                 FaultKind::Buggify => (5.0, 50.0),
                 FaultKind::Crash | FaultKind::CodeUpdate | FaultKind::StorageFailure => (0.2, 2.0),
                 _ => (0.5, 4.0),
+            };
+            let rate: f64 = rng.gen_range(lo..hi);
+            rates.insert(*kind, (rate * 100.0).round() / 100.0);
+        }
+        // Service kinds come from a stream of their own, so that adding
+        // them left every other kind's draw as it was.
+        let mut rng = seed.rng(Stream::ServiceConfig);
+        for kind in FaultKind::SERVICE {
+            if !rng.gen_bool(0.5) {
+                continue;
+            }
+            let (lo, hi) = match kind {
+                FaultKind::ServiceSlow => (5.0, 30.0),
+                _ => (1.0, 10.0),
             };
             let rate: f64 = rng.gen_range(lo..hi);
             rates.insert(*kind, (rate * 100.0).round() / 100.0);
@@ -369,6 +434,19 @@ impl FaultPlan {
                     check(client, &[LocationKind::Client], "client")?
                 }
                 Fault::CodeUpdate { .. } | Fault::SlowStorage { .. } => {}
+                Fault::ServiceCall { service, fault } => {
+                    if !fault.is_service() {
+                        return Err(format!(
+                            "fault plan: `{fault}` is not a fault of a service call (for `{service}`); \
+                             use one of: {}",
+                            FaultKind::SERVICE
+                                .iter()
+                                .map(|k| k.name())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ));
+                    }
+                }
             }
         }
         for (kind, rate) in &self.rates {

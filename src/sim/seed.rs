@@ -82,6 +82,10 @@ pub(crate) enum Stream {
     Run = 3,
     /// Random numbers handed to user objects and test bodies.
     User = 4,
+    /// Swarm mode's draw of the service fault kinds.
+    ServiceConfig = 9,
+    /// Calls to services: their latencies and faults.
+    Services = 10,
 }
 
 impl Seed {

@@ -37,6 +37,9 @@ pub(crate) struct World {
     pub(crate) clock: SimClock,
     pub(crate) rng: RunRng,
     pub(crate) user_rng: RunRng,
+    /// Calls to services draw here, so runs without services keep their
+    /// numbers.
+    pub(crate) service_rng: RunRng,
     pub(crate) network: Network,
     /// The run's fault plan.
     pub(crate) plan: FaultPlan,
@@ -69,6 +72,7 @@ impl World {
             clock: SimClock::start(),
             rng: RunRng::new(seed.rng(Stream::Run)),
             user_rng: RunRng::new(seed.rng(Stream::User)),
+            service_rng: RunRng::new(seed.rng(Stream::Services)),
             network: Network::new(config),
             plan,
             faults: FaultState::default(),
@@ -92,6 +96,8 @@ impl World {
             .filter(|(_, r)| **r > 0.0)
             .map(|(k, _)| *k)
             .chain(world.plan.schedule.iter().map(|s| s.fault.kind()))
+            // Service kinds are announced when a service is bound.
+            .filter(|k| !k.is_service())
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();

@@ -425,5 +425,28 @@ pub enum What {
     Note {
         /// The text.
         text: String,
+    }, // Services the test defines (`sim.service`).
+    /// A call to a service went out from its caller.
+    ServiceCalled {
+        /// The call's number, unique in the run.
+        call: u64,
+        /// The service's binding name.
+        service: String,
+        /// The request's method and URL.
+        request: String,
+    },
+    /// The service's handler finished the call (recorded at the service).
+    ServiceHandled {
+        /// The call.
+        call: u64,
+        /// Whether the handler answered (rather than failed).
+        ok: bool,
+    },
+    /// The caller got the call's outcome.
+    ServiceAnswered {
+        /// The call.
+        call: u64,
+        /// The response's status, or the error the caller saw.
+        outcome: String,
     },
 }

@@ -187,6 +187,18 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
         }
         What::FaultInjected { fault, target } => format!("FAULT {fault}: {target}"),
         What::FaultHealed { fault, target } => format!("healed {fault}: {target}"),
+        What::ServiceCalled {
+            call,
+            service,
+            request,
+        } => format!("service call {call} sent to `{service}`: {request}"),
+        What::ServiceHandled { call, ok } => format!(
+            "service call {call} handled: {}",
+            if *ok { "ok" } else { "error" }
+        ),
+        What::ServiceAnswered { call, outcome } => {
+            format!("service call {call} answered: {outcome}")
+        }
         other => {
             // The rest read well enough as their kind.
             let json = serde_json::to_value(other).unwrap_or_default();

@@ -20,6 +20,8 @@ use crate::runtime::runtime::Runtime;
 use crate::sim::seed::Seed;
 use crate::trace::What;
 
+mod service;
+
 /// The simulated world, as a test body sees it: register object classes,
 /// get clients, spawn concurrent work, inspect storage.
 ///
