@@ -340,3 +340,48 @@ fn the_same_seed_gives_the_same_trace_with_service_faults() {
     let c = runner.record(Seed(12), body);
     assert_ne!(a.trace_hash(), c.trace_hash(), "another seed, another run");
 }
+
+#[test]
+fn service_fault_rates_leave_a_run_without_services_unchanged() {
+    let core = FaultPlan::none()
+        .with_rate(FaultKind::Crash, 1.0)
+        .with_rate(FaultKind::MessageLoss, 5.0);
+    let with_services = core
+        .clone()
+        .with_rate(FaultKind::ServiceLostResponse, 50.0)
+        .with_rate(FaultKind::ServiceTimeout, 50.0);
+    for seed in 0..3 {
+        let run = |plan: &FaultPlan| {
+            Runner::new("service_rates_unused")
+                .faults(Faults::Plan(plan.clone()))
+                .record(
+                    Seed::nth(seed),
+                    dosim_workloads::counter::workload::<dosim_workloads::counter::Counter>,
+                )
+        };
+        let (a, b) = (run(&core), run(&with_services));
+        assert_eq!(a.trace, b.trace, "seed {seed}: the same trace");
+        assert!(b.faults_injected.keys().all(|k| !k.is_service()));
+    }
+}
+
+#[test]
+fn checkout_keeps_its_properties_and_its_twin_is_caught_charging_twice() {
+    use dosim_workloads::checkout::{runner, workload, Order};
+    use dosim_workloads::checkout_double_charge::DoubleChargeOrder;
+    let sweep = |name: &str| runner(name).seeds(30).faults(Faults::Swarm).quiet();
+    let good = sweep("checkout").run(workload::<Order>);
+    assert!(good.passed(), "{:?}", good.failures);
+    assert!(good.faults_injected.get(&FaultKind::ServiceLostResponse) > Some(&0));
+    let twin = sweep("checkout_double_charge").run(workload::<DoubleChargeOrder>);
+    let reason = twin
+        .failures
+        .first()
+        .expect("the twin is caught")
+        .reason
+        .to_string();
+    assert!(
+        reason.contains("each order is paid at most once"),
+        "{reason}"
+    );
+}

@@ -15,7 +15,7 @@ use crate::sim::clock::format_sim_time;
 use crate::sim::faults::FaultKind;
 use crate::sim::seed::Seed;
 use crate::sim::world_config::WorldConfig;
-use crate::trace::TraceEvent;
+use crate::trace::{TraceEvent, What};
 
 /// Where trace files go: `DOSIM_TRACE_DIR`, else `target/dosim` beside the
 /// running binary's target directory.
@@ -103,11 +103,16 @@ pub(crate) fn failure_report(
         record.seed
     );
     let _ = writeln!(s, "  reason:  {reason}");
+    // Service kinds apply only in runs that bound a service, which then
+    // announced them in the trace.
+    let services = record.trace.iter().any(|e| {
+        matches!(&e.what, What::FaultsPlanned { kinds } if kinds.iter().any(|k| k.is_service()))
+    });
     let planned: Vec<String> = record
         .plan
         .rates
         .iter()
-        .filter(|(_, r)| **r > 0.0)
+        .filter(|(k, r)| **r > 0.0 && (services || !k.is_service()))
         .map(|(k, r)| format!("{k} {r}"))
         .collect();
     let injected: Vec<String> = record

@@ -379,6 +379,7 @@ pub enum What {
         batch: u64,
     },
     /// The fault kinds this run may inject (swarm mode draws them per seed).
+    /// Service kinds are announced apart, when a service is bound.
     FaultsPlanned {
         /// The kinds switched on.
         kinds: Vec<FaultKind>,
