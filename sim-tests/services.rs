@@ -40,6 +40,11 @@ dosim::rpc! {
             };
             Ok(describe(outcome))
         }
+
+        /// Whether a payment has started (a storage read).
+        async fn paying(&self) -> Result<bool> {
+            Ok(self.state.storage().get("paying").await?.unwrap_or(false))
+        }
     }
 }
 
@@ -384,4 +389,31 @@ fn checkout_keeps_its_properties_and_its_twin_is_caught_charging_twice() {
         reason.contains("each order is paid at most once"),
         "{reason}"
     );
+}
+
+#[test]
+fn an_object_awaiting_a_service_takes_other_calls_meanwhile() {
+    Runner::new("service_input_gate_open")
+        .seeds(3)
+        .faults(Faults::None)
+        .run(|sim: Sim| async move {
+            sim.service("payments", |_req: Request| async move {
+                dosim::sleep(Duration::from_secs(2)).await;
+                Ok(Response::ok("late"))
+            })?;
+            let ns = sim.register::<Shop>("SHOP")?;
+            let paying = sim.client(0).spawn({
+                let shop = ns.get_by_name("s");
+                async move { shop.pay(false).await }
+            });
+            dosim::sleep(Duration::from_millis(500)).await;
+            assert!(
+                ns.get_by_name("s").paying().await?,
+                "answered while the payment is out"
+            );
+            assert!(sim.now() < Duration::from_secs(2), "{:?}", sim.now());
+            assert_eq!(paying.await??, "200 late");
+            Ok(())
+        })
+        .assert_passed();
 }
