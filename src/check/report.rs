@@ -15,7 +15,7 @@ use crate::sim::clock::format_sim_time;
 use crate::sim::faults::FaultKind;
 use crate::sim::seed::Seed;
 use crate::sim::world_config::WorldConfig;
-use crate::trace::{TraceEvent, What};
+use crate::trace::{TraceEntry, What};
 
 /// Where trace files go: `DOSIM_TRACE_DIR`, else `target/dosim` beside the
 /// running binary's target directory.
@@ -181,7 +181,7 @@ pub(crate) fn failure_report(
 const LAST_EVENTS: usize = 12;
 
 /// The last handler panic in the trace, to point at the object's code.
-fn last_panic(trace: &[TraceEvent]) -> Option<String> {
+fn last_panic(trace: &[TraceEntry]) -> Option<String> {
     trace.iter().rev().find_map(|e| match &e.what {
         crate::trace::What::Panicked { message, .. } => Some(format!(
             "a handler panicked at t={}: {message}",

@@ -23,7 +23,7 @@ use crate::runtime::panic_capture;
 use crate::runtime::runtime::Runtime;
 use crate::sim::faults::{FaultKind, FaultPlan};
 use crate::sim::seed::Seed;
-use crate::trace::{trace_hash, TraceEvent, What};
+use crate::trace::{trace_hash, TraceEntry, What};
 
 impl RunRecord {
     /// A digest of the whole trace, for comparing runs (computed on demand:
@@ -158,7 +158,7 @@ pub struct RunRecord {
     /// Simulated nanoseconds when it ended.
     pub end_ns: u64,
     /// Every event.
-    pub trace: Vec<TraceEvent>,
+    pub trace: Vec<TraceEntry>,
     /// Steps taken.
     pub steps: u64,
     /// The run's fault plan.

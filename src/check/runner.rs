@@ -49,7 +49,7 @@ pub const FAULT_WINDOW_DEFAULT: Duration = Duration::from_secs(5);
 /// ```
 /// dosim::check("doc_check", |sim: dosim::Sim| async move {
 ///     dosim::sleep(std::time::Duration::from_secs(1)).await;
-///     assert_eq!(sim.now().as_secs(), 1);
+///     assert_eq!(sim.elapsed().as_secs(), 1);
 ///     Ok(())
 /// });
 /// ```

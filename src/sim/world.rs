@@ -22,7 +22,7 @@ use super::network::Network;
 use super::rng::RunRng;
 use super::seed::{Seed, Stream};
 use super::world_config::{LocationId, WorldConfig};
-use crate::trace::{ObjectRef, TraceEvent, TraceRecorder, What};
+use crate::trace::{ObjectRef, TraceEntry, TraceRecorder, What};
 
 /// Why a run was stopped from inside, before its body finished.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,7 +111,7 @@ impl World {
 
     /// Appends an event to the trace, stamped with the current simulated time.
     pub(crate) fn record(&self, at: LocationId, obj: Option<ObjectRef>, epoch: u32, what: What) {
-        self.trace.push(TraceEvent {
+        self.trace.push(TraceEntry {
             t: self.clock.now_ns(),
             at,
             obj,
@@ -126,7 +126,7 @@ impl World {
     }
 
     /// Takes the whole trace out (at the end of a run).
-    pub(crate) fn take_trace(&self) -> Vec<TraceEvent> {
+    pub(crate) fn take_trace(&self) -> Vec<TraceEntry> {
         self.trace.take()
     }
 

@@ -201,7 +201,7 @@ impl ObjectStorage {
     fn fence(&self, epoch: u32) -> Result<(), AccessError> {
         // The object's SQL reads the simulated wall clock.
         let now_ms = i64::try_from(self.world.now().as_millis()).unwrap_or(i64::MAX);
-        sql_clock::set_now(sql_clock::SQL_EPOCH_UNIX_MS.saturating_add(now_ms));
+        sql_clock::set_now(crate::sim::clock::SIM_START_UNIX_MS.saturating_add(now_ms));
         let current = self.epoch.get();
         if epoch != current && !mutations::active(Mutation::SkipFencing) {
             return Err(AccessError::Superseded { epoch, current });

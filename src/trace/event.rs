@@ -18,9 +18,10 @@ use crate::sim::world_config::LocationId;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ObjectRef(pub u32);
 
-/// One step of a run.
+/// One step of a run: an entry of its trace. ("Event" is kept for what
+/// an object handles: a request, an alarm, a socket message.)
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct TraceEvent {
+pub struct TraceEntry {
     /// Simulated nanoseconds since the run started.
     pub t: u64,
     /// Where it happened.
@@ -451,3 +452,7 @@ pub enum What {
         outcome: String,
     },
 }
+
+/// The old name of [`TraceEntry`].
+#[deprecated(note = "renamed to TraceEntry: an \"event\" is what an object handles")]
+pub type TraceEvent = TraceEntry;

@@ -8,12 +8,12 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::event::{ObjectRef, TraceEvent, What};
+use super::event::{ObjectRef, TraceEntry, What};
 use crate::sim::clock::format_sim_time;
 use crate::sim::world_config::WorldConfig;
 
 /// Object names by number, from the trace's `object_named` events.
-pub fn object_names(trace: &[TraceEvent]) -> BTreeMap<ObjectRef, String> {
+pub fn object_names(trace: &[TraceEntry]) -> BTreeMap<ObjectRef, String> {
     trace
         .iter()
         .filter_map(|e| match (&e.what, e.obj) {
@@ -37,7 +37,7 @@ pub fn object_names(trace: &[TraceEvent]) -> BTreeMap<ObjectRef, String> {
 }
 
 /// Renders `events` (a slice of `trace`) one per line.
-pub fn render(trace: &[TraceEvent], events: &[TraceEvent], world: &WorldConfig) -> String {
+pub fn render(trace: &[TraceEntry], events: &[TraceEntry], world: &WorldConfig) -> String {
     let names = object_names(trace);
     let mut out = String::new();
     for e in events {
@@ -211,7 +211,7 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
 
 /// A Unix-millisecond time as simulated seconds since the run began.
 fn unix_ms(ms: i64) -> String {
-    let since = ms - crate::sim::clock::SIM_EPOCH_UNIX_MS;
+    let since = ms - crate::sim::clock::SIM_START_UNIX_MS;
     format!(
         "t={}.{:03}s",
         since.div_euclid(1000),

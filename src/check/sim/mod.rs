@@ -171,7 +171,7 @@ impl Sim {
     /// let report = dosim::Runner::new("doc_eventually").seeds(1).run(|sim: dosim::Sim| async move {
     ///     // Fails twice, then answers.
     ///     let tries = Cell::new(0);
-    ///     let started = sim.now();
+    ///     let started = sim.elapsed();
     ///     let answer = sim
     ///         .eventually(|| {
     ///             tries.set(tries.get() + 1);
@@ -183,7 +183,7 @@ impl Sim {
     ///         .await?;
     ///     assert_eq!(answer, 3);
     ///     // Two pauses of 250 ms (timers may fire a hair late).
-    ///     let waited = sim.now() - started;
+    ///     let waited = sim.elapsed() - started;
     ///     assert!(waited >= Duration::from_millis(500) && waited < Duration::from_millis(510));
     ///
     ///     // Never answers: gives up after the liveness bound, with the last error.
@@ -201,7 +201,7 @@ impl Sim {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        let started = self.now();
+        let started = self.elapsed();
         let mut tries: u64 = 0;
         loop {
             tries += 1;
@@ -209,7 +209,7 @@ impl Sim {
                 Ok(answer) => return Ok(answer),
                 Err(e) => e,
             };
-            let waited = self.now().saturating_sub(started);
+            let waited = self.elapsed().saturating_sub(started);
             if waited >= self.liveness_bound {
                 return Err(Error::new(format!(
                     "no answer after {tries} tries over {:.2}s of simulated time (the run's \
@@ -221,9 +221,19 @@ impl Sim {
         }
     }
 
-    /// Simulated time since the run started.
-    pub fn now(&self) -> Duration {
+    /// Simulated time since the run started (as [`dosim::elapsed`](crate::elapsed)).
+    pub fn elapsed(&self) -> Duration {
         self.rt.world.now()
+    }
+
+    /// The old name of [`elapsed`](Self::elapsed), which read like
+    /// [`dosim::now`](crate::now) but returned a `Duration`, not the
+    /// simulated wall clock.
+    #[deprecated(
+        note = "use Sim::elapsed (a Duration since the start); dosim::now() is the wall clock"
+    )]
+    pub fn now(&self) -> Duration {
+        self.elapsed()
     }
 
     /// A random number from the run's seed (a stream of its own, so drawing
@@ -285,7 +295,7 @@ mod tests {
             .quiet()
             .liveness_bound(Duration::from_secs(2))
             .run(|sim: Sim| async move {
-                let started = sim.now();
+                let started = sim.elapsed();
                 let tries = Cell::new(0);
                 let err = sim
                     .eventually(|| {
@@ -295,7 +305,7 @@ mod tests {
                     })
                     .await
                     .expect_err("a call that never answers is given up on");
-                let waited = sim.now() - started;
+                let waited = sim.elapsed() - started;
                 // Tries at 0, 0.25, …, 2 s: the ninth is the first at the bound.
                 assert_eq!(tries.get(), 9);
                 assert!(waited >= Duration::from_secs(2), "{waited:?}");
