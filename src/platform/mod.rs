@@ -17,4 +17,5 @@
 
 pub mod kv;
 pub mod queue;
+pub mod service;
 pub mod worker;

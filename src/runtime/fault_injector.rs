@@ -19,6 +19,7 @@ use crate::trace::What;
 /// Starts the injector's tasks for the run's plan.
 pub(crate) fn start(rt: &Rc<Runtime>) {
     let plan = rt.world.plan.clone();
+    let plan_schedule_empty = plan.schedule.is_empty();
     for scheduled in plan.schedule {
         let rt = rt.clone();
         let world = rt.world.clone();
@@ -36,7 +37,7 @@ pub(crate) fn start(rt: &Rc<Runtime>) {
     let safety = Duration::from_millis(plan.safety_ms);
     for (kind, rate) in plan.rates {
         // Loss and buggify are percents read where they apply; the
-        // platform services draw their own kinds.
+        // platform services draw their own kinds per operation.
         if rate <= 0.0
             || kind.is_service()
             || matches!(kind, FaultKind::MessageLoss | FaultKind::Buggify)
@@ -58,7 +59,16 @@ pub(crate) fn start(rt: &Rc<Runtime>) {
             }
         });
     }
-    if !rt.world.plan.is_empty() {
+    // Service faults end with the window on their own: a plan of only
+    // those has no world to heal (and records no healing).
+    let heals = !plan_schedule_empty
+        || rt
+            .world
+            .plan
+            .rates
+            .iter()
+            .any(|(kind, rate)| *rate > 0.0 && !kind.is_service());
+    if heals {
         let rt = rt.clone();
         spawn_task(&rt.world.clone(), async move {
             madsim::time::sleep(safety).await;
@@ -141,7 +151,19 @@ fn draw(rt: &Runtime, kind: FaultKind) -> Option<Fault> {
             duration_ms: ms_between(rt, 10, 500),
         },
         // Per-message kinds, and kinds services draw per operation.
-        _ => return None,
+        FaultKind::MessageLoss
+        | FaultKind::Buggify
+        | FaultKind::QueueDuplicate
+        | FaultKind::QueueConsumerCrash
+        | FaultKind::QueueSendFailure
+        | FaultKind::KvFailure
+        | FaultKind::KvSlow
+        | FaultKind::KvStale
+        | FaultKind::ServiceRefused
+        | FaultKind::ServiceTimeout
+        | FaultKind::ServiceError
+        | FaultKind::ServiceSlow
+        | FaultKind::ServiceLostResponse => return None,
     })
 }
 
@@ -253,6 +275,15 @@ pub(crate) fn apply(rt: &Rc<Runtime>, fault: &Fault) {
             // The queue fires it on its next delivery, batch or send, and
             // records it then.
             world.faults.arm(kind, queue);
+            note_applied(world, fault);
+            return;
+        }
+        Fault::ServiceCall {
+            service,
+            fault: hit,
+        } => {
+            // Recorded when it hits the call, as a random one is.
+            world.faults.arm_service_call(service, *hit);
             note_applied(world, fault);
             return;
         }

@@ -24,6 +24,10 @@ pub(crate) struct FaultState {
     /// service's next operation they apply to: (kind, service name) → how
     /// many.
     armed: RefCell<BTreeMap<(super::faults::FaultKind, String), u32>>,
+    /// Faults waiting for the next call to a service, by service name.
+    service_calls: RefCell<BTreeMap<String, std::collections::VecDeque<super::faults::FaultKind>>>,
+    /// Random service faults stopped (the world healed).
+    services_healed: Cell<bool>,
 }
 
 fn pair(a: LocationId, b: LocationId) -> (LocationId, LocationId) {
@@ -145,5 +149,28 @@ impl FaultState {
         self.slow_storage.set((Duration::ZERO, Duration::ZERO));
         self.failing_commits.borrow_mut().clear();
         self.armed.borrow_mut().clear();
+        self.services_healed.set(true);
+    }
+
+    /// The next call to `service` suffers `fault`.
+    pub(crate) fn arm_service_call(&self, service: &str, fault: super::faults::FaultKind) {
+        self.service_calls
+            .borrow_mut()
+            .entry(service.to_string())
+            .or_default()
+            .push_back(fault);
+    }
+
+    /// The fault armed for the next call to `service`, if any (taken).
+    pub(crate) fn take_service_call(&self, service: &str) -> Option<super::faults::FaultKind> {
+        self.service_calls
+            .borrow_mut()
+            .get_mut(service)
+            .and_then(|armed| armed.pop_front())
+    }
+
+    /// Whether random service faults have stopped.
+    pub(crate) fn services_healed(&self) -> bool {
+        self.services_healed.get()
     }
 }

@@ -38,6 +38,11 @@
 //! - `slow_storage`: confirmations take longer for a while.
 //! - `client_pause`: a client stalls, then resumes.
 //! - `hibernation` is reserved for the WebSockets work.
+//! - `service_refused`, `service_timeout`, `service_error`, `service_slow`
+//!   and `service_lost_response` hit calls to services the test defines
+//!   (`sim.service`); their rates are percents of calls, and a scheduled
+//!   `service_call` fault hits the next call to one service. What each does
+//!   is written in `platform::service`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -92,6 +97,17 @@ pub enum FaultKind {
     /// A location's cached copy of a KV key stays for the whole staleness
     /// bound (its longest possible staleness).
     KvStale,
+    // Services the test defines (`sim.service`): rates are percents of calls.
+    /// A call to a service is refused: its handler never runs.
+    ServiceRefused,
+    /// A call to a service times out; its handler may or may not have run.
+    ServiceTimeout,
+    /// A service answers 502 or 503 without running its handler.
+    ServiceError,
+    /// A call to a service takes longer.
+    ServiceSlow,
+    /// A service did the work, but its response is lost on the way back.
+    ServiceLostResponse,
 }
 
 impl FaultKind {
@@ -119,17 +135,34 @@ impl FaultKind {
         FaultKind::KvFailure,
         FaultKind::KvSlow,
         FaultKind::KvStale,
+        FaultKind::ServiceRefused,
+        FaultKind::ServiceTimeout,
+        FaultKind::ServiceError,
+        FaultKind::ServiceSlow,
+        FaultKind::ServiceLostResponse,
     ];
 
     /// The kinds a KV namespace injects into its own operations.
     pub const KV_NAMESPACE: &'static [FaultKind] =
         &[FaultKind::KvFailure, FaultKind::KvSlow, FaultKind::KvStale];
 
+    /// The kinds that hit calls to services the test defines.
+    pub const SERVICE: &'static [FaultKind] = &[
+        FaultKind::ServiceRefused,
+        FaultKind::ServiceTimeout,
+        FaultKind::ServiceError,
+        FaultKind::ServiceSlow,
+        FaultKind::ServiceLostResponse,
+    ];
+
     /// Whether a platform service injects this kind into its own
-    /// operations (its rate is a percent of them), rather than the runtime
-    /// at random times.
+    /// operations (its rate is a percent of them, kept in the plan's
+    /// [`service_rates`](FaultPlan::service_rates)), rather than the
+    /// runtime at random times. Swarm mode draws these from streams of
+    /// their own, and a run applies them only once the service is bound,
+    /// so runs without services never see them.
     pub fn is_service(self) -> bool {
-        FaultKind::KV_NAMESPACE.contains(&self)
+        FaultKind::KV_NAMESPACE.contains(&self) || FaultKind::SERVICE.contains(&self)
     }
 
     /// The name used in plans and summaries.
@@ -151,6 +184,11 @@ impl FaultKind {
             FaultKind::KvFailure => "kv_failure",
             FaultKind::KvSlow => "kv_slow",
             FaultKind::KvStale => "kv_stale",
+            FaultKind::ServiceRefused => "service_refused",
+            FaultKind::ServiceTimeout => "service_timeout",
+            FaultKind::ServiceError => "service_error",
+            FaultKind::ServiceSlow => "service_slow",
+            FaultKind::ServiceLostResponse => "service_lost_response",
         }
     }
 }
@@ -231,6 +269,14 @@ pub enum Fault {
         /// The queue's binding name.
         queue: String,
     },
+    /// The next call to the service bound to `service` suffers `fault`, a
+    /// service kind (`service_refused`, …, `service_lost_response`).
+    ServiceCall {
+        /// The service's binding name.
+        service: String,
+        /// What happens to that call.
+        fault: FaultKind,
+    },
 }
 
 impl ScheduledFault {
@@ -255,6 +301,7 @@ impl Fault {
             Fault::QueueDuplicate { .. } => FaultKind::QueueDuplicate,
             Fault::QueueConsumerCrash { .. } => FaultKind::QueueConsumerCrash,
             Fault::QueueSendFailure { .. } => FaultKind::QueueSendFailure,
+            Fault::ServiceCall { fault, .. } => *fault,
         }
     }
 }
@@ -416,9 +463,24 @@ impl FaultPlan {
             let rate: f64 = rng.gen_range(lo..hi);
             rates.insert(*kind, (rate * 100.0).round() / 100.0);
         }
+        // Platform services' kinds come from streams of their own, so that
+        // adding them left every other kind's draw as it was.
+        let mut service_rates = swarm_service_rates(seed);
+        let mut rng = seed.rng(Stream::ServiceConfig);
+        for kind in FaultKind::SERVICE {
+            if !rng.gen_bool(0.5) {
+                continue;
+            }
+            let (lo, hi) = match kind {
+                FaultKind::ServiceSlow => (5.0, 30.0),
+                _ => (1.0, 10.0),
+            };
+            let rate: f64 = rng.gen_range(lo..hi);
+            service_rates.insert(*kind, (rate * 100.0).round() / 100.0);
+        }
         FaultPlan {
             rates,
-            service_rates: swarm_service_rates(seed),
+            service_rates,
             ..FaultPlan::none()
         }
     }
@@ -465,6 +527,19 @@ impl FaultPlan {
                 | Fault::QueueDuplicate { .. }
                 | Fault::QueueConsumerCrash { .. }
                 | Fault::QueueSendFailure { .. } => {}
+                Fault::ServiceCall { service, fault } => {
+                    if !fault.is_service() {
+                        return Err(format!(
+                            "fault plan: `{fault}` is not a fault of a service call (for `{service}`); \
+                             use one of: {}",
+                            FaultKind::SERVICE
+                                .iter()
+                                .map(|k| k.name())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ));
+                    }
+                }
             }
         }
         for (kind, rate) in self.rates.iter().chain(&self.service_rates) {
@@ -486,13 +561,14 @@ impl FaultPlan {
     }
 }
 
-/// Swarm's rates for the kinds services inject: each on with probability
-/// one half, at 1 to 10 percent of operations. Drawn from a stream of their
-/// own, so the rest of the plan is what it was before these kinds existed.
+/// Swarm's rates for the kinds a KV namespace injects: each on with
+/// probability one half, at 1 to 10 percent of operations. Drawn from a
+/// stream of their own, so the rest of the plan is what it was before these
+/// kinds existed.
 fn swarm_service_rates(seed: Seed) -> BTreeMap<FaultKind, f64> {
     let mut rng = seed.rng(Stream::ServiceFaults);
     let mut rates = BTreeMap::new();
-    for kind in FaultKind::ALL.iter().filter(|k| k.is_service()) {
+    for kind in FaultKind::KV_NAMESPACE {
         if rng.gen_bool(0.5) {
             let rate: f64 = rng.gen_range(1.0..10.0);
             rates.insert(*kind, (rate * 100.0).round() / 100.0);

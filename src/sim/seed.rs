@@ -93,6 +93,10 @@ pub(crate) enum Stream {
     ServiceFaults = 0x5346,
     /// A KV namespace's own choices (cache lifetimes, its faults).
     KvNamespace = 0x4b56,
+    /// Swarm mode's draw of the service fault kinds.
+    ServiceConfig = 9,
+    /// Calls to services: their latencies and faults.
+    Services = 10,
 }
 
 impl Seed {

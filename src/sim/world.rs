@@ -64,6 +64,9 @@ pub(crate) struct World {
     pub(crate) idle_rng: RunRng,
     /// Instances the runtime ended on its own, with no fault.
     pub(crate) natural: Cell<NaturalEnds>,
+    /// Calls to services draw here, so runs without services keep their
+    /// numbers.
+    pub(crate) service_rng: RunRng,
     pub(crate) network: Network,
     /// The run's fault plan.
     pub(crate) plan: FaultPlan,
@@ -101,6 +104,7 @@ impl World {
             user_rng: RunRng::new(seed.rng(Stream::User)),
             idle_rng: RunRng::new(seed.rng(Stream::Idle)),
             natural: Cell::new(NaturalEnds::default()),
+            service_rng: RunRng::new(seed.rng(Stream::Services)),
             network: Network::new(config),
             plan,
             faults: FaultState::default(),
@@ -125,6 +129,8 @@ impl World {
             .filter(|(_, r)| **r > 0.0)
             .map(|(k, _)| *k)
             .chain(world.plan.schedule.iter().map(|s| s.fault.kind()))
+            // Service kinds are announced when a service is bound.
+            .filter(|k| !k.is_service())
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();

@@ -380,6 +380,7 @@ pub enum What {
         batch: u64,
     },
     /// The fault kinds this run may inject (swarm mode draws them per seed).
+    /// Service kinds are announced apart, when a service is bound.
     FaultsPlanned {
         /// The kinds switched on.
         kinds: Vec<FaultKind>,
@@ -426,6 +427,29 @@ pub enum What {
     Note {
         /// The text.
         text: String,
+    }, // Services the test defines (`sim.service`).
+    /// A call to a service went out from its caller.
+    ServiceCalled {
+        /// The call's number, unique in the run.
+        call: u64,
+        /// The service's binding name.
+        service: String,
+        /// The request's method and URL.
+        request: String,
+    },
+    /// The service's handler finished the call (recorded at the service).
+    ServiceHandled {
+        /// The call.
+        call: u64,
+        /// Whether the handler answered (rather than failed).
+        ok: bool,
+    },
+    /// The caller got the call's outcome.
+    ServiceAnswered {
+        /// The call.
+        call: u64,
+        /// The response's status, or the error the caller saw.
+        outcome: String,
     },
     // Queues.
     /// A queue accepted a message: the send was acknowledged.

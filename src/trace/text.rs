@@ -247,6 +247,18 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
         } => {
             format!("kv {namespace} read {key:?}: write {version} (stale by at most {bound_ms}ms)")
         }
+        What::ServiceCalled {
+            call,
+            service,
+            request,
+        } => format!("service call {call} sent to `{service}`: {request}"),
+        What::ServiceHandled { call, ok } => format!(
+            "service call {call} handled: {}",
+            if *ok { "ok" } else { "error" }
+        ),
+        What::ServiceAnswered { call, outcome } => {
+            format!("service call {call} answered: {outcome}")
+        }
         other => {
             // The rest read well enough as their kind.
             let json = serde_json::to_value(other).unwrap_or_default();

@@ -11,6 +11,8 @@
 
 pub mod chat;
 pub mod chat_memory_names;
+pub mod checkout;
+pub mod checkout_double_charge;
 pub mod counter;
 pub mod counter_racy;
 pub mod subscription;

@@ -26,6 +26,7 @@ use crate::sim::seed::Seed;
 use crate::trace::What;
 
 mod queue;
+mod service;
 
 /// The simulated world, as a test body sees it: register object classes,
 /// get clients, spawn concurrent work, inspect storage.
