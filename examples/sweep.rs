@@ -1,5 +1,6 @@
 //! `sweep`: the main job — a seed sweep of every correct example object
-//! (counter, subscription, chat) under swarm faults, with one summary.
+//! (counter, subscription, chat, offload, workspace, checkout) under swarm
+//! faults, with one summary.
 //!
 //! Each example is swept over the same number of seeds, on every core.
 //! Every failure is
@@ -16,7 +17,7 @@
 use std::process::ExitCode;
 
 use dosim::{Faults, Replay, Report, Runner};
-use dosim_workloads::{chat, counter, subscription};
+use dosim_workloads::{chat, checkout, counter, offload, subscription, workspace};
 
 const USAGE: &str = "usage: sweep [--seeds N] [--faults swarm|none|<plan.json>]";
 
@@ -82,6 +83,12 @@ fn main() -> ExitCode {
         prepare(subscription::runner("subscription"), "subscription")
             .run(subscription::workload::<subscription::Subscription>),
         prepare(chat::runner("chat"), "chat").run(chat::workload::<chat::Room>),
+        // Queues.
+        prepare(offload::runner("offload"), "offload").run(offload::workload::<offload::Applier>),
+        prepare(workspace::runner("workspace"), "workspace")
+            .run(workspace::workload::<workspace::Workspace>),
+        prepare(checkout::runner("checkout"), "checkout")
+            .run(checkout::workload::<checkout::Order>),
     ];
     let (mut passed, mut failed) = (0, 0);
     for r in &reports {

@@ -82,7 +82,8 @@ dosim::rpc! {
 
 /// Simulated milliseconds since the run began.
 fn ms_since_start(t: SystemTime) -> u64 {
-    let start = SystemTime::UNIX_EPOCH + Duration::from_millis(dosim::SIM_EPOCH_UNIX_MS as u64);
+    let start =
+        SystemTime::UNIX_EPOCH + Duration::from_millis(dosim::sim::SIM_START_UNIX_MS as u64);
     t.duration_since(start).unwrap().as_millis() as u64
 }
 

@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use dosim::sim::{TraceEvent, What};
+use dosim::sim::{TraceEntry, What};
 use dosim::{DurableObject, Env, Latency, Runner, Seed, State, WorldConfig};
 use dosim_workloads::counter;
 
-fn counter_traces(runner: &Runner, seeds: u64) -> Vec<Vec<TraceEvent>> {
+fn counter_traces(runner: &Runner, seeds: u64) -> Vec<Vec<TraceEntry>> {
     (0..seeds)
         .map(|i| {
             let r = runner.record(Seed::nth(i), counter::workload::<counter::Counter>);

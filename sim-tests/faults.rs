@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use dosim::sim::{EndReason, TraceEvent, What};
+use dosim::sim::{EndReason, TraceEntry, What};
 use dosim::{
     DurableObject, Env, Fault, FaultKind, FaultPlan, Faults, Latency, Result, RunRecord, Runner,
     ScheduledFault, Seed, Sim, State, WorldConfig,
@@ -68,13 +68,13 @@ where
     record
 }
 
-fn injected(trace: &[TraceEvent], kind: FaultKind) -> bool {
+fn injected(trace: &[TraceEntry], kind: FaultKind) -> bool {
     trace
         .iter()
         .any(|e| matches!(e.what, What::FaultInjected { fault, .. } if fault == kind))
 }
 
-fn ended(trace: &[TraceEvent], reason: EndReason) -> Vec<u32> {
+fn ended(trace: &[TraceEntry], reason: EndReason) -> Vec<u32> {
     trace
         .iter()
         .filter(|e| matches!(e.what, What::InstanceEnded { reason: r } if r == reason))
@@ -82,7 +82,7 @@ fn ended(trace: &[TraceEvent], reason: EndReason) -> Vec<u32> {
         .collect()
 }
 
-fn created(trace: &[TraceEvent]) -> Vec<(u32, String)> {
+fn created(trace: &[TraceEntry]) -> Vec<(u32, String)> {
     trace
         .iter()
         .filter(|e| matches!(e.what, What::InstanceCreated))
@@ -94,7 +94,7 @@ fn created(trace: &[TraceEvent]) -> Vec<(u32, String)> {
 async fn add_for(sim: &Sim, ms: u64) -> Result<(u64, Vec<dosim::Error>)> {
     let ns = sim.register::<Tally>("TALLY")?;
     let (mut ok, mut errors) = (0, Vec::new());
-    while sim.now() < Duration::from_millis(ms) {
+    while sim.elapsed() < Duration::from_millis(ms) {
         match ns.get_by_name("t").add().await {
             Ok(_) => ok += 1,
             Err(e) => errors.push(e),
@@ -233,7 +233,7 @@ fn a_partition_drops_requests_and_the_runtime_retries_them() {
                 1
             );
             assert!(
-                sim.now() >= Duration::from_millis(100),
+                sim.elapsed() >= Duration::from_millis(100),
                 "it got through after the heal"
             );
             Ok(())
@@ -374,9 +374,9 @@ fn slow_storage_holds_replies_back_longer() {
                 .add()
                 .await?;
             assert!(
-                sim.now() >= Duration::from_millis(500),
+                sim.elapsed() >= Duration::from_millis(500),
                 "reply came at {:?}",
-                sim.now()
+                sim.elapsed()
             );
             Ok(())
         })
@@ -405,9 +405,9 @@ fn a_paused_client_stalls_then_resumes() {
                 .add()
                 .await?;
             assert!(
-                sim.now() >= Duration::from_millis(300),
+                sim.elapsed() >= Duration::from_millis(300),
                 "the call went out at {:?}",
-                sim.now()
+                sim.elapsed()
             );
             Ok(())
         })

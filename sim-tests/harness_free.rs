@@ -15,7 +15,7 @@ fn main() -> ExitCode {
     dosim::cli::main(runner, move |sim: dosim::Sim| async move {
         dosim::sleep(std::time::Duration::from_millis(10)).await;
         if fail {
-            dosim::bail!("failing on purpose at t={:?}", sim.now());
+            dosim::bail!("failing on purpose at t={:?}", sim.elapsed());
         }
         Ok(())
     })

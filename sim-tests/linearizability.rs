@@ -3,7 +3,7 @@
 //! linearizable against a sequential model of the object.
 
 use dosim::monitors::linearizability::Model;
-use dosim::{DurableObject, Faults, Recorder, Result, RpcTarget, Runner, Sim, Stub};
+use dosim::{CallRecorder, DurableObject, Faults, Result, RpcTarget, Runner, Sim, Stub};
 use dosim_workloads::counter::{self, CounterRpc};
 use dosim_workloads::counter_racy::RacyCounter;
 
@@ -26,7 +26,7 @@ where
     Stub<O>: CounterRpc,
 {
     sim.register::<O>("COUNTER")?;
-    let history = Recorder::<u64, u64>::new();
+    let history = CallRecorder::<u64, u64>::new();
     let mut tasks = Vec::new();
     for (i, client) in sim.clients().into_iter().enumerate() {
         let ns = client.namespace::<O>("COUNTER")?;

@@ -5,8 +5,10 @@
 
 use std::future::Future;
 
+use dosim::platform::queue::{MessageBatch, QueueConfig};
+use dosim::platform::worker::{Context, Worker};
 use dosim::{FailureReason, Faults, Mutation, Report, Result, Runner, Sim};
-use dosim_workloads::{chat, counter, subscription};
+use dosim_workloads::{chat, counter, session, subscription};
 
 /// Sweeps `seeds` seeds of `body` under swarm faults with `mutation`
 /// switched on (or none); returns the report.
@@ -165,6 +167,61 @@ fn ws_reorder_is_caught_by_websocket() {
 #[test]
 fn drop_attachment_on_hibernate_is_caught_by_websocket() {
     caught_in_chat(Mutation::DropAttachmentOnHibernate, "websocket", 20);
+}
+
+/// A consumer that retries every message on its first delivery.
+#[derive(Default)]
+struct RetryFirst;
+
+impl Worker for RetryFirst {
+    async fn queue(&self, batch: MessageBatch, _env: dosim::Env, _ctx: Context) -> Result<()> {
+        for message in batch.messages() {
+            if message.attempts() == 1 {
+                message.retry();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Sends a few messages that are each retried once, and leaves the rest to
+/// the run's liveness phase: the queue must drain after the body.
+async fn retried_messages(sim: Sim) -> Result<()> {
+    let jobs = sim.queue("JOBS", QueueConfig::default().max_batch_size(3))?;
+    sim.consumer::<RetryFirst>("JOBS")?;
+    for i in 0..6u32 {
+        // A send may fail under faults; only accepted messages are owed.
+        let _ = jobs.send(&i).await;
+    }
+    Ok(())
+}
+
+#[test]
+fn queue_drop_on_retry_is_caught_by_queue_delivery() {
+    caught_in(
+        Runner::new("mutation_queue"),
+        retried_messages,
+        Mutation::QueueDropOnRetry,
+        "queue_delivery",
+        10,
+    );
+    passes_clean(Runner::new("mutation_queue_clean"), retried_messages, 20);
+}
+
+#[test]
+fn kv_stale_forever_is_caught_by_kv_staleness() {
+    caught_in(
+        Runner::new("mutation_kv"),
+        session::workload::<session::Session>,
+        Mutation::KvStaleForever,
+        "kv_staleness",
+        5,
+    );
+    passes_clean(
+        Runner::new("mutation_kv_clean"),
+        session::workload::<session::Session>,
+        20,
+    );
 }
 
 /// A client overwrites one bucket key and reads it back after each

@@ -42,13 +42,9 @@
 //!             acknowledged += 1;
 //!         }
 //!     }
-//!     // Once the faults stop, the count is readable again.
-//!     let count = loop {
-//!         match counters.get_by_name("room").count().await {
-//!             Ok(n) => break n,
-//!             Err(_) => dosim::sleep(std::time::Duration::from_secs(1)).await,
-//!         }
-//!     };
+//!     // Once the faults stop, the count is readable again: `eventually`
+//!     // retries, through a new stub each time, until the healed world answers.
+//!     let count = sim.eventually(|| counters.get_by_name("room").count()).await?;
 //!     assert!(acknowledged <= count && count <= 3, "{acknowledged} acknowledged, count {count}");
 //!     Ok(())
 //! });
@@ -123,10 +119,15 @@
 //! - `storage`: per-object SQLite, write batches, input and output gates
 //! - `runtime`: ids, namespaces, stubs, instances and their lifecycle,
 //!   events, alarms, WebSockets, the storage API
+//! - [`platform`]: the application around the objects: the Worker entry
+//!   and the services objects call (bucket, KV namespace, queues, services
+//!   the test defines), on the runtime's public handles
 //! - [`limits`]: the runtime's limits, and the storage API's size limits,
 //!   production's or local workerd's, chosen per run
 //! - [`monitors`]: invariants checked on every run's trace
-//! - `check`: sweeps, reports, replay, the example command line
+//! - `check`: sweeps, reports, replay, the example command line, and the
+//!   [`Sim`] a test body drives the run with (it lives here, not in `sim`,
+//!   because it reaches every layer: the world, the runtime, the platform)
 //! - [`corpus`]: saved failing runs, replayed as regressions
 //!
 //! Beside the stack, readable from any layer: `settings` (the `DOSIM_*`
@@ -164,9 +165,12 @@ pub mod trace;
 
 // Running checks.
 pub use check::corpus;
-pub use check::{check, Checked, Failure, FailureReason, Faults, Recorder, Replay, Report};
+pub use check::CallRecorder;
+#[allow(deprecated)]
+pub use check::Recorder;
+pub use check::{check, Checked, Failure, FailureReason, Faults, Replay, Report};
 pub use check::{fuzz, prop};
-pub use check::{RunRecord, Runner, Shard, Sim};
+pub use check::{ObjectKey, RunRecord, Runner, Shard, Sim, StorageView};
 pub use mutations::Mutation;
 pub use runtime::{join_all, JoinHandle};
 
@@ -182,6 +186,7 @@ pub use runtime::{
 pub use storage::{Bindings, ListOptions, SqlValue};
 
 // The simulated world.
+pub use sim::NaturalEnds;
 pub use sim::{
     init_logging, Fault, FaultKind, FaultPlan, Latency, ScheduledFault, Seed, SeedParseError,
     WorldConfig,
@@ -196,8 +201,10 @@ pub use close_codes::*;
 #[doc(hidden)]
 pub use limits::*;
 #[doc(hidden)]
+#[allow(deprecated)]
 pub use sim::SIM_EPOCH_UNIX_MS;
 #[doc(hidden)]
+#[allow(deprecated)]
 pub use storage::SQL_EPOCH_UNIX_MS;
 
 /// Makes the `async fn(&self, …) -> Result<T>` methods of an `impl` block

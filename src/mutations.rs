@@ -37,6 +37,11 @@ pub enum Mutation {
     WsReorder,
     /// Hibernation forgets the sockets' attachments.
     DropAttachmentOnHibernate,
+    /// A queue silently loses a message it should retry.
+    QueueDropOnRetry,
+    /// A KV namespace's cached copies never expire: a location keeps
+    /// reading an old value forever (the `kv_staleness` monitor fires).
+    KvStaleForever,
     /// A bucket serves a key's previous version for a while after a write.
     BucketStaleRead,
 }
@@ -54,6 +59,8 @@ impl Mutation {
         Mutation::AlarmOverlap,
         Mutation::WsReorder,
         Mutation::DropAttachmentOnHibernate,
+        Mutation::QueueDropOnRetry,
+        Mutation::KvStaleForever,
         Mutation::BucketStaleRead,
     ];
 
@@ -70,6 +77,8 @@ impl Mutation {
             Mutation::AlarmOverlap => "alarm_overlap",
             Mutation::WsReorder => "ws_reorder",
             Mutation::DropAttachmentOnHibernate => "drop_attachment_on_hibernate",
+            Mutation::QueueDropOnRetry => "queue_drop_on_retry",
+            Mutation::KvStaleForever => "kv_stale_forever",
             Mutation::BucketStaleRead => "bucket_stale_read",
         }
     }

@@ -20,6 +20,11 @@
 //!   sleep host→client latency. Latencies are uniform 1–10 ms, as in dosim's
 //!   default world. It is what dosim does per request minus its gates,
 //!   trace, stubs and per-event tasks.
+//! - `worker_requests_per_s`: the same long scenario, each increment an
+//!   HTTP request to a Worker that forwards it to the counter
+//!   (`throughput/worker.rs`). No target.
+//! - `worker_cost_ratio`: `counter_requests_per_s` divided by
+//!   `worker_requests_per_s` (what the Worker hop costs).
 //! - `counter_overhead_ratio`: baseline requests/s divided by dosim
 //!   requests/s (1.0 = dosim costs nothing). Target: ≤ 1.5.
 //! - `counter_requests_per_s_no_monitors`: `counter_requests_per_s` with the
@@ -75,6 +80,11 @@
 //!   `prepare_cached` + `query_row` into the same struct, bare connection.
 //! - `sql_select_overhead_ratio`: baseline divided by dosim. Target: ≤ 2.
 //!
+//! - `queue_messages_per_s`, `queue_direct_calls_per_s`,
+//!   `queue_cost_ratio`: messages through a queue to a consumer Worker
+//!   per wall second, against the same number of direct object calls
+//!   (`throughput/queues.rs`). No target.
+//!
 //! Every measurement is repeated [`REPEATS`] times in the process (dosim and
 //! baseline interleaved, to share the machine's noise) and the MEDIAN is
 //! printed; the ratio is the ratio of the two medians. Every dosim run must
@@ -90,7 +100,7 @@
 //! cargo bench --bench throughput
 //! ```
 //!
-//! For a profiler, `THROUGHPUT_PROFILE=<long|long-baseline|seeds|seeds-baseline|alarms|chat>`
+//! For a profiler, `THROUGHPUT_PROFILE=<long|long-baseline|seeds|seeds-baseline|alarms|chat|queue|worker>`
 //! runs just that one workload once (`THROUGHPUT_PROFILE_N` sets the
 //! increments per client of `long*`, or the seeds of `seeds*`) and prints
 //! its rate to stderr and nothing to stdout:
@@ -102,7 +112,9 @@
 
 mod linearizability;
 mod objects;
+mod queues;
 mod storage;
+mod worker;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -161,8 +173,18 @@ async fn dosim_body(sim: Sim, per_client: u64, acked: Arc<AtomicU64>) -> dosim::
             Ok::<u64, dosim::Error>(ok)
         }));
     }
+    audit(&counters, handles, &acked).await
+}
+
+/// Joins the clients, checks that the counter holds exactly the
+/// increments they had acknowledged, and adds those to `acked`.
+async fn audit(
+    counters: &dosim::ObjectNamespace<Counter>,
+    clients: Vec<dosim::JoinHandle<dosim::Result<u64>>>,
+    acked: &AtomicU64,
+) -> dosim::Result<()> {
     let mut total = 0u64;
-    for acknowledged in dosim::join_all(handles).await? {
+    for acknowledged in dosim::join_all(clients).await? {
         total += acknowledged?;
     }
     let (count, ops) = counters.get_by_name("room-7").audit().await?;
@@ -360,14 +382,26 @@ fn profile(which: &str) {
             eprintln!("alarms: {rate:.0} simulated s per wall s");
             return;
         }
+        "worker" => {
+            let per_client = n.unwrap_or(LONG_PER_CLIENT);
+            let (acked, wall) = worker::sweep(LONG_CLIENTS, per_client, long_seed[0]);
+            ("requests", acked, wall)
+        }
         "chat" => {
             let rate = objects::chat();
             eprintln!("chat: {rate:.0} messages per wall s");
             return;
         }
+        "queue" => {
+            let (queue, direct) = (queues::queue(), queues::direct());
+            eprintln!(
+                "queue: {queue:.0} messages per wall s; direct: {direct:.0} calls per wall s"
+            );
+            return;
+        }
         other => panic!(
             "THROUGHPUT_PROFILE=`{other}`: expected long, long-baseline, seeds, seeds-baseline, \
-             alarms or chat"
+             worker, alarms, chat or queue"
         ),
     };
     eprintln!(
@@ -388,6 +422,7 @@ fn main() {
     let long_seed = [Seed::nth(LONG_SEED_INDEX)];
     let long_total = LONG_CLIENTS * LONG_PER_CLIENT;
     let (mut dosim_rps, mut base_rps, mut bare_rps) = (Vec::new(), Vec::new(), Vec::new());
+    let mut worker_rps = Vec::new();
     for rep in 0..REPEATS {
         let (n, wall) = dosim_sweep("bench_long", LONG_CLIENTS, LONG_PER_CLIENT, &long_seed);
         dosim_rps.push(per_s(n, wall));
@@ -399,6 +434,8 @@ fn main() {
             false,
         );
         bare_rps.push(per_s(k, bare_wall));
+        let (w, worker_wall) = worker::sweep(LONG_CLIENTS, LONG_PER_CLIENT, long_seed[0]);
+        worker_rps.push(per_s(w, worker_wall));
         let (m, base_wall) = baseline_sweep(LONG_CLIENTS, LONG_PER_CLIENT, &long_seed);
         base_rps.push(per_s(m, base_wall));
         eprintln!(
@@ -448,6 +485,9 @@ fn main() {
     let dosim_rps = median(dosim_rps);
     let base_rps = median(base_rps);
     println!("counter_requests_per_s: {dosim_rps:.0}");
+    let worker_rps = median(worker_rps);
+    println!("worker_requests_per_s: {worker_rps:.0}");
+    println!("worker_cost_ratio: {:.3}", dosim_rps / worker_rps);
     println!("counter_baseline_requests_per_s: {base_rps:.0}");
     println!("counter_overhead_ratio: {:.3}", base_rps / dosim_rps);
     let bare_rps = median(bare_rps);
@@ -464,6 +504,10 @@ fn main() {
     }
     for (name, value) in linearizability::figures() {
         println!("{name}: {value:.0}");
+    }
+    for (name, value) in queues::figures() {
+        let digits = if name.ends_with("_ratio") { 3 } else { 0 };
+        println!("{name}: {value:.digits$}");
     }
     eprintln!("bench took {:.1} s", bench_started.elapsed().as_secs_f64());
 }

@@ -1,22 +1,22 @@
 //! Recording the history of a run's client calls, on simulated time, for
 //! the linearizability checker.
 //!
-//! A test wraps each call it makes in [`Recorder::call`]: the invocation is
+//! A test wraps each call it makes in [`CallRecorder::call`]: the invocation is
 //! stamped with the simulated time before the call, the response after it.
 //! A call that failed is recorded with an *unknown* outcome — after a fault
 //! the caller cannot tell whether it took effect — which the checker
 //! treats as "happened at some point after its invocation, or never". At
-//! the end, [`Recorder::check`] hands the history and the user's model to
+//! the end, [`CallRecorder::check`] hands the history and the user's model to
 //! [`linearizability::check`](crate::monitors::linearizability::check).
 //!
 //! ```no_run
-//! # use dosim::{Recorder, Sim};
+//! # use dosim::{CallRecorder, Sim};
 //! # use dosim::monitors::linearizability::Model;
 //! # #[derive(Clone, PartialEq, Eq, Hash)] struct Count(u64);
 //! # impl Model for Count { type Op = u64; type Ret = u64;
 //! #   fn step(&self, by: &u64) -> (Self, u64) { (Count(self.0 + by), self.0 + by) } }
 //! # async fn body(sim: Sim, stub: impl Fn() -> std::future::Ready<dosim::Result<u64>>) -> dosim::Result<()> {
-//! let history = Recorder::<u64, u64>::new();
+//! let history = CallRecorder::<u64, u64>::new();
 //! let ret = history.call(0, 1, stub()).await;   // client 0 adds 1
 //! history.check(Count(0)).into_result()?;
 //! # Ok(()) }
@@ -26,26 +26,26 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 
-use crate::monitors::linearizability::{check, HistoryRecorder, Model, Verdict};
+use crate::monitors::linearizability::{check, HistoryBuilder, Model, Verdict};
 use crate::runtime::error::{Error, Result};
 
 /// A shared, clonable recorder of client calls (one per run).
-pub struct Recorder<Op, Ret> {
-    inner: Rc<RefCell<HistoryRecorder<Op, Ret>>>,
+pub struct CallRecorder<Op, Ret> {
+    inner: Rc<RefCell<HistoryBuilder<Op, Ret>>>,
 }
 
-impl<Op, Ret> Clone for Recorder<Op, Ret> {
+impl<Op, Ret> Clone for CallRecorder<Op, Ret> {
     fn clone(&self) -> Self {
-        Recorder {
+        CallRecorder {
             inner: self.inner.clone(),
         }
     }
 }
 
-impl<Op, Ret> Default for Recorder<Op, Ret> {
+impl<Op, Ret> Default for CallRecorder<Op, Ret> {
     fn default() -> Self {
-        Recorder {
-            inner: Rc::new(RefCell::new(HistoryRecorder::new())),
+        CallRecorder {
+            inner: Rc::new(RefCell::new(HistoryBuilder::new())),
         }
     }
 }
@@ -54,7 +54,7 @@ fn now_ns() -> u64 {
     u64::try_from(crate::runtime::time::elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
-impl<Op: Clone + std::fmt::Debug, Ret: Clone + PartialEq + std::fmt::Debug> Recorder<Op, Ret> {
+impl<Op: Clone + std::fmt::Debug, Ret: Clone + PartialEq + std::fmt::Debug> CallRecorder<Op, Ret> {
     /// An empty history.
     pub fn new() -> Self {
         Self::default()
@@ -105,3 +105,7 @@ impl<Op: std::fmt::Debug, Ret: std::fmt::Debug> Checked<Op, Ret> {
         }
     }
 }
+
+/// The old name of [`CallRecorder`].
+#[deprecated(note = "renamed to CallRecorder: three types were called Recorder")]
+pub type Recorder<Op, Ret> = CallRecorder<Op, Ret>;

@@ -18,10 +18,12 @@ pub(crate) mod sim;
 pub(crate) mod view;
 
 pub use cli::{main as cli_main, main_from as cli_main_from, Cli, Command, FaultsArg, RunArgs};
-pub use history::{Checked, Recorder};
+#[allow(deprecated)]
+pub use history::Recorder;
+pub use history::{CallRecorder, Checked};
 pub use replay::Replay;
 pub use report::{Failure, Report};
 pub use run::{FailureReason, Faults, RunRecord};
 pub use runner::{check, Runner, FAULT_WINDOW_DEFAULT, SEEDS_DEFAULT};
 pub use shard::Shard;
-pub use sim::Sim;
+pub use sim::{ObjectKey, Sim, StorageView};

@@ -15,7 +15,7 @@ use crate::sim::clock::format_sim_time;
 use crate::sim::faults::FaultKind;
 use crate::sim::seed::Seed;
 use crate::sim::world_config::WorldConfig;
-use crate::trace::TraceEvent;
+use crate::trace::TraceEntry;
 
 /// Where trace files go: `DOSIM_TRACE_DIR`, else `target/dosim` beside the
 /// running binary's target directory.
@@ -103,10 +103,17 @@ pub(crate) fn failure_report(
         record.seed
     );
     let _ = writeln!(s, "  reason:  {reason}");
+    // A service's rates show only where the run used the service.
+    let services = record
+        .plan
+        .service_rates
+        .iter()
+        .filter(|(k, _)| record.faults_injected.contains_key(k));
     let planned: Vec<String> = record
         .plan
         .rates
         .iter()
+        .chain(services)
         .filter(|(_, r)| **r > 0.0)
         .map(|(k, r)| format!("{k} {r}"))
         .collect();
@@ -176,7 +183,7 @@ pub(crate) fn failure_report(
 const LAST_EVENTS: usize = 12;
 
 /// The last handler panic in the trace, to point at the object's code.
-fn last_panic(trace: &[TraceEvent]) -> Option<String> {
+fn last_panic(trace: &[TraceEntry]) -> Option<String> {
     trace.iter().rev().find_map(|e| match &e.what {
         crate::trace::What::Panicked { message, .. } => Some(format!(
             "a handler panicked at t={}: {message}",
@@ -230,6 +237,9 @@ pub struct Report {
     pub faults_injected: BTreeMap<FaultKind, u64>,
     /// How long faults kept coming in each run (`None`: no faults).
     pub fault_window: Option<Duration>,
+    /// Instances the runtime ended on its own over the whole sweep, with
+    /// no fault: idle evictions and hibernations.
+    pub natural: crate::sim::NaturalEnds,
 }
 
 impl Report {
@@ -242,6 +252,7 @@ impl Report {
             wall: Duration::ZERO,
             faults_injected: BTreeMap::new(),
             fault_window: None,
+            natural: Default::default(),
         }
     }
 
@@ -275,7 +286,9 @@ impl Report {
     }
 
     /// `faults injected: crash 12, partition 30; faults until t=5s`: what
-    /// the sweep injected and until when each run could be hit.
+    /// the sweep injected and until when each run could be hit; then, if
+    /// the runtime ended instances on its own, `natural: evict 3,
+    /// hibernate 5` (idle evictions and hibernations, no fault).
     pub fn faults_line(&self) -> String {
         let kinds: Vec<String> = self
             .faults_injected
@@ -291,7 +304,15 @@ impl Report {
             Some(w) => format!("faults until t={} (Runner::fault_window)", short(w)),
             None => "no faults planned".to_string(),
         };
-        format!("faults injected: {injected}; {window}")
+        let natural = if self.natural.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; natural: evict {}, hibernate {}",
+                self.natural.evicted, self.natural.hibernated
+            )
+        };
+        format!("faults injected: {injected}; {window}{natural}")
     }
 
     /// One line per failed seed: the seed, the reason's first line and the

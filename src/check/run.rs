@@ -23,7 +23,7 @@ use crate::runtime::panic_capture;
 use crate::runtime::runtime::Runtime;
 use crate::sim::faults::{FaultKind, FaultPlan};
 use crate::sim::seed::Seed;
-use crate::trace::{trace_hash, TraceEvent, What};
+use crate::trace::{trace_hash, TraceEntry, What};
 
 impl RunRecord {
     /// A digest of the whole trace, for comparing runs (computed on demand:
@@ -158,7 +158,7 @@ pub struct RunRecord {
     /// Simulated nanoseconds when it ended.
     pub end_ns: u64,
     /// Every event.
-    pub trace: Vec<TraceEvent>,
+    pub trace: Vec<TraceEntry>,
     /// Steps taken.
     pub steps: u64,
     /// The run's fault plan.
@@ -169,6 +169,8 @@ pub struct RunRecord {
     pub faults_injected: BTreeMap<FaultKind, u64>,
     /// The trace index of the event a monitor flagged, if one did.
     pub failure_event: Option<usize>,
+    /// Instances the runtime ended on its own, with no fault.
+    pub natural: crate::sim::NaturalEnds,
 }
 
 /// A test body: builds the run's future from its [`Sim`].
@@ -233,6 +235,7 @@ pub(crate) fn run_seed(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord 
             faults_injected: BTreeMap::new(),
             faults_applied: Vec::new(),
             failure_event: None,
+            natural: Default::default(),
         })
 }
 
@@ -251,6 +254,7 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
         madsim_rt.block_on(async move {
             let world = World::new(seed, opts.world.clone(), run_plan, opts.steps_max);
             let world = Rc::new(world);
+            world.swarm.set(opts.faults == Faults::Swarm);
             *slot.borrow_mut() = Some(world.clone());
             let _current = crate::sim::world::enter(&world);
             let _planted = crate::mutations::plant(opts.mutation);
@@ -294,13 +298,13 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
     if let Some(w) = &world {
         w.clock.release();
     }
-    let (trace, end_ns, steps, faults_applied) = match &world {
+    let (trace, end_ns, steps, faults_applied, natural) = match &world {
         Some(w) => {
             let end_ns = w.trace_end_ns();
             let applied = std::mem::take(&mut *w.applied.borrow_mut());
-            (w.take_trace(), end_ns, w.steps(), applied)
+            (w.take_trace(), end_ns, w.steps(), applied, w.natural.get())
         }
-        None => (Vec::new(), 0, 0, Vec::new()),
+        None => (Vec::new(), 0, 0, Vec::new(), Default::default()),
     };
     // A broken runtime guarantee explains any property failure after it,
     // so a monitor's verdict comes first.
@@ -339,5 +343,6 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
         faults_injected,
         faults_applied,
         failure_event,
+        natural,
     }
 }

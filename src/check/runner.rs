@@ -49,7 +49,7 @@ pub const FAULT_WINDOW_DEFAULT: Duration = Duration::from_secs(5);
 /// ```
 /// dosim::check("doc_check", |sim: dosim::Sim| async move {
 ///     dosim::sleep(std::time::Duration::from_secs(1)).await;
-///     assert_eq!(sim.now().as_secs(), 1);
+///     assert_eq!(sim.elapsed().as_secs(), 1);
 ///     Ok(())
 /// });
 /// ```
@@ -127,6 +127,14 @@ impl Runner {
     /// The world every run is built in.
     pub fn world(mut self, world: WorldConfig) -> Runner {
         self.options.world = world;
+        self
+    }
+
+    /// Whether idle instances are evicted after their idle window with no
+    /// fault (on by default, as in production); a shortcut for
+    /// [`WorldConfig::natural_eviction`] on the runner's world.
+    pub fn natural_eviction(mut self, on: bool) -> Runner {
+        self.options.world = self.options.world.natural_eviction(on);
         self
     }
 
@@ -319,6 +327,7 @@ impl Runner {
             wall: Duration::ZERO,
             faults_injected: BTreeMap::new(),
             fault_window: self.fault_window_setting(),
+            natural: Default::default(),
         };
         let every = Settings::get().check_determinism_all;
         let progress = Progress::new(seeds.len() as u64, self.progress && !self.quiet);
@@ -343,6 +352,7 @@ impl Runner {
             for (kind, n) in &record.faults_injected {
                 *report.faults_injected.entry(*kind).or_insert(0) += n;
             }
+            report.natural.add(record.natural);
             if record.failure.is_some() {
                 let failure = self.report_failure(&record, &replay);
                 // The first failure in full; the summary lists the rest,

@@ -55,6 +55,8 @@ struct Trial<'a> {
     seed: Seed,
     body: &'a Body,
     safety_ms: u64,
+    /// Kept whole: a service's faults are drawn per operation.
+    service_rates: BTreeMap<FaultKind, f64>,
     target: FailureReason,
     runs: u32,
 }
@@ -66,6 +68,7 @@ impl Trial<'_> {
             rates: rates.iter().copied().collect::<BTreeMap<_, _>>(),
             safety_ms: self.safety_ms,
             swarm: false,
+            service_rates: self.service_rates.clone(),
         }
     }
 
@@ -105,6 +108,7 @@ pub(crate) fn shrink(runner: &Runner, seed: Seed, body: &Body) -> Result<Shrunk,
         seed,
         body,
         safety_ms: first.plan.safety_ms,
+        service_rates: first.plan.service_rates.clone(),
         target,
         runs: 1,
     };

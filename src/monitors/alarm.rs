@@ -13,8 +13,8 @@
 use std::collections::BTreeMap;
 
 use super::Violation;
-use crate::sim::clock::{format_sim_time, SIM_EPOCH_UNIX_MS};
-use crate::trace::{ObjectRef, TraceEvent, What};
+use crate::sim::clock::{format_sim_time, SIM_START_UNIX_MS};
+use crate::trace::{ObjectRef, TraceEntry, What};
 
 /// The monitor's name in reports.
 pub const NAME: &str = "alarm";
@@ -41,11 +41,11 @@ struct Alarm {
 }
 
 fn unix_ms_at(t_ns: u64) -> i64 {
-    SIM_EPOCH_UNIX_MS + i64::try_from(t_ns / 1_000_000).unwrap_or(i64::MAX)
+    SIM_START_UNIX_MS + i64::try_from(t_ns / 1_000_000).unwrap_or(i64::MAX)
 }
 
 fn ns_of_unix_ms(ms: i64) -> u64 {
-    u64::try_from(ms - SIM_EPOCH_UNIX_MS).unwrap_or(0) * 1_000_000
+    u64::try_from(ms - SIM_START_UNIX_MS).unwrap_or(0) * 1_000_000
 }
 
 fn backoff_ns(retry: u32) -> (u64, u64) {
@@ -54,7 +54,7 @@ fn backoff_ns(retry: u32) -> (u64, u64) {
 }
 
 /// Checks `trace`; returns the first violation.
-pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
+pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
     let mut alarms: BTreeMap<ObjectRef, Alarm> = BTreeMap::new();
     let mut liveness = false;
     for (i, e) in trace.iter().enumerate() {
@@ -161,9 +161,9 @@ mod tests {
     use super::*;
     use crate::monitors::test_trace::ev;
 
-    const AT: i64 = SIM_EPOCH_UNIX_MS + 1_000;
+    const AT: i64 = SIM_START_UNIX_MS + 1_000;
 
-    fn started(t: u64, retry: u32) -> TraceEvent {
+    fn started(t: u64, retry: u32) -> TraceEntry {
         ev(
             t,
             What::AlarmStarted {
@@ -174,7 +174,7 @@ mod tests {
         )
     }
 
-    fn ended(t: u64, retry: u32, ok: bool) -> TraceEvent {
+    fn ended(t: u64, retry: u32, ok: bool) -> TraceEntry {
         ev(
             t,
             What::AlarmEnded {
@@ -185,7 +185,7 @@ mod tests {
         )
     }
 
-    fn scheduled(t: u64) -> TraceEvent {
+    fn scheduled(t: u64) -> TraceEntry {
         ev(t, What::AlarmScheduled { at_ms: Some(AT) })
     }
 

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use super::Violation;
-use crate::trace::{TraceEvent, What};
+use crate::trace::{TraceEntry, What};
 
 /// The monitor's name.
 pub const NAME: &str = "bucket_consistency";
@@ -28,7 +28,7 @@ struct Sent<'t> {
 
 /// The first read that saw an older write than one acknowledged before it
 /// started.
-pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
+pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
     // (bucket, key) -> its acknowledged writes: (trace index of the
     // acknowledgement, write number).
     let mut acked: BTreeMap<(&str, &str), Vec<(usize, u64)>> = BTreeMap::new();

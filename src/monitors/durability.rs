@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use super::Violation;
 use crate::sim::clock::format_sim_time;
-use crate::trace::{storage_digest, EndReason, ObjectRef, TraceEvent, What};
+use crate::trace::{storage_digest, EndReason, ObjectRef, TraceEntry, What};
 
 /// The monitor's name in reports.
 pub const NAME: &str = "durability";
@@ -56,7 +56,7 @@ impl Model {
 }
 
 /// Checks `trace`; returns the first violation.
-pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
+pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
     let mut models: BTreeMap<ObjectRef, Model> = BTreeMap::new();
     for (i, e) in trace.iter().enumerate() {
         let Some(obj) = e.obj else { continue };
@@ -112,7 +112,7 @@ mod tests {
     use super::*;
     use crate::monitors::test_trace::ev;
 
-    fn wrote(t: u64, batch: u64, key: u64, value: u64) -> TraceEvent {
+    fn wrote(t: u64, batch: u64, key: u64, value: u64) -> TraceEntry {
         ev(
             t,
             What::StorageWrote {
@@ -124,7 +124,7 @@ mod tests {
         )
     }
 
-    fn digest(t: u64, pairs: &[(u64, u64)]) -> TraceEvent {
+    fn digest(t: u64, pairs: &[(u64, u64)]) -> TraceEntry {
         ev(
             t,
             What::StorageDigest {

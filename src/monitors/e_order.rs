@@ -8,13 +8,13 @@ use std::collections::BTreeMap;
 
 use super::Violation;
 use crate::sim::clock::format_sim_time;
-use crate::trace::{TraceEvent, What};
+use crate::trace::{TraceEntry, What};
 
 /// The monitor's name in reports.
 pub const NAME: &str = "e_order";
 
 /// Checks `trace`; returns the first violation.
-pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
+pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
     let mut last: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
     for (i, e) in trace.iter().enumerate() {
         if let What::CallDelivered {
@@ -40,8 +40,8 @@ mod tests {
     use super::*;
     use crate::sim::world_config::LocationId;
 
-    fn delivered(t: u64, stub: u64, seq: u64) -> TraceEvent {
-        TraceEvent {
+    fn delivered(t: u64, stub: u64, seq: u64) -> TraceEntry {
+        TraceEntry {
             t,
             at: LocationId(0),
             obj: None,

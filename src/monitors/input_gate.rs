@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::Violation;
 use crate::sim::clock::format_sim_time;
-use crate::trace::{Cause, ObjectRef, TraceEvent, What};
+use crate::trace::{Cause, ObjectRef, TraceEntry, What};
 
 /// The monitor's name in reports.
 pub const NAME: &str = "input_gate";
@@ -18,7 +18,7 @@ struct Gate {
 }
 
 /// Checks `trace`; returns the first violation.
-pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
+pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
     let mut gates: BTreeMap<(ObjectRef, u32), Gate> = BTreeMap::new();
     for (i, e) in trace.iter().enumerate() {
         let Some(obj) = e.obj else { continue };
@@ -82,7 +82,7 @@ mod tests {
     use crate::monitors::test_trace::ev;
     use crate::trace::StorageOp;
 
-    fn started(t: u64, event: u64) -> TraceEvent {
+    fn started(t: u64, event: u64) -> TraceEntry {
         ev(
             t,
             What::EventStarted {

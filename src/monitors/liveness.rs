@@ -10,13 +10,13 @@ use std::collections::BTreeMap;
 
 use super::Violation;
 use crate::sim::clock::format_sim_time;
-use crate::trace::{TraceEvent, What};
+use crate::trace::{TraceEntry, What};
 
 /// The monitor's name in reports.
 pub const NAME: &str = "liveness";
 
 /// Checks `trace`; returns the first call that never settled.
-pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
+pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
     let mut open: BTreeMap<u64, (usize, u64, u64)> = BTreeMap::new();
     for (i, e) in trace.iter().enumerate() {
         match e.what {
@@ -48,8 +48,8 @@ mod tests {
     use super::*;
     use crate::sim::world_config::LocationId;
 
-    fn ev(t: u64, what: What) -> TraceEvent {
-        TraceEvent {
+    fn ev(t: u64, what: What) -> TraceEntry {
+        TraceEntry {
             t,
             at: LocationId(0),
             obj: None,
@@ -58,7 +58,7 @@ mod tests {
         }
     }
 
-    fn sent(t: u64, call: u64) -> TraceEvent {
+    fn sent(t: u64, call: u64) -> TraceEntry {
         ev(
             t,
             What::CallSent {

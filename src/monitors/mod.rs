@@ -5,7 +5,7 @@
 //! [`linearizability`] is not a trace monitor: it checks a history of calls
 //! recorded by a test against the user's sequential model of the object.
 
-use crate::trace::TraceEvent;
+use crate::trace::TraceEntry;
 
 pub mod alarm;
 pub mod durability;
@@ -16,6 +16,9 @@ pub mod liveness;
 pub mod output_gate;
 pub mod single_instance;
 pub mod websocket;
+// Platform services.
+pub mod kv_staleness;
+pub mod queue_delivery;
 
 pub mod bucket_consistency;
 
@@ -37,7 +40,7 @@ impl Violation {
     pub(crate) fn at(
         monitor: &'static str,
         index: usize,
-        e: &TraceEvent,
+        e: &TraceEntry,
         message: String,
     ) -> Violation {
         Violation {
@@ -50,7 +53,7 @@ impl Violation {
 }
 
 /// A monitor: a pure function from a trace to its first violation.
-pub type Monitor = fn(&[TraceEvent]) -> Option<Violation>;
+pub type Monitor = fn(&[TraceEntry]) -> Option<Violation>;
 
 /// Every monitor, by name.
 pub const ALL: &[(&str, Monitor)] = &[
@@ -62,12 +65,15 @@ pub const ALL: &[(&str, Monitor)] = &[
     (liveness::NAME, liveness::check),
     (alarm::NAME, alarm::check),
     (websocket::NAME, websocket::check),
+    // Platform services.
+    (queue_delivery::NAME, queue_delivery::check),
+    (kv_staleness::NAME, kv_staleness::check),
     (bucket_consistency::NAME, bucket_consistency::check),
 ];
 
 /// Runs every monitor over `trace`; returns the earliest violation (by its
 /// place in the trace), so a report names what broke first.
-pub fn check_all(trace: &[TraceEvent]) -> Option<Violation> {
+pub fn check_all(trace: &[TraceEntry]) -> Option<Violation> {
     check_some(trace, |_| true)
 }
 
@@ -75,7 +81,7 @@ pub fn check_all(trace: &[TraceEvent]) -> Option<Violation> {
 /// earliest violation, as [`check_all`] does. A run that never got to wait
 /// for its calls leaves out the liveness monitor this way.
 pub(crate) fn check_some(
-    trace: &[TraceEvent],
+    trace: &[TraceEntry],
     include: impl Fn(&str) -> bool,
 ) -> Option<Violation> {
     ALL.iter()
@@ -88,11 +94,11 @@ pub(crate) fn check_some(
 #[cfg(test)]
 pub(crate) mod test_trace {
     use crate::sim::world_config::LocationId;
-    use crate::trace::{ObjectRef, TraceEvent, What};
+    use crate::trace::{ObjectRef, TraceEntry, What};
 
     /// An event of object #0, epoch 1, at time `t`.
-    pub(crate) fn ev(t: u64, what: What) -> TraceEvent {
-        TraceEvent {
+    pub(crate) fn ev(t: u64, what: What) -> TraceEntry {
+        TraceEntry {
             t,
             at: LocationId(0),
             obj: Some(ObjectRef(0)),
@@ -109,7 +115,7 @@ mod tests {
     use crate::trace::What;
 
     /// A call sent and never answered: only the liveness monitor objects.
-    fn hung_call() -> Vec<TraceEvent> {
+    fn hung_call() -> Vec<TraceEntry> {
         vec![ev(
             1,
             What::CallSent {

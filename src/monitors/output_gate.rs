@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use super::Violation;
 use crate::sim::clock::format_sim_time;
-use crate::trace::{EndReason, ObjectRef, TraceEvent, What};
+use crate::trace::{EndReason, ObjectRef, TraceEntry, What};
 
 /// The monitor's name in reports.
 pub const NAME: &str = "output_gate";
@@ -27,7 +27,7 @@ struct Batches {
 }
 
 /// Checks `trace`; returns the first violation.
-pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
+pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
     let mut objects: BTreeMap<ObjectRef, Batches> = BTreeMap::new();
     for (i, e) in trace.iter().enumerate() {
         let Some(obj) = e.obj else { continue };

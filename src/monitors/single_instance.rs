@@ -11,13 +11,13 @@ use std::collections::BTreeMap;
 
 use super::Violation;
 use crate::sim::clock::format_sim_time;
-use crate::trace::{ObjectRef, TraceEvent, What};
+use crate::trace::{ObjectRef, TraceEntry, What};
 
 /// The monitor's name in reports.
 pub const NAME: &str = "single_instance";
 
 /// Checks `trace`; returns the first violation.
-pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
+pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
     let mut newest: BTreeMap<ObjectRef, (u32, u64)> = BTreeMap::new();
     for (i, e) in trace.iter().enumerate() {
         let Some(obj) = e.obj else { continue };
@@ -50,7 +50,7 @@ pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
 fn stale(
     newest: &BTreeMap<ObjectRef, (u32, u64)>,
     obj: ObjectRef,
-    e: &TraceEvent,
+    e: &TraceEntry,
     index: usize,
     did: &str,
 ) -> Option<Violation> {
@@ -76,8 +76,8 @@ mod tests {
     use super::*;
     use crate::sim::world_config::LocationId;
 
-    fn ev(t: u64, epoch: u32, what: What) -> TraceEvent {
-        TraceEvent {
+    fn ev(t: u64, epoch: u32, what: What) -> TraceEntry {
+        TraceEntry {
             t,
             at: LocationId(0),
             obj: Some(ObjectRef(0)),

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use super::Violation;
-use crate::trace::{TraceEvent, What};
+use crate::trace::{TraceEntry, What};
 
 /// The monitor's name in reports.
 pub const NAME: &str = "websocket";
@@ -24,7 +24,7 @@ struct Socket {
 }
 
 /// Checks `trace`; returns the first violation.
-pub fn check(trace: &[TraceEvent]) -> Option<Violation> {
+pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
     let mut sockets: BTreeMap<u64, Socket> = BTreeMap::new();
     for (i, e) in trace.iter().enumerate() {
         let v = |m: String| Some(Violation::at(NAME, i, e, m));
@@ -97,7 +97,7 @@ mod tests {
     use super::*;
     use crate::monitors::test_trace::ev;
 
-    fn delivered(t: u64, seq: u64) -> TraceEvent {
+    fn delivered(t: u64, seq: u64) -> TraceEntry {
         ev(
             t,
             What::SocketDelivered {

@@ -15,7 +15,9 @@
 //! (`sim.bucket("ARCHIVE")`, …), and looked up by that name through `Env`
 //! (`env.bucket("ARCHIVE")`); one name holds one binding of any kind.
 
+pub mod kv;
 pub mod queue;
+pub mod service;
 pub mod worker;
 
 pub mod bucket;

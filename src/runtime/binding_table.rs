@@ -74,6 +74,17 @@ impl BindingTable {
         self.by_name.borrow().get(name).map(Binding::kind)
     }
 
+    /// How many bindings of `kind` there are.
+    pub(crate) fn count_of(&self, kind: &str) -> u32 {
+        let n = self
+            .by_name
+            .borrow()
+            .values()
+            .filter(|b| b.kind() == kind)
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
     /// The value of the variable `name`; `namespace` says whether the name
     /// is a namespace instead, for the error.
     pub(crate) fn var(&self, name: &str, namespace: bool) -> Result<String> {

@@ -30,6 +30,21 @@ impl Client {
         Client { rt, location }
     }
 
+    /// The bindings as seen from this client's location.
+    pub(crate) fn env(&self) -> crate::runtime::env::Env {
+        self.rt.env_at(self.location)
+    }
+
+    /// The run's runtime, for the layers built on it.
+    pub(crate) fn runtime(&self) -> &Rc<Runtime> {
+        &self.rt
+    }
+
+    /// The client's location.
+    pub(crate) fn location(&self) -> LocationId {
+        self.location
+    }
+
     /// The location's name (`client-0`, …).
     pub fn name(&self) -> &str {
         &self.rt.world.config().location(self.location).name

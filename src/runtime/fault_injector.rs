@@ -19,6 +19,7 @@ use crate::trace::What;
 /// Starts the injector's tasks for the run's plan.
 pub(crate) fn start(rt: &Rc<Runtime>) {
     let plan = rt.world.plan.clone();
+    let plan_schedule_empty = plan.schedule.is_empty();
     for scheduled in plan.schedule {
         let rt = rt.clone();
         let world = rt.world.clone();
@@ -35,10 +36,12 @@ pub(crate) fn start(rt: &Rc<Runtime>) {
     );
     let safety = Duration::from_millis(plan.safety_ms);
     for (kind, rate) in plan.rates {
-        // Loss, buggify and the bucket's kinds are drawn per message, point
-        // or operation by what they hit, not on a clock here.
+        // Loss and buggify are percents read where they apply; the
+        // platform services draw their own kinds per operation.
         if rate <= 0.0
+            || kind.is_service()
             || matches!(kind, FaultKind::MessageLoss | FaultKind::Buggify)
+            || FaultKind::QUEUE.contains(&kind)
             || FaultKind::BUCKET.contains(&kind)
         {
             continue;
@@ -57,7 +60,16 @@ pub(crate) fn start(rt: &Rc<Runtime>) {
             }
         });
     }
-    if !rt.world.plan.is_empty() {
+    // Service faults end with the window on their own: a plan of only
+    // those has no world to heal (and records no healing).
+    let heals = !plan_schedule_empty
+        || rt
+            .world
+            .plan
+            .rates
+            .iter()
+            .any(|(kind, rate)| *rate > 0.0 && !kind.is_service());
+    if heals {
         let rt = rt.clone();
         spawn_task(&rt.world.clone(), async move {
             madsim::time::sleep(safety).await;
@@ -139,8 +151,20 @@ fn draw(rt: &Runtime, kind: FaultKind) -> Option<Fault> {
             client: name(rt, pick(rt, config.clients().collect())?),
             duration_ms: ms_between(rt, 10, 500),
         },
+        // Per-message kinds, and kinds services draw per operation.
         FaultKind::MessageLoss
         | FaultKind::Buggify
+        | FaultKind::QueueDuplicate
+        | FaultKind::QueueConsumerCrash
+        | FaultKind::QueueSendFailure
+        | FaultKind::KvFailure
+        | FaultKind::KvSlow
+        | FaultKind::KvStale
+        | FaultKind::ServiceRefused
+        | FaultKind::ServiceTimeout
+        | FaultKind::ServiceError
+        | FaultKind::ServiceSlow
+        | FaultKind::ServiceLostResponse
         | FaultKind::BucketError
         | FaultKind::BucketSlow
         | FaultKind::BucketLostPut => return None,
@@ -253,22 +277,33 @@ pub(crate) fn apply(rt: &Rc<Runtime>, fault: &Fault) {
         | Fault::BucketSlow { bucket, .. }
         | Fault::BucketLostPut { bucket } => {
             // The bucket takes it on its next operation it applies to.
-            world.faults.arm(bucket, fault.clone());
+            world.faults.arm_op(bucket, fault.clone());
             (
                 config.storage(),
                 format!("bucket {bucket} (next operation)"),
             )
         }
+        Fault::QueueDuplicate { queue }
+        | Fault::QueueConsumerCrash { queue }
+        | Fault::QueueSendFailure { queue } => {
+            // The queue fires it on its next delivery, batch or send, and
+            // records it then.
+            world.faults.arm(kind, queue);
+            note_applied(world, fault);
+            return;
+        }
+        Fault::ServiceCall {
+            service,
+            fault: hit,
+        } => {
+            // Recorded when it hits the call, as a random one is.
+            world.faults.arm_service_call(service, *hit);
+            note_applied(world, fault);
+            return;
+        }
     };
     tracing::debug!(%kind, %target, "fault injected");
-    let at_ms = u64::try_from(world.now().as_millis()).unwrap_or(u64::MAX);
-    world
-        .applied
-        .borrow_mut()
-        .push(crate::sim::faults::ScheduledFault {
-            at_ms,
-            fault: fault.clone(),
-        });
+    note_applied(world, fault);
     world.record(
         at,
         None,
@@ -278,4 +313,16 @@ pub(crate) fn apply(rt: &Rc<Runtime>, fault: &Fault) {
             target,
         },
     );
+}
+
+/// Adds `fault`, applied now, to the run's record of applied faults.
+fn note_applied(world: &crate::sim::world::World, fault: &Fault) {
+    let at_ms = u64::try_from(world.now().as_millis()).unwrap_or(u64::MAX);
+    world
+        .applied
+        .borrow_mut()
+        .push(crate::sim::faults::ScheduledFault {
+            at_ms,
+            fault: fault.clone(),
+        });
 }

@@ -40,6 +40,7 @@ pub use env::Env;
 pub use error::{Error, Result};
 pub use http::{Request, Response};
 pub use id::ObjectId;
+pub use instance::idle::{IDLE_EVICTION_MAX, IDLE_EVICTION_MIN};
 pub use join::{join_all, JoinHandle};
 pub use namespace::ObjectNamespace;
 pub use object::{AlarmInfo, DurableObject, RpcTarget};

@@ -69,8 +69,9 @@ struct StubInner {
     number: u64,
     next_seq: Cell<u64>,
     /// The instance (epoch) this stub's calls go to, and the number of its
-    /// first call there.
-    binding: Cell<Option<(u32, u64)>>,
+    /// first call there. "Pinned", not "bound": a binding is a name in
+    /// `Env`.
+    pinned: Cell<Option<(u32, u64)>>,
     /// Numbers of this stub's calls that went out and have not settled.
     unsettled: RefCell<std::collections::BTreeSet<u64>>,
     broken: RefCell<Option<Error>>,
@@ -92,7 +93,7 @@ impl<O> Stub<O> {
                 origin,
                 number,
                 next_seq: Cell::new(0),
-                binding: Cell::new(None),
+                pinned: Cell::new(None),
                 unsettled: RefCell::new(std::collections::BTreeSet::new()),
                 broken: RefCell::new(None),
             }),
@@ -225,7 +226,7 @@ async fn invoke<T>(
         },
     );
     let mut open = OpenCall::new(&world, &inner, obj, caller_epoch, call, seq);
-    let Some(mut target) = bind(&inner, obj, seq) else {
+    let Some(mut target) = pin(&inner, obj, seq) else {
         open.settle(false);
         return Err(break_stub(&inner, obj, Error::connection_lost()));
     };
@@ -240,13 +241,13 @@ async fn invoke<T>(
         attempt += 1;
         open.note(What::CallRetried { call, attempt });
         madsim::time::sleep(Duration::from_millis(10 << attempt)).await;
-        let Some(next) = bind(&inner, obj, seq) else {
+        let Some(next) = pin(&inner, obj, seq) else {
             open.settle(false);
             return Err(break_stub(&inner, obj, Error::connection_lost()));
         };
         target = next;
     }
-    let first_seq = inner.binding.get().map_or(seq, |(_, first)| first);
+    let first_seq = inner.pinned.get().map_or(seq, |(_, first)| first);
     rt.route(
         obj,
         target,
@@ -360,26 +361,26 @@ impl Drop for OpenCall {
 }
 
 /// Where call `seq` goes: the stub's instance while it lives; otherwise
-/// the stub binds to the object's current instance from this call on.
+/// the stub pins itself to the object's current instance from this call on.
 ///
-/// A broken stub binds nothing. Rebinding is only safe when every earlier
+/// A broken stub pins nothing. Re-pinning is only safe when every earlier
 /// call of the stub has settled
 /// (an idle instance was evicted). If an earlier call is still out, the
 /// connection broke under it: this call fails (`None`) instead of starting
 /// on a new instance ahead of its elders, which would break E-order.
-fn bind(inner: &StubInner, obj: crate::trace::ObjectRef, seq: u64) -> Option<Target> {
+fn pin(inner: &StubInner, obj: crate::trace::ObjectRef, seq: u64) -> Option<Target> {
     // A stub that broke while this call was being resent fails it: every
     // in-flight call of a broken stub fails.
     if inner.broken.borrow().is_some() {
         return None;
     }
-    let bound = inner.binding.get();
-    let target = inner.rt.target(obj, bound.map(|(epoch, _)| epoch));
-    if bound.map(|(epoch, _)| epoch) != Some(target.epoch) {
-        if bound.is_some() && inner.unsettled.borrow().range(..seq).next().is_some() {
+    let pinned = inner.pinned.get();
+    let target = inner.rt.target(obj, pinned.map(|(epoch, _)| epoch));
+    if pinned.map(|(epoch, _)| epoch) != Some(target.epoch) {
+        if pinned.is_some() && inner.unsettled.borrow().range(..seq).next().is_some() {
             return None;
         }
-        inner.binding.set(Some((target.epoch, seq)));
+        inner.pinned.set(Some((target.epoch, seq)));
     }
     Some(target)
 }
@@ -388,7 +389,7 @@ fn bind(inner: &StubInner, obj: crate::trace::ObjectRef, seq: u64) -> Option<Tar
 /// still waiting at the object; returns the stub's error.
 fn break_stub(inner: &StubInner, obj: crate::trace::ObjectRef, error: Error) -> Error {
     let error = inner.broken.borrow_mut().get_or_insert(error).clone();
-    if let Some((epoch, _)) = inner.binding.get() {
+    if let Some((epoch, _)) = inner.pinned.get() {
         inner.rt.break_stub(obj, epoch, inner.number, &error);
     }
     error

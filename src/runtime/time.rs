@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::sim::clock::SIM_EPOCH_UNIX_MS;
+use crate::sim::clock::SIM_START_UNIX_MS;
 use crate::sim::world::World;
 
 /// Waits `duration` of simulated time.
@@ -47,7 +47,7 @@ pub fn now() -> std::time::SystemTime {
 
 /// The wall-clock time at which every run starts.
 pub(crate) fn sim_epoch() -> std::time::SystemTime {
-    let ms = crate::storage::sql_clock::SQL_EPOCH_UNIX_MS.unsigned_abs();
+    let ms = crate::sim::clock::SIM_START_UNIX_MS.unsigned_abs();
     std::time::UNIX_EPOCH + Duration::from_millis(ms)
 }
 
@@ -59,5 +59,5 @@ pub(crate) fn since_start(time: std::time::SystemTime) -> Option<Duration> {
 /// The simulated wall clock of `world`, in Unix milliseconds.
 pub(crate) fn now_unix_ms(world: &World) -> i64 {
     let elapsed = i64::try_from(world.now().as_millis()).unwrap_or(i64::MAX);
-    SIM_EPOCH_UNIX_MS.saturating_add(elapsed)
+    SIM_START_UNIX_MS.saturating_add(elapsed)
 }

@@ -18,7 +18,12 @@ use madsim::time::TimeHandle;
 /// The simulated wall clock's start: what "now" is at t = 0 of every run
 /// (2026-01-01T00:00:00Z, in Unix milliseconds). Objects' `now()`, SQL's
 /// `datetime('now')` and alarm times all count from it.
-pub const SIM_EPOCH_UNIX_MS: i64 = 1_767_225_600_000;
+pub const SIM_START_UNIX_MS: i64 = 1_767_225_600_000;
+
+/// The old name of [`SIM_START_UNIX_MS`]: "epoch" also names an instance's
+/// generation, so the clock's origin is its start.
+#[deprecated(note = "renamed to SIM_START_UNIX_MS")]
+pub const SIM_EPOCH_UNIX_MS: i64 = SIM_START_UNIX_MS;
 
 pub(crate) struct SimClock {
     /// Released when the run ends: the handle owns madsim's timers, whose

@@ -20,9 +20,17 @@ pub(crate) struct FaultState {
     failing_commits: RefCell<BTreeSet<LocationId>>,
     slow_storage: Cell<(Duration, Duration)>,
     loss_percent: Cell<f64>,
-    /// Faults a plan scheduled for a platform service's next operation,
-    /// by the service's binding name, oldest first.
-    armed: RefCell<BTreeMap<String, Vec<super::faults::Fault>>>,
+    /// Faults scheduled against a platform service, waiting for the
+    /// service's next operation they apply to: (kind, service name) → how
+    /// many.
+    armed: RefCell<BTreeMap<(super::faults::FaultKind, String), u32>>,
+    /// Faults waiting for the next call to a service, by service name.
+    service_calls: RefCell<BTreeMap<String, std::collections::VecDeque<super::faults::FaultKind>>>,
+    /// Random service faults stopped (the world healed).
+    services_healed: Cell<bool>,
+    /// Faults a plan scheduled for a bucket's next operation, by the
+    /// bucket's binding name, oldest first.
+    armed_ops: RefCell<BTreeMap<String, Vec<super::faults::Fault>>>,
 }
 
 fn pair(a: LocationId, b: LocationId) -> (LocationId, LocationId) {
@@ -109,6 +117,33 @@ impl FaultState {
         self.loss_percent.get()
     }
 
+    /// Arms one fault of `kind` against the service named `target`; the
+    /// service fires it on its next operation it applies to.
+    pub(crate) fn arm(&self, kind: super::faults::FaultKind, target: &str) {
+        *self
+            .armed
+            .borrow_mut()
+            .entry((kind, target.to_string()))
+            .or_insert(0) += 1;
+    }
+
+    /// Takes one armed fault of `kind` against `target`, if there is one.
+    pub(crate) fn take_armed(&self, kind: super::faults::FaultKind, target: &str) -> bool {
+        let mut armed = self.armed.borrow_mut();
+        let key = (kind, target.to_string());
+        match armed.get_mut(&key) {
+            Some(n) if *n > 1 => {
+                *n -= 1;
+                true
+            }
+            Some(_) => {
+                armed.remove(&key);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The world heals: links repaired, no more loss or slowness. Crashed
     /// hosts restart through their own scheduled restart.
     pub(crate) fn heal(&self) {
@@ -117,12 +152,36 @@ impl FaultState {
         self.slow_storage.set((Duration::ZERO, Duration::ZERO));
         self.failing_commits.borrow_mut().clear();
         self.armed.borrow_mut().clear();
+        self.armed_ops.borrow_mut().clear();
+        self.services_healed.set(true);
+    }
+
+    /// The next call to `service` suffers `fault`.
+    pub(crate) fn arm_service_call(&self, service: &str, fault: super::faults::FaultKind) {
+        self.service_calls
+            .borrow_mut()
+            .entry(service.to_string())
+            .or_default()
+            .push_back(fault);
+    }
+
+    /// The fault armed for the next call to `service`, if any (taken).
+    pub(crate) fn take_service_call(&self, service: &str) -> Option<super::faults::FaultKind> {
+        self.service_calls
+            .borrow_mut()
+            .get_mut(service)
+            .and_then(|armed| armed.pop_front())
+    }
+
+    /// Whether random service faults have stopped.
+    pub(crate) fn services_healed(&self) -> bool {
+        self.services_healed.get()
     }
 
     /// Arms `fault` for the next operation of the service bound to `name`
     /// that it applies to.
-    pub(crate) fn arm(&self, name: &str, fault: super::faults::Fault) {
-        self.armed
+    pub(crate) fn arm_op(&self, name: &str, fault: super::faults::Fault) {
+        self.armed_ops
             .borrow_mut()
             .entry(name.to_string())
             .or_default()
@@ -130,12 +189,12 @@ impl FaultState {
     }
 
     /// Takes the oldest fault armed for `name` that `applies` accepts.
-    pub(crate) fn take_armed(
+    pub(crate) fn take_armed_op(
         &self,
         name: &str,
         applies: impl Fn(&super::faults::Fault) -> bool,
     ) -> Option<super::faults::Fault> {
-        let mut armed = self.armed.borrow_mut();
+        let mut armed = self.armed_ops.borrow_mut();
         let list = armed.get_mut(name)?;
         let at = list.iter().position(applies)?;
         Some(list.remove(at))

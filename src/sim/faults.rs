@@ -38,6 +38,11 @@
 //! - `slow_storage`: confirmations take longer for a while.
 //! - `client_pause`: a client stalls, then resumes.
 //! - `hibernation` is reserved for the WebSockets work.
+//! - `service_refused`, `service_timeout`, `service_error`, `service_slow`
+//!   and `service_lost_response` hit calls to services the test defines
+//!   (`sim.service`); their rates are percents of calls, and a scheduled
+//!   `service_call` fault hits the next call to one service. What each does
+//!   is written in `platform::service`.
 //! - `bucket_error`, `bucket_slow`, `bucket_lost_put`: a bucket operation
 //!   fails with R2's internal error and writes nothing; takes longer; or a
 //!   put is written but its caller gets the error (an unknown outcome, as
@@ -79,6 +84,36 @@ pub enum FaultKind {
     /// Instances that may hibernate (idle, holding only hibernatable
     /// WebSockets) hibernate at once.
     Hibernate,
+    // Queues: drawn by each bound queue (see `FaultKind::QUEUE`), as the
+    // percent of its deliveries, batches or sends they hit.
+    /// A queue delivers a message again although it was acknowledged.
+    QueueDuplicate,
+    /// A queue consumer's invocation crashes mid-batch: its undecided
+    /// messages come back.
+    QueueConsumerCrash,
+    /// A send to a queue fails: the producer gets an error, nothing is
+    /// enqueued.
+    QueueSendFailure,
+    // KV namespace faults: a percent of operations, only in runs that bind
+    // a KV namespace.
+    /// A KV namespace operation fails (`KV GET failed: 503 …`).
+    KvFailure,
+    /// A KV namespace operation is slow.
+    KvSlow,
+    /// A location's cached copy of a KV key stays for the whole staleness
+    /// bound (its longest possible staleness).
+    KvStale,
+    // Services the test defines (`sim.service`): rates are percents of calls.
+    /// A call to a service is refused: its handler never runs.
+    ServiceRefused,
+    /// A call to a service times out; its handler may or may not have run.
+    ServiceTimeout,
+    /// A service answers 502 or 503 without running its handler.
+    ServiceError,
+    /// A call to a service takes longer.
+    ServiceSlow,
+    /// A service did the work, but its response is lost on the way back.
+    ServiceLostResponse,
     /// A bucket operation fails and writes nothing.
     BucketError,
     /// A bucket operation takes longer.
@@ -88,7 +123,16 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
-    /// Every kind, in a fixed order.
+    /// The kinds a queue injects, drawn by each bound queue from a stream
+    /// of its own (not part of [`ALL`](Self::ALL), which swarm mode draws
+    /// for every run).
+    pub const QUEUE: &'static [FaultKind] = &[
+        FaultKind::QueueDuplicate,
+        FaultKind::QueueConsumerCrash,
+        FaultKind::QueueSendFailure,
+    ];
+
+    /// Every kind the runtime's injector draws, in a fixed order.
     pub const ALL: &'static [FaultKind] = &[
         FaultKind::Crash,
         FaultKind::Evict,
@@ -100,6 +144,14 @@ impl FaultKind {
         FaultKind::ClientPause,
         FaultKind::Buggify,
         FaultKind::Hibernate,
+        FaultKind::KvFailure,
+        FaultKind::KvSlow,
+        FaultKind::KvStale,
+        FaultKind::ServiceRefused,
+        FaultKind::ServiceTimeout,
+        FaultKind::ServiceError,
+        FaultKind::ServiceSlow,
+        FaultKind::ServiceLostResponse,
         FaultKind::BucketError,
         FaultKind::BucketSlow,
         FaultKind::BucketLostPut,
@@ -112,6 +164,29 @@ impl FaultKind {
         FaultKind::BucketSlow,
         FaultKind::BucketLostPut,
     ];
+
+    /// The kinds a KV namespace injects into its own operations.
+    pub const KV_NAMESPACE: &'static [FaultKind] =
+        &[FaultKind::KvFailure, FaultKind::KvSlow, FaultKind::KvStale];
+
+    /// The kinds that hit calls to services the test defines.
+    pub const SERVICE: &'static [FaultKind] = &[
+        FaultKind::ServiceRefused,
+        FaultKind::ServiceTimeout,
+        FaultKind::ServiceError,
+        FaultKind::ServiceSlow,
+        FaultKind::ServiceLostResponse,
+    ];
+
+    /// Whether a platform service injects this kind into its own
+    /// operations (its rate is a percent of them, kept in the plan's
+    /// [`service_rates`](FaultPlan::service_rates)), rather than the
+    /// runtime at random times. Swarm mode draws these from streams of
+    /// their own, and a run applies them only once the service is bound,
+    /// so runs without services never see them.
+    pub fn is_service(self) -> bool {
+        FaultKind::KV_NAMESPACE.contains(&self) || FaultKind::SERVICE.contains(&self)
+    }
 
     /// The name used in plans and summaries.
     pub fn name(self) -> &'static str {
@@ -126,6 +201,17 @@ impl FaultKind {
             FaultKind::ClientPause => "client_pause",
             FaultKind::Buggify => "buggify",
             FaultKind::Hibernate => "hibernate",
+            FaultKind::QueueDuplicate => "queue_duplicate",
+            FaultKind::QueueConsumerCrash => "queue_consumer_crash",
+            FaultKind::QueueSendFailure => "queue_send_failure",
+            FaultKind::KvFailure => "kv_failure",
+            FaultKind::KvSlow => "kv_slow",
+            FaultKind::KvStale => "kv_stale",
+            FaultKind::ServiceRefused => "service_refused",
+            FaultKind::ServiceTimeout => "service_timeout",
+            FaultKind::ServiceError => "service_error",
+            FaultKind::ServiceSlow => "service_slow",
+            FaultKind::ServiceLostResponse => "service_lost_response",
             FaultKind::BucketError => "bucket_error",
             FaultKind::BucketSlow => "bucket_slow",
             FaultKind::BucketLostPut => "bucket_lost_put",
@@ -194,6 +280,29 @@ pub enum Fault {
         /// For how long.
         duration_ms: u64,
     },
+    /// The next message `queue` acknowledges is delivered again.
+    QueueDuplicate {
+        /// The queue's binding name.
+        queue: String,
+    },
+    /// The next batch `queue` hands its consumer crashes mid-batch.
+    QueueConsumerCrash {
+        /// The queue's binding name.
+        queue: String,
+    },
+    /// The next send to `queue` fails.
+    QueueSendFailure {
+        /// The queue's binding name.
+        queue: String,
+    },
+    /// The next call to the service bound to `service` suffers `fault`, a
+    /// service kind (`service_refused`, …, `service_lost_response`).
+    ServiceCall {
+        /// The service's binding name.
+        service: String,
+        /// What happens to that call.
+        fault: FaultKind,
+    },
     /// The next operation on the bucket bound to `bucket` fails.
     BucketError {
         /// The bucket's binding name.
@@ -232,6 +341,10 @@ impl Fault {
             Fault::StorageFailure { .. } => FaultKind::StorageFailure,
             Fault::SlowStorage { .. } => FaultKind::SlowStorage,
             Fault::ClientPause { .. } => FaultKind::ClientPause,
+            Fault::QueueDuplicate { .. } => FaultKind::QueueDuplicate,
+            Fault::QueueConsumerCrash { .. } => FaultKind::QueueConsumerCrash,
+            Fault::QueueSendFailure { .. } => FaultKind::QueueSendFailure,
+            Fault::ServiceCall { fault, .. } => *fault,
             Fault::BucketError { .. } => FaultKind::BucketError,
             Fault::BucketSlow { .. } => FaultKind::BucketSlow,
             Fault::BucketLostPut { .. } => FaultKind::BucketLostPut,
@@ -291,6 +404,12 @@ pub struct FaultPlan {
     /// run; after it the world heals (default: 5 simulated seconds).
     #[serde(default = "FaultPlan::safety_ms_default")]
     pub(crate) safety_ms: u64,
+    /// Rates of the kinds platform services inject into their own
+    /// operations (percent of operations), in force only in runs that bind
+    /// such a service. Kept apart from `rates` so that a plan drawn for a
+    /// run without those services reads, and runs, exactly as before.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) service_rates: BTreeMap<FaultKind, f64>,
     /// Drawn by swarm mode: a platform service bound in the run draws its
     /// own kinds' rates then (see [`FaultPlan::swarm_service_rates`]).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -318,7 +437,11 @@ impl FaultPlan {
 
     /// Sets the rate of random faults of `kind` (see [`rates`](Self::rates)).
     pub fn with_rate(mut self, kind: FaultKind, rate: f64) -> FaultPlan {
-        self.rates.insert(kind, rate);
+        if kind.is_service() {
+            self.service_rates.insert(kind, rate);
+        } else {
+            self.rates.insert(kind, rate);
+        }
         self
     }
 
@@ -348,12 +471,27 @@ impl FaultPlan {
 
     /// The rate of `kind` (0 when absent).
     pub fn rate(&self, kind: FaultKind) -> f64 {
-        self.rates.get(&kind).copied().unwrap_or(0.0)
+        self.rates
+            .get(&kind)
+            .or(self.service_rates.get(&kind))
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    /// Rates of the kinds platform services inject into their own
+    /// operations: percent of operations, in runs that bind the service.
+    pub fn service_rates(&self) -> &BTreeMap<FaultKind, f64> {
+        &self.service_rates
     }
 
     /// Whether the plan can inject anything.
     pub fn is_empty(&self) -> bool {
-        self.schedule.is_empty() && self.rates.values().all(|r| *r <= 0.0)
+        self.schedule.is_empty()
+            && self
+                .rates
+                .values()
+                .chain(self.service_rates.values())
+                .all(|r| *r <= 0.0)
     }
 
     /// Swarm testing (Groce et al., ISSTA 2012): for this seed, each fault
@@ -362,7 +500,7 @@ impl FaultPlan {
     pub fn swarm(seed: Seed) -> FaultPlan {
         let mut rng = seed.rng(Stream::Config);
         let mut rates = BTreeMap::new();
-        for kind in FaultKind::ALL {
+        for kind in FaultKind::ALL.iter().filter(|k| !k.is_service()) {
             if FaultKind::BUCKET.contains(kind) {
                 // Drawn when a bucket is bound, not here.
                 continue;
@@ -379,9 +517,25 @@ impl FaultPlan {
             let rate: f64 = rng.gen_range(lo..hi);
             rates.insert(*kind, (rate * 100.0).round() / 100.0);
         }
+        // Platform services' kinds come from streams of their own, so that
+        // adding them left every other kind's draw as it was.
+        let mut service_rates = swarm_service_rates(seed);
+        let mut rng = seed.rng(Stream::ServiceConfig);
+        for kind in FaultKind::SERVICE {
+            if !rng.gen_bool(0.5) {
+                continue;
+            }
+            let (lo, hi) = match kind {
+                FaultKind::ServiceSlow => (5.0, 30.0),
+                _ => (1.0, 10.0),
+            };
+            let rate: f64 = rng.gen_range(lo..hi);
+            service_rates.insert(*kind, (rate * 100.0).round() / 100.0);
+        }
         FaultPlan {
             rates,
             swarm: true,
+            service_rates,
             ..FaultPlan::none()
         }
     }
@@ -446,7 +600,24 @@ impl FaultPlan {
                 Fault::ClientPause { client, .. } => {
                     check(client, &[LocationKind::Client], "client")?
                 }
-                Fault::CodeUpdate { .. } | Fault::SlowStorage { .. } => {}
+                Fault::CodeUpdate { .. }
+                | Fault::SlowStorage { .. }
+                | Fault::QueueDuplicate { .. }
+                | Fault::QueueConsumerCrash { .. }
+                | Fault::QueueSendFailure { .. } => {}
+                Fault::ServiceCall { service, fault } => {
+                    if !fault.is_service() {
+                        return Err(format!(
+                            "fault plan: `{fault}` is not a fault of a service call (for `{service}`); \
+                             use one of: {}",
+                            FaultKind::SERVICE
+                                .iter()
+                                .map(|k| k.name())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ));
+                    }
+                }
                 Fault::BucketError { bucket }
                 | Fault::BucketSlow { bucket, .. }
                 | Fault::BucketLostPut { bucket } => {
@@ -456,7 +627,7 @@ impl FaultPlan {
                 }
             }
         }
-        for (kind, rate) in &self.rates {
+        for (kind, rate) in self.rates.iter().chain(&self.service_rates) {
             if !rate.is_finite() || *rate < 0.0 {
                 return Err(format!(
                     "fault plan: the rate of {kind} must be a number >= 0, not {rate}"
@@ -473,6 +644,22 @@ impl FaultPlan {
             .map_err(|e| format!("fault plan {}: {e}", path.display()))?;
         serde_json::from_str(&text).map_err(|e| format!("fault plan {}: {e}", path.display()))
     }
+}
+
+/// Swarm's rates for the kinds a KV namespace injects: each on with
+/// probability one half, at 1 to 10 percent of operations. Drawn from a
+/// stream of their own, so the rest of the plan is what it was before these
+/// kinds existed.
+fn swarm_service_rates(seed: Seed) -> BTreeMap<FaultKind, f64> {
+    let mut rng = seed.rng(Stream::ServiceFaults);
+    let mut rates = BTreeMap::new();
+    for kind in FaultKind::KV_NAMESPACE {
+        if rng.gen_bool(0.5) {
+            let rate: f64 = rng.gen_range(1.0..10.0);
+            rates.insert(*kind, (rate * 100.0).round() / 100.0);
+        }
+    }
+    rates
 }
 
 #[cfg(test)]

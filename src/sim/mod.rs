@@ -27,16 +27,22 @@ pub(crate) mod seed;
 pub(crate) mod world;
 pub(crate) mod world_config;
 
-pub use clock::{format_sim_time, SIM_EPOCH_UNIX_MS};
+#[allow(deprecated)]
+pub use clock::SIM_EPOCH_UNIX_MS;
+pub use clock::{format_sim_time, SIM_START_UNIX_MS};
 pub use faults::{Fault, FaultKind, FaultPlan, ScheduledFault};
 pub use logging::{init_logging, SimTime};
 pub use seed::{Seed, SeedParseError};
 // The trace used to live here; its old paths keep working.
 #[doc(hidden)]
+#[allow(deprecated)]
+pub use crate::trace::TraceEvent;
+#[doc(hidden)]
 pub use crate::trace::{
     content_hash, first_divergence, storage_digest, trace_hash, Cause, EndReason, ObjectRef,
-    Outcome, StorageOp, TraceEvent, What,
+    Outcome, StorageOp, TraceEntry, What,
 };
+pub use world::NaturalEnds;
 pub use world_config::{Latency, Location, LocationId, LocationKind, WorldConfig};
 
 /// The trace as sentences; moved to [`crate::trace::text`].

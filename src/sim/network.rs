@@ -48,11 +48,12 @@ pub(crate) async fn transmit(
     transmit_drawing(world, &world.rng, from, to).await
 }
 
-/// [`transmit`], drawing latency and loss from `rng`: a service with a
-/// stream of its own sends its messages this way.
+/// [`transmit`], drawing the delay and the loss from `rng`: a platform
+/// service draws from a stream of its own, so binding it leaves the
+/// runtime's draws, and so the traces of runs without it, unchanged.
 pub(crate) async fn transmit_drawing(
     world: &World,
-    rng: &RunRng,
+    rng: &super::rng::RunRng,
     from: LocationId,
     to: LocationId,
 ) -> Result<(), Dropped> {

@@ -82,6 +82,21 @@ pub(crate) enum Stream {
     Run = 3,
     /// Random numbers handed to user objects and test bodies.
     User = 4,
+    /// The queues' choices (delivery order, duplicates, their faults), so a
+    /// run that binds no queue draws exactly what it drew before queues.
+    Queue = 5,
+    /// Idle windows: how long an idle instance lives before the runtime
+    /// evicts it with no fault. A stream of its own, so drawing windows
+    /// leaves every other choice of a seed as it was.
+    Idle = 16,
+    /// Swarm mode's rates for the faults platform services inject.
+    ServiceFaults = 0x5346,
+    /// A KV namespace's own choices (cache lifetimes, its faults).
+    KvNamespace = 0x4b56,
+    /// Swarm mode's draw of the service fault kinds.
+    ServiceConfig = 9,
+    /// Calls to services: their latencies and faults.
+    Services = 10,
     /// The bucket service's choices (its latencies, versions, faults, and
     /// in swarm mode which of its fault kinds are on): its own stream, so a
     /// run without a bucket draws exactly what it drew before buckets were.
@@ -99,6 +114,26 @@ impl Seed {
     pub(crate) fn rng(self, stream: Stream) -> ChaCha8Rng {
         let mut rng = ChaCha8Rng::seed_from_u64(self.0);
         rng.set_stream(stream as u64);
+        rng
+    }
+
+    /// A generator for one stream of this seed, of its own for each `name`
+    /// (each queue draws from its own, whatever the others draw).
+    pub(crate) fn rng_named(self, stream: Stream, name: &str) -> ChaCha8Rng {
+        let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let mut rng = ChaCha8Rng::seed_from_u64(splitmix64(self.0 ^ hash));
+        rng.set_stream(stream as u64);
+        rng
+    }
+
+    /// A ChaCha generator for the `n`-th user of `stream` (the `n`-th KV
+    /// namespace bound in a run, …): streams of their own, so one user's
+    /// draws never shift another's.
+    pub(crate) fn rng_nth(self, stream: Stream, n: u32) -> ChaCha8Rng {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.0);
+        rng.set_stream(stream as u64 | (u64::from(n) << 32));
         rng
     }
 

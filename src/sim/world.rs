@@ -22,7 +22,7 @@ use super::network::Network;
 use super::rng::RunRng;
 use super::seed::{Seed, Stream};
 use super::world_config::{LocationId, WorldConfig};
-use crate::trace::{ObjectRef, TraceEvent, TraceRecorder, What};
+use crate::trace::{ObjectRef, TraceEntry, TraceRecorder, What};
 
 /// Why a run was stopped from inside, before its body finished.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,12 +31,42 @@ pub(crate) enum StopReason {
     StepBound(u64),
 }
 
+/// How many instances of one run the runtime ended on its own, with no
+/// fault: idle ones it evicted, and ones it hibernated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NaturalEnds {
+    /// Instances evicted after their idle window.
+    pub evicted: u64,
+    /// Instances hibernated after the hibernation idle time.
+    pub hibernated: u64,
+}
+
+impl NaturalEnds {
+    /// Adds `other`'s counts to these.
+    pub(crate) fn add(&mut self, other: NaturalEnds) {
+        self.evicted += other.evicted;
+        self.hibernated += other.hibernated;
+    }
+
+    /// Whether nothing ended naturally.
+    pub fn is_empty(&self) -> bool {
+        self.evicted == 0 && self.hibernated == 0
+    }
+}
+
 /// See the module documentation.
 pub(crate) struct World {
     pub(crate) seed: Seed,
     pub(crate) clock: SimClock,
     pub(crate) rng: RunRng,
     pub(crate) user_rng: RunRng,
+    /// Idle windows of natural eviction (see `runtime::instance::idle`).
+    pub(crate) idle_rng: RunRng,
+    /// Instances the runtime ended on its own, with no fault.
+    pub(crate) natural: Cell<NaturalEnds>,
+    /// Calls to services draw here, so runs without services keep their
+    /// numbers.
+    pub(crate) service_rng: RunRng,
     pub(crate) network: Network,
     /// The run's fault plan.
     pub(crate) plan: FaultPlan,
@@ -59,6 +89,9 @@ pub(crate) struct World {
     /// its future.
     over: Cell<bool>,
     over_waiters: RefCell<Vec<Waker>>,
+    /// Whether the run's faults are swarm's: a platform service bound in
+    /// the run then draws its own fault kinds' rates from its own stream.
+    pub(crate) swarm: Cell<bool>,
 }
 
 impl World {
@@ -69,6 +102,9 @@ impl World {
             clock: SimClock::start(),
             rng: RunRng::new(seed.rng(Stream::Run)),
             user_rng: RunRng::new(seed.rng(Stream::User)),
+            idle_rng: RunRng::new(seed.rng(Stream::Idle)),
+            natural: Cell::new(NaturalEnds::default()),
+            service_rng: RunRng::new(seed.rng(Stream::Services)),
             network: Network::new(config),
             plan,
             faults: FaultState::default(),
@@ -82,6 +118,7 @@ impl World {
             ending: Cell::new(false),
             over: Cell::new(false),
             over_waiters: RefCell::new(Vec::new()),
+            swarm: Cell::new(false),
         };
         let first_client = world.config().clients().next().unwrap_or(LocationId(0));
         world.record(first_client, None, 0, What::RunStarted { seed: seed.0 });
@@ -92,6 +129,8 @@ impl World {
             .filter(|(_, r)| **r > 0.0)
             .map(|(k, _)| *k)
             .chain(world.plan.schedule.iter().map(|s| s.fault.kind()))
+            // Service kinds are announced when a service is bound.
+            .filter(|k| !k.is_service())
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
@@ -105,7 +144,7 @@ impl World {
 
     /// Appends an event to the trace, stamped with the current simulated time.
     pub(crate) fn record(&self, at: LocationId, obj: Option<ObjectRef>, epoch: u32, what: What) {
-        self.trace.push(TraceEvent {
+        self.trace.push(TraceEntry {
             t: self.clock.now_ns(),
             at,
             obj,
@@ -120,7 +159,7 @@ impl World {
     }
 
     /// Takes the whole trace out (at the end of a run).
-    pub(crate) fn take_trace(&self) -> Vec<TraceEvent> {
+    pub(crate) fn take_trace(&self) -> Vec<TraceEntry> {
         self.trace.take()
     }
 
@@ -190,6 +229,13 @@ impl World {
     /// Calls still out.
     pub(crate) fn calls_open(&self) -> u64 {
         self.calls_open.get()
+    }
+
+    /// Counts an instance the runtime ended on its own.
+    pub(crate) fn count_natural(&self, count: impl FnOnce(&mut NaturalEnds)) {
+        let mut n = self.natural.get();
+        count(&mut n);
+        self.natural.set(n);
     }
 
     /// Simulated time since the run started.

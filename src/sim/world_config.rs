@@ -87,6 +87,15 @@ pub struct WorldConfig {
     /// there was a choice: production's).
     #[serde(default)]
     pub(crate) limits: Limits,
+    /// Whether idle instances are evicted after their idle window with no
+    /// fault, as production does (on unless turned off).
+    #[serde(default = "on")]
+    pub(crate) natural_eviction: bool,
+}
+
+/// Natural eviction's setting in configs saved before it could be chosen.
+fn on() -> bool {
+    true
 }
 
 impl Default for WorldConfig {
@@ -126,6 +135,7 @@ impl WorldConfig {
             storage_read_miss: Latency::us(50, 500),
             storage_read_miss_percent: 20,
             limits: Limits::production(),
+            natural_eviction: true,
         }
     }
 
@@ -162,6 +172,23 @@ impl WorldConfig {
     /// The storage API's size limits this world enforces.
     pub fn limits_setting(&self) -> Limits {
         self.limits
+    }
+
+    /// Whether an idle instance is evicted after its idle window with no
+    /// fault (on by default, as in production): an instance with no event
+    /// running, no call waiting and no plain WebSocket open is evicted
+    /// after a window drawn from the seed in
+    /// [`IDLE_EVICTION_MIN`](crate::IDLE_EVICTION_MIN)..=[`IDLE_EVICTION_MAX`](crate::IDLE_EVICTION_MAX),
+    /// counted again from each event. Off, only an injected `evict` fault
+    /// evicts.
+    pub fn natural_eviction(mut self, on: bool) -> Self {
+        self.natural_eviction = on;
+        self
+    }
+
+    /// Whether idle instances are evicted with no fault.
+    pub fn natural_eviction_setting(&self) -> bool {
+        self.natural_eviction
     }
 
     /// The location called `name`.

@@ -15,5 +15,6 @@ pub use database::{
     ListOptions, BOOKMARK_WINDOW, SQL_BINDINGS_MAX, SQL_COLUMNS_MAX, SQL_LENGTH_MAX,
     SQL_VALUE_BYTES_MAX,
 };
+#[allow(deprecated)]
 pub use sql_clock::SQL_EPOCH_UNIX_MS;
 pub use sql_value::{Bindings, SqlValue};

@@ -201,7 +201,7 @@ impl ObjectStorage {
     fn fence(&self, epoch: u32) -> Result<(), AccessError> {
         // The object's SQL reads the simulated wall clock.
         let now_ms = i64::try_from(self.world.now().as_millis()).unwrap_or(i64::MAX);
-        sql_clock::set_now(sql_clock::SQL_EPOCH_UNIX_MS.saturating_add(now_ms));
+        sql_clock::set_now(crate::sim::clock::SIM_START_UNIX_MS.saturating_add(now_ms));
         let current = self.epoch.get();
         if epoch != current && !mutations::active(Mutation::SkipFencing) {
             return Err(AccessError::Superseded { epoch, current });
@@ -419,8 +419,10 @@ impl ObjectStorage {
         Ok((entries, digest))
     }
 
-    /// Every key and value, in key order (for checks).
-    pub(crate) fn dump(&self) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
-        self.db.borrow_mut().dump()
+    /// Runs `f` on the database as the object's instance would read it
+    /// now, pending writes included; no fence, no trace (for checks that
+    /// look inside an object without waking it).
+    pub(crate) fn inspect<R>(&self, f: impl FnOnce(&mut Database) -> R) -> R {
+        f(&mut self.db.borrow_mut())
     }
 }

@@ -22,15 +22,16 @@ use rusqlite::functions::FunctionFlags;
 /// The VFS every dosim database opens on.
 pub(crate) const VFS_NAME: &CStr = c"dosim";
 
-/// What `datetime('now')` says at t = 0 of a run: the simulated wall
-/// clock's start.
-pub const SQL_EPOCH_UNIX_MS: i64 = crate::sim::clock::SIM_EPOCH_UNIX_MS;
+/// The old name of [`SIM_START_UNIX_MS`](crate::sim::SIM_START_UNIX_MS),
+/// what `datetime('now')` says at t = 0 of a run.
+#[deprecated(note = "renamed to dosim::sim::SIM_START_UNIX_MS: one constant for the clock's start")]
+pub const SQL_EPOCH_UNIX_MS: i64 = crate::sim::clock::SIM_START_UNIX_MS;
 
 /// Julian day number of the Unix epoch, in milliseconds (SQLite's unit).
 const UNIX_EPOCH_JULIAN_MS: i64 = 210_866_760_000_000;
 
 thread_local! {
-    static NOW_UNIX_MS: Cell<i64> = const { Cell::new(SQL_EPOCH_UNIX_MS) };
+    static NOW_UNIX_MS: Cell<i64> = const { Cell::new(crate::sim::clock::SIM_START_UNIX_MS) };
 }
 
 /// Sets what SQL on this thread sees as the current time.

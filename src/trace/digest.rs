@@ -7,7 +7,7 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use super::event::TraceEvent;
+use super::event::TraceEntry;
 
 /// A stable 64-bit hash of some bytes (a key or a value), so the trace can
 /// speak of contents without carrying them.
@@ -27,7 +27,7 @@ pub fn storage_digest(entries: impl IntoIterator<Item = (u64, u64)>) -> u64 {
 }
 
 /// A stable digest of a whole trace, for comparing runs.
-pub fn trace_hash(events: &[TraceEvent]) -> u64 {
+pub fn trace_hash(events: &[TraceEntry]) -> u64 {
     // DefaultHasher::new() uses fixed keys: the same in every process of
     // one build, which is what a determinism check compares.
     let mut h = DefaultHasher::new();
@@ -36,7 +36,7 @@ pub fn trace_hash(events: &[TraceEvent]) -> u64 {
 }
 
 /// The index of the first event where two traces differ, if they do.
-pub fn first_divergence(a: &[TraceEvent], b: &[TraceEvent]) -> Option<usize> {
+pub fn first_divergence(a: &[TraceEntry], b: &[TraceEntry]) -> Option<usize> {
     let common = a.iter().zip(b).position(|(x, y)| x != y);
     match common {
         Some(i) => Some(i),

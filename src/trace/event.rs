@@ -18,9 +18,10 @@ use crate::sim::world_config::LocationId;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ObjectRef(pub u32);
 
-/// One step of a run.
+/// One step of a run: an entry of its trace. ("Event" is kept for what
+/// an object handles: a request, an alarm, a socket message.)
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct TraceEvent {
+pub struct TraceEntry {
     /// Simulated nanoseconds since the run started.
     pub t: u64,
     /// Where it happened.
@@ -379,6 +380,7 @@ pub enum What {
         batch: u64,
     },
     /// The fault kinds this run may inject (swarm mode draws them per seed).
+    /// Service kinds are announced apart, when a service is bound.
     FaultsPlanned {
         /// The kinds switched on.
         kinds: Vec<FaultKind>,
@@ -425,6 +427,140 @@ pub enum What {
     Note {
         /// The text.
         text: String,
+    }, // Services the test defines (`sim.service`).
+    /// A call to a service went out from its caller.
+    ServiceCalled {
+        /// The call's number, unique in the run.
+        call: u64,
+        /// The service's binding name.
+        service: String,
+        /// The request's method and URL.
+        request: String,
+    },
+    /// The service's handler finished the call (recorded at the service).
+    ServiceHandled {
+        /// The call.
+        call: u64,
+        /// Whether the handler answered (rather than failed).
+        ok: bool,
+    },
+    /// The caller got the call's outcome.
+    ServiceAnswered {
+        /// The call.
+        call: u64,
+        /// The response's status, or the error the caller saw.
+        outcome: String,
+    },
+    // Queues.
+    /// A queue accepted a message: the send was acknowledged.
+    QueueSent {
+        /// The queue's binding name.
+        queue: String,
+        /// The message's number within its queue.
+        message: u64,
+    },
+    /// A queue handed a message to its consumer.
+    QueueDelivered {
+        /// The queue's binding name.
+        queue: String,
+        /// The message's number.
+        message: u64,
+        /// Which delivery (1 the first time).
+        attempt: u32,
+    },
+    /// The consumer acknowledged a message: it leaves the queue.
+    QueueAcked {
+        /// The queue's binding name.
+        queue: String,
+        /// The message's number.
+        message: u64,
+    },
+    /// A message will be delivered again.
+    QueueRetried {
+        /// The queue's binding name.
+        queue: String,
+        /// The message's number.
+        message: u64,
+        /// The delivery that failed.
+        attempt: u32,
+    },
+    /// A message ran out of retries and moved to the dead-letter queue.
+    QueueDeadLettered {
+        /// The queue's binding name.
+        queue: String,
+        /// The message's number.
+        message: u64,
+        /// The dead-letter queue's name.
+        to: String,
+    },
+    /// A message ran out of retries with no dead-letter queue: deleted.
+    QueueDropped {
+        /// The queue's binding name.
+        queue: String,
+        /// The message's number.
+        message: u64,
+    },
+    // The Worker entry.
+    /// A Worker invocation began: a request, or a cron trigger.
+    WorkerStarted {
+        /// The Worker's name.
+        worker: String,
+        /// The invocation's number (the runtime's event counter).
+        invocation: u64,
+        /// What started it: `GET /path`, or `cron <expression>`.
+        trigger: String,
+    },
+    /// A Worker's handler returned (its `wait_until` work may go on).
+    WorkerEnded {
+        /// The Worker's name.
+        worker: String,
+        /// The invocation.
+        invocation: u64,
+        /// The response's status, when the handler answered one.
+        status: Option<u16>,
+        /// How the handler ended.
+        outcome: Outcome,
+    },
+    /// `wait_until` work still running 30 s after the handler returned was
+    /// cancelled.
+    WaitUntilCancelled {
+        /// The Worker's name.
+        worker: String,
+        /// The invocation.
+        invocation: u64,
+        /// How many pieces of work were cancelled.
+        count: u64,
+    },
+    // Natural eviction.
+    /// The runtime evicted an instance that stayed idle for its idle
+    /// window, with no fault (an `InstanceEnded` with `Evicted` follows).
+    IdleEvicted {
+        /// How long it had been idle, in simulated milliseconds.
+        idle_ms: u64,
+    },
+    // The KV namespace's events.
+    /// A KV namespace's central store took a write (a put or a delete):
+    /// from now on it is the key's newest value (last write wins).
+    KvWritten {
+        /// The namespace's binding name.
+        namespace: String,
+        /// The key.
+        key: String,
+        /// The write's number: later writes to any key have larger ones.
+        version: u64,
+    },
+    /// A KV namespace answered a read of `key` at the reader's location
+    /// (recorded there, when the answer was chosen).
+    KvRead {
+        /// The namespace's binding name.
+        namespace: String,
+        /// The key.
+        key: String,
+        /// The write whose value was read (0: the key was never written).
+        version: u64,
+        /// How stale the answer may be by the namespace's rules, in
+        /// milliseconds: the lifetime its cached copy was given.
+        bound_ms: u64,
     },
     /// A bucket operation left its caller.
     BucketSent {
@@ -450,3 +586,7 @@ pub enum What {
         written: Vec<(String, u64)>,
     },
 }
+
+/// The old name of [`TraceEntry`].
+#[deprecated(note = "renamed to TraceEntry: an \"event\" is what an object handles")]
+pub type TraceEvent = TraceEntry;

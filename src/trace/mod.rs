@@ -1,6 +1,6 @@
 //! The trace: the vocabulary the whole system speaks about a run.
 //!
-//! Every step of a run becomes a [`TraceEvent`]: the seeded world records
+//! Every step of a run becomes a [`TraceEntry`]: the seeded world records
 //! its faults and message losses, storage its batches and commits, the
 //! runtime its calls, instances and sockets. The trace is the run's ground
 //! truth: monitors are pure functions of it, failure reports quote it (as
@@ -18,5 +18,7 @@ mod recorder;
 pub mod text;
 
 pub use digest::{content_hash, first_divergence, storage_digest, trace_hash};
-pub use event::{Cause, EndReason, ObjectRef, Outcome, StorageOp, TraceEvent, What};
+#[allow(deprecated)]
+pub use event::TraceEvent;
+pub use event::{Cause, EndReason, ObjectRef, Outcome, StorageOp, TraceEntry, What};
 pub(crate) use recorder::TraceRecorder;

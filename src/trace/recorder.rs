@@ -4,16 +4,16 @@
 
 use std::cell::RefCell;
 
-use super::event::TraceEvent;
+use super::event::TraceEntry;
 
 /// The recorder: events in the order they happened.
 #[derive(Default)]
 pub(crate) struct TraceRecorder {
-    events: RefCell<Vec<TraceEvent>>,
+    events: RefCell<Vec<TraceEntry>>,
 }
 
 impl TraceRecorder {
-    pub(crate) fn push(&self, event: TraceEvent) {
+    pub(crate) fn push(&self, event: TraceEntry) {
         self.events.borrow_mut().push(event);
     }
 
@@ -21,7 +21,7 @@ impl TraceRecorder {
         self.events.borrow().last().map_or(0, |e| e.t)
     }
 
-    pub(crate) fn take(&self) -> Vec<TraceEvent> {
+    pub(crate) fn take(&self) -> Vec<TraceEntry> {
         std::mem::take(&mut *self.events.borrow_mut())
     }
 }

@@ -8,12 +8,12 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::event::{ObjectRef, TraceEvent, What};
+use super::event::{ObjectRef, TraceEntry, What};
 use crate::sim::clock::format_sim_time;
 use crate::sim::world_config::WorldConfig;
 
 /// Object names by number, from the trace's `object_named` events.
-pub fn object_names(trace: &[TraceEvent]) -> BTreeMap<ObjectRef, String> {
+pub fn object_names(trace: &[TraceEntry]) -> BTreeMap<ObjectRef, String> {
     trace
         .iter()
         .filter_map(|e| match (&e.what, e.obj) {
@@ -37,7 +37,7 @@ pub fn object_names(trace: &[TraceEvent]) -> BTreeMap<ObjectRef, String> {
 }
 
 /// Renders `events` (a slice of `trace`) one per line.
-pub fn render(trace: &[TraceEvent], events: &[TraceEvent], world: &WorldConfig) -> String {
+pub fn render(trace: &[TraceEntry], events: &[TraceEntry], world: &WorldConfig) -> String {
     let names = object_names(trace);
     let mut out = String::new();
     for e in events {
@@ -187,6 +187,78 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
         }
         What::FaultInjected { fault, target } => format!("FAULT {fault}: {target}"),
         What::FaultHealed { fault, target } => format!("healed {fault}: {target}"),
+        What::QueueSent { queue, message } => format!("queue {queue}: message {message} sent"),
+        What::QueueDelivered {
+            queue,
+            message,
+            attempt,
+        } => format!("queue {queue}: message {message} delivered (attempt {attempt})"),
+        What::QueueAcked { queue, message } => format!("queue {queue}: message {message} acked"),
+        What::QueueRetried {
+            queue,
+            message,
+            attempt,
+        } => format!("queue {queue}: message {message} to retry after attempt {attempt}"),
+        What::QueueDeadLettered { queue, message, to } => {
+            format!("queue {queue}: message {message} dead-lettered to {to}")
+        }
+        What::QueueDropped { queue, message } => {
+            format!("queue {queue}: message {message} dropped after its last retry")
+        }
+        What::WorkerStarted {
+            worker,
+            invocation,
+            trigger,
+        } => format!("worker {worker} invocation {invocation} started: {trigger}"),
+        What::WorkerEnded {
+            worker,
+            invocation,
+            status,
+            outcome,
+        } => match (status, outcome) {
+            (Some(status), _) => {
+                format!("worker {worker} invocation {invocation} answered {status}")
+            }
+            (None, outcome) => {
+                format!("worker {worker} invocation {invocation} ended: {outcome:?}")
+            }
+        },
+        What::WaitUntilCancelled {
+            worker,
+            invocation,
+            count,
+        } => format!(
+            "worker {worker} invocation {invocation}: {count} wait_until work cancelled after 30 s"
+        ),
+        What::IdleEvicted { idle_ms } => format!(
+            "evicted after {} s idle (the idle window passed; no fault)",
+            *idle_ms as f64 / 1_000.0
+        ),
+        What::KvWritten {
+            namespace,
+            key,
+            version,
+        } => format!("kv {namespace} wrote {key:?} as write {version}"),
+        What::KvRead {
+            namespace,
+            key,
+            version,
+            bound_ms,
+        } => {
+            format!("kv {namespace} read {key:?}: write {version} (stale by at most {bound_ms}ms)")
+        }
+        What::ServiceCalled {
+            call,
+            service,
+            request,
+        } => format!("service call {call} sent to `{service}`: {request}"),
+        What::ServiceHandled { call, ok } => format!(
+            "service call {call} handled: {}",
+            if *ok { "ok" } else { "error" }
+        ),
+        What::ServiceAnswered { call, outcome } => {
+            format!("service call {call} answered: {outcome}")
+        }
         What::BucketSent {
             call,
             bucket,
@@ -223,7 +295,7 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
 
 /// A Unix-millisecond time as simulated seconds since the run began.
 fn unix_ms(ms: i64) -> String {
-    let since = ms - crate::sim::clock::SIM_EPOCH_UNIX_MS;
+    let since = ms - crate::sim::clock::SIM_START_UNIX_MS;
     format!(
         "t={}.{:03}s",
         since.div_euclid(1000),

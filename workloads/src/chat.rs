@@ -99,13 +99,12 @@ pub fn history(state: &State) -> Result<Vec<(String, String)>> {
         .to_array()
 }
 
-dosim::rpc! {
-    /// Calls to a room.
-    pub trait RoomRpc for Room {
-        /// Every message stored: (name, text).
-        pub async fn history(&self) -> Result<Vec<(String, String)>> {
-            history(&self.state)
-        }
+/// Calls to a room: the client trait `RoomRpc`.
+#[dosim::rpc_methods(pub RoomRpc)]
+impl Room {
+    /// Every message stored: (name, text).
+    pub async fn history(&self) -> Result<Vec<(String, String)>> {
+        history(&self.state)
     }
 }
 

@@ -9,19 +9,21 @@ use dosim::{
     DurableObject, Env, Message, Request, Response, Result, State, WebSocket, WebSocketPair,
 };
 
-use crate::chat::{self, RoomRpc};
+use crate::chat::{self, Room, RoomRpc};
 
-/// A room that keeps member names only in memory.
+/// A room that keeps member names only in memory. Its RPC methods are
+/// [`Room`]'s, run on the wrapped room.
 pub struct ForgetfulRoom {
     state: State,
+    inner: Room,
     /// The bug: lost when the instance hibernates.
     names: RefCell<BTreeMap<u64, String>>,
 }
 
 impl DurableObject for ForgetfulRoom {
-    fn new(state: State, _env: Env) -> Self {
-        chat::setup(&state);
+    fn new(state: State, env: Env) -> Self {
         ForgetfulRoom {
+            inner: Room::new(state.clone(), env),
             state,
             names: RefCell::new(BTreeMap::new()),
         }
@@ -46,10 +48,5 @@ impl DurableObject for ForgetfulRoom {
     }
 }
 
-dosim::rpc! {
-    impl RoomRpc for ForgetfulRoom {
-        async fn history(&self) -> Result<Vec<(String, String)>> {
-            chat::history(&self.state)
-        }
-    }
-}
+#[dosim::rpc_methods(impl RoomRpc, fallback = inner)]
+impl ForgetfulRoom {}

@@ -25,27 +25,26 @@ impl DurableObject for Counter {
     }
 }
 
-dosim::rpc! {
-    /// Calls to a counter through its stub.
-    pub trait CounterRpc for Counter {
-        /// Adds `by`; returns the new count.
-        pub async fn increment(&self, by: u64) -> Result<u64> {
-            let storage = self.state.storage();
-            let n: u64 = storage.get("count").await?.unwrap_or(0);
-            storage.put("count", &(n + by)).await?;
-            storage.put(&op_key(n + by), &by).await?;
-            Ok(n + by)
-        }
+/// Calls to a counter through its stub: the client trait `CounterRpc`.
+#[dosim::rpc_methods(pub CounterRpc)]
+impl Counter {
+    /// Adds `by`; returns the new count.
+    pub async fn increment(&self, by: u64) -> Result<u64> {
+        let storage = self.state.storage();
+        let n: u64 = storage.get("count").await?.unwrap_or(0);
+        storage.put("count", &(n + by)).await?;
+        storage.put(&op_key(n + by), &by).await?;
+        Ok(n + by)
+    }
 
-        /// The current count.
-        pub async fn value(&self) -> Result<u64> {
-            Ok(self.state.storage().get("count").await?.unwrap_or(0))
-        }
+    /// The current count.
+    pub async fn value(&self) -> Result<u64> {
+        Ok(self.state.storage().get("count").await?.unwrap_or(0))
+    }
 
-        /// The count, and how many op records storage holds.
-        pub async fn audit(&self) -> Result<(u64, u64)> {
-            audit_storage(self.state.storage()).await
-        }
+    /// The count, and how many op records storage holds.
+    pub async fn audit(&self) -> Result<(u64, u64)> {
+        audit_storage(self.state.storage()).await
     }
 }
 

@@ -11,10 +11,22 @@
 
 pub mod chat;
 pub mod chat_memory_names;
+pub mod checkout;
+pub mod checkout_double_charge;
 pub mod counter;
 pub mod counter_racy;
 pub mod subscription;
 pub mod subscription_double_charge;
+// Queues.
+pub mod offload;
+pub mod offload_double_apply;
+// The Worker entry.
+pub mod counter_front;
+pub mod workspace;
+pub mod workspace_orphans;
+// The KV namespace's example.
+pub mod session;
+pub mod session_trusts_flag;
 
 pub mod archive_chat;
 pub mod archive_chat_early_clear;

@@ -36,36 +36,34 @@ impl DurableObject for Payments {
     }
 }
 
-dosim::rpc! {
-    /// Calls to the payment processor.
-    pub trait PaymentsRpc for Payments {
-        /// Charges `amount` for `customer`'s `period`. With an idempotency
-        /// key, a second charge with the same key is the first one.
-        pub async fn charge(
-            &self,
-            idem: Option<String>,
-            customer: String,
-            period: i64,
-            amount: i64,
-        ) -> Result<()> {
-            let at = dosim::elapsed().as_millis() as i64;
-            self.state.storage().sql().exec(
-                "INSERT OR IGNORE INTO charges (idem, customer, period, amount, at_ms) \
-                 VALUES (?, ?, ?, ?, ?)",
-                (idem, customer, period, amount, at),
-            )?;
-            Ok(())
-        }
+/// Calls to the payment processor: the client trait `PaymentsRpc`.
+#[dosim::rpc_methods(pub PaymentsRpc)]
+impl Payments {
+    /// Charges `amount` for `customer`'s `period`. With an idempotency
+    /// key, a second charge with the same key is the first one.
+    pub async fn charge(
+        &self,
+        idem: Option<String>,
+        customer: String,
+        period: i64,
+        amount: i64,
+    ) -> Result<()> {
+        let at = dosim::elapsed().as_millis() as i64;
+        self.state.storage().sql().exec(
+            "INSERT OR IGNORE INTO charges (idem, customer, period, amount, at_ms) \
+             VALUES (?, ?, ?, ?, ?)",
+            (idem, customer, period, amount, at),
+        )?;
+        Ok(())
+    }
 
-        /// Every charge: (customer, period, amount, when in ms).
-        pub async fn ledger(&self) -> Result<Vec<(String, i64, i64, i64)>> {
-            let rows = self
-                .state
-                .storage()
-                .sql()
-                .exec("SELECT customer, period, amount, at_ms FROM charges ORDER BY id", ())?;
-            rows.to_array()
-        }
+    /// Every charge: (customer, period, amount, when in ms).
+    pub async fn ledger(&self) -> Result<Vec<(String, i64, i64, i64)>> {
+        let rows = self.state.storage().sql().exec(
+            "SELECT customer, period, amount, at_ms FROM charges ORDER BY id",
+            (),
+        )?;
+        rows.to_array()
     }
 }
 
@@ -181,18 +179,17 @@ pub async fn cancel(state: &State) -> Result<()> {
     state.storage().delete_alarm().await
 }
 
-dosim::rpc! {
-    /// Calls to a subscription.
-    pub trait SubscriptionRpc for Subscription {
-        /// Starts the trial (once); returns when the first bill is due.
-        pub async fn subscribe(&self, customer: String, trial_ms: u64) -> Result<u64> {
-            subscribe(&self.state, customer, trial_ms).await
-        }
+/// Calls to a subscription: the client trait `SubscriptionRpc`.
+#[dosim::rpc_methods(pub SubscriptionRpc)]
+impl Subscription {
+    /// Starts the trial (once); returns when the first bill is due.
+    pub async fn subscribe(&self, customer: String, trial_ms: u64) -> Result<u64> {
+        subscribe(&self.state, customer, trial_ms).await
+    }
 
-        /// Cancels: no bill after this.
-        pub async fn cancel(&self) -> Result<()> {
-            cancel(&self.state).await
-        }
+    /// Cancels: no bill after this.
+    pub async fn cancel(&self) -> Result<()> {
+        cancel(&self.state).await
     }
 }
 

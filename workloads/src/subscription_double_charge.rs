@@ -4,18 +4,23 @@
 
 use dosim::{AlarmInfo, DurableObject, Env, Result, State};
 
-use crate::subscription::{self, SubscriptionRpc};
+use crate::subscription::{self, Subscription, SubscriptionRpc};
 
-/// A subscription that charges twice when its alarm is retried.
+/// A subscription that charges twice when its alarm is retried. Its RPC
+/// methods are [`Subscription`]'s, run on the wrapped subscription.
 pub struct DoubleCharge {
     state: State,
     env: Env,
+    inner: Subscription,
 }
 
 impl DurableObject for DoubleCharge {
     fn new(state: State, env: Env) -> Self {
-        subscription::create_schema(&state);
-        DoubleCharge { state, env }
+        DoubleCharge {
+            inner: Subscription::new(state.clone(), env.clone()),
+            state,
+            env,
+        }
     }
 
     async fn alarm(&self, _info: AlarmInfo) -> Result<()> {
@@ -24,14 +29,5 @@ impl DurableObject for DoubleCharge {
     }
 }
 
-dosim::rpc! {
-    impl SubscriptionRpc for DoubleCharge {
-        async fn subscribe(&self, customer: String, trial_ms: u64) -> Result<u64> {
-            subscription::subscribe(&self.state, customer, trial_ms).await
-        }
-
-        async fn cancel(&self) -> Result<()> {
-            subscription::cancel(&self.state).await
-        }
-    }
-}
+#[dosim::rpc_methods(impl SubscriptionRpc, fallback = inner)]
+impl DoubleCharge {}

@@ -1,6 +1,11 @@
 //! `Sim`: the handle a test body drives the world with.
 
 mod bucket;
+mod inspect;
+mod kv_namespace;
+mod worker;
+
+pub use inspect::{ObjectKey, StorageView};
 
 use std::any::TypeId;
 use std::fmt;
@@ -17,10 +22,12 @@ use crate::runtime::id::ObjectId;
 use crate::runtime::join::JoinHandle;
 use crate::runtime::namespace::ObjectNamespace;
 use crate::runtime::object::{DurableObject, RpcTarget};
-use crate::runtime::payload::Payload;
 use crate::runtime::runtime::Runtime;
 use crate::sim::seed::Seed;
 use crate::trace::What;
+
+mod queue;
+mod service;
 
 /// The simulated world, as a test body sees it: register object classes,
 /// get clients, spawn concurrent work, inspect storage.
@@ -171,7 +178,7 @@ impl Sim {
     /// let report = dosim::Runner::new("doc_eventually").seeds(1).run(|sim: dosim::Sim| async move {
     ///     // Fails twice, then answers.
     ///     let tries = Cell::new(0);
-    ///     let started = sim.now();
+    ///     let started = sim.elapsed();
     ///     let answer = sim
     ///         .eventually(|| {
     ///             tries.set(tries.get() + 1);
@@ -183,7 +190,7 @@ impl Sim {
     ///         .await?;
     ///     assert_eq!(answer, 3);
     ///     // Two pauses of 250 ms (timers may fire a hair late).
-    ///     let waited = sim.now() - started;
+    ///     let waited = sim.elapsed() - started;
     ///     assert!(waited >= Duration::from_millis(500) && waited < Duration::from_millis(510));
     ///
     ///     // Never answers: gives up after the liveness bound, with the last error.
@@ -201,7 +208,7 @@ impl Sim {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        let started = self.now();
+        let started = self.elapsed();
         let mut tries: u64 = 0;
         loop {
             tries += 1;
@@ -209,7 +216,7 @@ impl Sim {
                 Ok(answer) => return Ok(answer),
                 Err(e) => e,
             };
-            let waited = self.now().saturating_sub(started);
+            let waited = self.elapsed().saturating_sub(started);
             if waited >= self.liveness_bound {
                 return Err(Error::new(format!(
                     "no answer after {tries} tries over {:.2}s of simulated time (the run's \
@@ -221,9 +228,19 @@ impl Sim {
         }
     }
 
-    /// Simulated time since the run started.
-    pub fn now(&self) -> Duration {
+    /// Simulated time since the run started (as [`dosim::elapsed`](crate::elapsed)).
+    pub fn elapsed(&self) -> Duration {
         self.rt.world.now()
+    }
+
+    /// The old name of [`elapsed`](Self::elapsed), which read like
+    /// [`dosim::now`](crate::now) but returned a `Duration`, not the
+    /// simulated wall clock.
+    #[deprecated(
+        note = "use Sim::elapsed (a Duration since the start); dosim::now() is the wall clock"
+    )]
+    pub fn now(&self) -> Duration {
+        self.elapsed()
     }
 
     /// A random number from the run's seed (a stream of its own, so drawing
@@ -249,25 +266,15 @@ impl Sim {
     }
 
     /// Reads `key` of object `id` straight from its storage (confirmed or
-    /// not), bypassing the object: for checking properties.
+    /// not), bypassing the object: for checking properties. The one-key
+    /// case of [`inspect`](Self::inspect).
     pub fn peek<O, T: DeserializeOwned>(
         &self,
         namespace: &ObjectNamespace<O>,
         id: &ObjectId,
         key: &str,
     ) -> Result<Option<T>> {
-        let Some(obj) = self.rt.find_object(namespace.binding(), id) else {
-            return Ok(None);
-        };
-        let dump = self
-            .rt
-            .storage_of(obj)
-            .dump()
-            .map_err(|e| Error::new(e.to_string()))?;
-        dump.into_iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| Payload(v).decode(|| format!("the value of key `{key}`")))
-            .transpose()
+        self.inspect(namespace, id, |view| view.get(key))?
     }
 }
 
@@ -285,7 +292,7 @@ mod tests {
             .quiet()
             .liveness_bound(Duration::from_secs(2))
             .run(|sim: Sim| async move {
-                let started = sim.now();
+                let started = sim.elapsed();
                 let tries = Cell::new(0);
                 let err = sim
                     .eventually(|| {
@@ -295,7 +302,7 @@ mod tests {
                     })
                     .await
                     .expect_err("a call that never answers is given up on");
-                let waited = sim.now() - started;
+                let waited = sim.elapsed() - started;
                 // Tries at 0, 0.25, …, 2 s: the ninth is the first at the bound.
                 assert_eq!(tries.get(), 9);
                 assert!(waited >= Duration::from_secs(2), "{waited:?}");

@@ -23,7 +23,7 @@ use crate::sim::clock::format_sim_time;
 use crate::sim::seed::Seed;
 use crate::sim::world_config::{LocationId, LocationKind, WorldConfig};
 use crate::trace::text::{describe, object_names};
-use crate::trace::{ObjectRef, TraceEvent, What};
+use crate::trace::{ObjectRef, TraceEntry, What};
 
 /// What the page shows.
 pub(crate) struct ViewRun<'a> {
@@ -32,7 +32,7 @@ pub(crate) struct ViewRun<'a> {
     /// The run's seed.
     pub(crate) seed: Seed,
     /// Every event of the run.
-    pub(crate) trace: &'a [TraceEvent],
+    pub(crate) trace: &'a [TraceEntry],
     /// The world it ran in (location names and kinds).
     pub(crate) world: &'a WorldConfig,
     /// Why it failed, if it did.
@@ -70,7 +70,7 @@ fn at_caller(what: &What) -> bool {
     ) || matches!(what, What::MessageDropped { call, .. } if *call != 0)
 }
 
-fn lane_of(e: &TraceEvent, world: &WorldConfig) -> Lane {
+fn lane_of(e: &TraceEntry, world: &WorldConfig) -> Lane {
     let place = || match world.locations().get(e.at.0 as usize).map(|l| l.kind) {
         Some(LocationKind::Client) => Lane::Client(e.at),
         _ => Lane::Place(e.at),

@@ -2,8 +2,8 @@ use super::*;
 use crate::sim::faults::FaultKind;
 use crate::trace::{Cause, Outcome};
 
-fn ev(t: u64, at: u16, obj: Option<u32>, epoch: u32, what: What) -> TraceEvent {
-    TraceEvent {
+fn ev(t: u64, at: u16, obj: Option<u32>, epoch: u32, what: What) -> TraceEntry {
+    TraceEntry {
         t,
         at: LocationId(at),
         obj: obj.map(ObjectRef),
@@ -14,7 +14,7 @@ fn ev(t: u64, at: u16, obj: Option<u32>, epoch: u32, what: What) -> TraceEvent {
 
 /// Client 0 calls `COUNTER("<room & co>")` on host-0 (locations 3, 4 are
 /// hosts in a 3-client world); the host crashes and a second instance runs.
-fn trace() -> Vec<TraceEvent> {
+fn trace() -> Vec<TraceEntry> {
     let named = What::ObjectNamed {
         namespace: "COUNTER".into(),
         id: "ab".repeat(32),

@@ -159,21 +159,21 @@ impl<Op, Ret> History<Op, Ret> {
 /// A call still open when the history is [`finish`](Self::finish)ed has an
 /// unknown outcome: it may or may not have taken effect.
 #[derive(Clone, Debug)]
-pub struct HistoryRecorder<Op, Ret> {
+pub struct HistoryBuilder<Op, Ret> {
     calls: Vec<(u64, Op, u64)>,
     outcomes: Vec<Option<Outcome<Ret>>>,
 }
 
-impl<Op, Ret> Default for HistoryRecorder<Op, Ret> {
+impl<Op, Ret> Default for HistoryBuilder<Op, Ret> {
     fn default() -> Self {
-        HistoryRecorder {
+        HistoryBuilder {
             calls: Vec::new(),
             outcomes: Vec::new(),
         }
     }
 }
 
-impl<Op, Ret> HistoryRecorder<Op, Ret> {
+impl<Op, Ret> HistoryBuilder<Op, Ret> {
     /// An empty recorder.
     pub fn new() -> Self {
         Self::default()
@@ -232,3 +232,7 @@ impl<Op, Ret> HistoryRecorder<Op, Ret> {
         }
     }
 }
+
+/// The old name of [`HistoryBuilder`].
+#[deprecated(note = "renamed to HistoryBuilder: it builds a History")]
+pub type HistoryRecorder<Op, Ret> = HistoryBuilder<Op, Ret>;

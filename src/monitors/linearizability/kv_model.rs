@@ -3,9 +3,9 @@
 //!
 //! ```
 //! use dosim::monitors::linearizability::kv_model::{Kv, KvOp, KvRet};
-//! use dosim::monitors::linearizability::{check, HistoryRecorder};
+//! use dosim::monitors::linearizability::{check, HistoryBuilder};
 //!
-//! let mut h = HistoryRecorder::new();
+//! let mut h = HistoryBuilder::new();
 //! let put = h.invoke(1, KvOp::Put { key: 1, value: 5 }, 0);
 //! h.ok(put, KvRet::Done, 10).unwrap();
 //! let get = h.invoke(2, KvOp::Get { key: 1 }, 20);

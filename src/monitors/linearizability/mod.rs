@@ -35,7 +35,7 @@
 //! is invoked at `t`) count as concurrent.
 //!
 //! ```
-//! use dosim::monitors::linearizability::{check, HistoryRecorder, Model, Verdict};
+//! use dosim::monitors::linearizability::{check, HistoryBuilder, Model, Verdict};
 //!
 //! /// A register holding one number.
 //! #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -55,7 +55,7 @@
 //!     }
 //! }
 //!
-//! let mut h = HistoryRecorder::new();
+//! let mut h = HistoryBuilder::new();
 //! let w = h.invoke(1, Op::Write(7), 10);
 //! let r = h.invoke(2, Op::Read, 20); // concurrent with the write: may see 7
 //! h.ok(r, Some(7), 30).unwrap();
@@ -80,7 +80,9 @@ mod history;
 pub mod kv_model;
 mod window;
 
-pub use history::{History, HistoryError, HistoryRecorder, OpId, Operation, Outcome};
+#[allow(deprecated)]
+pub use history::HistoryRecorder;
+pub use history::{History, HistoryBuilder, HistoryError, OpId, Operation, Outcome};
 
 /// The checker's name in reports.
 pub const NAME: &str = "linearizability";

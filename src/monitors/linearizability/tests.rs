@@ -221,7 +221,7 @@ fn a_small_budget_gives_up_and_says_so() {
 
 #[test]
 fn the_recorder_builds_the_history_in_call_order() {
-    let mut r = HistoryRecorder::new();
+    let mut r = HistoryBuilder::new();
     let a = r.invoke(7, RegOp::Write(1), 5);
     let b = r.invoke(8, RegOp::Read, 6);
     let c = r.invoke(9, RegOp::Read, 7);
@@ -237,7 +237,7 @@ fn the_recorder_builds_the_history_in_call_order() {
 
 #[test]
 fn the_recorder_refuses_bad_input() {
-    let mut r = HistoryRecorder::<RegOp, Option<u64>>::new();
+    let mut r = HistoryBuilder::<RegOp, Option<u64>>::new();
     let a = r.invoke(1, RegOp::Read, 50);
     assert_eq!(
         r.ok(a, Some(0), 40),

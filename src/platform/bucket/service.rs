@@ -108,7 +108,7 @@ impl BucketService {
     /// one drawn at the plan's rates while the fault window is open.
     pub(crate) fn draw(&self, world: &World, op: &str, key: &str) -> Drawn {
         let put = op == "put";
-        let armed = world.faults.take_armed(&self.name, |f| {
+        let armed = world.faults.take_armed_op(&self.name, |f| {
             !matches!(f, Fault::BucketLostPut { .. }) || put
         });
         let mut drawn = Drawn::default();

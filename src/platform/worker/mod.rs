@@ -7,12 +7,19 @@
 //! may not be reused and code must not rely on either. It reaches objects
 //! and services through the same [`Env`] bindings an object has.
 
+mod class;
 mod context;
+mod cron;
+mod handle;
+mod invocation;
 mod scheduled;
 
 use std::future::Future;
 
-pub use context::Context;
+pub(crate) use class::WorkerClass;
+pub use context::{Context, WAIT_UNTIL_TIMEOUT};
+pub(crate) use cron::{start as start_cron, Schedule};
+pub use handle::WorkerHandle;
 pub use scheduled::ScheduledEvent;
 
 use super::queue::MessageBatch;

@@ -61,6 +61,7 @@ impl Instance {
             alarm_running: Cell::new(None),
             last_active: Cell::new(std::time::Duration::ZERO),
             hibernation_watched: Cell::new(false),
+            idle: RefCell::new(None),
         });
         let weak = Rc::downgrade(&inst);
         inst.storage.on_commit_failure(Box::new(move || {
@@ -143,6 +144,7 @@ impl Instance {
         if !self.alive.replace(false) {
             return;
         }
+        self.idle_disarm();
         self.record(What::InstanceEnded { reason });
         tracing::debug!(
             namespace = %self.namespace.binding,

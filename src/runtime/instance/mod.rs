@@ -38,6 +38,7 @@ use crate::storage::output_gate::OutputGate;
 use crate::storage::service::ObjectStorage;
 use crate::trace::{Cause, ObjectRef, What};
 
+pub(crate) mod idle;
 mod lifecycle;
 
 /// An event the runtime raises itself (an alarm, a socket's frame), ready
@@ -127,6 +128,8 @@ pub(crate) struct Instance {
     pub(crate) last_active: Cell<std::time::Duration>,
     /// Whether the hibernation watch runs.
     pub(crate) hibernation_watched: Cell<bool>,
+    /// The idle window running now, if the instance is idle.
+    idle: RefCell<Option<std::sync::Arc<idle::IdleLatch>>>,
 }
 
 impl Instance {
@@ -172,6 +175,7 @@ impl Instance {
             incoming.arrival.fail(Error::connection_lost());
             return;
         }
+        self.idle_disarm();
         if let Err(refused) = self.inbox.borrow_mut().push(incoming) {
             refused.arrival.fail(Error::connection_lost());
             return;
@@ -183,15 +187,28 @@ impl Instance {
 
     async fn deliver_loop(self: Rc<Self>) {
         loop {
-            poll_fn(|cx| {
-                if self.inbox.borrow().is_empty() {
-                    *self.inbox_waker.borrow_mut() = Some(cx.waker().clone());
-                    Poll::Pending
+            let idle_passed = poll_fn(|cx| {
+                if !self.inbox.borrow().is_empty() {
+                    Poll::Ready(false)
+                } else if self.idle_window_passed() {
+                    Poll::Ready(true)
                 } else {
-                    Poll::Ready(())
+                    *self.inbox_waker.borrow_mut() = Some(cx.waker().clone());
+                    // The last event may have ended before this task
+                    // parked: the idle window starts now, then.
+                    if !self.idle_armed() {
+                        self.idle_arm();
+                    }
+                    Poll::Pending
                 }
             })
             .await;
+            if idle_passed {
+                if self.idle_evict() {
+                    return;
+                }
+                continue;
+            }
             if self.object.borrow().is_none() && !self.construct() {
                 return;
             }
@@ -313,6 +330,7 @@ impl Instance {
             me.reply(event, number, result, answer).await;
             me.tasks.borrow_mut().remove(&event);
             me.last_active.set(me.rt.world.now());
+            me.idle_arm();
         });
         self.tasks.borrow_mut().insert(event, handle.abort_handle());
     }
@@ -391,6 +409,7 @@ impl Instance {
             let result = body.await;
             me.tasks.borrow_mut().remove(&event);
             me.last_active.set(me.rt.world.now());
+            me.idle_arm();
             done(result);
         });
         self.tasks.borrow_mut().insert(event, handle.abort_handle());

@@ -83,7 +83,7 @@ pub struct Cursor {
 }
 
 impl Cursor {
-    fn new(done: Executed) -> Cursor {
+    pub(crate) fn new(done: Executed) -> Cursor {
         Cursor {
             duplicates: has_duplicate_names(&done.column_names),
             columns: done.column_names,

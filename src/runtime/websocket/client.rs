@@ -30,9 +30,7 @@ impl ClientSocket {
     pub(crate) fn new(rt: Rc<Runtime>, id: SocketId, at: LocationId) -> ClientSocket {
         rt.sockets.with(id, |s| {
             s.client = Some(at);
-            if let Some(w) = s.to_client.waker.take() {
-                w.wake();
-            }
+            s.wake_client_waiters();
         });
         ClientSocket {
             rt,

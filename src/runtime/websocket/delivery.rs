@@ -78,7 +78,9 @@ pub(crate) fn to_client(
                 (Some(at), false) => Poll::Ready(Some(at)),
                 (_, true) => Poll::Ready(None),
                 (None, false) => {
-                    s.to_client.waker = Some(cx.waker().clone());
+                    if !s.client_waiters.iter().any(|w| w.will_wake(cx.waker())) {
+                        s.client_waiters.push(cx.waker().clone());
+                    }
                     Poll::Pending
                 }
             });

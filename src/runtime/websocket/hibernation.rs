@@ -50,6 +50,7 @@ pub(crate) fn watch(inst: &Rc<Instance>) {
             }
             let quiet = inst.last_active.get() == since && inst.rt.world.now() >= due;
             if quiet && can_hibernate(&inst) {
+                inst.rt.world.count_natural(|n| n.hibernated += 1);
                 inst.end(EndReason::Hibernated, None);
                 return;
             }

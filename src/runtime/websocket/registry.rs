@@ -105,7 +105,20 @@ pub(crate) struct Socket {
     pub(crate) last_epoch: u32,
     pub(crate) to_object: Lane<SocketEvent>,
     pub(crate) to_client: Lane<ClientEvent>,
+    /// Frames for the client that wait for its end to exist, one waker
+    /// each: the object may send several before the client's `connect`
+    /// resolves, and every one of them must go on once it does.
+    pub(crate) client_waiters: Vec<Waker>,
     pub(crate) pumping: bool,
+}
+
+impl Socket {
+    /// Wakes every frame waiting for the client end.
+    pub(crate) fn wake_client_waiters(&mut self) {
+        for w in self.client_waiters.drain(..) {
+            w.wake();
+        }
+    }
 }
 
 /// See the module documentation.
@@ -134,6 +147,7 @@ impl Sockets {
                 last_epoch: 0,
                 to_object: Lane::default(),
                 to_client: Lane::default(),
+                client_waiters: Vec::new(),
                 pumping: false,
             },
         );
@@ -248,6 +262,7 @@ impl Sockets {
             {
                 w.wake();
             }
+            s.wake_client_waiters();
             Some(s.obj)
         });
         if let Some(Some(obj)) = closed {

@@ -55,6 +55,28 @@ pub struct Executed {
 }
 
 impl Database {
+    /// Runs `query`, one statement that only reads; a statement that would
+    /// write (or several statements) is refused before anything runs.
+    pub fn exec_read_only(
+        &mut self,
+        query: &str,
+        bindings: &[SqlValue],
+    ) -> Result<Executed, StorageError> {
+        let writes = {
+            let stmt = self
+                .conn
+                .prepare(query)
+                .map_err(|e| StorageError::Sqlite(describe(&e)))?;
+            !stmt.readonly()
+        };
+        if writes {
+            return Err(StorageError::TypeError(format!(
+                "a read-only view refuses a statement that writes: `{query}`"
+            )));
+        }
+        self.exec(query, bindings)
+    }
+
     /// Runs `query` (one or more statements); `bindings` apply to the last.
     ///
     /// A single statement is prepared once: the statement that says whether

@@ -318,7 +318,7 @@ fn sql_time_and_randomness_come_from_the_simulation() {
     let mut b = Database::open_seeded(7).unwrap();
     let q = "SELECT random(), hex(randomblob(8))";
     assert_eq!(rows(&mut a, q, &[]), rows(&mut b, q, &[]));
-    crate::storage::sql_clock::set_now(crate::storage::sql_clock::SQL_EPOCH_UNIX_MS + 1500);
+    crate::storage::sql_clock::set_now(crate::sim::clock::SIM_START_UNIX_MS + 1500);
     assert_eq!(
         rows(&mut a, "SELECT datetime('now'), unixepoch('subsec')", &[]),
         vec![vec![
@@ -330,7 +330,7 @@ fn sql_time_and_randomness_come_from_the_simulation() {
         rows(&mut a, "SELECT CURRENT_TIMESTAMP", &[]),
         vec![vec![V::Text("2026-01-01 00:00:01".into())]]
     );
-    crate::storage::sql_clock::set_now(crate::storage::sql_clock::SQL_EPOCH_UNIX_MS);
+    crate::storage::sql_clock::set_now(crate::sim::clock::SIM_START_UNIX_MS);
 }
 
 #[test]

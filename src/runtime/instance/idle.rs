@@ -1,0 +1,164 @@
+//! Natural eviction: the runtime frees an instance that stayed idle for
+//! its idle window, with no fault injected, as production frees an idle
+//! object that cannot hibernate.
+//!
+//! An instance is idle when no event runs, no call or raised event waits
+//! in its inbox, no write is unconfirmed, and it holds no plain WebSocket.
+//! Each time its last event ends, it draws a window in
+//! [`IDLE_EVICTION_MIN`]..=[`IDLE_EVICTION_MAX`] from the seed's idle
+//! stream and arms a timer; a new arrival disarms it, and the next idle
+//! stretch draws again. When the timer fires on a still idle instance,
+//! the instance ends as `Evicted` (memory lost, confirmed storage kept,
+//! hibernatable sockets kept), and the trace says it was the idle window,
+//! not a fault.
+//!
+//! Invariant: natural eviction leaves every run in which no window
+//! elapses exactly as it was. So it spawns no task and draws nothing
+//! from the other streams: the timer is a madsim timer whose waker is a
+//! disarmable latch, and only a timer that fires while still armed wakes
+//! the instance's own delivery task, which then ends the instance.
+
+use std::future::Future;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Wake, Waker};
+use std::time::Duration;
+
+use super::Instance;
+use crate::trace::{EndReason, What};
+
+/// The shortest idle window after which the runtime evicts an idle
+/// instance that cannot hibernate (production's lower bound).
+pub const IDLE_EVICTION_MIN: Duration = Duration::from_secs(70);
+
+/// The longest idle window (production's upper bound).
+pub const IDLE_EVICTION_MAX: Duration = Duration::from_secs(140);
+
+/// One armed idle window: the waker the madsim timer calls. Disarmed, it
+/// does nothing, so a window that an event interrupted wakes no task.
+#[derive(Default)]
+pub(super) struct IdleLatch {
+    armed: AtomicBool,
+    fired: AtomicBool,
+    /// The delivery task to wake when the window passes.
+    delivery: Mutex<Option<Waker>>,
+    /// When the window started (simulated time since the run began).
+    since: Mutex<Duration>,
+}
+
+impl IdleLatch {
+    /// Whether the window passed while armed.
+    pub(super) fn fired(&self) -> bool {
+        self.fired.load(Ordering::Relaxed)
+    }
+
+    fn disarm(&self) {
+        self.armed.store(false, Ordering::Relaxed);
+        self.delivery.lock().map(|mut w| w.take()).ok();
+    }
+}
+
+impl Wake for IdleLatch {
+    fn wake(self: Arc<Self>) {
+        if !self.armed.swap(false, Ordering::Relaxed) {
+            return;
+        }
+        self.fired.store(true, Ordering::Relaxed);
+        let task = self.delivery.lock().ok().and_then(|mut w| w.take());
+        if let Some(task) = task {
+            task.wake();
+        }
+    }
+}
+
+impl Instance {
+    /// Stops the idle window, if one runs: something arrived.
+    pub(super) fn idle_disarm(&self) {
+        if let Some(latch) = self.idle.borrow_mut().take() {
+            latch.disarm();
+        }
+    }
+
+    /// The last event ended (or the delivery task parked after it):
+    /// starts a fresh idle window, if natural eviction is on and the
+    /// instance is idle and could be evicted.
+    pub(super) fn idle_arm(&self) {
+        self.idle_disarm();
+        let world = self.world();
+        if !world.config().natural_eviction_setting() || !self.idle_evictable() {
+            return;
+        }
+        // The delivery task parks its waker here while the inbox is empty.
+        let Some(delivery) = self.inbox_waker.borrow().clone() else {
+            return;
+        };
+        let window = world
+            .idle_rng
+            .latency(crate::sim::world_config::Latency::us(
+                micros(IDLE_EVICTION_MIN),
+                micros(IDLE_EVICTION_MAX),
+            ));
+        let latch = Arc::new(IdleLatch {
+            armed: AtomicBool::new(true),
+            fired: AtomicBool::new(false),
+            delivery: Mutex::new(Some(delivery)),
+            since: Mutex::new(world.now()),
+        });
+        let mut timer = std::pin::pin!(madsim::time::sleep(window));
+        let waker = Waker::from(latch.clone());
+        // Polled once, here, so the timer holds the latch's waker; dropping
+        // the sleep leaves the timer in place.
+        let _ = timer.as_mut().poll(&mut Context::from_waker(&waker));
+        *self.idle.borrow_mut() = Some(latch);
+    }
+
+    /// Whether the instance is idle in the sense of natural eviction: it
+    /// is the object's live instance, nothing runs or waits, and it holds
+    /// no plain socket. A reply the `lose_response` mutation swallowed is
+    /// still owed: a request is in flight, and production would not free
+    /// the instance under it.
+    fn idle_evictable(&self) -> bool {
+        self.is_alive()
+            && self.is_current()
+            && self.is_idle()
+            && self.alarm_running.get().is_none()
+            && self.lost_replies.borrow().is_empty()
+            && !self.rt.sockets.has_plain(self.obj, self.epoch)
+    }
+
+    /// Whether an idle window runs.
+    pub(super) fn idle_armed(&self) -> bool {
+        self.idle.borrow().is_some()
+    }
+
+    /// Whether the idle window passed (asked by the delivery task when it
+    /// wakes with an empty inbox).
+    pub(super) fn idle_window_passed(&self) -> bool {
+        self.idle.borrow().as_ref().is_some_and(|l| l.fired())
+    }
+
+    /// The idle window passed: evicts the instance if it is still idle,
+    /// else waits for the next one. Returns whether it ended.
+    pub(super) fn idle_evict(self: &Rc<Self>) -> bool {
+        let Some(latch) = self.idle.borrow_mut().take() else {
+            return false;
+        };
+        if !self.idle_evictable() {
+            self.idle_arm();
+            return false;
+        }
+        let since = latch.since.lock().map(|s| *s).unwrap_or_default();
+        let idle = self.world().now().saturating_sub(since);
+        self.record(What::IdleEvicted {
+            idle_ms: u64::try_from(idle.as_millis()).unwrap_or(u64::MAX),
+        });
+        self.world().count_natural(|n| n.evicted += 1);
+        self.end(EndReason::Evicted, None);
+        true
+    }
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
