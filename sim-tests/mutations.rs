@@ -223,3 +223,36 @@ fn kv_stale_forever_is_caught_by_kv_staleness() {
         20,
     );
 }
+
+/// A client overwrites one bucket key and reads it back after each
+/// acknowledged put.
+async fn bucket_write_then_read(sim: Sim) -> Result<()> {
+    use dosim::platform::bucket::{GetOptions, PutOptions};
+    let bucket = sim.bucket("B")?;
+    for i in 0..5 {
+        if bucket
+            .put("k", format!("v{i}"), PutOptions::default())
+            .await
+            .is_ok()
+        {
+            let _ = bucket.get("k", GetOptions::default()).await;
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn bucket_stale_read_is_caught_by_bucket_consistency() {
+    caught_in(
+        Runner::new("mutation_bucket"),
+        bucket_write_then_read,
+        Mutation::BucketStaleRead,
+        "bucket_consistency",
+        10,
+    );
+    passes_clean(
+        Runner::new("mutation_bucket_clean"),
+        bucket_write_then_read,
+        20,
+    );
+}

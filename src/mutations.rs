@@ -42,6 +42,8 @@ pub enum Mutation {
     /// A KV namespace's cached copies never expire: a location keeps
     /// reading an old value forever (the `kv_staleness` monitor fires).
     KvStaleForever,
+    /// A bucket serves a key's previous version for a while after a write.
+    BucketStaleRead,
 }
 
 impl Mutation {
@@ -59,6 +61,7 @@ impl Mutation {
         Mutation::DropAttachmentOnHibernate,
         Mutation::QueueDropOnRetry,
         Mutation::KvStaleForever,
+        Mutation::BucketStaleRead,
     ];
 
     /// The name used in `DOSIM_MUTATION`.
@@ -76,6 +79,7 @@ impl Mutation {
             Mutation::DropAttachmentOnHibernate => "drop_attachment_on_hibernate",
             Mutation::QueueDropOnRetry => "queue_drop_on_retry",
             Mutation::KvStaleForever => "kv_stale_forever",
+            Mutation::BucketStaleRead => "bucket_stale_read",
         }
     }
 }

@@ -67,6 +67,7 @@ impl Trial<'_> {
             schedule: schedule.to_vec(),
             rates: rates.iter().copied().collect::<BTreeMap<_, _>>(),
             safety_ms: self.safety_ms,
+            swarm: false,
             service_rates: self.service_rates.clone(),
         }
     }

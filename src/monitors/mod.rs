@@ -20,6 +20,8 @@ pub mod websocket;
 pub mod kv_staleness;
 pub mod queue_delivery;
 
+pub mod bucket_consistency;
+
 /// A broken invariant, found in a trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
@@ -66,6 +68,7 @@ pub const ALL: &[(&str, Monitor)] = &[
     // Platform services.
     (queue_delivery::NAME, queue_delivery::check),
     (kv_staleness::NAME, kv_staleness::check),
+    (bucket_consistency::NAME, bucket_consistency::check),
 ];
 
 /// Runs every monitor over `trace`; returns the earliest violation (by its

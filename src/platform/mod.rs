@@ -19,3 +19,5 @@ pub mod kv;
 pub mod queue;
 pub mod service;
 pub mod worker;
+
+pub mod bucket;

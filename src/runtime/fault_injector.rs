@@ -42,6 +42,7 @@ pub(crate) fn start(rt: &Rc<Runtime>) {
             || kind.is_service()
             || matches!(kind, FaultKind::MessageLoss | FaultKind::Buggify)
             || FaultKind::QUEUE.contains(&kind)
+            || FaultKind::BUCKET.contains(&kind)
         {
             continue;
         }
@@ -163,7 +164,10 @@ fn draw(rt: &Runtime, kind: FaultKind) -> Option<Fault> {
         | FaultKind::ServiceTimeout
         | FaultKind::ServiceError
         | FaultKind::ServiceSlow
-        | FaultKind::ServiceLostResponse => return None,
+        | FaultKind::ServiceLostResponse
+        | FaultKind::BucketError
+        | FaultKind::BucketSlow
+        | FaultKind::BucketLostPut => return None,
     })
 }
 
@@ -268,6 +272,16 @@ pub(crate) fn apply(rt: &Rc<Runtime>, fault: &Fault) {
                 .faults
                 .pause(c, world.now() + Duration::from_millis(*duration_ms));
             (c, format!("{client} for {duration_ms}ms"))
+        }
+        Fault::BucketError { bucket }
+        | Fault::BucketSlow { bucket, .. }
+        | Fault::BucketLostPut { bucket } => {
+            // The bucket takes it on its next operation it applies to.
+            world.faults.arm_op(bucket, fault.clone());
+            (
+                config.storage(),
+                format!("bucket {bucket} (next operation)"),
+            )
         }
         Fault::QueueDuplicate { queue }
         | Fault::QueueConsumerCrash { queue }

@@ -28,6 +28,9 @@ pub(crate) struct FaultState {
     service_calls: RefCell<BTreeMap<String, std::collections::VecDeque<super::faults::FaultKind>>>,
     /// Random service faults stopped (the world healed).
     services_healed: Cell<bool>,
+    /// Faults a plan scheduled for a bucket's next operation, by the
+    /// bucket's binding name, oldest first.
+    armed_ops: RefCell<BTreeMap<String, Vec<super::faults::Fault>>>,
 }
 
 fn pair(a: LocationId, b: LocationId) -> (LocationId, LocationId) {
@@ -149,6 +152,7 @@ impl FaultState {
         self.slow_storage.set((Duration::ZERO, Duration::ZERO));
         self.failing_commits.borrow_mut().clear();
         self.armed.borrow_mut().clear();
+        self.armed_ops.borrow_mut().clear();
         self.services_healed.set(true);
     }
 
@@ -172,5 +176,27 @@ impl FaultState {
     /// Whether random service faults have stopped.
     pub(crate) fn services_healed(&self) -> bool {
         self.services_healed.get()
+    }
+
+    /// Arms `fault` for the next operation of the service bound to `name`
+    /// that it applies to.
+    pub(crate) fn arm_op(&self, name: &str, fault: super::faults::Fault) {
+        self.armed_ops
+            .borrow_mut()
+            .entry(name.to_string())
+            .or_default()
+            .push(fault);
+    }
+
+    /// Takes the oldest fault armed for `name` that `applies` accepts.
+    pub(crate) fn take_armed_op(
+        &self,
+        name: &str,
+        applies: impl Fn(&super::faults::Fault) -> bool,
+    ) -> Option<super::faults::Fault> {
+        let mut armed = self.armed_ops.borrow_mut();
+        let list = armed.get_mut(name)?;
+        let at = list.iter().position(applies)?;
+        Some(list.remove(at))
     }
 }

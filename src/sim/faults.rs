@@ -43,6 +43,12 @@
 //!   (`sim.service`); their rates are percents of calls, and a scheduled
 //!   `service_call` fault hits the next call to one service. What each does
 //!   is written in `platform::service`.
+//! - `bucket_error`, `bucket_slow`, `bucket_lost_put`: a bucket operation
+//!   fails with R2's internal error and writes nothing; takes longer; or a
+//!   put is written but its caller gets the error (an unknown outcome, as
+//!   when a response is lost). Their rates are percents of bucket
+//!   operations, and swarm mode draws them only in runs that bind a bucket
+//!   (`platform::bucket` applies them).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -108,6 +114,12 @@ pub enum FaultKind {
     ServiceSlow,
     /// A service did the work, but its response is lost on the way back.
     ServiceLostResponse,
+    /// A bucket operation fails and writes nothing.
+    BucketError,
+    /// A bucket operation takes longer.
+    BucketSlow,
+    /// A bucket put is written but its caller gets an error.
+    BucketLostPut,
 }
 
 impl FaultKind {
@@ -140,6 +152,17 @@ impl FaultKind {
         FaultKind::ServiceError,
         FaultKind::ServiceSlow,
         FaultKind::ServiceLostResponse,
+        FaultKind::BucketError,
+        FaultKind::BucketSlow,
+        FaultKind::BucketLostPut,
+    ];
+
+    /// The kinds that hit bucket operations: swarm mode draws them only in
+    /// runs that bind a bucket.
+    pub const BUCKET: &'static [FaultKind] = &[
+        FaultKind::BucketError,
+        FaultKind::BucketSlow,
+        FaultKind::BucketLostPut,
     ];
 
     /// The kinds a KV namespace injects into its own operations.
@@ -189,6 +212,9 @@ impl FaultKind {
             FaultKind::ServiceError => "service_error",
             FaultKind::ServiceSlow => "service_slow",
             FaultKind::ServiceLostResponse => "service_lost_response",
+            FaultKind::BucketError => "bucket_error",
+            FaultKind::BucketSlow => "bucket_slow",
+            FaultKind::BucketLostPut => "bucket_lost_put",
         }
     }
 }
@@ -277,6 +303,23 @@ pub enum Fault {
         /// What happens to that call.
         fault: FaultKind,
     },
+    /// The next operation on the bucket bound to `bucket` fails.
+    BucketError {
+        /// The bucket's binding name.
+        bucket: String,
+    },
+    /// The next operation on `bucket` takes `extra_ms` longer.
+    BucketSlow {
+        /// The bucket's binding name.
+        bucket: String,
+        /// Added to the operation's round trip.
+        extra_ms: u64,
+    },
+    /// The next put to `bucket` is written, but its caller gets an error.
+    BucketLostPut {
+        /// The bucket's binding name.
+        bucket: String,
+    },
 }
 
 impl ScheduledFault {
@@ -302,6 +345,9 @@ impl Fault {
             Fault::QueueConsumerCrash { .. } => FaultKind::QueueConsumerCrash,
             Fault::QueueSendFailure { .. } => FaultKind::QueueSendFailure,
             Fault::ServiceCall { fault, .. } => *fault,
+            Fault::BucketError { .. } => FaultKind::BucketError,
+            Fault::BucketSlow { .. } => FaultKind::BucketSlow,
+            Fault::BucketLostPut { .. } => FaultKind::BucketLostPut,
         }
     }
 }
@@ -364,6 +410,10 @@ pub struct FaultPlan {
     /// run without those services reads, and runs, exactly as before.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) service_rates: BTreeMap<FaultKind, f64>,
+    /// Drawn by swarm mode: a platform service bound in the run draws its
+    /// own kinds' rates then (see [`FaultPlan::swarm_service_rates`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) swarm: bool,
 }
 
 impl FaultPlan {
@@ -451,6 +501,10 @@ impl FaultPlan {
         let mut rng = seed.rng(Stream::Config);
         let mut rates = BTreeMap::new();
         for kind in FaultKind::ALL.iter().filter(|k| !k.is_service()) {
+            if FaultKind::BUCKET.contains(kind) {
+                // Drawn when a bucket is bound, not here.
+                continue;
+            }
             if !rng.gen_bool(0.5) {
                 continue;
             }
@@ -480,9 +534,33 @@ impl FaultPlan {
         }
         FaultPlan {
             rates,
+            swarm: true,
             service_rates,
             ..FaultPlan::none()
         }
+    }
+
+    /// The rates of a service's fault `kinds` in this plan: those the plan
+    /// sets; in swarm mode, for kinds it does not set, each switched on with
+    /// probability one half at `lo..hi` percent, drawn from `rng` (the
+    /// service's own stream, so runs without the service are unchanged).
+    pub(crate) fn swarm_service_rates(
+        &self,
+        kinds: &[FaultKind],
+        rng: &super::rng::RunRng,
+        lo: f64,
+        hi: f64,
+    ) -> BTreeMap<FaultKind, f64> {
+        let mut rates = BTreeMap::new();
+        for kind in kinds {
+            if let Some(rate) = self.rates.get(kind) {
+                rates.insert(*kind, *rate);
+            } else if self.swarm && rng.chance(50.0) {
+                let rate = lo + (hi - lo) * rng.below(1_000) as f64 / 1_000.0;
+                rates.insert(*kind, (rate * 100.0).round() / 100.0);
+            }
+        }
+        rates
     }
 
     /// Checks that every location the schedule names exists in `world`
@@ -538,6 +616,13 @@ impl FaultPlan {
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         ));
+                    }
+                }
+                Fault::BucketError { bucket }
+                | Fault::BucketSlow { bucket, .. }
+                | Fault::BucketLostPut { bucket } => {
+                    if bucket.is_empty() {
+                        return Err("fault plan: a bucket fault needs a bucket name".into());
                     }
                 }
             }

@@ -21,8 +21,6 @@ use super::world_config::{LocationId, WorldConfig};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Dropped;
 
-/// Sends one message from `from` to `to`: waits its latency, then tells
-/// whether it arrived.
 /// Sends one frame of a stream (a WebSocket) from `from` to `to`: it takes
 /// the link's latency and is never dropped alone — a stream retransmits —
 /// but a partition or a down endpoint breaks the whole connection.
@@ -40,6 +38,8 @@ pub(crate) async fn transmit_stream(
     Ok(())
 }
 
+/// Sends one message from `from` to `to`: waits its latency, then tells
+/// whether it arrived (latency and loss drawn from the run's own stream).
 pub(crate) async fn transmit(
     world: &World,
     from: LocationId,

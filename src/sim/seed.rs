@@ -97,6 +97,10 @@ pub(crate) enum Stream {
     ServiceConfig = 9,
     /// Calls to services: their latencies and faults.
     Services = 10,
+    /// The bucket service's choices (its latencies, versions, faults, and
+    /// in swarm mode which of its fault kinds are on): its own stream, so a
+    /// run without a bucket draws exactly what it drew before buckets were.
+    Bucket = 11,
 }
 
 impl Seed {

@@ -562,6 +562,29 @@ pub enum What {
         /// milliseconds: the lifetime its cached copy was given.
         bound_ms: u64,
     },
+    /// A bucket operation left its caller.
+    BucketSent {
+        /// The bucket's own number for the operation.
+        call: u64,
+        /// The bucket's binding name.
+        bucket: String,
+        /// `get`, `head`, `put`, `delete` or `list`.
+        op: String,
+        /// The keys it names (for `list`, its prefix).
+        keys: Vec<String>,
+    },
+    /// A bucket operation's answer reached its caller.
+    BucketAnswered {
+        /// The operation.
+        call: u64,
+        /// Whether the caller got an answer, not an error.
+        ok: bool,
+        /// The keys it read, each with the write it saw (the bucket's
+        /// order of writes; 0: never written).
+        seen: Vec<(String, u64)>,
+        /// The keys it wrote (a put or a delete), each with its write.
+        written: Vec<(String, u64)>,
+    },
 }
 
 /// The old name of [`TraceEntry`].

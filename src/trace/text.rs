@@ -259,6 +259,30 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
         What::ServiceAnswered { call, outcome } => {
             format!("service call {call} answered: {outcome}")
         }
+        What::BucketSent {
+            call,
+            bucket,
+            op,
+            keys,
+        } => {
+            let mut keys = keys.join(", ");
+            if keys.len() > 80 {
+                let cut = (0..=77)
+                    .rev()
+                    .find(|i| keys.is_char_boundary(*i))
+                    .unwrap_or(0);
+                keys.truncate(cut);
+                keys.push('…');
+            }
+            format!("bucket {bucket} {op} #{call} sent: {keys}")
+        }
+        What::BucketAnswered {
+            call, ok, written, ..
+        } => format!(
+            "bucket #{call} {}{}",
+            if *ok { "answered" } else { "failed" },
+            if written.is_empty() { "" } else { " (wrote)" }
+        ),
         other => {
             // The rest read well enough as their kind.
             let json = serde_json::to_value(other).unwrap_or_default();

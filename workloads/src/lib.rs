@@ -27,3 +27,6 @@ pub mod workspace_orphans;
 // The KV namespace's example.
 pub mod session;
 pub mod session_trusts_flag;
+
+pub mod archive_chat;
+pub mod archive_chat_early_clear;

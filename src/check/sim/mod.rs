@@ -1,5 +1,6 @@
 //! `Sim`: the handle a test body drives the world with.
 
+mod bucket;
 mod inspect;
 mod kv_namespace;
 mod worker;
