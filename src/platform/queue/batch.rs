@@ -99,11 +99,6 @@ impl Message {
     pub(crate) fn verdict(&self) -> Option<Verdict> {
         self.verdict.get()
     }
-
-    /// The serialised body, as it was sent.
-    pub(crate) fn payload(&self) -> &Payload {
-        &self.body
-    }
 }
 
 /// A batch of messages from one queue.
