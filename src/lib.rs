@@ -104,6 +104,10 @@
 //!   [`Failure`]s and [`RunRecord`]s; [`prop`], [`fuzz`] and [`corpus`].
 //! - **The simulated world**: [`WorldConfig`], [`FaultPlan`] and its
 //!   [`Fault`]s, [`Seed`]; the whole layer in [`sim`].
+//! - **The application around the objects**: [`platform`]: the Worker
+//!   entry ([`platform::worker::Worker`]), services the test defines, a
+//!   bucket, a KV namespace and queues, each bound on the [`Sim`] and
+//!   reached through [`Env`]; [`Sim::inspect`] reads an object's storage.
 //! - **Invariants**: [`monitors`].
 //! - **Constants**: [`limits`] (every limit, timeout and default) and
 //!   [`close_codes`].

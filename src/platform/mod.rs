@@ -14,10 +14,17 @@
 //! A service is bound to a name like a namespace, by the test
 //! (`sim.bucket("ARCHIVE")`, …), and looked up by that name through `Env`
 //! (`env.bucket("ARCHIVE")`); one name holds one binding of any kind.
+//!
+//! | module | binds with | reached through |
+//! |---|---|---|
+//! | [`worker`] | `sim.worker::<W>(name)`, `sim.cron(name, expr)` | [`WorkerHandle::fetch`](worker::WorkerHandle::fetch) |
+//! | [`service`] | `sim.service(name, handler)` | `env.service(name)`, `env.fetch(req)` |
+//! | [`bucket`] | `sim.bucket(name)` | `env.bucket(name)` |
+//! | [`kv`] | `sim.kv_namespace(name)` | `env.kv_namespace(name)` |
+//! | [`queue`] | `sim.queue(name, config)`, `sim.consumer::<W>(name)` | `env.queue(name)` |
 
+pub mod bucket;
 pub mod kv;
 pub mod queue;
 pub mod service;
 pub mod worker;
-
-pub mod bucket;
