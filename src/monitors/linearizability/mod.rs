@@ -120,10 +120,14 @@ pub enum Verdict<Op, Ret> {
     Linearizable,
     /// None does; here is a small set of operations that shows it.
     NotLinearizable(Box<Counterexample<Op, Ret>>),
-    /// The search spent its step budget without an answer.
+    /// The search spent a part's step budget without an answer (and no
+    /// other part failed).
     GaveUp {
-        /// The budget that ran out.
+        /// The budget that ran out (each part has one of its own).
         steps: u64,
+        /// The part whose search gave up first, in key order, if the model
+        /// is partitioned.
+        partition: Option<u64>,
     },
 }
 
@@ -139,10 +143,16 @@ impl<Op: Debug, Ret: Debug> fmt::Display for Verdict<Op, Ret> {
         match self {
             Verdict::Linearizable => write!(f, "linearizable"),
             Verdict::NotLinearizable(c) => write!(f, "{c}"),
-            Verdict::GaveUp { steps } => write!(
-                f,
-                "linearizability unknown: gave up after {steps} search steps (raise Checker::steps_max)"
-            ),
+            Verdict::GaveUp { steps, partition } => {
+                write!(
+                    f,
+                    "linearizability unknown: gave up after {steps} search steps"
+                )?;
+                if let Some(p) = partition {
+                    write!(f, " on partition {p}")?;
+                }
+                write!(f, " (raise Checker::steps_max)")
+            }
         }
     }
 }
@@ -235,9 +245,10 @@ impl Checker {
         Self::default()
     }
 
-    /// The search's budget: events visited, over all parts, before giving
-    /// up. Each probe that narrows down a counterexample gets the same
-    /// budget again.
+    /// The search's budget: events visited before giving up, for each part
+    /// of the history on its own (a partitioned model's key), so a hard part
+    /// cannot starve the others. The probes that narrow down the one
+    /// counterexample reported get the same budget again.
     pub fn steps_max(mut self, steps_max: u64) -> Self {
         self.steps_max = steps_max;
         self
@@ -249,9 +260,12 @@ impl Checker {
         history: &History<M::Op, M::Ret>,
         init: M,
     ) -> Verdict<M::Op, M::Ret> {
-        let mut steps_left = self.steps_max;
-        let mut gave_up = false;
-        let mut failing = Vec::new();
+        // Parts are searched in key order, each with a budget of its own;
+        // the first that fails is the one reported, and only its
+        // counterexample is built, so a hard part neither starves the
+        // others nor multiplies the work.
+        let mut gave_up: Option<Option<u64>> = None;
+        let mut failing = None;
         for (partition, part) in parts::<M>(history) {
             let calls: Vec<checker::Call<'_, M::Op, M::Ret>> = part
                 .iter()
@@ -264,33 +278,40 @@ impl Checker {
                     }
                 })
                 .collect();
+            let mut steps_left = self.steps_max;
             match checker::search(&calls, &init, &mut steps_left) {
                 checker::Found::Linearizable => {}
-                checker::Found::NotLinearizable => failing.push((partition, part)),
-                checker::Found::GaveUp => gave_up = true,
+                checker::Found::NotLinearizable => {
+                    failing = Some((partition, part));
+                    break;
+                }
+                checker::Found::GaveUp => {
+                    gave_up.get_or_insert(partition);
+                }
             }
         }
-        // Of the failing parts, report the one that failed first.
-        let worst = failing
-            .into_iter()
-            .map(|(p, part)| (p, window::window(history, &part, &init, self.steps_max)))
-            .min_by_key(|(p, w)| (w.prefix_end_ns, *p));
-        match worst {
-            Some((partition, w)) => Verdict::NotLinearizable(Box::new(Counterexample {
-                window: History::from_ops(
-                    w.ops.iter().map(|&i| history.ops()[i].clone()).collect(),
-                )
-                .expect("a window of a valid history is valid"),
-                ids: w.ops.iter().map(|&i| OpId(i)).collect(),
-                partition,
-                prefix_end_ns: w.prefix_end_ns,
-                prefix_ops: w.prefix_ops,
-                minimal: w.minimal,
-            })),
-            None if gave_up => Verdict::GaveUp {
-                steps: self.steps_max,
+        match failing {
+            Some((partition, part)) => {
+                let w = window::window(history, &part, &init, self.steps_max);
+                Verdict::NotLinearizable(Box::new(Counterexample {
+                    window: History::from_ops(
+                        w.ops.iter().map(|&i| history.ops()[i].clone()).collect(),
+                    )
+                    .expect("a window of a valid history is valid"),
+                    ids: w.ops.iter().map(|&i| OpId(i)).collect(),
+                    partition,
+                    prefix_end_ns: w.prefix_end_ns,
+                    prefix_ops: w.prefix_ops,
+                    minimal: w.minimal,
+                }))
+            }
+            None => match gave_up {
+                Some(partition) => Verdict::GaveUp {
+                    steps: self.steps_max,
+                    partition,
+                },
+                None => Verdict::Linearizable,
             },
-            None => Verdict::Linearizable,
         }
     }
 }

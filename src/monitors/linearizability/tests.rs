@@ -68,7 +68,7 @@ fn counterexample<Op, Ret>(v: Verdict<Op, Ret>) -> Counterexample<Op, Ret> {
     match v {
         Verdict::NotLinearizable(c) => *c,
         Verdict::Linearizable => panic!("expected not linearizable, got linearizable"),
-        Verdict::GaveUp { steps } => panic!("expected not linearizable, gave up at {steps}"),
+        Verdict::GaveUp { steps, .. } => panic!("expected not linearizable, gave up at {steps}"),
     }
 }
 
@@ -215,7 +215,13 @@ fn a_small_budget_gives_up_and_says_so() {
         Register(0),
     );
     assert!(v.is_linearizable());
-    assert_eq!(v2, Verdict::GaveUp { steps: 1 });
+    assert_eq!(
+        v2,
+        Verdict::GaveUp {
+            steps: 1,
+            partition: None
+        }
+    );
     assert!(v2.to_string().contains("gave up after 1 search steps"));
 }
 
@@ -423,4 +429,63 @@ proptest! {
             prop_assert!(!check(&c.window, Kv::default()).is_linearizable());
         }
     }
+}
+
+/// A history whose key 0 is hard (eight concurrent puts, eight concurrent
+/// reads that each saw one of them, in the opposite order) and whose key 1
+/// lost an acknowledged put.
+fn hard_key_and_failing_key() -> History<KvOp, KvRet> {
+    let mut ops = Vec::new();
+    for v in 1..=8u64 {
+        ops.push(done(v, KvOp::Put { key: 0, value: v }, 0, KvRet::Done, 100));
+        ops.push(done(
+            10 + v,
+            KvOp::Get { key: 0 },
+            0,
+            KvRet::Value(Some(9 - v)),
+            100,
+        ));
+    }
+    ops.push(done(30, KvOp::Put { key: 1, value: 5 }, 0, KvRet::Done, 10));
+    ops.push(done(31, KvOp::Get { key: 1 }, 20, KvRet::Value(None), 30));
+    History::from_ops(ops).unwrap()
+}
+
+#[test]
+fn a_hard_key_does_not_starve_a_failing_one() {
+    let verdict = Checker::new()
+        .steps_max(1000)
+        .check(&hard_key_and_failing_key(), Kv::default());
+    let c = counterexample(verdict);
+    assert_eq!(c.partition, Some(1));
+    assert_eq!(c.window.len(), 2);
+}
+
+#[test]
+fn a_part_that_gives_up_is_named() {
+    let hard_only: Vec<_> = hard_key_and_failing_key()
+        .ops()
+        .iter()
+        .filter(|o| o.op.key() == 0)
+        .cloned()
+        .collect();
+    let verdict = Checker::new()
+        .steps_max(1000)
+        .check(&History::from_ops(hard_only).unwrap(), Kv::default());
+    assert_eq!(
+        verdict,
+        Verdict::GaveUp {
+            steps: 1000,
+            partition: Some(0)
+        }
+    );
+    assert!(verdict.to_string().contains("on partition 0"), "{verdict}");
+    // With room enough, the hard key is decided: it is linearizable.
+    let hard_only: Vec<_> = hard_key_and_failing_key()
+        .ops()
+        .iter()
+        .filter(|o| o.op.key() == 0)
+        .cloned()
+        .collect();
+    assert!(check(&History::from_ops(hard_only).unwrap(), Kv::default()).is_linearizable());
 }
