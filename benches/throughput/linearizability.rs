@@ -35,7 +35,70 @@ pub fn figures() -> Vec<(&'static str, f64)> {
             "linearizability_ops_per_s_10k",
             ops_per_s(&history(2, 10_000)),
         ),
+        ("linearizability_hard_key_ms", hard_key_ms()),
     ]
+}
+
+/// Median over [`REPEATS`] of the wall milliseconds the checker takes to
+/// call a history not linearizable when, beside 1 000 linearizable
+/// operations, key 0 is hard (12 concurrent puts and 12 concurrent reads
+/// that saw them in the opposite order: linearizable, but only one order
+/// of 24 operations shows it) and the last key lost an acknowledged put.
+fn hard_key_ms() -> f64 {
+    let mut ops: Vec<Operation<KvOp, KvRet>> = history(3, 1_000)
+        .ops()
+        .iter()
+        .filter(|o| o.op.key() != 0)
+        .cloned()
+        .collect();
+    let done = |client, op, call_ns, ret, return_ns| Operation {
+        client,
+        op,
+        call_ns,
+        outcome: Outcome::Returned { ret, return_ns },
+    };
+    for v in 1..=12u64 {
+        ops.push(done(
+            100 + v,
+            KvOp::Put { key: 0, value: v },
+            0,
+            KvRet::Done,
+            1_000,
+        ));
+        let seen = KvRet::Value(Some(13 - v));
+        ops.push(done(200 + v, KvOp::Get { key: 0 }, 0, seen, 1_000));
+    }
+    let lost = KEYS;
+    ops.push(done(
+        300,
+        KvOp::Put {
+            key: lost,
+            value: 5,
+        },
+        0,
+        KvRet::Done,
+        10,
+    ));
+    ops.push(done(
+        301,
+        KvOp::Get { key: lost },
+        20,
+        KvRet::Value(None),
+        30,
+    ));
+    let h = History::from_ops(ops).expect("valid history");
+    let mut ms: Vec<f64> = (0..REPEATS)
+        .map(|_| {
+            let started = Instant::now();
+            match check(&h, Kv::default()) {
+                Verdict::NotLinearizable(c) => assert_eq!(c.partition, Some(lost)),
+                other => panic!("expected key {lost} not linearizable: {other}"),
+            }
+            started.elapsed().as_secs_f64() * 1_000.0
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    ms[REPEATS / 2]
 }
 
 /// A linearizable history of `n` operations.

@@ -225,6 +225,9 @@ fn format_ns(ns: u64) -> String {
     format!("{}.{:09}s", ns / 1_000_000_000, ns % 1_000_000_000)
 }
 
+/// The first round's budget per part (see [`Checker::check`]).
+const ROUND_STEPS_FIRST: u64 = 1_000;
+
 /// Checks histories; [`check`] with the defaults is the common case.
 #[derive(Clone, Debug)]
 pub struct Checker {
@@ -247,7 +250,9 @@ impl Checker {
 
     /// The search's budget: events visited before giving up, for each part
     /// of the history on its own (a partitioned model's key), so a hard part
-    /// cannot starve the others. The probes that narrow down the one
+    /// cannot starve the others. It is spent in rounds (1 000 steps per
+    /// part, then ten times more each round), so an easy failure is found
+    /// early wherever it is; the probes that narrow down the one
     /// counterexample reported get the same budget again.
     pub fn steps_max(mut self, steps_max: u64) -> Self {
         self.steps_max = steps_max;
@@ -260,36 +265,51 @@ impl Checker {
         history: &History<M::Op, M::Ret>,
         init: M,
     ) -> Verdict<M::Op, M::Ret> {
-        // Parts are searched in key order, each with a budget of its own;
-        // the first that fails is the one reported, and only its
-        // counterexample is built, so a hard part neither starves the
-        // others nor multiplies the work.
-        let mut gave_up: Option<Option<u64>> = None;
+        // Each part has a budget of its own, spent in rounds: every part
+        // still undecided is searched with a budget ten times the last
+        // round's, up to `steps_max`. An easy failing part is found in the
+        // first round whatever hard parts come before it in key order, and
+        // only the part reported gets a counterexample built.
+        let parts: Vec<(Option<u64>, Vec<usize>)> = parts::<M>(history);
+        let calls: Vec<Vec<checker::Call<'_, M::Op, M::Ret>>> = parts
+            .iter()
+            .map(|(_, part)| {
+                part.iter()
+                    .map(|&i| {
+                        let o = &history.ops()[i];
+                        checker::Call {
+                            op: &o.op,
+                            ret: o.ret().zip(o.return_ns()),
+                            call_ns: o.call_ns,
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut undecided: Vec<usize> = (0..parts.len()).collect();
+        let mut budget = self.steps_max.min(ROUND_STEPS_FIRST);
         let mut failing = None;
-        for (partition, part) in parts::<M>(history) {
-            let calls: Vec<checker::Call<'_, M::Op, M::Ret>> = part
-                .iter()
-                .map(|&i| {
-                    let o = &history.ops()[i];
-                    checker::Call {
-                        op: &o.op,
-                        ret: o.ret().zip(o.return_ns()),
-                        call_ns: o.call_ns,
+        while failing.is_none() && !undecided.is_empty() {
+            let mut still = Vec::new();
+            for &p in &undecided {
+                let mut steps_left = budget;
+                match checker::search(&calls[p], &init, &mut steps_left) {
+                    checker::Found::Linearizable => {}
+                    checker::Found::NotLinearizable => {
+                        failing = Some(p);
+                        break;
                     }
-                })
-                .collect();
-            let mut steps_left = self.steps_max;
-            match checker::search(&calls, &init, &mut steps_left) {
-                checker::Found::Linearizable => {}
-                checker::Found::NotLinearizable => {
-                    failing = Some((partition, part));
-                    break;
-                }
-                checker::Found::GaveUp => {
-                    gave_up.get_or_insert(partition);
+                    checker::Found::GaveUp => still.push(p),
                 }
             }
+            undecided = still;
+            if budget == self.steps_max {
+                break;
+            }
+            budget = budget.saturating_mul(10).min(self.steps_max);
         }
+        let gave_up = undecided.first().map(|&p| parts[p].0);
+        let failing = failing.map(|p| parts[p].clone());
         match failing {
             Some((partition, part)) => {
                 let w = window::window(history, &part, &init, self.steps_max);
