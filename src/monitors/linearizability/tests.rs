@@ -463,15 +463,18 @@ fn a_hard_key_does_not_starve_a_failing_one() {
 
 #[test]
 fn a_part_that_gives_up_is_named() {
-    let hard_only: Vec<_> = hard_key_and_failing_key()
-        .ops()
-        .iter()
-        .filter(|o| o.op.key() == 0)
-        .cloned()
-        .collect();
+    let hard_only = History::from_ops(
+        hard_key_and_failing_key()
+            .ops()
+            .iter()
+            .filter(|o| o.op.key() == 0)
+            .cloned()
+            .collect(),
+    )
+    .unwrap();
     let verdict = Checker::new()
         .steps_max(1000)
-        .check(&History::from_ops(hard_only).unwrap(), Kv::default());
+        .check(&hard_only, Kv::default());
     assert_eq!(
         verdict,
         Verdict::GaveUp {
@@ -481,11 +484,5 @@ fn a_part_that_gives_up_is_named() {
     );
     assert!(verdict.to_string().contains("on partition 0"), "{verdict}");
     // With room enough, the hard key is decided: it is linearizable.
-    let hard_only: Vec<_> = hard_key_and_failing_key()
-        .ops()
-        .iter()
-        .filter(|o| o.op.key() == 0)
-        .cloned()
-        .collect();
-    assert!(check(&History::from_ops(hard_only).unwrap(), Kv::default()).is_linearizable());
+    assert!(check(&hard_only, Kv::default()).is_linearizable());
 }
