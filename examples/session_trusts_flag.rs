@@ -4,7 +4,8 @@
 //! back from the KV namespace the admin just wrote — at another location,
 //! where a cached copy may still say "off" for up to the staleness bound —
 //! and acts on what it read. The session workload's property
-//! `actions_after_flip_see_it` fails.
+//! `actions_after_flip_see_it` fails. The rest, archiving old activity to
+//! the bucket included, is the session's own.
 //!
 //! ```text
 //! cargo run --release --example session_trusts_flag -- run --seeds 500   # exits 1

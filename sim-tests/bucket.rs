@@ -410,3 +410,52 @@ fn archive_chat_archives_its_batches_in_a_fault_free_run() {
         .run(dosim_workloads::archive_chat_early_clear::workload)
         .assert_passed();
 }
+
+#[test]
+fn session_archives_old_activity_and_reads_it_back_in_order() {
+    use dosim_workloads::session::{self, Session, SessionRpc};
+    clean("session_reaches_the_bucket")
+        .run(|sim: Sim| async move {
+            let bucket = sim.bucket(session::BUCKET)?;
+            sim.kv_namespace(session::FLAGS)?;
+            let user = sim
+                .register::<Session>(session::SESSIONS)?
+                .get_by_name("ada");
+            for n in 0..16 {
+                user.act(n, format!("a{n}")).await?;
+            }
+            assert_eq!(user.log().await?.len(), 8, "two batches archived");
+            let listing = bucket.list(BucketListOptions::default()).await?;
+            let keys: Vec<_> = listing.objects.iter().map(|o| o.key.as_str()).collect();
+            assert_eq!(
+                keys,
+                vec![
+                    "activity/ada/0000000000-0000000003",
+                    "activity/ada/0000000004-0000000007"
+                ]
+            );
+            let activity = user.activity().await?;
+            let numbers: Vec<i64> = activity.iter().map(|(n, _, _)| *n).collect();
+            assert_eq!(numbers, (0..16).collect::<Vec<_>>());
+            assert!(
+                user.act(3, "late".into()).await.is_err(),
+                "an action older than the log is refused"
+            );
+            Ok(())
+        })
+        .assert_passed();
+}
+
+#[test]
+fn the_session_activity_property_rejects_loss_repeats_and_disorder() {
+    use dosim_workloads::session::check_activity;
+    let entry = |n: i64| (n, "a".to_string(), 0);
+    let whole = [entry(0), entry(1), entry(2)];
+    assert!(check_activity(&[0, 1, 2], &whole).is_ok());
+    let lost = check_activity(&[0, 1, 2], &whole[..2]).unwrap_err();
+    assert!(lost.to_string().contains("action 2 was acknowledged"));
+    let twice = check_activity(&[0, 1], &[entry(0), entry(1), entry(1)]).unwrap_err();
+    assert!(twice.to_string().contains("out of order or twice"));
+    let disorder = check_activity(&[0, 1], &[entry(1), entry(0)]).unwrap_err();
+    assert!(disorder.to_string().contains("action 0 follows action 1"));
+}

@@ -13,8 +13,10 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use dosim::platform::bucket::{BucketListOptions, GetOptions, PutOptions};
+use dosim::platform::bucket::PutOptions;
 use dosim::{DurableObject, Env, Result, RpcTarget, Sim, State, Stub};
+
+use crate::archive;
 
 /// Messages per archived batch. Production rooms would use more (100, say);
 /// a smaller batch archives several times within one short run.
@@ -184,27 +186,11 @@ fn parse(key: &str, body: &str) -> Result<Vec<Line>> {
 
 /// Every archived message, read back from the bucket.
 async fn archived(sim: &Sim) -> Result<Vec<Line>> {
-    let bucket = sim.bucket(BUCKET)?;
     let mut lines = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = bucket
-            .list(BucketListOptions {
-                prefix: Some(ARCHIVE_PREFIX.into()),
-                cursor: cursor.take(),
-                ..BucketListOptions::default()
-            })
-            .await?;
-        for object in &page.objects {
-            let got = bucket.get(&object.key, GetOptions::default()).await?;
-            let body = got.map(|o| o.text()).unwrap_or_default();
-            lines.extend(parse(&object.key, &body)?);
-        }
-        if !page.truncated {
-            return Ok(lines);
-        }
-        cursor = page.cursor;
+    for (key, body) in archive::bodies(&sim.bucket(BUCKET)?, ARCHIVE_PREFIX).await? {
+        lines.extend(parse(&key, &body)?);
     }
+    Ok(lines)
 }
 
 /// The workload and its property, for any room that archives like

@@ -28,5 +28,7 @@ pub mod workspace_orphans;
 pub mod session;
 pub mod session_trusts_flag;
 
+// The bucket's examples, and the listing they share.
+pub mod archive;
 pub mod archive_chat;
 pub mod archive_chat_early_clear;

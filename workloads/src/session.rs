@@ -3,17 +3,31 @@
 //! properties every session (its flag-trusting twin included) must keep.
 //!
 //! The session keeps its live connections in memory, the user's profile in
-//! storage's key-value API, and an activity log in SQL. An admin Worker at
-//! another edge flips the user's `beta` flag: it writes the flag to the
-//! `FLAGS` namespace (which Workers everywhere read, and may read stale),
-//! then tells the session the new value. The session keeps the value it
-//! was told in its own storage — the flag's authoritative copy — and logs
-//! each action with the flag in force; it reads the namespace only for a
-//! banner, where a stale flag does no harm.
+//! storage's key-value API, its recent activity in SQL and older activity
+//! in a bucket. An admin Worker at another edge flips the user's `beta`
+//! flag: it writes the flag to the `FLAGS` namespace (which Workers
+//! everywhere read, and may read stale), then tells the session the new
+//! value. The session keeps the value it was told in its own storage — the
+//! flag's authoritative copy — and logs each action with the flag in force;
+//! it reads the namespace only for a banner, where a stale flag does no
+//! harm.
+//!
+//! Once SQL holds more than [`LOG_MAX`] actions, the session moves the
+//! oldest [`ARCHIVE_BATCH`] to the `ARCHIVE` bucket as one object keyed by
+//! their number range, and deletes those rows only after the bucket
+//! confirmed the put. A failed put, or one whose outcome is unknown, leaves
+//! the rows; the next try takes the same rows and writes the same key with
+//! the same body, so repeating a put that did land is harmless. The log is
+//! append-only in action order (an action older than the newest logged one
+//! is refused), which keeps every batch the oldest rows and the archive's
+//! objects apart.
 
 use std::cell::Cell;
 
+use dosim::platform::bucket::PutOptions;
 use dosim::{DurableObject, Env, Result, RpcTarget, Sim, State, Stub};
+
+use crate::archive;
 
 /// The namespace binding of the sessions.
 pub const SESSIONS: &str = "SESSION";
@@ -21,8 +35,20 @@ pub const SESSIONS: &str = "SESSION";
 pub const FLAGS: &str = "FLAGS";
 /// The user the workload plays.
 pub const USER: &str = "ada";
-/// Actions before the flip, and after it.
-pub const ACTIONS_PER_PHASE: u64 = 3;
+/// Actions before the flip, and after it: enough, together, to archive
+/// twice.
+pub const ACTIONS_PER_PHASE: u64 = 8;
+/// The bucket binding old activity goes to.
+pub const BUCKET: &str = "ARCHIVE";
+/// Actions SQL holds before the oldest are archived. Production sessions
+/// would keep more; a small log archives within one short run.
+pub const LOG_MAX: usize = 8;
+/// Actions per archived object.
+pub const ARCHIVE_BATCH: usize = 4;
+
+/// One logged action: its number, what it was, and the flag in force
+/// (0 or 1).
+pub type Entry = (i64, String, i64);
 
 /// The flag's key in the namespace.
 pub fn flag_key(user: &str) -> String {
@@ -31,10 +57,12 @@ pub fn flag_key(user: &str) -> String {
 
 /// A user's session.
 pub struct Session {
-    state: State,
-    env: Env,
+    pub(crate) state: State,
+    pub(crate) env: Env,
     /// Live connections: memory only, gone when the instance is.
     connections: Cell<u32>,
+    /// An archive put is out: a second one would only repeat it.
+    archiving: Cell<bool>,
 }
 
 impl DurableObject for Session {
@@ -44,7 +72,78 @@ impl DurableObject for Session {
             state,
             env,
             connections: Cell::new(0),
+            archiving: Cell::new(false),
         }
+    }
+}
+
+#[dosim::rpc_methods(pub SessionRpc)]
+impl Session {
+    /// Opens a connection for `user` (a join); returns a banner.
+    pub async fn join(&self, user: String) -> Result<String> {
+        connect(&self.state, &self.env, &self.connections, &user).await
+    }
+
+    /// The admin set the flag to `on` (and has written it to the
+    /// namespace): keep it as the authoritative value.
+    pub async fn set_beta(&self, on: bool) -> Result<()> {
+        self.state.storage().put("beta", &on).await
+    }
+
+    /// Logs action `n` with the flag in force, then archives the oldest
+    /// actions if SQL holds too many; returns the flag.
+    pub async fn act(&self, n: u64, action: String) -> Result<bool> {
+        let beta = act(&self.state, n, &action).await?;
+        // A failed archive leaves the rows for the next action to retry.
+        let _ = self.archive().await;
+        Ok(beta)
+    }
+
+    /// The actions still in SQL, oldest first.
+    pub async fn log(&self) -> Result<Vec<Entry>> {
+        log(&self.state)
+    }
+
+    /// Every logged action, oldest first: the archived ones, then those
+    /// still in SQL.
+    pub async fn activity(&self) -> Result<Vec<Entry>> {
+        // SQL first: a batch archived while the bucket is read was in the
+        // bucket before it left SQL, so it is read at least once.
+        let in_sql = log(&self.state)?;
+        let mut entries = Vec::new();
+        let bucket = self.env.bucket(BUCKET)?;
+        for (key, body) in archive::bodies(&bucket, &archive_prefix(&self.state)).await? {
+            entries.extend(parse(&key, &body)?);
+        }
+        // A batch whose put landed but whose rows were not deleted yet is
+        // in both; the same entry is one action.
+        let rest: Vec<Entry> = in_sql
+            .into_iter()
+            .filter(|e| !entries.contains(e))
+            .collect();
+        entries.extend(rest);
+        Ok(entries)
+    }
+}
+
+impl Session {
+    /// Archives the oldest [`ARCHIVE_BATCH`] actions once SQL holds more
+    /// than [`LOG_MAX`], then deletes them from SQL.
+    async fn archive(&self) -> Result<()> {
+        let entries = log(&self.state)?;
+        if entries.len() <= LOG_MAX || self.archiving.replace(true) {
+            return Ok(());
+        }
+        let batch = &entries[..ARCHIVE_BATCH];
+        let put = put_batch(&self.state, &self.env, batch).await;
+        self.archiving.set(false);
+        put?;
+        let last = batch.last().map_or(0, |(n, _, _)| *n);
+        self.state
+            .storage()
+            .sql()
+            .exec("DELETE FROM activity WHERE n <= ?", (last,))?;
+        Ok(())
     }
 }
 
@@ -82,18 +181,27 @@ pub async fn connect(
     ))
 }
 
-/// Logs action `n` with the flag stored in `state`; returns the flag.
+/// Logs action `n` with the flag stored in `state`; returns the flag. An
+/// action older than the newest logged one (a request that arrived late,
+/// which its client no longer waits for) is refused: archived batches are
+/// always the oldest rows.
 pub async fn act(state: &State, n: u64, action: &str) -> Result<bool> {
+    let n = n as i64;
+    if let Some((newest, _, _)) = log(state)?.last() {
+        if n < *newest {
+            dosim::bail!("action {n} is older than the newest logged one, {newest}");
+        }
+    }
     let beta: bool = state.storage().get("beta").await?.unwrap_or(false);
     state.storage().sql().exec(
         "INSERT OR IGNORE INTO activity (n, action, beta) VALUES (?, ?, ?)",
-        (n as i64, action.to_string(), i64::from(beta)),
+        (n, action.to_string(), i64::from(beta)),
     )?;
     Ok(beta)
 }
 
-/// The activity log: (n, action, beta).
-pub fn log(state: &State) -> Result<Vec<(i64, String, i64)>> {
+/// The activity log still in SQL, oldest first.
+pub fn log(state: &State) -> Result<Vec<Entry>> {
     state
         .storage()
         .sql()
@@ -101,30 +209,49 @@ pub fn log(state: &State) -> Result<Vec<(i64, String, i64)>> {
         .to_array()
 }
 
-dosim::rpc! {
-    /// Calls to a session.
-    pub trait SessionRpc for Session {
-        /// Opens a connection for `user` (a join); returns a banner.
-        pub async fn join(&self, user: String) -> Result<String> {
-            connect(&self.state, &self.env, &self.connections, &user).await
-        }
-
-        /// The admin set the flag to `on` (and has written it to the
-        /// namespace): keep it as the authoritative value.
-        pub async fn set_beta(&self, on: bool) -> Result<()> {
-            self.state.storage().put("beta", &on).await
-        }
-
-        /// Logs action `n` with the flag in force; returns the flag.
-        pub async fn act(&self, n: u64, action: String) -> Result<bool> {
-            act(&self.state, n, &action).await
-        }
-
-        /// The activity log.
-        pub async fn log(&self) -> Result<Vec<(i64, String, i64)>> {
-            log(&self.state)
-        }
+/// Where the session in `state` archives its activity in the bucket: under
+/// its name (its id, if it has none).
+pub fn archive_prefix(state: &State) -> String {
+    let id = state.id();
+    match id.name() {
+        Some(name) => format!("activity/{name}/"),
+        None => format!("activity/{}/", id.to_hex()),
     }
+}
+
+/// Writes `batch` to the bucket as one object, keyed by its number range
+/// (zero-padded, so key order is action order).
+async fn put_batch(state: &State, env: &Env, batch: &[Entry]) -> Result<()> {
+    let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
+        return Ok(());
+    };
+    let key = format!("{}{:010}-{:010}", archive_prefix(state), first.0, last.0);
+    let body: String = batch
+        .iter()
+        .map(|(n, action, beta)| format!("{n}\t{action}\t{beta}\n"))
+        .collect();
+    env.bucket(BUCKET)?
+        .put(&key, body, PutOptions::default())
+        .await?;
+    Ok(())
+}
+
+/// Reads one archived batch's body back into entries.
+fn parse(key: &str, body: &str) -> Result<Vec<Entry>> {
+    body.lines()
+        .map(|line| {
+            let bad = || dosim::Error::new(format!("archive `{key}` holds a bad line `{line}`"));
+            let mut fields = line.split('\t');
+            let (Some(n), Some(action), Some(beta), None) =
+                (fields.next(), fields.next(), fields.next(), fields.next())
+            else {
+                return Err(bad());
+            };
+            let n = n.parse().map_err(|_| bad())?;
+            let beta = beta.parse().map_err(|_| bad())?;
+            Ok((n, action.to_string(), beta))
+        })
+        .collect()
 }
 
 /// Runs actions `range` from client 0; returns those acknowledged.
@@ -147,7 +274,9 @@ where
 
 /// The workload and its properties, for any class that serves sessions
 /// like [`Session`] (its twin included):
-/// - `acknowledged_actions_logged`: every acknowledged action is in the log;
+/// - `acknowledged_actions_logged`: every acknowledged action is in SQL or
+///   in the archive, exactly once, and the whole activity is in action
+///   order;
 /// - `actions_after_flip_see_it`: an action made after the flip was
 ///   acknowledged is logged with the flag on;
 /// - `flag_seen_after_the_bound`: once the staleness bound has passed, the
@@ -159,6 +288,7 @@ where
 {
     let sessions = sim.register::<O>(SESSIONS)?;
     sim.kv_namespace(FLAGS)?;
+    sim.bucket(BUCKET)?;
     let user = sim.client(0).namespace::<O>(SESSIONS)?;
     sim.eventually(|| user.get_by_name(USER).join(USER.into()))
         .await?;
@@ -179,23 +309,10 @@ where
     let after = ACTIONS_PER_PHASE..2 * ACTIONS_PER_PHASE;
     acked.extend(actions::<O>(&sim, after, "beta-feature").await?);
 
-    let log = sim.eventually(|| sessions.get_by_name(USER).log()).await?;
-    for n in &acked {
-        if !log.iter().any(|(m, _, _)| *m == *n as i64) {
-            dosim::bail!(
-                "property acknowledged_actions_logged failed: action {n} was acknowledged but \
-                 is not in the log {log:?}"
-            );
-        }
-    }
-    for (n, action, beta) in &log {
-        if *n >= ACTIONS_PER_PHASE as i64 && *beta == 0 {
-            dosim::bail!(
-                "property actions_after_flip_see_it failed: action {n} ({action}) was made \
-                 after the flip to beta on was acknowledged, but ran with beta off"
-            );
-        }
-    }
+    let activity = sim
+        .eventually(|| sessions.get_by_name(USER).activity())
+        .await?;
+    check_activity(&acked, &activity)?;
 
     // The user comes back after the namespace's staleness bound: the
     // banner, read at the session's host, shows the flag by now.
@@ -208,6 +325,35 @@ where
             "property flag_seen_after_the_bound failed: a minute after the flip the banner \
              reads {banner:?}"
         );
+    }
+    Ok(())
+}
+
+/// The properties on the whole activity (archived, then in SQL):
+/// `acknowledged_actions_logged` and `actions_after_flip_see_it`.
+pub fn check_activity(acked: &[u64], activity: &[Entry]) -> Result<()> {
+    let numbers: Vec<i64> = activity.iter().map(|(n, _, _)| *n).collect();
+    if let Some(pair) = numbers.windows(2).find(|w| w[0] >= w[1]) {
+        dosim::bail!(
+            "property acknowledged_actions_logged failed: action {} follows action {} in the \
+             activity {numbers:?} (archived, then in SQL): out of order or twice",
+            pair[1],
+            pair[0]
+        );
+    }
+    if let Some(n) = acked.iter().find(|n| !numbers.contains(&(**n as i64))) {
+        dosim::bail!(
+            "property acknowledged_actions_logged failed: action {n} was acknowledged but is \
+             neither archived nor in SQL; the activity holds {numbers:?}"
+        );
+    }
+    for (n, action, beta) in activity {
+        if *n >= ACTIONS_PER_PHASE as i64 && *beta == 0 {
+            dosim::bail!(
+                "property actions_after_flip_see_it failed: action {n} ({action}) was made \
+                 after the flip to beta on was acknowledged, but ran with beta off"
+            );
+        }
     }
     Ok(())
 }

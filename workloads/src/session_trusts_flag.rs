@@ -7,53 +7,40 @@
 //! it showed at connect: a stale "not found" within the namespace's
 //! staleness bound, which the twin takes for the new value. Actions after
 //! the flip then run with beta off, and the session workload's property
-//! `actions_after_flip_see_it` fails.
-
-use std::cell::Cell;
+//! `actions_after_flip_see_it` fails. Everything else, the archiving of
+//! old activity to the bucket included, is the session's own.
 
 use dosim::{DurableObject, Env, Result, State};
 
-use crate::session::{self, flag_key, SessionRpc, FLAGS};
+use crate::session::{self, flag_key, Session, FLAGS};
 
 /// A session that trusts the namespace to hold what was just written.
 pub struct FlagTrustingSession {
-    state: State,
-    env: Env,
-    connections: Cell<u32>,
+    inner: Session,
 }
 
 impl DurableObject for FlagTrustingSession {
     fn new(state: State, env: Env) -> Self {
-        session::create_schema(&state);
         FlagTrustingSession {
-            state,
-            env,
-            connections: Cell::new(0),
+            inner: Session::new(state, env),
         }
     }
 }
 
-dosim::rpc! {
-    impl SessionRpc for FlagTrustingSession {
-        async fn join(&self, user: String) -> Result<String> {
-            session::connect(&self.state, &self.env, &self.connections, &user).await
-        }
-
-        async fn set_beta(&self, _on: bool) -> Result<()> {
-            let user: String = self.state.storage().get("profile").await?.unwrap_or_default();
-            // BUG: the namespace is eventually consistent; this location may
-            // still hold the flag as it was.
-            let flag = self.env.kv_namespace(FLAGS)?.get(&flag_key(&user)).await?;
-            self.state.storage().put("beta", &(flag.as_deref() == Some("on"))).await
-        }
-
-        async fn act(&self, n: u64, action: String) -> Result<bool> {
-            session::act(&self.state, n, &action).await
-        }
-
-        async fn log(&self) -> Result<Vec<(i64, String, i64)>> {
-            session::log(&self.state)
-        }
+#[dosim::rpc_methods(impl session::SessionRpc, fallback = inner)]
+impl FlagTrustingSession {
+    async fn set_beta(&self, _on: bool) -> Result<()> {
+        let storage = self.inner.state.storage();
+        let user: String = storage.get("profile").await?.unwrap_or_default();
+        // BUG: the namespace is eventually consistent; this location may
+        // still hold the flag as it was.
+        let flag = self
+            .inner
+            .env
+            .kv_namespace(FLAGS)?
+            .get(&flag_key(&user))
+            .await?;
+        storage.put("beta", &(flag.as_deref() == Some("on"))).await
     }
 }
 
