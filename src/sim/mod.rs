@@ -18,6 +18,7 @@
 //! when the last one has settled.
 
 pub(crate) mod clock;
+pub(crate) mod fault_plan;
 pub(crate) mod fault_state;
 pub(crate) mod faults;
 pub(crate) mod logging;
@@ -30,7 +31,8 @@ pub(crate) mod world_config;
 #[allow(deprecated)]
 pub use clock::SIM_EPOCH_UNIX_MS;
 pub use clock::{format_sim_time, SIM_START_UNIX_MS};
-pub use faults::{Fault, FaultKind, FaultPlan, ScheduledFault};
+pub use fault_plan::FaultPlan;
+pub use faults::{Fault, FaultKind, ScheduledFault};
 pub use logging::{init_logging, SimTime};
 pub use seed::{Seed, SeedParseError};
 // The trace used to live here; its old paths keep working.

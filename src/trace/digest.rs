@@ -7,7 +7,7 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use super::event::TraceEntry;
+use super::entry::TraceEntry;
 
 /// A stable 64-bit hash of some bytes (a key or a value), so the trace can
 /// speak of contents without carrying them.

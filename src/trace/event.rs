@@ -1,119 +1,18 @@
-//! The events of a trace: every step of a run, as structured data.
+//! The events of a trace: what happened at each step of a run, as
+//! structured data.
 //!
 //! An event holds only values that are themselves a function of the seed —
-//! simulated time, location and object indices, counters the runtime
-//! assigns in order — and never a madsim task id, a pointer, or a
-//! wall-clock reading. Recording is on every run, so events are small and
-//! rarely allocate.
+//! object indices, counters the runtime assigns in order, names — and
+//! never a madsim task id, a pointer, or a wall-clock reading. Recording is
+//! on every run, so events are small and rarely allocate.
 
 use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
+use super::values::{Cause, EndReason, Outcome, StorageOp};
 use crate::sim::faults::FaultKind;
 use crate::sim::world_config::LocationId;
-
-/// A small number naming one object (namespace + id) within a run, in order
-/// of first contact. The [`What::ObjectNamed`] event maps it to the id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct ObjectRef(pub u32);
-
-/// One step of a run: an entry of its trace. ("Event" is kept for what
-/// an object handles: a request, an alarm, a socket message.)
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct TraceEntry {
-    /// Simulated nanoseconds since the run started.
-    pub t: u64,
-    /// Where it happened.
-    pub at: LocationId,
-    /// The object it concerns, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub obj: Option<ObjectRef>,
-    /// The instance's epoch (0 when no instance is involved).
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub epoch: u32,
-    /// What happened.
-    #[serde(flatten)]
-    pub what: What,
-}
-
-fn is_zero(x: &u32) -> bool {
-    *x == 0
-}
-
-/// How an event ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Returned a value.
-    Ok,
-    /// Returned (or was failed with) an error.
-    Error,
-    /// Panicked: an uncaught exception, in JavaScript terms.
-    Panic,
-}
-
-/// Why an event started.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "cause", content = "call")]
-pub enum Cause {
-    /// An incoming call or fetch.
-    Call(u64),
-    /// The body of a `block_concurrency_while`.
-    BlockConcurrency,
-    /// The object's alarm.
-    Alarm,
-    /// A message or close on a socket.
-    Socket(u64),
-}
-
-/// Why an instance went away.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum EndReason {
-    /// Reset: a failed `block_concurrency_while` (or its time-out), or a
-    /// failed write.
-    Reset,
-    /// Its host crashed.
-    Crash,
-    /// Evicted while idle.
-    Evicted,
-    /// Its namespace's code was updated.
-    CodeUpdate,
-    /// The object was placed again elsewhere; this instance is stale and
-    /// may keep running, but fencing stops it from committing or replying.
-    Superseded,
-    /// The run ended with the instance still alive.
-    RunEnded,
-    /// Hibernated: idle with only hibernatable sockets; the runtime keeps
-    /// them, and the next message builds a new instance.
-    Hibernated,
-}
-
-/// The storage operation an event performed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StorageOp {
-    /// `get` (one or several keys).
-    Get,
-    /// `list`.
-    List,
-    /// `put` (one or several entries).
-    Put,
-    /// `delete` (one or several keys).
-    Delete,
-    /// `delete_all`.
-    DeleteAll,
-    /// The object's SQL (`exec`, `database_size`).
-    Sql,
-    /// A transaction (its whole body).
-    Transaction,
-    /// Point-in-time recovery: a bookmark asked for or a restore planned.
-    Bookmark,
-    /// The alarm: set, read or deleted.
-    Alarm,
-}
 
 /// What happened, with the counters that identify the parts involved.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -125,7 +24,7 @@ pub enum What {
         /// The run's seed.
         seed: u64,
     },
-    /// First contact with an object: names the [`ObjectRef`].
+    /// First contact with an object: names the [`ObjectRef`](super::ObjectRef).
     ObjectNamed {
         /// The namespace's binding name.
         namespace: String,
@@ -586,7 +485,3 @@ pub enum What {
         written: Vec<(String, u64)>,
     },
 }
-
-/// The old name of [`TraceEntry`].
-#[deprecated(note = "renamed to TraceEntry: an \"event\" is what an object handles")]
-pub type TraceEvent = TraceEntry;

@@ -13,12 +13,16 @@
 //! nothing here draws a random number or reads the clock.
 
 mod digest;
+mod entry;
 mod event;
 mod recorder;
 pub mod text;
+mod values;
 
 pub use digest::{content_hash, first_divergence, storage_digest, trace_hash};
 #[allow(deprecated)]
-pub use event::TraceEvent;
-pub use event::{Cause, EndReason, ObjectRef, Outcome, StorageOp, TraceEntry, What};
+pub use entry::TraceEvent;
+pub use entry::{ObjectRef, TraceEntry};
+pub use event::What;
 pub(crate) use recorder::TraceRecorder;
+pub use values::{Cause, EndReason, Outcome, StorageOp};

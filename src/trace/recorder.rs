@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 
-use super::event::TraceEntry;
+use super::entry::TraceEntry;
 
 /// The recorder: events in the order they happened.
 #[derive(Default)]

@@ -8,7 +8,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::event::{ObjectRef, TraceEntry, What};
+use super::entry::{ObjectRef, TraceEntry};
+use super::event::What;
 use crate::sim::clock::format_sim_time;
 use crate::sim::world_config::WorldConfig;
 
