@@ -5,7 +5,6 @@ use std::rc::Rc;
 
 use super::Sim;
 use crate::platform::bucket::{Bucket, BucketService, KIND};
-use crate::runtime::binding_table::Binding;
 use crate::runtime::error::Result;
 
 impl Sim {
@@ -19,13 +18,7 @@ impl Sim {
         let origin = rt.world.config().clients().next().unwrap_or_default();
         if rt.bindings.kind_of(name) != Some(KIND) {
             let service = Rc::new(BucketService::new(&rt.world, name));
-            self.bind(
-                name,
-                Binding::Platform {
-                    kind: KIND,
-                    service,
-                },
-            )?;
+            self.bind_service(name, KIND, service)?;
         }
         let service = rt
             .bindings

@@ -1,7 +1,6 @@
 //! Binding KV namespaces from a test.
 
 use crate::platform::kv::{KvNamespace, Service, KIND};
-use crate::runtime::binding_table::Binding;
 use crate::runtime::client::Client;
 use crate::runtime::error::Result;
 use crate::sim::faults::FaultKind;
@@ -24,13 +23,7 @@ impl Sim {
             let bound = rt.bindings.count_of(KIND);
             let rng = RunRng::new(rt.world.seed.rng_nth(Stream::KvNamespace, bound));
             let service = std::rc::Rc::new(Service::new(name, rng));
-            self.bind(
-                name,
-                Binding::Platform {
-                    kind: KIND,
-                    service,
-                },
-            )?;
+            self.bind_service(name, KIND, service)?;
             if bound == 0 {
                 let kinds: Vec<FaultKind> = FaultKind::KV_NAMESPACE
                     .iter()

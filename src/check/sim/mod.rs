@@ -122,6 +122,17 @@ impl Sim {
         self.rt.bindings.set(name, binding)
     }
 
+    /// Binds the platform service `service` of `kind` to `name` (the one
+    /// way every platform binding enters the run's table).
+    pub(crate) fn bind_service(
+        &self,
+        name: &str,
+        kind: &'static str,
+        service: Rc<dyn std::any::Any>,
+    ) -> Result<()> {
+        self.bind(name, Binding::Platform { kind, service })
+    }
+
     /// The client at the `index`-th client location.
     ///
     /// # Panics

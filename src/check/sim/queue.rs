@@ -8,7 +8,6 @@ use super::Sim;
 use crate::platform::queue::broker::Broker;
 use crate::platform::queue::{Handler, Queue, QueueConfig, QueueFaults};
 use crate::platform::worker::Worker;
-use crate::runtime::binding_table::Binding;
 use crate::runtime::error::{Error, Result};
 use crate::sim::rng::RunRng;
 use crate::sim::seed::Stream;
@@ -53,13 +52,7 @@ impl Sim {
             RunRng::new(draw),
             faults,
         ));
-        self.bind(
-            name,
-            Binding::Platform {
-                kind: crate::platform::queue::KIND,
-                service: broker.clone(),
-            },
-        )?;
+        self.bind_service(name, crate::platform::queue::KIND, broker.clone())?;
         let first_client = world.config().clients().next().unwrap_or(broker.location);
         Ok(Queue::new(broker, first_client))
     }

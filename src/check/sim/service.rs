@@ -5,7 +5,6 @@ use std::rc::Rc;
 
 use super::Sim;
 use crate::platform::service::{Handler, Host, Service, KIND};
-use crate::runtime::binding_table::Binding;
 use crate::runtime::error::Result;
 use crate::runtime::http::{Request, Response};
 use crate::sim::faults::FaultKind;
@@ -31,13 +30,7 @@ impl Sim {
         let handler: Handler = Rc::new(move |req| Box::pin(handler(req)));
         let host = Rc::new(Host::new(rt, name, handler));
         let first = rt.bindings.kind_of(name).is_none();
-        self.bind(
-            name,
-            Binding::Platform {
-                kind: KIND,
-                service: host.clone(),
-            },
-        )?;
+        self.bind_service(name, KIND, host.clone())?;
         let world = &rt.world;
         let kinds: Vec<FaultKind> = FaultKind::SERVICE
             .iter()
