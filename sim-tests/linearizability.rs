@@ -92,67 +92,64 @@ async fn verdict_only(sim: Sim) -> Result<()> {
         .into_result()
 }
 
-#[test]
-fn the_counters_history_is_linearizable_under_faults() {
-    let report = Runner::new("linearizable_counter")
-        .seeds(30)
+/// Runs `body` over `seeds` seeds under swarm faults; panics with the
+/// first failure's report if one fails.
+fn passes_under_faults<F>(name: &str, seeds: u64, body: fn(Sim) -> F)
+where
+    F: std::future::Future<Output = Result<()>> + 'static,
+{
+    let report = Runner::new(name)
+        .seeds(seeds)
         .faults(Faults::Swarm)
         .quiet()
-        .run(workload::<counter::Counter>);
+        .run(body);
     assert!(
         report.passed(),
         "{:?}",
         report.failures.first().map(|f| &f.text)
     );
+}
+
+/// The first failure's report of `body` over ten seeds with no faults.
+fn first_failure<F>(name: &str, body: fn(Sim) -> F) -> String
+where
+    F: std::future::Future<Output = Result<()>> + 'static,
+{
+    let report = Runner::new(name)
+        .seeds(10)
+        .faults(Faults::None)
+        .quiet()
+        .run(body);
+    report
+        .failures
+        .first()
+        .expect("the lost update went unnoticed")
+        .text
+        .clone()
+}
+
+#[test]
+fn the_counters_history_is_linearizable_under_faults() {
+    passes_under_faults("linearizable_counter", 30, workload::<counter::Counter>);
 }
 
 #[test]
 fn the_racy_counters_history_is_not() {
-    let report = Runner::new("linearizable_racy")
-        .seeds(10)
-        .faults(Faults::None)
-        .quiet()
-        .run(workload::<RacyCounter>);
-    let failure = report
-        .failures
-        .first()
-        .expect("the lost update went unnoticed");
-    assert!(
-        failure.text.contains("not linearizable"),
-        "{}",
-        failure.text
-    );
-    eprintln!("{}", failure.text);
+    let text = first_failure("linearizable_racy", workload::<RacyCounter>);
+    assert!(text.contains("not linearizable"), "{text}");
+    eprintln!("{text}");
 }
 
 #[test]
 fn the_counters_history_comes_with_a_witness_under_faults() {
-    let report = Runner::new("linearizable_witness")
-        .seeds(20)
-        .faults(Faults::Swarm)
-        .quiet()
-        .run(witness);
-    assert!(
-        report.passed(),
-        "{:?}",
-        report.failures.first().map(|f| &f.text)
-    );
+    passes_under_faults("linearizable_witness", 20, witness);
 }
 
 #[test]
 fn the_racy_counter_fails_in_verdict_only_mode_too() {
-    let report = Runner::new("linearizable_racy_verdict")
-        .seeds(10)
-        .faults(Faults::None)
-        .quiet()
-        .run(verdict_only);
-    let failure = report
-        .failures
-        .first()
-        .expect("the lost update went unnoticed");
+    let text = first_failure("linearizable_racy_verdict", verdict_only);
     assert!(
-        failure.text.contains("not linearizable") && failure.text.contains("verdict only"),
-        "{}",
-        failure.text
+        text.contains("not linearizable") && text.contains("verdict only"),
+        "{text}"
     );
 }

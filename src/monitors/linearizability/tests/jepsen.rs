@@ -178,42 +178,28 @@ fn a_store_that_reads_absent_as_empty_checks_such_histories() {
 }
 
 /// A store history of `clients` clients appending unique tokens to and
-/// reading `keys` keys, linearizable by construction (each call takes
-/// effect at a random instant inside its interval).
+/// reading `keys` keys, linearizable by construction.
 fn many_client_history(
     seed: u64,
     n: usize,
     clients: u64,
     keys: u64,
 ) -> Vec<Operation<TextKvOp, TextKvRet>> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut free_ns: Vec<u64> = vec![0; clients as usize];
-    let mut planned = Vec::with_capacity(n);
-    for i in 0..n {
-        let client = rng.gen_range(0..clients);
-        let call_ns = free_ns[client as usize] + rng.gen_range(0..50);
-        let effect_ns = call_ns + rng.gen_range(0..100);
-        let return_ns = effect_ns + rng.gen_range(0..100);
-        free_ns[client as usize] = return_ns + 1;
+    let spans = Spans {
+        start: 1,
+        gap: 50,
+        effect: 100,
+        reply: 100,
+    };
+    let h = generated(seed, n, clients, spans, 0, TextKv::default(), |rng, i| {
         let key = format!("k{}", rng.gen_range(0..keys));
-        let op = if rng.gen_bool(0.5) {
+        if rng.gen_bool(0.5) {
             TextKvOp::get(key)
         } else {
             TextKvOp::append(key, format!("{i},"))
-        };
-        let o = done(client, op, call_ns, TextKvRet::Done, return_ns);
-        planned.push((effect_ns, i, o));
-    }
-    planned.sort_by_key(|p| (p.0, p.1));
-    let mut state = TextKv::default();
-    for (_, _, o) in &mut planned {
-        let (next, ret) = state.step(&o.op);
-        state = next;
-        let return_ns = o.return_ns().unwrap();
-        o.outcome = Outcome::Returned { ret, return_ns };
-    }
-    planned.sort_by_key(|p| p.1);
-    planned.into_iter().map(|p| p.2).collect()
+        }
+    });
+    h.ops().to_vec()
 }
 
 #[test]

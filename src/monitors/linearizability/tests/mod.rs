@@ -277,12 +277,74 @@ fn a_history_from_elsewhere_is_validated() {
     );
 }
 
-/// A key-value history that is linearizable by construction: clients call
-/// one operation at a time, each takes effect at a random instant between
-/// its call and its return, and the return values come from applying them
-/// to the model in the order of those instants. One operation in
-/// `unknown_one_in` (none if 0) ends with an unknown outcome, having taken
-/// effect or not.
+/// The time spans of a generated history, in nanoseconds: each is the
+/// exclusive top of a uniform draw.
+#[derive(Clone, Copy)]
+struct Spans {
+    /// A client's first call.
+    start: u64,
+    /// A client's pause between a return and its next call.
+    gap: u64,
+    /// From a call to the instant it takes effect.
+    effect: u64,
+    /// From that instant to the return.
+    reply: u64,
+}
+
+/// A history that is linearizable by construction: clients call one
+/// operation at a time (`op` draws each), each takes effect at a random
+/// instant between its call and its return, and the return values come
+/// from applying them to the model in the order of those instants. One
+/// operation in `unknown_one_in` (none if 0) ends with an unknown outcome,
+/// having taken effect or not.
+fn generated<M: Model>(
+    seed: u64,
+    n: usize,
+    clients: u64,
+    spans: Spans,
+    unknown_one_in: u32,
+    init: M,
+    mut op: impl FnMut(&mut ChaCha8Rng, usize) -> M::Op,
+) -> History<M::Op, M::Ret> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut free_ns: Vec<u64> = (0..clients)
+        .map(|_| rng.gen_range(0..spans.start))
+        .collect();
+    // (effect time, index, fate, operation)
+    let mut planned = Vec::with_capacity(n);
+    for i in 0..n {
+        let client = rng.gen_range(0..clients);
+        let call_ns = free_ns[client as usize] + rng.gen_range(0..spans.gap);
+        let effect_ns = call_ns + rng.gen_range(0..spans.effect);
+        let return_ns = effect_ns + rng.gen_range(0..spans.reply);
+        free_ns[client as usize] = return_ns + 1;
+        let op = op(&mut rng, i);
+        // 0: lost before taking effect, 1: reply lost, else returned.
+        let fate = match unknown_one_in {
+            0 => 2,
+            _ => rng.gen_range(0..unknown_one_in * 2),
+        };
+        let o = lost(client, op, call_ns);
+        planned.push((effect_ns, i, fate, return_ns, o));
+    }
+    planned.sort_by_key(|p| (p.0, p.1));
+    let mut state = init;
+    let mut ops = Vec::with_capacity(n);
+    for (_, i, fate, return_ns, mut o) in planned {
+        if fate != 0 {
+            let (next, ret) = state.step(&o.op);
+            state = next;
+            if fate != 1 {
+                o.outcome = Outcome::Returned { ret, return_ns };
+            }
+        }
+        ops.push((i, o));
+    }
+    ops.sort_by_key(|p| p.0);
+    History::from_ops(ops.into_iter().map(|p| p.1).collect()).unwrap()
+}
+
+/// A generated history of gets, puts and deletes on `keys` numeric keys.
 fn random_kv_history(
     seed: u64,
     n: usize,
@@ -290,54 +352,31 @@ fn random_kv_history(
     keys: u64,
     unknown_one_in: u32,
 ) -> History<KvOp, KvRet> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut free_ns: Vec<u64> = (0..clients).map(|_| rng.gen_range(0..10)).collect();
-    // (effect time, took effect, operation)
-    let mut planned = Vec::with_capacity(n);
-    for i in 0..n {
-        let client = rng.gen_range(0..clients);
-        let call_ns = free_ns[client as usize] + rng.gen_range(0..5);
-        let effect_ns = call_ns + rng.gen_range(0..20);
-        let return_ns = effect_ns + rng.gen_range(0..20);
-        free_ns[client as usize] = return_ns + 1;
-        let key = rng.gen_range(0..keys);
-        let op = match rng.gen_range(0..10) {
-            0..5 => KvOp::Get { key },
-            5..9 => KvOp::Put {
-                key,
-                value: i as u64,
-            },
-            _ => KvOp::Delete { key },
-        };
-        // 0: lost before taking effect, 1: reply lost, else returned.
-        let fate = match unknown_one_in {
-            0 => 2,
-            _ => rng.gen_range(0..unknown_one_in * 2),
-        };
-        let o = done(client, op, call_ns, KvRet::Done, return_ns);
-        planned.push((effect_ns, i, fate, o));
-    }
-    planned.sort_by_key(|p| (p.0, p.1));
-    let mut state = Kv::default();
-    let mut ops = Vec::with_capacity(n);
-    for (_, i, fate, mut o) in planned {
-        if fate == 0 {
-            o.outcome = Outcome::Unknown;
-        } else {
-            let (next, ret) = state.step(&o.op);
-            state = next;
-            o.outcome = match fate {
-                1 => Outcome::Unknown,
-                _ => Outcome::Returned {
-                    ret,
-                    return_ns: o.return_ns().unwrap(),
+    let spans = Spans {
+        start: 10,
+        gap: 5,
+        effect: 20,
+        reply: 20,
+    };
+    generated(
+        seed,
+        n,
+        clients,
+        spans,
+        unknown_one_in,
+        Kv::default(),
+        |rng, i| {
+            let key = rng.gen_range(0..keys);
+            match rng.gen_range(0..10) {
+                0..5 => KvOp::Get { key },
+                5..9 => KvOp::Put {
+                    key,
+                    value: i as u64,
                 },
-            };
-        }
-        ops.push((i, o));
-    }
-    ops.sort_by_key(|p| p.0);
-    History::from_ops(ops.into_iter().map(|p| p.1).collect()).unwrap()
+                _ => KvOp::Delete { key },
+            }
+        },
+    )
 }
 
 #[test]
