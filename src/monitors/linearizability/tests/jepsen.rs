@@ -231,3 +231,50 @@ fn a_fifty_client_history_with_a_lost_append_is_decided_on_its_key() {
     let quick = counterexample(Checker::new().verdict_only().check(&h, TextKv::default()));
     assert_eq!(quick.partition, c.partition);
 }
+
+/// A call to the text store on one of `keys` keys, numbered `i`.
+fn text_op(rng: &mut ChaCha8Rng, i: usize, keys: u64) -> TextKvOp {
+    let key = format!("k{}", rng.gen_range(0..keys));
+    match rng.gen_range(0..10) {
+        0..4 => TextKvOp::get(key),
+        4..6 => TextKvOp::append(key, format!("{i},")),
+        6..8 => TextKvOp::put(key, format!("{i}")),
+        8 => TextKvOp::Cas {
+            key,
+            from: Some(format!("{}", i.saturating_sub(2))),
+            to: format!("{i}"),
+        },
+        _ => TextKvOp::Delete { key },
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn generated_text_histories_are_linearizable_even_with_values_forgotten(
+        seed in any::<u64>(), n in 0usize..150, clients in 1u64..8, keys in 1u64..4,
+        forget in prop::collection::vec(any::<bool>(), 150),
+    ) {
+        let spans = Spans { start: 10, gap: 5, effect: 20, reply: 20 };
+        let h = generated(seed, n, clients, spans, 10, TextKv::default(), |rng, i| {
+            text_op(rng, i, keys)
+        });
+        // Forgetting a value only weakens what the history claims.
+        let ops = h
+            .ops()
+            .iter()
+            .zip(&forget)
+            .map(|(o, &forget)| match o.outcome {
+                Outcome::Returned { return_ns, .. } if forget => Operation {
+                    outcome: Outcome::ValueUnknown { return_ns },
+                    ..o.clone()
+                },
+                _ => o.clone(),
+            })
+            .collect();
+        let h = History::from_ops(ops).unwrap();
+        let order = Checker::new().linearization(&h, TextKv::default());
+        prop_assert!(order.is_ok(), "{:?}", order);
+    }
+}

@@ -120,3 +120,31 @@ fn the_builder_refuses_bad_endings() {
     let h = History::from_ops(vec![unseen(1, RegOp::Read, 30, 20)]);
     assert!(matches!(h, Err(HistoryError::ReturnBeforeCall { .. })));
 }
+
+/// A register split by the older, numeric `Model::partition`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct OldStyle(Kv);
+
+#[allow(deprecated)]
+impl Model for OldStyle {
+    type Op = KvOp;
+    type Ret = KvRet;
+    fn step(&self, op: &KvOp) -> (Self, KvRet) {
+        let (next, ret) = self.0.step(op);
+        (OldStyle(next), ret)
+    }
+    fn partition(op: &KvOp) -> Option<u64> {
+        Some(op.key())
+    }
+}
+
+#[test]
+fn a_model_with_the_older_numeric_partition_is_still_split_by_key() {
+    let h = History::from_ops(vec![
+        done(1, KvOp::Put { key: 4, value: 1 }, 0, KvRet::Done, 10),
+        done(2, KvOp::Get { key: 4 }, 20, KvRet::Value(None), 30),
+    ])
+    .unwrap();
+    let c = counterexample(check(&h, OldStyle(Kv::default())));
+    assert_eq!(c.partition, Some(PartitionKey::Number(4)));
+}
