@@ -106,6 +106,19 @@ impl Checker {
     /// operation that returned, and those of unknown outcome that must (or
     /// may) have taken effect for the others' values. Else the verdict
     /// saying why there is none (never [`Verdict::Linearizable`]).
+    ///
+    /// ```
+    /// use dosim::monitors::linearizability::kv_model::{Kv, KvOp, KvRet};
+    /// use dosim::monitors::linearizability::{Checker, HistoryBuilder};
+    ///
+    /// let mut h = HistoryBuilder::new();
+    /// let get = h.invoke(1, KvOp::Get { key: 1 }, 0);
+    /// let put = h.invoke(2, KvOp::Put { key: 1, value: 5 }, 10);
+    /// h.ok(put, KvRet::Done, 20).unwrap();
+    /// h.ok(get, KvRet::Value(Some(5)), 30).unwrap(); // saw the later put
+    /// let order = Checker::new().linearization(&h.finish(), Kv::default()).unwrap();
+    /// assert_eq!(order, vec![put, get]);
+    /// ```
     pub fn linearization<M: Model>(
         &self,
         history: &History<M::Op, M::Ret>,
