@@ -7,7 +7,10 @@ use std::future::Future;
 
 use dosim::platform::queue::{MessageBatch, QueueConfig};
 use dosim::platform::worker::{Context, Worker};
-use dosim::{FailureReason, Faults, Mutation, Report, Result, Runner, Sim};
+use dosim::{
+    DurableObject, Env, FailureReason, Faults, Mutation, Report, Request, Response, Result, Runner,
+    Sim, State, WebSocketPair,
+};
 use dosim_workloads::{chat, counter, session, subscription};
 
 /// Sweeps `seeds` seeds of `body` under swarm faults with `mutation`
@@ -255,4 +258,63 @@ fn bucket_stale_read_is_caught_by_bucket_consistency() {
         bucket_write_then_read,
         20,
     );
+}
+
+/// Greets each new socket with two frames sent before its response
+/// leaves: both are on their way before the client's `connect` resolves.
+struct Greeter {
+    state: State,
+}
+
+impl DurableObject for Greeter {
+    fn new(state: State, _env: Env) -> Self {
+        Greeter { state }
+    }
+
+    async fn fetch(&self, _req: Request) -> Result<Response> {
+        let pair = WebSocketPair::new(&self.state)?;
+        self.state.accept_websocket(&pair.server, &["greeted"])?;
+        pair.server.send("hello")?;
+        pair.server.send("welcome")?;
+        Ok(Response::websocket(pair.client))
+    }
+}
+
+impl dosim::RpcTarget for Greeter {}
+
+/// A few clients connect and wait for their greeting: both frames, or the
+/// socket's close (a fault may break it).
+async fn greeted_clients(sim: Sim) -> Result<()> {
+    let ns = sim.register::<Greeter>("GREETER")?;
+    for _ in 0..3 {
+        let Ok(ws) = ns
+            .get_by_name("g")
+            .connect(Request::get("https://g/"))
+            .await
+        else {
+            continue;
+        };
+        for _ in 0..2 {
+            if matches!(
+                ws.recv().await,
+                None | Some(dosim::ClientEvent::Close { .. })
+            ) {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn ws_wake_last_waiter_is_caught_by_websocket() {
+    let runner = || Runner::new("mutation_ws_early").deadline(std::time::Duration::from_secs(120));
+    caught_in(
+        runner(),
+        greeted_clients,
+        Mutation::WsWakeLastWaiter,
+        "websocket",
+        5,
+    );
+    passes_clean(runner(), greeted_clients, 20);
 }

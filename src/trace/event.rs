@@ -484,4 +484,22 @@ pub enum What {
         /// The keys it wrote (a put or a delete), each with its write.
         written: Vec<(String, u64)>,
     },
+    // WebSocket delivery to the client.
+    /// The client's `connect` resolved: its end of the socket exists, and
+    /// frames the object sent before go on to it.
+    SocketConnected {
+        /// The socket.
+        socket: u64,
+    },
+    /// A frame from the object reached the client's end of the socket
+    /// (where it waits for the client's `recv`).
+    SocketArrived {
+        /// The socket.
+        socket: u64,
+        /// Its number in its direction.
+        seq: u64,
+    },
+    /// The run's deadline passed with the test body still running: the
+    /// body is cut off here, and the trace ends.
+    DeadlinePassed,
 }

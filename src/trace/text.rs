@@ -284,6 +284,11 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
             if *ok { "answered" } else { "failed" },
             if written.is_empty() { "" } else { " (wrote)" }
         ),
+        What::SocketConnected { socket } => format!("socket {socket} connected at the client"),
+        What::SocketArrived { socket, seq } => {
+            format!("socket {socket} object->client #{seq} reached the client")
+        }
+        What::DeadlinePassed => "the deadline passed: the test body is cut off".to_string(),
         other => {
             // The rest read well enough as their kind.
             let json = serde_json::to_value(other).unwrap_or_default();

@@ -78,6 +78,11 @@ pub(crate) fn to_client(
                 (Some(at), false) => Poll::Ready(Some(at)),
                 (_, true) => Poll::Ready(None),
                 (None, false) => {
+                    if mutations::active(Mutation::WsWakeLastWaiter) {
+                        // The planted bug: one waker slot for every waiting
+                        // frame, so the client's end wakes only the last.
+                        s.client_waiters.clear();
+                    }
                     if !s.client_waiters.iter().any(|w| w.will_wake(cx.waker())) {
                         s.client_waiters.push(cx.waker().clone());
                     }
@@ -93,6 +98,9 @@ pub(crate) fn to_client(
             start_pump(&rt2, id);
             return;
         }
+        let obj = rt2.sockets.with(id, |s| s.obj);
+        rt2.world
+            .record(client, obj, 0, What::SocketArrived { socket: id, seq });
         rt2.sockets.arrive_at_client(id, seq, event);
     });
 }
