@@ -375,7 +375,7 @@ fn draw_marks(
                     r#"<g><rect class="held" x="{x}" y="{y}" width="4" height="4" transform="translate(-2,-2)"/>"#,
                 );
             }
-            What::ReplyReceived { call, ok } => {
+            What::ReplyReceived { call, ok, .. } => {
                 let from = delivered.get(call).and_then(|ev| answered_from.get(ev));
                 let class = if *ok { "ok" } else { "err" };
                 if let Some((fx, fy)) = from {

@@ -25,6 +25,8 @@ fn trace() -> Vec<TraceEntry> {
         stub: 1,
         seq: call,
         method: "increment".into(),
+        from: None,
+        args: None,
     };
     let delivered = |call, event| What::CallDelivered {
         call,
@@ -58,6 +60,8 @@ fn trace() -> Vec<TraceEntry> {
                 batch: 1,
                 key: 1,
                 value: Some(2),
+                key_text: None,
+                value_text: None,
             },
         ),
         ev(
@@ -83,7 +87,11 @@ fn trace() -> Vec<TraceEntry> {
             0,
             Some(0),
             0,
-            What::ReplyReceived { call: 1, ok: true },
+            What::ReplyReceived {
+                call: 1,
+                ok: true,
+                result: None,
+            },
         ),
         ev(
             6_000_000,
