@@ -9,9 +9,12 @@
 //!    the first event then wrote it from its stale read (both reads, with
 //!    their values, and both writes);
 //! 2. the flagged event, for a monitor's failure;
-//! 3. the object's lifecycle — instances started and ended (evicted,
-//!    hibernated, crashed), idle evictions — and faults on the hosts it
-//!    ran on, and the test's notes.
+//! 3. the object's lifecycle: instances started and ended (evicted,
+//!    hibernated, crashed), idle evictions;
+//! 4. the events that name what the test pointed the story at with
+//!    [`Sim::focus`](crate::Sim::focus): in a storage key or value, a
+//!    call's arguments or URL, a socket message;
+//! 5. faults on the hosts the object ran on, and the test's notes.
 //!
 //! Only [`STORY_EVENTS_MAX`] events are kept (the most telling, then the
 //! earliest), so the story fits above the rest of the report. A story is a
@@ -43,24 +46,56 @@ pub(crate) fn story(trace: &[TraceEntry], flagged: Option<usize>, world: &WorldC
     let Some(object) = followed(trace, flagged) else {
         return Story::default();
     };
-    let mut picked: Vec<(u8, usize)> = Vec::new();
+    // (priority, rank within it, trace index): the lowest are kept.
+    let mut picked: Vec<(u8, usize, usize)> = Vec::new();
     let lost = lost_update(trace, object);
-    let headline = match &lost {
-        Some(l) => format!(
+    let keys: Vec<&str> = trace
+        .iter()
+        .filter_map(|e| match &e.what {
+            What::Focus { key } => Some(key.as_str()),
+            _ => None,
+        })
+        .collect();
+    let headline = match (&lost, keys.is_empty()) {
+        (Some(l), _) => format!(
             "a lost update of {}: event {} wrote it from a stale read",
             l.key, l.stale_event
         ),
-        None => "its instances, the faults that hit it, and the test's notes".to_string(),
+        (None, true) => "its instances, the faults that hit it, and the test's notes".to_string(),
+        (None, false) => format!(
+            "its instances, and the events that name {}",
+            keys.iter()
+                .map(|k| format!("{k:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     };
     if let Some(l) = lost {
-        picked.extend(l.events.iter().map(|&i| (0, i)));
+        picked.extend(l.events.iter().map(|&i| (0, i, i)));
     }
     if let Some(i) = flagged.filter(|&i| i < trace.len()) {
-        picked.push((1, i));
+        picked.push((1, i, i));
     }
-    picked.extend(lifecycle(trace, object, world).into_iter().map(|i| (2, i)));
+    // Of the events that name a focus key, each text once: the first (how
+    // it began), then the latest (how it ended) before the earlier ones.
+    let mut texts = BTreeSet::new();
+    let mut first_named = true;
+    let hosts = hosts(trace, object, world);
+    for (i, e) in trace.iter().enumerate() {
+        if instance_changed(e, object) {
+            picked.push((2, i, i));
+        } else if let Some(text) = named(&e.what, &keys) {
+            if texts.insert(text) {
+                let rank = if first_named { 0 } else { usize::MAX - i };
+                first_named = false;
+                picked.push((3, rank, i));
+            }
+        } else if hit(e, object, &hosts) {
+            picked.push((4, i, i));
+        }
+    }
     picked.sort();
-    let mut events: Vec<usize> = picked.into_iter().map(|(_, i)| i).collect();
+    let mut events: Vec<usize> = picked.into_iter().map(|(_, _, i)| i).collect();
     let mut seen = BTreeSet::new();
     events.retain(|i| seen.insert(*i));
     events.truncate(STORY_EVENTS_MAX);
@@ -148,30 +183,61 @@ fn lost_update(trace: &[TraceEntry], object: ObjectRef) -> Option<LostUpdate> {
     None
 }
 
-/// The object's lifecycle, the faults on its hosts, and the notes.
-fn lifecycle(trace: &[TraceEntry], object: ObjectRef, world: &WorldConfig) -> Vec<usize> {
-    let hosts: BTreeSet<&str> = trace
+/// The names of the hosts `object` ran on.
+fn hosts<'w>(trace: &[TraceEntry], object: ObjectRef, world: &'w WorldConfig) -> BTreeSet<&'w str> {
+    trace
         .iter()
         .filter(|e| e.obj == Some(object) && e.epoch > 0)
         .filter_map(|e| world.locations().get(e.at.0 as usize))
         .map(|l| l.name.as_str())
-        .collect();
-    trace
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| match &e.what {
-            What::InstanceCreated | What::IdleEvicted { .. } => e.obj == Some(object),
-            What::InstanceEnded { reason } => {
-                e.obj == Some(object) && *reason != EndReason::RunEnded
-            }
-            What::FaultInjected { target, .. } => {
-                e.obj == Some(object) || hosts.iter().any(|h| target.contains(h))
-            }
-            What::Note { .. } => true,
-            _ => false,
-        })
-        .map(|(i, _)| i)
         .collect()
+}
+
+/// An instance of `object` started or ended (the end of the run aside).
+fn instance_changed(e: &TraceEntry, object: ObjectRef) -> bool {
+    e.obj == Some(object)
+        && match &e.what {
+            What::InstanceCreated | What::IdleEvicted { .. } => true,
+            What::InstanceEnded { reason } => *reason != EndReason::RunEnded,
+            _ => false,
+        }
+}
+
+/// A fault on `object` or on one of its `hosts`, or a note of the test.
+fn hit(e: &TraceEntry, object: ObjectRef, hosts: &BTreeSet<&str>) -> bool {
+    match &e.what {
+        What::FaultInjected { target, .. } => {
+            e.obj == Some(object) || hosts.iter().any(|h| target.contains(h))
+        }
+        What::Note { .. } => true,
+        _ => false,
+    }
+}
+
+/// What `what` shows (a storage key or value, a call's arguments, a
+/// socket message), if it contains one of `keys`.
+fn named(what: &What, keys: &[&str]) -> Option<String> {
+    if keys.is_empty() {
+        return None;
+    }
+    let shown: [Option<&Excerpt>; 2] = match what {
+        What::StorageRead {
+            key_text,
+            value_text,
+            ..
+        } => [Some(key_text), value_text.as_ref()],
+        What::StorageWrote {
+            key_text,
+            value_text,
+            ..
+        } => [key_text.as_ref(), value_text.as_ref()],
+        What::CallSent { args, .. } => [args.as_ref(), None],
+        What::SocketSent { text, .. } => [text.as_ref(), None],
+        _ => return None,
+    };
+    let text: Vec<String> = shown.iter().flatten().map(|x| x.to_string()).collect();
+    let text = text.join(" = ");
+    keys.iter().any(|k| text.contains(k)).then_some(text)
 }
 
 #[cfg(test)]
@@ -244,6 +310,36 @@ mod tests {
         let s = story(&trace, None, &WorldConfig::default());
         assert!(s.events.is_empty(), "{:?}", s.events);
         assert!(!s.headline.contains("lost update"));
+    }
+
+    #[test]
+    fn a_focus_key_brings_in_the_first_and_the_latest_events_that_name_it() {
+        let sent = |text: &str| What::SocketSent {
+            socket: 1,
+            seq: 1,
+            to_object: true,
+            content: 0,
+            text: Some(Excerpt::new(text.as_bytes())),
+        };
+        let mut trace = vec![at(0, What::InstanceCreated)];
+        for n in 0..20 {
+            trace.push(at(n + 1, sent(&format!("m0-{n}"))));
+            trace.push(at(n + 1, sent(&format!("m1-{n}"))));
+        }
+        trace.push(at(30, sent("m0-19")));
+        trace.push(at(31, What::Focus { key: "m0".into() }));
+        let s = story(&trace, None, &WorldConfig::default());
+        assert!(s.headline.contains("\"m0\""), "{}", s.headline);
+        assert_eq!(s.events.len(), STORY_EVENTS_MAX);
+        assert_eq!(
+            &s.events[..2],
+            &[0, 1],
+            "the instance, then the first m0 message"
+        );
+        // The latest m0 messages, each once (m0-19 is not shown twice).
+        assert_eq!(s.events.last(), Some(&39));
+        assert!(!s.events.contains(&41));
+        assert!(s.events.iter().all(|&i| i < 2 || i % 2 == 1));
     }
 
     #[test]

@@ -211,6 +211,7 @@ mod tests {
                     seq: 1,
                     to_object: false,
                     content: 7,
+                    text: None,
                 },
             ),
             ev(2 * s, What::SocketConnected { socket: 1 }),

@@ -210,7 +210,7 @@ async fn invoke<T: Answer>(
     let from = caller.as_ref().map(|c| c.instance.obj);
     let args = match &request {
         Call::Rpc { args, .. } => Some(Excerpt::new(&args.0)),
-        Call::Fetch { .. } => None,
+        Call::Fetch { req, .. } => Some(Excerpt::new(req.url().as_bytes())),
     };
     if let Some(ctx) = &caller {
         // A call from an object is output: it waits for the caller's writes.

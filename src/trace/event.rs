@@ -50,7 +50,8 @@ pub enum What {
         /// epoch is its instance's.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         from: Option<ObjectRef>,
-        /// The start of the serialised arguments (of an RPC call).
+        /// The start of the serialised arguments (of an RPC call), or of
+        /// the URL (of a `fetch`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         args: Option<Excerpt>,
     },
@@ -137,6 +138,9 @@ pub enum What {
         to_object: bool,
         /// [`content_hash`](super::content_hash) of the message (the code, for a close).
         content: u64,
+        /// The start of a message's text or bytes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<Excerpt>,
     },
     /// A frame was handed over: its handler started in the object, or the
     /// client received it.
@@ -532,5 +536,11 @@ pub enum What {
         /// The start of the value read (as stored: JSON); `None`: no value.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         value_text: Option<Excerpt>,
+    },
+    /// The test pointed the failure story at a key or an entity
+    /// ([`Sim::focus`](crate::Sim::focus)).
+    Focus {
+        /// What the story should follow.
+        key: String,
     },
 }

@@ -267,6 +267,16 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
             socket,
             seq,
             to_object,
+            text: Some(text),
+            ..
+        } => format!(
+            "socket {socket} {} #{seq} sent: {text}",
+            direction(*to_object)
+        ),
+        What::SocketSent {
+            socket,
+            seq,
+            to_object,
             ..
         } => format!("socket {socket} {} #{seq} sent", direction(*to_object)),
         What::SocketDelivered {
@@ -389,6 +399,7 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
         What::SocketArrived { socket, seq } => {
             format!("socket {socket} object->client #{seq} reached the client")
         }
+        What::Focus { key } => format!("the story follows {key:?}"),
         What::DeadlinePassed => "the deadline passed: the test body is cut off".to_string(),
         other => {
             // The rest read well enough as their kind.

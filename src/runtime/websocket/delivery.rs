@@ -34,10 +34,10 @@ pub(crate) fn to_object(
     let Some(obj) = rt.sockets.with(id, |s| s.obj) else {
         return;
     };
-    let hash = match &event {
-        SocketEvent::Message(m) => m.hash(),
-        SocketEvent::Close { code, .. } => u64::from(*code),
-        SocketEvent::Error(_) => 0,
+    let (hash, text) = match &event {
+        SocketEvent::Message(m) => (m.hash(), Some(m.excerpt())),
+        SocketEvent::Close { code, .. } => (u64::from(*code), None),
+        SocketEvent::Error(_) => (0, None),
     };
     rt.world.record(
         from,
@@ -48,6 +48,7 @@ pub(crate) fn to_object(
             seq,
             to_object: true,
             content: hash,
+            text,
         },
     );
     let rt2 = rt.clone();
