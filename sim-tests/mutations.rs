@@ -3,14 +3,16 @@
 //! number of seeds of the counter under swarm faults — and the same sweep
 //! without it passes.
 
+// Only its greeter is used here, not its sweep.
+#[allow(dead_code)]
+mod common;
+
 use std::future::Future;
 
+use common::greeter::{Greeter, GREETING};
 use dosim::platform::queue::{MessageBatch, QueueConfig};
 use dosim::platform::worker::{Context, Worker};
-use dosim::{
-    DurableObject, Env, FailureReason, Faults, Mutation, Report, Request, Response, Result, Runner,
-    Sim, State, WebSocketPair,
-};
+use dosim::{FailureReason, Faults, Mutation, Report, Request, Result, Runner, Sim};
 use dosim_workloads::{chat, counter, session, subscription};
 
 /// Sweeps `seeds` seeds of `body` under swarm faults with `mutation`
@@ -260,29 +262,7 @@ fn bucket_stale_read_is_caught_by_bucket_consistency() {
     );
 }
 
-/// Greets each new socket with two frames sent before its response
-/// leaves: both are on their way before the client's `connect` resolves.
-struct Greeter {
-    state: State,
-}
-
-impl DurableObject for Greeter {
-    fn new(state: State, _env: Env) -> Self {
-        Greeter { state }
-    }
-
-    async fn fetch(&self, _req: Request) -> Result<Response> {
-        let pair = WebSocketPair::new(&self.state)?;
-        self.state.accept_websocket(&pair.server, &["greeted"])?;
-        pair.server.send("hello")?;
-        pair.server.send("welcome")?;
-        Ok(Response::websocket(pair.client))
-    }
-}
-
-impl dosim::RpcTarget for Greeter {}
-
-/// A few clients connect and wait for their greeting: both frames, or the
+/// A few clients connect and wait for their greeting: every frame, or the
 /// socket's close (a fault may break it).
 async fn greeted_clients(sim: Sim) -> Result<()> {
     let ns = sim.register::<Greeter>("GREETER")?;
@@ -294,7 +274,7 @@ async fn greeted_clients(sim: Sim) -> Result<()> {
         else {
             continue;
         };
-        for _ in 0..2 {
+        for _ in GREETING {
             if matches!(
                 ws.recv().await,
                 None | Some(dosim::ClientEvent::Close { .. })

@@ -87,7 +87,7 @@ impl<'a> Lines<'a> {
             What::CallSent { call, .. } | What::ReplyReceived { call, .. } => {
                 let (from, to) = self.calls.get(call).copied().unwrap_or((None, e.obj));
                 let to = to.map_or_else(|| "?".to_string(), |o| self.name(o));
-                (from, describe_call(&e.what, &to))
+                (from, describe_call(&e.what, Some(&to)))
             }
             _ => (e.obj, describe(&e.what, self.world)),
         };
@@ -107,8 +107,8 @@ impl<'a> Lines<'a> {
     }
 }
 
-/// A call's line, naming its callee `to`.
-fn describe_call(what: &What, to: &str) -> String {
+/// A call's line, naming its callee `to` when known.
+fn describe_call(what: &What, to: Option<&str>) -> String {
     match what {
         What::CallSent {
             call,
@@ -118,11 +118,13 @@ fn describe_call(what: &What, to: &str) -> String {
             args,
             ..
         } => format!(
-            "call {call} to {to}: {method}({}) (stub {stub} #{seq})",
+            "call {call} {}: {method}({}) (stub {stub} #{seq})",
+            to.map_or_else(|| "sent".to_string(), |to| format!("to {to}")),
             args.as_ref().map(arguments).unwrap_or_default()
         ),
         What::ReplyReceived { call, ok, result } => format!(
-            "call {call} to {to} answered: {}",
+            "call {call}{} answered: {}",
+            to.map(|to| format!(" to {to}")).unwrap_or_default(),
             answer(*ok, result.as_ref())
         ),
         other => describe(other, &WorldConfig::default()),
@@ -168,17 +170,7 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
             format!("call {call} sent again (attempt {attempt})")
         }
         What::InstanceEnded { reason } => format!("instance ended: {reason:?}"),
-        What::CallSent {
-            call,
-            stub,
-            seq,
-            method,
-            args,
-            ..
-        } => format!(
-            "call {call} sent: {method}({}) (stub {stub} #{seq})",
-            args.as_ref().map(arguments).unwrap_or_default()
-        ),
+        What::CallSent { .. } | What::ReplyReceived { .. } => describe_call(what, None),
         What::CallDelivered {
             call,
             stub,
@@ -186,9 +178,6 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
             event,
         } => {
             format!("call {call} delivered (stub {stub} #{seq}) as event {event}")
-        }
-        What::ReplyReceived { call, ok, result } => {
-            format!("call {call} answered: {}", answer(*ok, result.as_ref()))
         }
         What::EventStarted { event, .. } => format!("event {event} started"),
         What::EventAwaited { event } => format!("event {event} awaits"),
