@@ -46,6 +46,8 @@ pub(crate) fn story(trace: &[TraceEntry], flagged: Option<usize>, world: &WorldC
     let Some(object) = followed(trace, flagged) else {
         return Story::default();
     };
+    // What came after a flagged event cannot explain it.
+    let trace = &trace[..flagged.map_or(trace.len(), |f| (f + 1).min(trace.len()))];
     // (priority, rank within it, trace index): the lowest are kept.
     let mut picked: Vec<(u8, usize, usize)> = Vec::new();
     let lost = lost_update(trace, object);
@@ -61,6 +63,9 @@ pub(crate) fn story(trace: &[TraceEntry], flagged: Option<usize>, world: &WorldC
             "a lost update of {}: event {} wrote it from a stale read",
             l.key, l.stale_event
         ),
+        (None, true) if flagged.is_some() => {
+            "what the monitor flagged, after its instances and the faults that hit it".to_string()
+        }
         (None, true) => "its instances, the faults that hit it, and the test's notes".to_string(),
         (None, false) => format!(
             "its instances, and the events that name {}",
@@ -340,6 +345,33 @@ mod tests {
         assert_eq!(s.events.last(), Some(&39));
         assert!(!s.events.contains(&41));
         assert!(s.events.iter().all(|&i| i < 2 || i % 2 == 1));
+    }
+
+    #[test]
+    fn a_flagged_event_ends_the_story() {
+        let trace = vec![
+            at(0, What::InstanceCreated),
+            at(
+                1,
+                What::EventStarted {
+                    event: 1,
+                    cause: crate::trace::Cause::Alarm,
+                },
+            ),
+            at(
+                2,
+                What::InstanceEnded {
+                    reason: EndReason::Crash,
+                },
+            ),
+        ];
+        let s = story(&trace, Some(1), &WorldConfig::default());
+        assert_eq!(s.events, vec![0, 1]);
+        assert!(
+            s.headline.starts_with("what the monitor flagged"),
+            "{}",
+            s.headline
+        );
     }
 
     #[test]
