@@ -13,16 +13,13 @@
 //! assert!(!check(&h.finish(), Kv::default()).is_linearizable());
 //! ```
 
-use std::collections::BTreeMap;
-
-use std::mem::size_of;
-
+use super::small_map::SmallMap;
 use super::{Model, PartitionKey};
 
 /// The store: a map from keys to values, empty at first.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Kv {
-    map: BTreeMap<u64, u64>,
+    map: SmallMap<u64, u64>,
 }
 
 impl Kv {
@@ -99,15 +96,6 @@ impl Model for Kv {
     }
 
     fn heap_bytes(&self) -> usize {
-        btree_bytes::<u64, u64>(self.map.len())
+        self.map.vec_bytes()
     }
-}
-
-/// Roughly the heap a `BTreeMap<K, V>` of `len` entries holds: its nodes
-/// keep up to 11 entries and at least 5 (but the root), plus a parent
-/// link, the node's length and place, and an internal node's 12 edges
-/// (counted for every node, which errs high).
-pub(super) fn btree_bytes<K, V>(len: usize) -> usize {
-    let node = 11 * (size_of::<K>() + size_of::<V>()) + 12 * size_of::<usize>() + 16;
-    len.div_ceil(5) * node
 }

@@ -94,6 +94,7 @@ pub mod kv_model;
 mod memo;
 mod partition;
 mod search;
+mod small_map;
 pub mod text_kv_model;
 mod verdict;
 mod window;

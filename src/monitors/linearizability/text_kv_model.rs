@@ -25,15 +25,13 @@
 //! assert_eq!(bad.partition, Some(PartitionKey::from("cart")));
 //! ```
 
-use std::collections::BTreeMap;
-
-use super::kv_model::btree_bytes;
+use super::small_map::SmallMap;
 use super::{Model, PartitionKey};
 
 /// The store: a map from text keys to text values, empty at first.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct TextKv {
-    map: BTreeMap<String, String>,
+    map: SmallMap<String, String>,
     absent_reads_empty: bool,
 }
 
@@ -173,7 +171,9 @@ impl Model for TextKv {
                 TextKvRet::Done
             }
             TextKvOp::Append { key, value } => {
-                next.map.entry(key.clone()).or_default().push_str(value);
+                next.map
+                    .get_or_insert_with(key.clone(), String::new)
+                    .push_str(value);
                 TextKvRet::Done
             }
             TextKvOp::Cas { key, from, to } => {
@@ -201,6 +201,6 @@ impl Model for TextKv {
             .iter()
             .map(|(k, v)| k.capacity() + v.capacity())
             .sum();
-        btree_bytes::<String, String>(self.map.len()) + text
+        self.map.vec_bytes() + text
     }
 }

@@ -69,9 +69,10 @@ fn hard_key_only() -> History<KvOp, KvRet> {
 
 #[test]
 fn eight_concurrent_puts_do_not_hide_a_lost_put_on_another_key() {
-    // The minimal case as it stands: eight concurrent puts on key
-    // 0, read back after, and an acknowledged put on key 1 that a later
-    // read does not see.
+    // The minimal case in its plainest shape: eight concurrent puts
+    // on key 0, read back after, and an acknowledged put on key 1 that a
+    // later read does not see. (Key 0 is decided within the budget here;
+    // `a_hard_key_does_not_starve_a_failing_one` makes it truly hard.)
     let mut ops = Vec::new();
     for v in 1..=8u64 {
         ops.push(done(v, KvOp::Put { key: 0, value: v }, 0, KvRet::Done, 100));
