@@ -2,22 +2,23 @@
 //! it, in order, for the report's first screen and the view.
 //!
 //! The story follows one object: the one whose event a monitor flagged, or
-//! else the callee of the last call the test made (the call whose answer
-//! broke the property), or the only object of the run. It picks, with the
+//! else the one whose name contains what the test focused on, or the
+//! callee of the last call the test made (the call whose answer broke the
+//! property), or the only object of the run. It picks, with the
 //! most telling first:
 //! 1. a lost update: an event read a key, another event wrote the key, and
 //!    the first event then wrote it from its stale read (both reads, with
 //!    their values, and both writes);
 //! 2. the flagged event, for a monitor's failure;
-//! 3. the object's lifecycle: instances started and ended (evicted,
-//!    hibernated, crashed), idle evictions;
-//! 4. the events that name what the test pointed the story at with
-//!    [`Sim::focus`](crate::Sim::focus): in a storage key or value, a
-//!    call's arguments or URL, a socket message;
-//! 5. faults on the hosts the object ran on, and the test's notes.
+//! 3. taking turns: the object's lifecycle (instances started and ended —
+//!    evicted, hibernated, crashed — and idle evictions), and the events
+//!    that name what the test pointed the story at with
+//!    [`Sim::focus`](crate::Sim::focus) (in a storage key or value, a
+//!    call's arguments or URL, a socket message): the first of these, then
+//!    the latest;
+//! 4. faults on the hosts the object ran on, and the test's notes.
 //!
-//! Only [`STORY_EVENTS_MAX`] events are kept (the most telling, then the
-//! earliest), so the story fits above the rest of the report. A story is a
+//! Only [`STORY_EVENTS_MAX`] events are kept (the most telling first), so the story fits above the rest of the report. A story is a
 //! function of the trace alone, and picking it costs nothing while the run
 //! records.
 
@@ -43,14 +44,6 @@ pub(crate) struct Story {
 /// The story of a run whose trace is `trace`; `flagged` is the event a
 /// monitor named, if one did.
 pub(crate) fn story(trace: &[TraceEntry], flagged: Option<usize>, world: &WorldConfig) -> Story {
-    let Some(object) = followed(trace, flagged) else {
-        return Story::default();
-    };
-    // What came after a flagged event cannot explain it.
-    let trace = &trace[..flagged.map_or(trace.len(), |f| (f + 1).min(trace.len()))];
-    // (priority, rank within it, trace index): the lowest are kept.
-    let mut picked: Vec<(u8, usize, usize)> = Vec::new();
-    let lost = lost_update(trace, object);
     let keys: Vec<&str> = trace
         .iter()
         .filter_map(|e| match &e.what {
@@ -58,6 +51,14 @@ pub(crate) fn story(trace: &[TraceEntry], flagged: Option<usize>, world: &WorldC
             _ => None,
         })
         .collect();
+    let Some(object) = followed(trace, flagged, &keys) else {
+        return Story::default();
+    };
+    // What came after a flagged event cannot explain it.
+    let trace = &trace[..flagged.map_or(trace.len(), |f| (f + 1).min(trace.len()))];
+    // (priority, rank within it, trace index): the lowest are kept.
+    let mut picked: Vec<(u8, usize, usize)> = Vec::new();
+    let lost = lost_update(trace, object);
     let headline = match (&lost, keys.is_empty()) {
         (Some(l), _) => format!(
             "a lost update of {}: event {} wrote it from a stale read",
@@ -81,23 +82,33 @@ pub(crate) fn story(trace: &[TraceEntry], flagged: Option<usize>, world: &WorldC
     if let Some(i) = flagged.filter(|&i| i < trace.len()) {
         picked.push((1, i, i));
     }
-    // Of the events that name a focus key, each text once: the first (how
-    // it began), then the latest (how it ended) before the earlier ones.
+    // The instances' changes, in order, take turns with the events that
+    // name a focus key (a text sent to many sockets at once counted once):
+    // the first of these (how it began), then the latest (how it ended)
+    // before the earlier ones.
     let mut texts = BTreeSet::new();
-    let mut first_named = true;
+    let mut changes = 0;
+    let mut named_picks = Vec::new();
     let hosts = hosts(trace, object, world);
     for (i, e) in trace.iter().enumerate() {
         if instance_changed(e, object) {
-            picked.push((2, i, i));
+            picked.push((2, 2 * changes + 1, i));
+            changes += 1;
         } else if let Some(text) = named(&e.what, &keys) {
-            if texts.insert(text) {
-                let rank = if first_named { 0 } else { usize::MAX - i };
-                first_named = false;
-                picked.push((3, rank, i));
+            if texts.insert((e.t, text)) {
+                named_picks.push(i);
             }
         } else if hit(e, object, &hosts) {
             picked.push((4, i, i));
         }
+    }
+    // The first named event, then the latest ones going back.
+    let order = named_picks
+        .first()
+        .into_iter()
+        .chain(named_picks.iter().skip(1).rev());
+    for (turn, &i) in order.enumerate() {
+        picked.push((2, 2 * turn, i));
     }
     picked.sort();
     let mut events: Vec<usize> = picked.into_iter().map(|(_, _, i)| i).collect();
@@ -113,9 +124,21 @@ pub(crate) fn story(trace: &[TraceEntry], flagged: Option<usize>, world: &WorldC
 }
 
 /// The object the story follows.
-fn followed(trace: &[TraceEntry], flagged: Option<usize>) -> Option<ObjectRef> {
+fn followed(trace: &[TraceEntry], flagged: Option<usize>, keys: &[&str]) -> Option<ObjectRef> {
     if let Some(obj) = flagged.and_then(|i| trace.get(i)).and_then(|e| e.obj) {
         return Some(obj);
+    }
+    let focused = trace.iter().find_map(|e| match (&e.what, e.obj) {
+        (
+            What::ObjectNamed {
+                name: Some(name), ..
+            },
+            Some(obj),
+        ) if keys.iter().any(|k| name.contains(k)) => Some(obj),
+        _ => None,
+    });
+    if focused.is_some() {
+        return focused;
     }
     let last_call = trace.iter().rev().find_map(|e| match e.what {
         What::CallSent { .. } | What::ReplyReceived { .. } => e.obj,
@@ -331,6 +354,8 @@ mod tests {
             trace.push(at(n + 1, sent(&format!("m0-{n}"))));
             trace.push(at(n + 1, sent(&format!("m1-{n}"))));
         }
+        // Sent again later, then to a second socket at the same time.
+        trace.push(at(30, sent("m0-19")));
         trace.push(at(30, sent("m0-19")));
         trace.push(at(31, What::Focus { key: "m0".into() }));
         let s = story(&trace, None, &WorldConfig::default());
@@ -341,10 +366,32 @@ mod tests {
             &[0, 1],
             "the instance, then the first m0 message"
         );
-        // The latest m0 messages, each once (m0-19 is not shown twice).
-        assert_eq!(s.events.last(), Some(&39));
-        assert!(!s.events.contains(&41));
+        // The latest m0 messages; the same text again later counts again.
+        assert_eq!(s.events.last(), Some(&41));
+        assert!(
+            !s.events.contains(&42),
+            "the same text at the same time once"
+        );
         assert!(s.events.iter().all(|&i| i < 2 || i % 2 == 1));
+    }
+
+    #[test]
+    fn the_object_named_by_the_focus_is_followed() {
+        let named = |n: &str| What::ObjectNamed {
+            namespace: "SUB".into(),
+            id: "00".into(),
+            name: Some(n.into()),
+        };
+        let mut trace = vec![at(0, named("customer-1")), at(0, named("customer-5"))];
+        trace[1].obj = Some(ObjectRef(1));
+        trace.push(at(
+            1,
+            What::Focus {
+                key: "customer-5".into(),
+            },
+        ));
+        let s = story(&trace, None, &WorldConfig::default());
+        assert_eq!(s.object, Some(ObjectRef(1)));
     }
 
     #[test]

@@ -17,30 +17,34 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub const EXCERPT_BYTES_MAX: usize = 40;
 
 /// The first bytes of a value, and whether there were more.
+///
+/// One pointer wide, so that the events carrying it stay small: the kept
+/// bytes are followed by one byte saying whether the value went on.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Excerpt {
-    bytes: Arc<[u8]>,
-    cut: bool,
-}
+pub struct Excerpt(Arc<[u8]>);
 
 impl Excerpt {
     /// Keeps the first [`EXCERPT_BYTES_MAX`] bytes of `bytes`.
     pub fn new(bytes: &[u8]) -> Excerpt {
-        let cut = bytes.len() > EXCERPT_BYTES_MAX;
-        Excerpt {
-            bytes: Arc::from(&bytes[..bytes.len().min(EXCERPT_BYTES_MAX)]),
-            cut,
-        }
+        let kept = &bytes[..bytes.len().min(EXCERPT_BYTES_MAX)];
+        Excerpt::kept(kept, bytes.len() > EXCERPT_BYTES_MAX)
+    }
+
+    fn kept(kept: &[u8], cut: bool) -> Excerpt {
+        let mut all = Vec::with_capacity(kept.len() + 1);
+        all.extend_from_slice(kept);
+        all.push(u8::from(cut));
+        Excerpt(Arc::from(all))
     }
 
     /// The bytes kept.
     pub fn bytes(&self) -> &[u8] {
-        &self.bytes
+        &self.0[..self.0.len() - 1]
     }
 
     /// Whether the value was longer than what is kept.
     pub fn is_cut(&self) -> bool {
-        self.cut
+        self.0.last() == Some(&1)
     }
 }
 
@@ -48,16 +52,17 @@ impl Excerpt {
 /// `…` when the value went on.
 impl fmt::Display for Excerpt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = match std::str::from_utf8(&self.bytes) {
+        let bytes = self.bytes();
+        let text = match std::str::from_utf8(bytes) {
             Ok(t) => t,
             // Cut inside a character: show up to it.
-            Err(e) if self.cut => {
-                std::str::from_utf8(&self.bytes[..e.valid_up_to()]).unwrap_or_default()
+            Err(e) if self.is_cut() => {
+                std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default()
             }
-            Err(_) => return write!(f, "<{} bytes>", self.bytes.len()),
+            Err(_) => return write!(f, "<{} bytes>", bytes.len()),
         };
         f.write_str(text)?;
-        if self.cut {
+        if self.is_cut() {
             f.write_str("…")?;
         }
         Ok(())
@@ -74,10 +79,7 @@ impl<'de> Deserialize<'de> for Excerpt {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Excerpt, D::Error> {
         let text = String::deserialize(deserializer)?;
         Ok(match text.strip_suffix('…') {
-            Some(kept) => Excerpt {
-                bytes: Arc::from(kept.as_bytes()),
-                cut: true,
-            },
+            Some(kept) => Excerpt::kept(kept.as_bytes(), true),
             None => Excerpt::new(text.as_bytes()),
         })
     }
@@ -102,6 +104,14 @@ mod tests {
         assert_eq!(
             Excerpt::new(text.as_bytes()).to_string(),
             format!("{}…", "a".repeat(EXCERPT_BYTES_MAX - 1))
+        );
+    }
+
+    #[test]
+    fn an_excerpt_is_one_pointer_wide_even_when_optional() {
+        assert_eq!(
+            std::mem::size_of::<Option<Excerpt>>(),
+            std::mem::size_of::<Arc<[u8]>>()
         );
     }
 

@@ -183,12 +183,12 @@ where
         .into_iter()
         .flatten()
         .collect();
-    let verdict = audit(&acknowledged, &ledger.borrow());
+    let verdict = audit(&sim, &acknowledged, &ledger.borrow());
     verdict
 }
 
 /// The properties, against the service's ledger.
-fn audit(acknowledged: &[(String, u64, String)], ledger: &Ledger) -> Result<()> {
+fn audit(sim: &Sim, acknowledged: &[(String, u64, String)], ledger: &Ledger) -> Result<()> {
     let mut by_order: BTreeMap<&str, Vec<&Charge>> = BTreeMap::new();
     for charge in ledger.charges.values() {
         by_order
@@ -198,6 +198,7 @@ fn audit(acknowledged: &[(String, u64, String)], ledger: &Ledger) -> Result<()> 
     }
     for (order, charges) in &by_order {
         if charges.len() > 1 {
+            sim.focus(*order);
             let ids: Vec<&str> = charges.iter().map(|c| c.id.as_str()).collect();
             dosim::bail!(
                 "order {order} was charged {} times ({}): each order is paid at most once",

@@ -251,15 +251,16 @@ where
     let ledger = sim
         .eventually(|| payments.get_by_name("processor").ledger())
         .await?;
-    audit(&customers, &ledger)
+    audit(&sim, &customers, &ledger)
 }
 
-fn audit(customers: &[Customer], ledger: &[(String, i64, i64, i64)]) -> Result<()> {
+fn audit(sim: &Sim, customers: &[Customer], ledger: &[(String, i64, i64, i64)]) -> Result<()> {
     let mut charged: BTreeMap<(&str, i64), u32> = BTreeMap::new();
     for (customer, period, _, _) in ledger {
         *charged.entry((customer.as_str(), *period)).or_default() += 1;
     }
     if let Some(((customer, period), n)) = charged.iter().find(|(_, n)| **n > 1) {
+        sim.focus(*customer);
         dosim::bail!("{customer} was charged {n} times for period {period}");
     }
     // Retries after the last fault settle within minutes; bills due in the
