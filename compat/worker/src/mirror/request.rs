@@ -146,6 +146,12 @@ impl Request {
         Ok(self.url.clone())
     }
 
+    /// The URL's query, decoded into `Q`.
+    pub fn query<Q: DeserializeOwned>(&self) -> Result<Q> {
+        serde_urlencoded::from_str(self.url.query().unwrap_or_default())
+            .map_err(|e| Error::RustError(e.to_string()))
+    }
+
     /// A copy (its body too, if unread).
     #[allow(clippy::should_implement_trait)]
     pub fn clone(&self) -> Result<Self> {

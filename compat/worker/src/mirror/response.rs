@@ -184,6 +184,25 @@ impl Response {
         ResponseBuilder::new().error(msg, status)
     }
 
+    /// `302 Found` to `url`.
+    pub fn redirect(url: url::Url) -> Result<Self> {
+        Response::redirect_with_status(url, 302)
+    }
+
+    /// A redirect to `url`; an error unless `status_code` is 301, 302,
+    /// 303, 307 or 308.
+    pub fn redirect_with_status(url: url::Url, status_code: u16) -> Result<Self> {
+        if ![301, 302, 303, 307, 308].contains(&status_code) {
+            return Err(Error::Internal(dosim::Error::new(
+                "redirect status codes must be in the 300-399 range! Please checkout https://developer.mozilla.org/en-US/docs/Web/HTTP/Status#redirection_messages for more",
+            )));
+        }
+        ResponseBuilder::new()
+            .with_status(status_code)
+            .with_header("location", url.as_str())
+            .map(ResponseBuilder::empty)
+    }
+
     /// The status.
     pub fn status_code(&self) -> u16 {
         self.init.status_code

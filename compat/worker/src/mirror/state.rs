@@ -10,7 +10,7 @@ use std::future::Future;
 use super::error::Result;
 use super::namespace::ObjectId;
 use super::storage::Storage;
-use super::unmirrored::{AutoResponse, NotMirrored};
+use super::unmirrored::{AutoResponse, NotMirrored, ObjectWaitUntil};
 use super::websocket::WebSocket;
 
 /// What an object knows about itself, handed to its constructor.
@@ -54,6 +54,15 @@ impl State {
         let body = async move { future.await.map_err(dosim::Error::from) };
         let blocked = self.0.block_concurrency_while(body);
         async move { Ok(blocked.await?) }
+    }
+
+    /// Not mirrored yet.
+    pub fn wait_until<'a, F>(&'a self, future: F)
+    where
+        F: Future<Output = ()> + 'static,
+        &'a (): ObjectWaitUntil,
+    {
+        let _ = future;
     }
 
     /// Accepts `ws` as a hibernatable socket.

@@ -223,6 +223,15 @@ impl Storage {
         Err(Error::RustError("not mirrored".into()))
     }
 
+    /// Not mirrored: takes a JS object in workers-rs.
+    pub async fn put_multiple_raw<'a, V>(&'a self, values: V) -> Result<()>
+    where
+        &'a (): StorageRawValue,
+    {
+        let _ = values;
+        Err(Error::RustError("not mirrored".into()))
+    }
+
     /// Not mirrored yet.
     pub async fn sync<'a>(&'a self) -> Result<()>
     where
@@ -351,11 +360,42 @@ impl Transaction {
         Ok(deleted)
     }
 
+    /// Deletes every key, in the transaction.
+    pub async fn delete_all(&self) -> Result<()> {
+        let keys: Vec<(String, serde_json::Value)> =
+            self.0.list(dosim::ListOptions::default()).await?;
+        for (key, _) in keys {
+            self.0.delete(&key).await?;
+        }
+        Ok(())
+    }
+
+    /// Not mirrored: returns a `js_sys::Map` in workers-rs.
+    pub async fn get_multiple<'a>(
+        &'a self,
+        keys: Vec<impl Deref<Target = str>>,
+    ) -> Result<NotMirrored>
+    where
+        &'a (): StorageMapReturn,
+    {
+        let _ = keys;
+        Err(Error::RustError("not mirrored".into()))
+    }
+
     /// Not mirrored: returns a `js_sys::Map` in workers-rs.
     pub async fn list<'a>(&'a self) -> Result<NotMirrored>
     where
         &'a (): StorageMapReturn,
     {
+        Err(Error::RustError("not mirrored".into()))
+    }
+
+    /// Not mirrored: returns a `js_sys::Map` in workers-rs.
+    pub async fn list_with_options<'a>(&'a self, opts: ListOptions<'_>) -> Result<NotMirrored>
+    where
+        &'a (): StorageMapReturn,
+    {
+        let _ = opts;
         Err(Error::RustError("not mirrored".into()))
     }
 

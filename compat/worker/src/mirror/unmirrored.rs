@@ -5,6 +5,27 @@
 //! call is checked, not the definition. A call fails to compile with the
 //! item's name and why (the trait's `on_unimplemented` message), instead
 //! of failing at run time.
+//!
+//! ```compile_fail
+//! use worker::*;
+//!
+//! async fn keys(state: &State) -> Result<()> {
+//!     // error: `Storage::get_multiple`, `list` and `list_with_options` …
+//!     // return a `js_sys::Map` in workers-rs; dosim-worker cannot mirror JS values
+//!     let _map = state.storage().list().await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! The mirrored methods beside them compile as usual:
+//!
+//! ```
+//! use worker::*;
+//!
+//! async fn count(state: &State) -> Result<u64> {
+//!     Ok(state.storage().get("count").await?.unwrap_or(0))
+//! }
+//! ```
 
 /// What an unmirrored method would return; it has no values.
 #[derive(Debug)]
@@ -50,4 +71,10 @@ not_mirrored! {
     PassThrough =>
         "`Context::pass_through_on_exception` is not mirrored: dosim has no origin to pass through to",
         "answer the error yourself, or use `#[event(fetch, respond_with_errors)]`";
+}
+
+not_mirrored! {
+    ObjectWaitUntil =>
+        "`State::wait_until` is not mirrored by dosim-worker yet",
+        "await the work in the handler, or hand it to the Worker's `Context::wait_until`";
 }

@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::error::{Error, Result};
+use super::unmirrored::{NotMirrored, WebSocketEvents};
 
 /// One end of a WebSocket.
 #[derive(Debug, Clone)]
@@ -141,6 +142,14 @@ impl WebSocket {
             None => ws.close(0, "")?,
         }
         Ok(())
+    }
+
+    /// Not mirrored: yields JS events in workers-rs.
+    pub fn events<'a>(&'a self) -> Result<NotMirrored>
+    where
+        &'a (): WebSocketEvents,
+    {
+        Err(Error::RustError("not mirrored".into()))
     }
 
     /// Keeps `value` with the socket, across hibernation.
