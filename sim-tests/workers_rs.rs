@@ -84,3 +84,138 @@ fn the_workers_rs_chat_room_keeping_names_in_memory_is_caught() {
         failure.text
     );
 }
+
+/// An object that exercises the mirror's API, one operation per path.
+mod probe {
+    use std::time::Duration;
+
+    use worker::{durable_object, Error, Request, Response, Result, State};
+
+    #[derive(serde::Serialize)]
+    struct Pair {
+        a: u64,
+        b: u64,
+    }
+
+    #[durable_object]
+    pub struct Probe {
+        state: State,
+    }
+
+    impl worker::DurableObject for Probe {
+        fn new(state: State, _env: worker::Env) -> Self {
+            Probe { state }
+        }
+
+        async fn fetch(&self, mut req: Request) -> Result<Response> {
+            let storage = self.state.storage();
+            let path = req.path();
+            match path.as_str() {
+                "/alarm" => {
+                    storage.set_alarm(Duration::from_secs(1)).await?;
+                    let at = storage.get_alarm().await?.unwrap_or_default();
+                    Response::ok(at.to_string())
+                }
+                "/alarmed" => {
+                    let alarmed: bool = storage.get("alarmed").await?.unwrap_or(false);
+                    Response::ok(alarmed.to_string())
+                }
+                "/transaction" => {
+                    let outcome = storage
+                        .transaction(|txn| async move {
+                            let missing = txn.get::<u64>("nope").await.unwrap_err();
+                            txn.put("t", 1u64).await?;
+                            Err(Error::RustError(format!("abort after {missing}")))
+                        })
+                        .await
+                        .unwrap_err();
+                    let kept: Option<u64> = storage.get("t").await?;
+                    Response::ok(format!("{outcome}; kept {kept:?}"))
+                }
+                "/put_multiple" => {
+                    storage.put_multiple(Pair { a: 1, b: 2 }).await?;
+                    let b: Option<u64> = storage.get("b").await?;
+                    let deleted = storage.delete_multiple(vec!["a", "b", "c"]).await?;
+                    Response::ok(format!("b={b:?} deleted={deleted}"))
+                }
+                "/self_stub" => match self.state.id().get_stub() {
+                    Ok(_) => Response::ok("a stub"),
+                    Err(e) => Response::ok(e.to_string()),
+                },
+                "/echo" => {
+                    let immutable = req.headers_mut().is_err();
+                    let header = req.headers().get("x-name")?.unwrap_or_default();
+                    let body = req.text().await?;
+                    let again = req.text().await.unwrap_err();
+                    Response::ok(format!("{header} {body} immutable={immutable} {again}"))
+                }
+                "/fail" => Err(Error::RustError("boom".into())),
+                _ => Response::error("Not Found", 404),
+            }
+        }
+
+        async fn alarm(&self) -> Result<Response> {
+            self.state.storage().put("alarmed", true).await?;
+            Response::ok("ALARMED")
+        }
+    }
+}
+
+/// Sends `path` (with `body`) to the probe named `p`; its text or error.
+async fn probe(sim: &dosim::Sim, path: &str, body: &str) -> String {
+    let stub = sim
+        .client(0)
+        .namespace::<probe::Probe>("PROBE")
+        .expect("the probe is registered")
+        .get_by_name("p");
+    let req =
+        dosim::Request::post(&format!("https://probe{path}"), body).with_header("x-name", "ada");
+    match stub.fetch(req).await {
+        Ok(resp) => format!("{} {}", resp.status(), resp.text().unwrap_or("?")),
+        Err(e) => format!("error {}", e.message()),
+    }
+}
+
+#[test]
+fn the_mirror_keeps_workers_rs_semantics_for_alarms_transactions_and_requests() {
+    // A test of the API, not of faults: a fault-free sweep.
+    Runner::new("workers_rs_api")
+        .seeds(3)
+        .faults(Faults::None)
+        .quiet()
+        .run(|sim| async move {
+            sim.register::<probe::Probe>("PROBE")?;
+            let at: u64 = probe(&sim, "/alarm", "").await[4..].parse().unwrap();
+            let now_ms = dosim::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as u64;
+            assert!(
+                at > now_ms && at <= now_ms + 1_000,
+                "alarm at {at}, now {now_ms}"
+            );
+            assert_eq!(probe(&sim, "/alarmed", "").await, "200 false");
+            dosim::sleep(std::time::Duration::from_secs(2)).await;
+            assert_eq!(probe(&sim, "/alarmed", "").await, "200 true");
+            assert_eq!(
+                probe(&sim, "/transaction", "").await,
+                "200 abort after No such value in storage.; kept None"
+            );
+            assert_eq!(
+                probe(&sim, "/put_multiple", "").await,
+                "200 b=Some(2) deleted=2"
+            );
+            assert_eq!(
+                probe(&sim, "/self_stub", "").await,
+                "200 Cannot get stub from within a Durable Object"
+            );
+            assert_eq!(
+                probe(&sim, "/echo", "hi").await,
+                "200 ada hi immutable=true body has already been read"
+            );
+            assert_eq!(probe(&sim, "/fail", "").await, "error boom");
+            assert_eq!(probe(&sim, "/nowhere", "").await, "404 Not Found");
+            Ok(())
+        })
+        .assert_passed();
+}
