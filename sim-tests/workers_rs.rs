@@ -97,14 +97,20 @@ mod probe {
         b: u64,
     }
 
+    #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+    struct Note {
+        by: String,
+    }
+
     #[durable_object]
     pub struct Probe {
         state: State,
+        env: worker::Env,
     }
 
     impl worker::DurableObject for Probe {
-        fn new(state: State, _env: worker::Env) -> Self {
-            Probe { state }
+        fn new(state: State, env: worker::Env) -> Self {
+            Probe { state, env }
         }
 
         async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -149,6 +155,27 @@ mod probe {
                     let again = req.text().await.unwrap_err();
                     Response::ok(format!("{header} {body} immutable={immutable} {again}"))
                 }
+                "/kv" => {
+                    let kv = self.env.kv("CONFIG")?;
+                    let note = Note { by: "ada".into() };
+                    kv.put("greeting", "hello")?
+                        .metadata(&note)?
+                        .execute()
+                        .await?;
+                    kv.put("answer", 42)?.execute().await?;
+                    let (text, meta) = kv.get("greeting").text_with_metadata::<Note>().await?;
+                    let answer: Option<u64> = kv.get("answer").json().await?;
+                    let listed = kv.list().prefix("gr".into()).execute().await?;
+                    // One write per second per key, as Workers KV allows.
+                    worker::Delay::from(Duration::from_millis(1_100)).await;
+                    kv.delete("greeting").await?;
+                    let gone = kv.get("greeting").text().await?;
+                    let names: Vec<String> = listed.keys.into_iter().map(|k| k.name).collect();
+                    Response::ok(format!(
+                        "{text:?} {:?} {answer:?} {names:?} {gone:?}",
+                        meta.map(|m| m.by)
+                    ))
+                }
                 "/fail" => Err(Error::RustError("boom".into())),
                 _ => Response::error("Not Found", 404),
             }
@@ -177,7 +204,7 @@ async fn probe(sim: &dosim::Sim, path: &str, body: &str) -> String {
 }
 
 #[test]
-fn the_mirror_keeps_workers_rs_semantics_for_alarms_transactions_and_requests() {
+fn the_mirror_keeps_workers_rs_semantics_for_alarms_transactions_requests_and_kv() {
     // A test of the API, not of faults: a fault-free sweep.
     Runner::new("workers_rs_api")
         .seeds(3)
@@ -185,6 +212,7 @@ fn the_mirror_keeps_workers_rs_semantics_for_alarms_transactions_and_requests() 
         .quiet()
         .run(|sim| async move {
             sim.register::<probe::Probe>("PROBE")?;
+            sim.kv_namespace("CONFIG")?;
             let at: u64 = probe(&sim, "/alarm", "").await[4..].parse().unwrap();
             let now_ms = dosim::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -212,6 +240,11 @@ fn the_mirror_keeps_workers_rs_semantics_for_alarms_transactions_and_requests() 
             assert_eq!(
                 probe(&sim, "/echo", "hi").await,
                 "200 ada hi immutable=true body has already been read"
+            );
+            // Read-your-write at the writing location, as the KV namespace keeps it.
+            assert_eq!(
+                probe(&sim, "/kv", "").await,
+                r#"200 Some("hello") Some("ada") Some(42) ["greeting"] None"#
             );
             assert_eq!(probe(&sim, "/fail", "").await, "error boom");
             assert_eq!(probe(&sim, "/nowhere", "").await, "404 Not Found");

@@ -1,5 +1,6 @@
 //! The Worker in front of the objects: `/<class>/<name>/<operation>` goes
-//! to the object `<name>` of the binding for `<class>`.
+//! to the object `<name>` of the binding for `<class>`; `/config/<key>`
+//! reads a setting from the `CONFIG` KV namespace.
 
 use worker::*;
 
@@ -11,6 +12,13 @@ pub async fn main(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let binding = match segments.next() {
         Some("counter") => "COUNTER",
         Some("sql") => "SQL_COUNTER",
+        Some("config") => {
+            let key = segments.next().unwrap_or_default();
+            return match env.kv("CONFIG")?.get(key).text().await? {
+                Some(value) => Response::ok(value),
+                None => Response::error("Not Found", 404),
+            };
+        }
         _ => return Response::error("Not Found", 404),
     };
     let Some(name) = segments.next() else {

@@ -6,6 +6,7 @@
 use std::fmt;
 
 use super::error::{Error, Result};
+use super::kv::KvStore;
 use super::namespace::ObjectNamespace;
 use super::unmirrored::{NotMirrored, PlatformBinding};
 
@@ -60,12 +61,12 @@ impl Env {
         ))
     }
 
-    /// Not mirrored yet.
-    pub fn kv<'a>(&'a self, binding: &str) -> Result<NotMirrored>
-    where
-        &'a (): PlatformBinding,
-    {
-        Err(Error::BindingError(binding.to_string()))
+    /// The KV namespace bound to `binding` (bound with
+    /// `Sim::kv_namespace`).
+    pub fn kv(&self, binding: &str) -> Result<KvStore> {
+        Ok(KvStore(
+            self.0.kv_namespace(binding).map_err(binding_error)?,
+        ))
     }
 
     /// Not mirrored yet.

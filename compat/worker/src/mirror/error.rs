@@ -37,6 +37,8 @@ pub enum Error {
     SerdeJsonError(serde_json::Error),
     /// A body was not UTF-8.
     Utf8Error(std::str::Utf8Error),
+    /// A KV operation failed.
+    KvError(super::kv::KvError),
 }
 
 /// A `Result` whose error defaults to [`Error`].
@@ -56,6 +58,7 @@ impl fmt::Display for Error {
             Error::RouteNoDataError => write!(f, "route has no corresponding shared data"),
             Error::SerdeJsonError(e) => write!(f, "Serde Error: {e}"),
             Error::Utf8Error(e) => write!(f, "{e}"),
+            Error::KvError(e) => write!(f, "{e}"),
         }
     }
 }
@@ -104,6 +107,12 @@ impl From<url::ParseError> for Error {
     }
 }
 
+impl From<super::kv::KvError> for Error {
+    fn from(e: super::kv::KvError) -> Self {
+        Error::KvError(e)
+    }
+}
+
 impl From<dosim::Error> for Error {
     fn from(e: dosim::Error) -> Self {
         Error::Internal(e)
@@ -115,7 +124,7 @@ impl From<Error> for dosim::Error {
     /// `Error` with its message, as a rejected promise carries it.
     fn from(e: Error) -> Self {
         match e {
-            Error::Internal(e) => e,
+            Error::Internal(e) | Error::KvError(super::kv::KvError::JavaScript(e)) => e,
             other => dosim::Error::new(other.to_string()),
         }
     }

@@ -8,6 +8,7 @@ mod env;
 mod error;
 mod glue;
 mod headers;
+mod kv;
 mod method;
 mod namespace;
 mod object;
@@ -25,6 +26,10 @@ pub use dosim_worker_macros::{durable_object, event};
 pub use env::{Env, Secret, StringBinding, Var};
 pub use error::{Error, Result};
 pub use headers::Headers;
+pub use kv::{
+    GetOptionsBuilder, Key, KvError, KvStore, ListOptionsBuilder, ListResponse, PutOptionsBuilder,
+    ToRawKvValue,
+};
 pub use method::Method;
 pub use namespace::{ObjectId, ObjectNamespace, Stub};
 pub use object::{has_durable_object_attribute, DurableObject};

@@ -62,7 +62,7 @@ impl State {
         F: Future<Output = ()> + 'static,
         &'a (): ObjectWaitUntil,
     {
-        let _ = future;
+        drop(future);
     }
 
     /// Accepts `ws` as a hibernatable socket.

@@ -66,7 +66,7 @@ not_mirrored! {
 
 not_mirrored! {
     PlatformBinding =>
-        "`Env::kv`, `bucket`, `queue` and `service` are not mirrored by dosim-worker yet",
+        "`Env::bucket`, `queue` and `service` are not mirrored by dosim-worker yet",
         "dosim simulates these bindings (see `dosim::platform`); the workers-rs names for them are not written yet";
     PassThrough =>
         "`Context::pass_through_on_exception` is not mirrored: dosim has no origin to pass through to",
