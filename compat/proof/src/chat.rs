@@ -26,6 +26,14 @@ fn broadcast(state: &State, line: &str) -> Result<()> {
     Ok(())
 }
 
+/// A new member's socket, accepted as hibernatable; the caller keeps the
+/// name its own way.
+fn join(state: &State) -> Result<WebSocketPair> {
+    let pair = WebSocketPair::new()?;
+    state.accept_web_socket(&pair.server);
+    Ok(pair)
+}
+
 fn text(message: WebSocketIncomingMessage) -> String {
     match message {
         WebSocketIncomingMessage::String(s) => s,
@@ -46,8 +54,7 @@ impl DurableObject for ChatRoom {
 
     async fn fetch(&self, req: Request) -> Result<Response> {
         let name = member_name(&req)?;
-        let pair = WebSocketPair::new()?;
-        self.state.accept_web_socket(&pair.server);
+        let pair = join(&self.state)?;
         pair.server.serialize_attachment(&name)?;
         Response::from_websocket(pair.client)
     }
@@ -81,8 +88,7 @@ impl DurableObject for ChatMemoryNames {
 
     async fn fetch(&self, req: Request) -> Result<Response> {
         let name = member_name(&req)?;
-        let pair = WebSocketPair::new()?;
-        self.state.accept_web_socket(&pair.server);
+        let pair = join(&self.state)?;
         self.names.borrow_mut().push((pair.server.clone(), name));
         Response::from_websocket(pair.client)
     }

@@ -17,6 +17,41 @@ use super::error::{Error, Result};
 use super::sql::SqlStorage;
 use super::unmirrored::{NotMirrored, StorageMapReturn, StorageRawValue, StorageSync};
 
+/// The reads that return a `js_sys::Map` in workers-rs, which `Storage`
+/// and `Transaction` both have: each fails to compile at the call.
+macro_rules! map_returns {
+    () => {
+        /// Not mirrored: returns a `js_sys::Map` in workers-rs.
+        pub async fn get_multiple<'a>(
+            &'a self,
+            keys: Vec<impl Deref<Target = str>>,
+        ) -> Result<NotMirrored>
+        where
+            &'a (): StorageMapReturn,
+        {
+            let _ = keys;
+            Err(Error::RustError("not mirrored".into()))
+        }
+
+        /// Not mirrored: returns a `js_sys::Map` in workers-rs.
+        pub async fn list<'a>(&'a self) -> Result<NotMirrored>
+        where
+            &'a (): StorageMapReturn,
+        {
+            Err(Error::RustError("not mirrored".into()))
+        }
+
+        /// Not mirrored: returns a `js_sys::Map` in workers-rs.
+        pub async fn list_with_options<'a>(&'a self, opts: ListOptions<'_>) -> Result<NotMirrored>
+        where
+            &'a (): StorageMapReturn,
+        {
+            let _ = opts;
+            Err(Error::RustError("not mirrored".into()))
+        }
+    };
+}
+
 /// An object's storage (`state.storage()`).
 #[derive(Clone)]
 pub struct Storage(pub(crate) dosim::Storage);
@@ -185,34 +220,7 @@ impl Storage {
         Ok(self.0.delete_all().await?)
     }
 
-    /// Not mirrored: returns a `js_sys::Map` in workers-rs.
-    pub async fn get_multiple<'a>(
-        &'a self,
-        keys: Vec<impl Deref<Target = str>>,
-    ) -> Result<NotMirrored>
-    where
-        &'a (): StorageMapReturn,
-    {
-        let _ = keys;
-        Err(Error::RustError("not mirrored".into()))
-    }
-
-    /// Not mirrored: returns a `js_sys::Map` in workers-rs.
-    pub async fn list<'a>(&'a self) -> Result<NotMirrored>
-    where
-        &'a (): StorageMapReturn,
-    {
-        Err(Error::RustError("not mirrored".into()))
-    }
-
-    /// Not mirrored: returns a `js_sys::Map` in workers-rs.
-    pub async fn list_with_options<'a>(&'a self, opts: ListOptions<'_>) -> Result<NotMirrored>
-    where
-        &'a (): StorageMapReturn,
-    {
-        let _ = opts;
-        Err(Error::RustError("not mirrored".into()))
-    }
+    map_returns!();
 
     /// Not mirrored: takes a JS value in workers-rs.
     pub async fn put_raw<'a, V>(&'a self, key: &str, value: V) -> Result<()>
@@ -370,34 +378,7 @@ impl Transaction {
         Ok(())
     }
 
-    /// Not mirrored: returns a `js_sys::Map` in workers-rs.
-    pub async fn get_multiple<'a>(
-        &'a self,
-        keys: Vec<impl Deref<Target = str>>,
-    ) -> Result<NotMirrored>
-    where
-        &'a (): StorageMapReturn,
-    {
-        let _ = keys;
-        Err(Error::RustError("not mirrored".into()))
-    }
-
-    /// Not mirrored: returns a `js_sys::Map` in workers-rs.
-    pub async fn list<'a>(&'a self) -> Result<NotMirrored>
-    where
-        &'a (): StorageMapReturn,
-    {
-        Err(Error::RustError("not mirrored".into()))
-    }
-
-    /// Not mirrored: returns a `js_sys::Map` in workers-rs.
-    pub async fn list_with_options<'a>(&'a self, opts: ListOptions<'_>) -> Result<NotMirrored>
-    where
-        &'a (): StorageMapReturn,
-    {
-        let _ = opts;
-        Err(Error::RustError("not mirrored".into()))
-    }
+    map_returns!();
 
     /// Rolls the transaction back when its body returns.
     pub fn rollback(&self) -> Result<()> {
