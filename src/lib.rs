@@ -179,6 +179,7 @@ pub use mutations::Mutation;
 pub use runtime::{join_all, JoinHandle};
 
 // Writing objects.
+pub use runtime::AnyClass;
 pub use runtime::{
     buggify, elapsed, now, sleep, AlarmInfo, Client, Cursor, DurableObject, Env, Error, ObjectId,
     ObjectNamespace, Request, Response, Result, Row, RpcFuture, RpcTarget, ScheduledTime, Sql,

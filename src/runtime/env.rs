@@ -6,7 +6,7 @@ use std::fmt;
 use std::rc::Rc;
 
 use super::error::Result;
-use super::namespace::ObjectNamespace;
+use super::namespace::{AnyClass, ObjectNamespace};
 use super::object::{DurableObject, RpcTarget};
 use super::runtime::Runtime;
 use crate::sim::world_config::LocationId;
@@ -79,6 +79,16 @@ impl Env {
         let ns = self
             .rt
             .namespace(binding, TypeId::of::<O>(), std::any::type_name::<O>())?;
+        Ok(ObjectNamespace::new(self.rt.clone(), ns, self.origin))
+    }
+
+    /// The namespace bound to `binding`, whatever its class: its stubs
+    /// send HTTP requests and open WebSockets, but have no RPC methods.
+    /// For code that names a binding without naming its class (a
+    /// `fetch`-only caller, the workers-rs mirror); an error if there is no
+    /// namespace by that name.
+    pub fn namespace_of_any_class(&self, binding: &str) -> Result<ObjectNamespace<AnyClass>> {
+        let ns = self.rt.namespace_of_any_class(binding)?;
         Ok(ObjectNamespace::new(self.rt.clone(), ns, self.origin))
     }
 

@@ -90,6 +90,11 @@ impl Request {
         find_header(&self.headers, name)
     }
 
+    /// Every header, in order, names lower case.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
     /// The body bytes.
     pub fn body(&self) -> &[u8] {
         &self.body
@@ -139,6 +144,18 @@ impl Response {
         }
     }
 
+    /// Takes the client end of the socket an upgrade answer carries,
+    /// leaving a plain response: for code that rebuilds responses (the
+    /// workers-rs mirror) and puts the end back with
+    /// [`Response::websocket`].
+    pub fn take_websocket(
+        &mut self,
+    ) -> Option<crate::runtime::websocket::registry::WebSocketClientEnd> {
+        self.websocket
+            .take()
+            .map(crate::runtime::websocket::registry::WebSocketClientEnd)
+    }
+
     /// The socket an upgrade answer carries.
     pub(crate) fn websocket_id(&self) -> Option<u64> {
         self.websocket
@@ -169,6 +186,11 @@ impl Response {
     /// A header's value (names are case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)
+    }
+
+    /// Every header, in order, names lower case.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
 
     /// The body bytes.

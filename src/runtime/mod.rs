@@ -42,7 +42,7 @@ pub use http::{Request, Response};
 pub use id::ObjectId;
 pub use instance::idle::{IDLE_EVICTION_MAX, IDLE_EVICTION_MIN};
 pub use join::{join_all, JoinHandle};
-pub use namespace::ObjectNamespace;
+pub use namespace::{AnyClass, ObjectNamespace};
 pub use object::{AlarmInfo, DurableObject, RpcTarget};
 pub use payload::RPC_PAYLOAD_BYTES_MAX;
 pub use rpc::RpcFuture;

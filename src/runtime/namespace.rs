@@ -10,6 +10,13 @@ use super::runtime::{Namespace, Runtime};
 use super::stub::Stub;
 use crate::sim::world_config::LocationId;
 
+/// The class of a namespace reached without naming its class (see
+/// [`Env::namespace_of_any_class`](crate::Env::namespace_of_any_class)):
+/// its stubs fetch and connect, and implement no RPC client trait. It has
+/// no values.
+#[derive(Debug)]
+pub enum AnyClass {}
+
 /// The objects of class `O` bound to one name. Making ids and stubs wakes
 /// nothing; the first call does.
 pub struct ObjectNamespace<O> {

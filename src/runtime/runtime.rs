@@ -168,13 +168,21 @@ impl Runtime {
         type_id: TypeId,
         type_name: &'static str,
     ) -> Result<Rc<Namespace>, Error> {
+        let ns = self.namespace_of_any_class(binding)?;
+        if ns.type_id == type_id {
+            return Ok(ns);
+        }
+        Err(Error::type_error(format!(
+            "binding `{binding}` is a namespace of {}, not {type_name}",
+            ns.type_name
+        )))
+    }
+
+    /// The namespace bound to `binding`, whatever its class.
+    pub(crate) fn namespace_of_any_class(&self, binding: &str) -> Result<Rc<Namespace>, Error> {
         let namespaces = self.namespaces.borrow();
         match namespaces.get(binding) {
-            Some(ns) if ns.type_id == type_id => Ok(ns.clone()),
-            Some(ns) => Err(Error::type_error(format!(
-                "binding `{binding}` is a namespace of {}, not {type_name}",
-                ns.type_name
-            ))),
+            Some(ns) => Ok(ns.clone()),
             None => Err(Error::type_error(format!(
                 "no binding named `{binding}`; the bindings are: {}",
                 if namespaces.is_empty() {

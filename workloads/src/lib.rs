@@ -32,3 +32,6 @@ pub mod session_trusts_flag;
 pub mod archive;
 pub mod archive_chat;
 pub mod archive_chat_early_clear;
+
+// Objects written for workers-rs, through the mirror.
+pub mod workers_rs;

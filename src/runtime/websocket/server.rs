@@ -39,6 +39,17 @@ impl WebSocketPair {
             server: WebSocket::new(Rc::downgrade(&rt), id),
         })
     }
+
+    /// Makes a new socket for the object whose event is running: what
+    /// [`new`](Self::new) does, for code that holds no [`State`] at hand
+    /// (the workers-rs mirror's `WebSocketPair::new()`). An error outside
+    /// an object's event.
+    pub fn in_current_event() -> Result<WebSocketPair> {
+        let ctx = context::current().ok_or_else(|| {
+            Error::new("a WebSocketPair can only be made in one of an object's events")
+        })?;
+        WebSocketPair::new(&State::new(&ctx.instance))
+    }
 }
 
 /// The object's end of a socket. After hibernation the object gets new
