@@ -254,7 +254,6 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
         madsim_rt.block_on(async move {
             let world = World::new(seed, opts.world.clone(), run_plan, opts.steps_max);
             let world = Rc::new(world);
-            world.swarm.set(opts.faults == Faults::Swarm);
             *slot.borrow_mut() = Some(world.clone());
             let _current = crate::sim::world::enter(&world);
             let _planted = crate::mutations::plant(opts.mutation);

@@ -61,6 +61,12 @@ pub struct FaultPlan {
     /// own kinds' rates then (see [`FaultPlan::swarm_service_rates`]).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) swarm: bool,
+    /// The schedule is what a run's random faults drew (see
+    /// [`FaultPlan::replaying`]): the rates of the faults that come at
+    /// random times are not drawn again, they only say what that run had.
+    /// The rates of per-message and per-operation faults still apply.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) replay: bool,
 }
 
 impl FaultPlan {
@@ -129,6 +135,37 @@ impl FaultPlan {
     /// operations: percent of operations, in runs that bind the service.
     pub fn service_rates(&self) -> &BTreeMap<FaultKind, f64> {
         &self.service_rates
+    }
+
+    /// This plan with `applied` — the faults a run of it applied, in the
+    /// order it applied them — as its schedule, and its random times not
+    /// drawn again: the plan that replays that run exactly. Per-message and
+    /// per-operation faults (loss, buggify, the platform services') are
+    /// still drawn at their rates, from the same streams as before.
+    pub fn replaying(&self, applied: &[ScheduledFault]) -> FaultPlan {
+        FaultPlan {
+            schedule: applied.to_vec(),
+            replay: true,
+            ..self.clone()
+        }
+    }
+
+    /// This plan without the rates of the kinds that come at random times,
+    /// and no longer a replay: its schedule is all it injects at a time.
+    pub(crate) fn without_timed_rates(&self) -> FaultPlan {
+        let mut plan = self.clone();
+        plan.rates.retain(|kind, _| !FaultPlan::is_timed(*kind));
+        plan.replay = false;
+        plan
+    }
+
+    /// Whether faults of `kind` come at random times, drawn by the
+    /// injector at the plan's rate (not per message or per operation).
+    pub fn is_timed(kind: FaultKind) -> bool {
+        !(kind.is_service()
+            || matches!(kind, FaultKind::MessageLoss | FaultKind::Buggify)
+            || FaultKind::QUEUE.contains(&kind)
+            || FaultKind::BUCKET.contains(&kind))
     }
 
     /// Whether the plan can inject anything.
