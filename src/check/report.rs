@@ -240,6 +240,9 @@ pub struct Report {
     /// Instances the runtime ended on its own over the whole sweep, with
     /// no fault: idle evictions and hibernations.
     pub natural: crate::sim::NaturalEnds,
+    /// The wall-clock time budget (`--time-budget`), when the sweep
+    /// stopped because it was spent before every seed ran.
+    pub budget_spent: Option<Duration>,
 }
 
 impl Report {
@@ -253,6 +256,7 @@ impl Report {
             faults_injected: BTreeMap::new(),
             fault_window: None,
             natural: Default::default(),
+            budget_spent: None,
         }
     }
 
@@ -271,8 +275,12 @@ impl Report {
     /// closing [`Report::summary_line`]. Only the first line (wall time)
     /// differs between two sweeps of the same seeds.
     pub fn summary(&self) -> String {
+        let budget = match self.budget_spent {
+            Some(b) => format!("; the time budget ({}) is spent", short(b)),
+            None => String::new(),
+        };
         let mut s = format!(
-            "dosim: {}: {} seeds in {:.2}s ({:.0} seeds/s)\n",
+            "dosim: {}: {} seeds in {:.2}s ({:.0} seeds/s){budget}\n",
             self.test,
             self.runs,
             self.wall.as_secs_f64(),

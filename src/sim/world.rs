@@ -33,7 +33,7 @@ pub(crate) enum StopReason {
 
 /// How many instances of one run the runtime ended on its own, with no
 /// fault: idle ones it evicted, and ones it hibernated.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NaturalEnds {
     /// Instances evicted after their idle window.
     pub evicted: u64,
