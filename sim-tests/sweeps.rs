@@ -75,6 +75,7 @@ fn four_shard_reports_merged_are_the_whole_sweeps_report() {
     assert_eq!(failures(&merged), failures(&one));
     assert_eq!(merged.faults_injected, one.faults_injected);
     assert_eq!(merged.natural, one.natural);
+    assert_eq!(merged.calm, one.calm);
     assert_eq!(merged.fault_window, one.fault_window);
     let files: Vec<&str> = shards.iter().map(String::as_str).collect();
     let args: Vec<&str> = ["merge"].into_iter().chain(files).collect();
@@ -186,4 +187,28 @@ fn a_time_budget_stops_the_sweep_and_counts_its_seeds() {
         cli(&["run", "--time-budget", "10 parsecs"]),
         ExitCode::from(2)
     );
+}
+
+#[test]
+fn swarm_runs_one_seed_in_eight_calm_with_no_fault_at_all() {
+    let runner = Runner::new("calm").faults(dosim::Faults::Swarm).quiet();
+    let report = runner
+        .clone()
+        .seeds(80)
+        .run(counter::workload::<counter::Counter>);
+    assert!(
+        (4..=20).contains(&report.calm),
+        "{} calm seeds of 80",
+        report.calm
+    );
+    assert!(report
+        .summary()
+        .contains(&format!("except {} calm seeds", report.calm)));
+    let calm = (0..80)
+        .map(dosim::Seed::nth)
+        .find(|s| dosim::FaultPlan::swarm(*s).is_calm())
+        .unwrap();
+    let record = runner.record(calm, counter::workload::<counter::Counter>);
+    assert!(record.plan.is_calm() && record.plan.is_empty());
+    assert!(record.faults_injected.is_empty() && record.faults_applied.is_empty());
 }

@@ -130,7 +130,9 @@ pub(crate) fn failure_report(
         } else {
             injected.join(", ")
         },
-        if planned.is_empty() {
+        if record.plan.calm {
+            "a calm seed, no faults".to_string()
+        } else if planned.is_empty() {
             "no random faults".to_string()
         } else {
             planned.join(", ")
@@ -243,6 +245,9 @@ pub struct Report {
     /// The wall-clock time budget (`--time-budget`), when the sweep
     /// stopped because it was spent before every seed ran.
     pub budget_spent: Option<Duration>,
+    /// Seeds that ran calm: swarm mode's share with no faults at all (see
+    /// [`crate::sim::CALM_ONE_IN`]).
+    pub calm: u64,
 }
 
 impl Report {
@@ -257,6 +262,7 @@ impl Report {
             fault_window: None,
             natural: Default::default(),
             budget_spent: None,
+            calm: 0,
         }
     }
 
@@ -294,7 +300,8 @@ impl Report {
     }
 
     /// `faults injected: crash 12, partition 30; faults until t=5s`: what
-    /// the sweep injected and until when each run could be hit; then, if
+    /// the sweep injected and until when each run could be hit (`, except
+    /// 13 calm seeds` when swarm mode ran some seeds with no faults); then, if
     /// the runtime ended instances on its own, `natural: evict 3,
     /// hibernate 5` (idle evictions and hibernations, no fault).
     pub fn faults_line(&self) -> String {
@@ -312,6 +319,11 @@ impl Report {
             Some(w) => format!("faults until t={} (Runner::fault_window)", short(w)),
             None => "no faults planned".to_string(),
         };
+        let calm = if self.calm == 0 {
+            String::new()
+        } else {
+            format!(", except {} calm seeds", self.calm)
+        };
         let natural = if self.natural.is_empty() {
             String::new()
         } else {
@@ -320,7 +332,7 @@ impl Report {
                 self.natural.evicted, self.natural.hibernated
             )
         };
-        format!("faults injected: {injected}; {window}{natural}")
+        format!("faults injected: {injected}; {window}{calm}{natural}")
     }
 
     /// One line per failed seed: the seed, the reason's first line and the

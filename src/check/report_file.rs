@@ -41,6 +41,9 @@ struct ReportFile {
     failures: Vec<FailureEntry>,
     faults_injected: BTreeMap<FaultKind, u64>,
     natural: NaturalEnds,
+    /// Seeds that ran calm (swarm mode's share with no faults).
+    #[serde(default)]
+    calm: u64,
     /// Until when faults came in each run, in simulated milliseconds.
     fault_window_ms: Option<u64>,
     /// Wall-clock time the sweep took, in milliseconds.
@@ -90,6 +93,7 @@ impl Report {
                 .collect(),
             faults_injected: self.faults_injected.clone(),
             natural: self.natural,
+            calm: self.calm,
             fault_window_ms: self.fault_window.map(millis),
             wall_ms: millis(self.wall),
             budget_spent_ms: self.budget_spent.map(millis),
@@ -178,6 +182,7 @@ pub fn merge_reports<P: AsRef<Path>>(paths: &[P]) -> Merged {
             *report.faults_injected.entry(*kind).or_insert(0) += n;
         }
         report.natural.add(f.natural);
+        report.calm += f.calm;
         // Shards run side by side: the merged sweep took the longest one.
         report.wall = report.wall.max(Duration::from_millis(f.wall_ms));
         report.fault_window = report

@@ -363,6 +363,7 @@ impl Runner {
             fault_window: self.fault_window_setting(),
             natural: Default::default(),
             budget_spent: budget,
+            calm: 0,
         };
         let every = Settings::get().check_determinism_all;
         // An endless sweep has no end to show progress towards.
@@ -391,6 +392,7 @@ impl Runner {
                 *report.faults_injected.entry(*kind).or_insert(0) += n;
             }
             report.natural.add(record.natural);
+            report.calm += u64::from(record.plan.calm);
             if record.failure.is_some() {
                 let failure = self.report_failure(&record, &replay);
                 // The first failure in full; the summary lists the rest,

@@ -67,7 +67,18 @@ pub struct FaultPlan {
     /// The rates of per-message and per-operation faults still apply.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) replay: bool,
+    /// Drawn by swarm mode for one seed in [`CALM_ONE_IN`]: the seed runs
+    /// with no fault at all.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) calm: bool,
 }
+
+/// Swarm mode runs one seed in this many calm, with no injected fault:
+/// some bugs (about hibernation, alarms, natural eviction) show only when
+/// nothing else disturbs the run — a crash makes clients reconnect, which
+/// hides them. Which seeds are calm is drawn from the seed (a stream of its
+/// own), so a calm seed is calm in every replay.
+pub const CALM_ONE_IN: u64 = 8;
 
 impl FaultPlan {
     fn safety_ms_default() -> u64 {
@@ -178,10 +189,32 @@ impl FaultPlan {
                 .all(|r| *r <= 0.0)
     }
 
+    /// Whether this is a calm seed's plan (see [`CALM_ONE_IN`]).
+    pub fn is_calm(&self) -> bool {
+        self.calm
+    }
+
     /// Swarm testing (Groce et al., ISSTA 2012): for this seed, each fault
     /// kind is switched on with probability one half, at a random
-    /// intensity; drawn from the seed's configuration stream alone.
+    /// intensity; drawn from the seed's configuration stream alone. One
+    /// seed in [`CALM_ONE_IN`] is calm instead: no faults at all.
+    ///
+    /// ```
+    /// use dosim::sim::{FaultPlan, CALM_ONE_IN};
+    /// use dosim::Seed;
+    /// let calm = (0..800).filter(|i| FaultPlan::swarm(Seed::nth(*i)).is_calm()).count();
+    /// assert!((60..140).contains(&calm), "{calm} calm seeds of 800");
+    /// let plan = (0..).map(|i| FaultPlan::swarm(Seed::nth(i))).find(|p| p.is_calm()).unwrap();
+    /// assert!(plan.is_empty());
+    /// # assert_eq!(CALM_ONE_IN, 8);
+    /// ```
     pub fn swarm(seed: Seed) -> FaultPlan {
+        if seed.rng(Stream::Calm).gen_range(0..CALM_ONE_IN) == 0 {
+            return FaultPlan {
+                calm: true,
+                ..FaultPlan::none()
+            };
+        }
         let mut rng = seed.rng(Stream::Config);
         let mut rates = BTreeMap::new();
         for kind in FaultKind::ALL.iter().filter(|k| !k.is_service()) {

@@ -112,6 +112,8 @@ pub(crate) enum Stream {
     /// Which `buggify()` points fire: apart from the objects' own random
     /// numbers, which stay the same with buggify on or off.
     Buggify = 19,
+    /// Swarm mode's choice of calm seeds, which run with no faults at all.
+    Calm = 20,
 }
 
 impl Seed {
