@@ -63,54 +63,40 @@ where
 /// Every buggy twin, `failing` of its failing seeds each.
 fn every_twin(failing: usize, seeds_max: u64) -> usize {
     use w::{chat, checkout, offload, subscription, workspace};
+    macro_rules! twin {
+        ($runner:expr, $body:expr) => {
+            replays_faithfully($runner, $body, failing, seeds_max)
+        };
+    }
     [
-        replays_faithfully(
-            Runner::new("counter_racy"),
-            w::counter_racy::workload,
-            failing,
-            seeds_max,
-        ),
-        replays_faithfully(
+        twin!(Runner::new("counter_racy"), w::counter_racy::workload),
+        twin!(
             chat::runner("chat_memory_names"),
-            chat::workload::<w::chat_memory_names::ForgetfulRoom>,
-            failing,
-            seeds_max,
+            chat::workload::<w::chat_memory_names::ForgetfulRoom>
         ),
-        replays_faithfully(
+        twin!(
             subscription::runner("subscription_double_charge"),
-            subscription::workload::<w::subscription_double_charge::DoubleCharge>,
-            failing,
-            seeds_max,
+            subscription::workload::<w::subscription_double_charge::DoubleCharge>
         ),
-        replays_faithfully(
+        twin!(
             checkout::runner("checkout_double_charge"),
-            checkout::workload::<w::checkout_double_charge::DoubleChargeOrder>,
-            failing,
-            seeds_max,
+            checkout::workload::<w::checkout_double_charge::DoubleChargeOrder>
         ),
-        replays_faithfully(
+        twin!(
             offload::runner("offload_double_apply"),
-            w::offload_double_apply::workload,
-            failing,
-            seeds_max,
+            w::offload_double_apply::workload
         ),
-        replays_faithfully(
+        twin!(
             workspace::runner("workspace_orphans"),
-            w::workspace_orphans::workload,
-            failing,
-            seeds_max,
+            w::workspace_orphans::workload
         ),
-        replays_faithfully(
+        twin!(
             Runner::new("session_trusts_flag"),
-            w::session_trusts_flag::workload,
-            failing,
-            seeds_max,
+            w::session_trusts_flag::workload
         ),
-        replays_faithfully(
+        twin!(
             Runner::new("archive_chat_early_clear"),
-            w::archive_chat_early_clear::workload,
-            failing,
-            seeds_max,
+            w::archive_chat_early_clear::workload
         ),
     ]
     .iter()

@@ -34,6 +34,29 @@ fn path(name: &str) -> String {
     dir().join(name).display().to_string()
 }
 
+/// Runs the `sweep` split `n` ways through `cli`, each shard writing its
+/// report to `<name>-<i>.json`; returns the files' paths.
+fn run_shards(
+    name: &str,
+    sweep: &[&str],
+    n: u64,
+    cli: impl Fn(&[&str]) -> ExitCode,
+) -> Vec<String> {
+    (1..=n)
+        .map(|i| {
+            let file = path(&format!("{name}-{i}.json"));
+            let shard = format!("{i}/{n}");
+            let args: Vec<&str> = sweep
+                .iter()
+                .copied()
+                .chain(["--shard", &shard, "--report", "json", &file])
+                .collect();
+            cli(&args);
+            file
+        })
+        .collect()
+}
+
 #[test]
 fn four_shard_reports_merged_are_the_whole_sweeps_report() {
     let sweep = ["run", "--seeds", "24", "--jobs", "2", "--faults", "swarm"];
@@ -48,16 +71,7 @@ fn four_shard_reports_merged_are_the_whole_sweeps_report() {
         ExitCode::from(1),
         "the racy counter fails some seeds"
     );
-    let shards: Vec<String> = (1..=4).map(|i| path(&format!("shard-{i}.json"))).collect();
-    for (i, file) in shards.iter().enumerate() {
-        let shard = format!("{}/4", i + 1);
-        let args: Vec<&str> = sweep
-            .iter()
-            .copied()
-            .chain(["--shard", &shard, "--report", "json", file])
-            .collect();
-        cli(&args);
-    }
+    let shards = run_shards("shard", &sweep, 4, cli);
     let merged = merge_reports(&shards);
     assert!(merged.problems.is_empty(), "{:?}", merged.problems);
     let one = merge_reports(&[&whole]);
@@ -89,16 +103,10 @@ fn four_shard_reports_merged_are_the_whole_sweeps_report() {
 #[test]
 fn a_bad_report_file_is_named_and_the_others_still_count() {
     let sweep = ["run", "--seeds", "8", "--jobs", "1", "--faults", "none"];
-    let shards: Vec<String> = (1..=2).map(|i| path(&format!("calm-{i}.json"))).collect();
-    for (i, file) in shards.iter().enumerate() {
-        let shard = format!("{}/2", i + 1);
-        let args: Vec<&str> = sweep
-            .iter()
-            .copied()
-            .chain(["--shard", &shard, "--report", "json", file])
-            .collect();
-        assert_eq!(cli_passing(&args), ExitCode::SUCCESS);
-    }
+    let shards = run_shards("passing", &sweep, 2, |args| {
+        assert_eq!(cli_passing(args), ExitCode::SUCCESS);
+        ExitCode::SUCCESS
+    });
     let corrupt = path("corrupt.json");
     std::fs::write(&corrupt, "{\"format\": \"dosim-report/1\", \"runs\": ").unwrap();
     let other = path("other-format.json");
