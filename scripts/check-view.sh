@@ -3,7 +3,9 @@
 # the counter_racy example, finds a failing seed, writes its timeline with
 # `view <seed> --html`, screenshots it with Chromium (Debian's package,
 # installed when missing) and checks the PNG is not trivial. Look at
-# target/dosim/view.png: the violation must be visible. Not part of CI.
+# target/dosim/view.png: the failure must be visible at the top, with its
+# story listed under it, and the timeline must open on the story's first
+# event, ringed in orange. Not part of CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
@@ -46,4 +48,8 @@ if [ "$size" -lt 20000 ]; then
     echo "check-view: $png is only $size bytes: the page looks empty" >&2
     exit 1
 fi
-echo "check-view: $png ($size bytes) — the violation should be visible at the top and as a red line"
+if ! grep -q '<div class="story">' "$html"; then
+    echo "check-view: $html has no story" >&2
+    exit 1
+fi
+echo "check-view: $png ($size bytes) — the failure and its story should be visible at the top, the timeline opened on the story's first event (ringed)"

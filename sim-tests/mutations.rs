@@ -3,11 +3,16 @@
 //! number of seeds of the counter under swarm faults — and the same sweep
 //! without it passes.
 
+// Only its greeter is used here, not its sweep.
+#[allow(dead_code)]
+mod common;
+
 use std::future::Future;
 
+use common::greeter::{Greeter, GREETING};
 use dosim::platform::queue::{MessageBatch, QueueConfig};
 use dosim::platform::worker::{Context, Worker};
-use dosim::{FailureReason, Faults, Mutation, Report, Result, Runner, Sim};
+use dosim::{FailureReason, Faults, Mutation, Report, Request, Result, Runner, Sim};
 use dosim_workloads::{chat, counter, session, subscription};
 
 /// Sweeps `seeds` seeds of `body` under swarm faults with `mutation`
@@ -257,4 +262,41 @@ fn bucket_stale_read_is_caught_by_bucket_consistency() {
         bucket_write_then_read,
         20,
     );
+}
+
+/// A few clients connect and wait for their greeting: every frame, or the
+/// socket's close (a fault may break it).
+async fn greeted_clients(sim: Sim) -> Result<()> {
+    let ns = sim.register::<Greeter>("GREETER")?;
+    for _ in 0..3 {
+        let Ok(ws) = ns
+            .get_by_name("g")
+            .connect(Request::get("https://g/"))
+            .await
+        else {
+            continue;
+        };
+        for _ in GREETING {
+            if matches!(
+                ws.recv().await,
+                None | Some(dosim::ClientEvent::Close { .. })
+            ) {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn ws_wake_last_waiter_is_caught_by_websocket() {
+    let runner = || Runner::new("mutation_ws_early").deadline(std::time::Duration::from_secs(120));
+    caught_in(
+        runner(),
+        greeted_clients,
+        Mutation::WsWakeLastWaiter,
+        "websocket",
+        5,
+    );
+    passes_clean(runner(), greeted_clients, 20);
 }

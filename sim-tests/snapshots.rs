@@ -12,6 +12,7 @@ use dosim::{ClientEvent, Faults, Request, Runner, Seed, WorldConfig};
 use dosim_workloads::chat::{self, RoomRpc};
 use dosim_workloads::counter::{self, CounterRpc};
 use dosim_workloads::subscription::{self, PaymentsRpc, SubscriptionRpc};
+use dosim_workloads::{chat_memory_names, counter_racy};
 
 fn readable(_runner: &Runner, record: &dosim::RunRecord) -> String {
     assert!(record.failure.is_none(), "{:?}", record.failure);
@@ -95,4 +96,65 @@ fn subscription_bills_two_months() {
         Ok(())
     });
     insta::assert_snapshot!(readable(&runner, &record));
+}
+
+/// The report of a buggy twin's first seed with no faults, its trace
+/// file's path (which depends on where the tests run) left out.
+fn first_report(
+    runner: Runner,
+    body: fn(dosim::Sim) -> futures::future::LocalBoxFuture<'static, dosim::Result<()>>,
+) -> String {
+    let report = runner.faults(Faults::None).seeds(1).quiet().run(body);
+    let failure = report.failures.first().expect("the buggy twin is caught");
+    failure
+        .text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("trace:"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// The report's first lines: where the story has to be.
+fn first_screen(report: &str) -> String {
+    report.lines().take(15).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn counter_racy_report_tells_the_lost_update() {
+    let report = first_report(Runner::new("counter_racy"), |sim| {
+        Box::pin(counter_racy::workload(sim))
+    });
+    let screen = first_screen(&report);
+    let reads: Vec<&str> = screen
+        .lines()
+        .skip_while(|l| !l.contains("story:"))
+        .take_while(|l| !l.contains("replay:"))
+        .filter(|l| l.contains(" read count"))
+        .collect();
+    assert_eq!(
+        reads.len(),
+        2,
+        "both conflicting reads, with their values:\n{screen}"
+    );
+    assert!(
+        reads
+            .iter()
+            .all(|l| l.ends_with(reads[0].rsplit(" read ").next().unwrap())),
+        "the two reads saw the same value:\n{screen}"
+    );
+    insta::assert_snapshot!(report);
+}
+
+#[test]
+fn chat_memory_names_report_tells_the_hibernation() {
+    let report = first_report(chat::runner("chat_memory_names"), |sim| {
+        Box::pin(chat::workload::<chat_memory_names::ForgetfulRoom>(sim))
+    });
+    let screen = first_screen(&report);
+    assert!(
+        screen.contains("instance ended: Hibernated") || screen.contains("instance ended: Evicted"),
+        "the end of the instance that held the names:\n{screen}"
+    );
+    assert!(screen.contains("natural hibernate x1"), "{screen}");
+    insta::assert_snapshot!(report);
 }

@@ -11,6 +11,7 @@ use dosim::{
     WebSocket, WebSocketPair,
 };
 
+use common::greeter::{Greeter, GREETING};
 use dosim_workloads::{chat, chat_memory_names};
 
 /// An echo object: plain or hibernatable sockets, by query.
@@ -393,33 +394,6 @@ fn a_partition_breaks_the_socket_and_the_object_hears_of_it() {
     );
 }
 
-/// Sends three frames on a new socket before its response leaves, so all
-/// three are on their way before the client's `connect` resolves.
-struct Greeter {
-    state: State,
-}
-
-impl DurableObject for Greeter {
-    fn new(state: State, _env: Env) -> Self {
-        Greeter { state }
-    }
-
-    async fn fetch(&self, _req: Request) -> Result<Response> {
-        let pair = WebSocketPair::new(&self.state)?;
-        self.state.accept_websocket(&pair.server, &["greeted"])?;
-        for line in ["hello", "welcome", "rules"] {
-            pair.server.send(line)?;
-        }
-        Ok(Response::websocket(pair.client))
-    }
-
-    async fn websocket_message(&self, ws: WebSocket, message: Message) -> Result<()> {
-        ws.send(message.text().unwrap_or_default().to_string())
-    }
-}
-
-impl dosim::RpcTarget for Greeter {}
-
 #[test]
 fn frames_sent_before_the_client_connected_all_arrive_in_order() {
     check("ws_early_frames", |sim| {
@@ -429,7 +403,7 @@ fn frames_sent_before_the_client_connected_all_arrive_in_order() {
                 .get_by_name("g")
                 .connect(Request::get("https://g/"))
                 .await?;
-            for line in ["hello", "welcome", "rules"] {
+            for line in GREETING {
                 assert_eq!(next_text(&ws).await, line);
             }
             // The socket still carries what comes after them.

@@ -44,6 +44,10 @@ pub enum Mutation {
     KvStaleForever,
     /// A bucket serves a key's previous version for a while after a write.
     BucketStaleRead,
+    /// Frames the object sends before the client's `connect` resolves
+    /// share one waker slot: only the last goes on, the earlier ones (and
+    /// so everything after them) never reach the client.
+    WsWakeLastWaiter,
 }
 
 impl Mutation {
@@ -62,6 +66,7 @@ impl Mutation {
         Mutation::QueueDropOnRetry,
         Mutation::KvStaleForever,
         Mutation::BucketStaleRead,
+        Mutation::WsWakeLastWaiter,
     ];
 
     /// The name used in `DOSIM_MUTATION`.
@@ -80,6 +85,7 @@ impl Mutation {
             Mutation::QueueDropOnRetry => "queue_drop_on_retry",
             Mutation::KvStaleForever => "kv_stale_forever",
             Mutation::BucketStaleRead => "bucket_stale_read",
+            Mutation::WsWakeLastWaiter => "ws_wake_last_waiter",
         }
     }
 }

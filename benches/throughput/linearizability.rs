@@ -11,7 +11,9 @@
 use std::time::{Duration, Instant};
 
 use dosim::monitors::linearizability::kv_model::{Kv, KvOp, KvRet};
-use dosim::monitors::linearizability::{check, History, Model, Operation, Outcome, Verdict};
+use dosim::monitors::linearizability::{
+    check, History, Model, Operation, Outcome, PartitionKey, Verdict,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -91,7 +93,9 @@ fn hard_key_ms() -> f64 {
         .map(|_| {
             let started = Instant::now();
             match check(&h, Kv::default()) {
-                Verdict::NotLinearizable(c) => assert_eq!(c.partition, Some(lost)),
+                Verdict::NotLinearizable(c) => {
+                    assert_eq!(c.partition, Some(PartitionKey::Number(lost)))
+                }
                 other => panic!("expected key {lost} not linearizable: {other}"),
             }
             started.elapsed().as_secs_f64() * 1_000.0

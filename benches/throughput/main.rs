@@ -105,7 +105,7 @@
 //! cargo bench --bench throughput
 //! ```
 //!
-//! For a profiler, `THROUGHPUT_PROFILE=<long|long-baseline|seeds|seeds-baseline|alarms|chat|queue|worker>`
+//! For a profiler, `THROUGHPUT_PROFILE=<long|long-baseline|seeds|seeds-baseline|alarms|chat|queue|worker|linearizability>`
 //! runs just that one workload once (`THROUGHPUT_PROFILE_N` sets the
 //! increments per client of `long*`, or the seeds of `seeds*`) and prints
 //! its rate to stderr and nothing to stdout:
@@ -404,9 +404,15 @@ fn profile(which: &str) {
             );
             return;
         }
+        "linearizability" => {
+            for (name, value) in linearizability::figures() {
+                eprintln!("{name}: {value:.3}");
+            }
+            return;
+        }
         other => panic!(
             "THROUGHPUT_PROFILE=`{other}`: expected long, long-baseline, seeds, seeds-baseline, \
-             worker, alarms, chat or queue"
+             worker, alarms, chat, queue or linearizability"
         ),
     };
     eprintln!(

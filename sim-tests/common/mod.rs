@@ -1,6 +1,8 @@
 //! What the sim tests share: a sweep of a few seeds, no faults, that must
 //! pass (failure texts in the panic).
 
+pub mod greeter;
+
 use dosim::{Faults, Result, Runner, Sim};
 use futures::future::LocalBoxFuture;
 

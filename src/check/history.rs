@@ -7,7 +7,7 @@
 //! the caller cannot tell whether it took effect — which the checker
 //! treats as "happened at some point after its invocation, or never". At
 //! the end, [`CallRecorder::check`] hands the history and the user's model to
-//! [`linearizability::check`](crate::monitors::linearizability::check).
+//! the [`Checker`](crate::monitors::linearizability::Checker).
 //!
 //! ```no_run
 //! # use dosim::{CallRecorder, Sim};
@@ -26,7 +26,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 
-use crate::monitors::linearizability::{check, HistoryBuilder, Model, Verdict};
+use crate::monitors::linearizability::{Checker, History, HistoryBuilder, Model, Verdict};
 use crate::runtime::error::{Error, Result};
 
 /// A shared, clonable recorder of client calls (one per run).
@@ -78,13 +78,29 @@ impl<Op: Clone + std::fmt::Debug, Ret: Clone + PartialEq + std::fmt::Debug> Call
         result
     }
 
-    /// Checks the history so far against `init`, the model's first state.
+    /// Checks the history so far against `init`, the model's first state,
+    /// with the checker's default bounds.
     pub fn check<M>(&self, init: M) -> Checked<Op, Ret>
     where
         M: Model<Op = Op, Ret = Ret>,
     {
-        let history = self.inner.borrow().clone().finish();
-        Checked(check(&history, init), history.len())
+        self.check_with(&Checker::new(), init)
+    }
+
+    /// Checks the history so far with `checker` (its bounds, or
+    /// [`Checker::verdict_only`]).
+    pub fn check_with<M>(&self, checker: &Checker, init: M) -> Checked<Op, Ret>
+    where
+        M: Model<Op = Op, Ret = Ret>,
+    {
+        let history = self.history();
+        Checked(checker.check(&history, init), history.len())
+    }
+
+    /// The history recorded so far; calls still open have unknown
+    /// outcomes. For [`Checker::linearization`], or to keep.
+    pub fn history(&self) -> History<Op, Ret> {
+        self.inner.borrow().clone().finish()
     }
 }
 
@@ -93,14 +109,18 @@ pub struct Checked<Op, Ret>(pub Verdict<Op, Ret>, usize);
 
 impl<Op: std::fmt::Debug, Ret: std::fmt::Debug> Checked<Op, Ret> {
     /// `Ok` if linearizable; else an error carrying the checker's report
-    /// (a minimal non-linearizable window of operations), so a test body
-    /// can `?` it into a failure.
+    /// (a minimal non-linearizable window of operations, or the bound a
+    /// search reached), so a test body can `?` it into a failure.
     pub fn into_result(self) -> Result<()> {
         match &self.0 {
             Verdict::Linearizable => Ok(()),
-            other => Err(Error::new(format!(
-                "the history of {} calls is not linearizable: {other}",
-                self.1
+            Verdict::NotLinearizable(_) => Err(Error::new(format!(
+                "the history of {} calls is not linearizable: {}",
+                self.1, self.0
+            ))),
+            Verdict::GaveUp { .. } => Err(Error::new(format!(
+                "the history of {} calls could not be checked: {}",
+                self.1, self.0
             ))),
         }
     }

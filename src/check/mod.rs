@@ -16,6 +16,7 @@ pub(crate) mod runner;
 pub(crate) mod shard;
 pub(crate) mod shrink;
 pub(crate) mod sim;
+pub(crate) mod story;
 pub(crate) mod view;
 
 pub use cli::{main as cli_main, main_from as cli_main_from, Cli, Command, FaultsArg, RunArgs};

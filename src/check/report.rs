@@ -122,13 +122,29 @@ pub(crate) fn failure_report(
         .iter()
         .map(|(k, n)| format!("{k} x{n}"))
         .collect();
+    // What the runtime ended on its own counts too: it is what lost the
+    // memory of an object that hibernated, with no fault at all.
+    let natural = [
+        ("natural evict", record.natural.evicted),
+        ("natural hibernate", record.natural.hibernated),
+    ];
+    let ended: Vec<String> = natural
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| format!("{k} x{n}"))
+        .collect();
     let _ = writeln!(
         s,
-        "  faults:  {} (plan: {}{})",
+        "  faults:  {}{} (plan: {}{})",
         if injected.is_empty() {
             "none injected".to_string()
         } else {
             injected.join(", ")
+        },
+        if ended.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", ended.join(", "))
         },
         if record.plan.calm {
             "a calm seed, no faults".to_string()
@@ -154,6 +170,18 @@ pub(crate) fn failure_report(
             .collect();
         let _ = writeln!(s, "  objects: {}", legend.join(", "));
     }
+    let lines = crate::trace::text::Lines::new(&record.trace, world);
+    let story = super::story::story(&record.trace, record.failure_event, world);
+    if let (Some(obj), false) = (story.object, story.events.is_empty()) {
+        let name = names
+            .get(&obj)
+            .cloned()
+            .unwrap_or_else(|| format!("#{}", obj.0));
+        let _ = writeln!(s, "  story:   {name}: {}", story.headline);
+        for &i in &story.events {
+            let _ = writeln!(s, "{}", lines.line(&record.trace[i]));
+        }
+    }
     let _ = writeln!(s, "  replay: {replay}");
     match trace_path {
         Some(p) => {
@@ -172,11 +200,9 @@ pub(crate) fn failure_report(
     let start = end.saturating_sub(LAST_EVENTS);
     if end > start {
         let _ = writeln!(s, "  last events:");
-        s.push_str(&crate::trace::text::render(
-            &record.trace,
-            &record.trace[start..end],
-            world,
-        ));
+        for e in &record.trace[start..end] {
+            let _ = writeln!(s, "{}", lines.line(e));
+        }
     }
     s
 }

@@ -272,6 +272,11 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
                 Either::Left((Ok(()), _)) => None,
                 Either::Left((Err(e), _)) => Some(FailureReason::Body(e.to_string())),
                 Either::Right((reason, body)) => {
+                    if matches!(reason, FailureReason::Deadline(_)) {
+                        // Marks how long the run waited: a monitor judges
+                        // what never came by it.
+                        world.record(world.config().storage(), None, 0, What::DeadlinePassed);
+                    }
                     // The body is cut off, not giving up on its calls.
                     world.begin_ending();
                     drop(body);

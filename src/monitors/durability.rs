@@ -120,6 +120,8 @@ mod tests {
                 batch,
                 key,
                 value: Some(value),
+                key_text: None,
+                value_text: None,
             },
         )
     }

@@ -66,6 +66,8 @@ mod tests {
                 stub: 1,
                 seq: call,
                 method: "m".into(),
+                from: None,
+                args: None,
             },
         )
     }
@@ -76,8 +78,22 @@ mod tests {
             sent(1, 1),
             sent(2, 2),
             sent(3, 3),
-            ev(4, What::ReplyReceived { call: 1, ok: true }),
-            ev(5, What::ReplyReceived { call: 2, ok: false }),
+            ev(
+                4,
+                What::ReplyReceived {
+                    call: 1,
+                    ok: true,
+                    result: None,
+                },
+            ),
+            ev(
+                5,
+                What::ReplyReceived {
+                    call: 2,
+                    ok: false,
+                    result: None,
+                },
+            ),
             ev(6, What::CallAbandoned { call: 3 }),
         ];
         assert_eq!(check(&trace), None);
@@ -88,7 +104,14 @@ mod tests {
         let trace = vec![
             sent(1, 1),
             sent(2, 2),
-            ev(3, What::ReplyReceived { call: 1, ok: true }),
+            ev(
+                3,
+                What::ReplyReceived {
+                    call: 1,
+                    ok: true,
+                    result: None,
+                },
+            ),
         ];
         let v = check(&trace).expect("violation");
         assert_eq!((v.monitor, v.event_index), ("liveness", 1));

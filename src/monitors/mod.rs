@@ -123,6 +123,8 @@ mod tests {
                 stub: 1,
                 seq: 1,
                 method: "m".into(),
+                from: None,
+                args: None,
             },
         )]
     }

@@ -34,7 +34,7 @@ use super::payload::{Payload, RPC_PAYLOAD_BYTES_MAX};
 use super::runtime::{Namespace, Runtime, Target};
 use crate::sim::network::transmit;
 use crate::sim::world_config::LocationId;
-use crate::trace::What;
+use crate::trace::{Excerpt, What};
 
 /// A connection to the object of class `O` with one id. Cheap to clone;
 /// clones share the connection (and its call order).
@@ -190,7 +190,7 @@ pub const CALL_ATTEMPTS_MAX: u32 = 5;
 /// way, at most [`CALL_ATTEMPTS_MAX`] times; it can never run twice, since
 /// a lost request never arrived. A lost reply leaves the outcome unknown:
 /// the caller gets a lost connection, though the call may have run.
-async fn invoke<T>(
+async fn invoke<T: Answer>(
     inner: Rc<StubInner>,
     method: Cow<'static, str>,
     request: Call,
@@ -207,6 +207,11 @@ async fn invoke<T>(
     let call = rt.next_delivery();
     let caller = context::current();
     let caller_epoch = caller.as_ref().map_or(0, |c| c.instance.epoch);
+    let from = caller.as_ref().map(|c| c.instance.obj);
+    let args = match &request {
+        Call::Rpc { args, .. } => Some(Excerpt::new(&args.0)),
+        Call::Fetch { req, .. } => Some(Excerpt::new(req.url().as_bytes())),
+    };
     if let Some(ctx) = &caller {
         // A call from an object is output: it waits for the caller's writes.
         if ctx.instance.release_output(ctx.event).await.is_err() {
@@ -223,11 +228,13 @@ async fn invoke<T>(
             stub: inner.number,
             seq,
             method,
+            from,
+            args,
         },
     );
     let mut open = OpenCall::new(&world, &inner, obj, caller_epoch, call, seq);
     let Some(mut target) = pin(&inner, obj, seq) else {
-        open.settle(false);
+        open.settle(None, false);
         return Err(break_stub(&inner, obj, Error::connection_lost()));
     };
     let mut attempt = 1;
@@ -235,14 +242,14 @@ async fn invoke<T>(
         let to = target.host;
         open.note(What::MessageDropped { call, to });
         if attempt == CALL_ATTEMPTS_MAX {
-            open.settle(false);
+            open.settle(None, false);
             return Err(break_stub(&inner, obj, Error::connection_lost()));
         }
         attempt += 1;
         open.note(What::CallRetried { call, attempt });
         madsim::time::sleep(Duration::from_millis(10 << attempt)).await;
         let Some(next) = pin(&inner, obj, seq) else {
-            open.settle(false);
+            open.settle(None, false);
             return Err(break_stub(&inner, obj, Error::connection_lost()));
         };
         target = next;
@@ -276,7 +283,7 @@ async fn invoke<T>(
         reply = Err(Error::connection_lost());
     }
     wait_unpaused(&world, inner.origin).await;
-    open.settle(reply.is_ok());
+    open.settle(reply.as_ref().ok().and_then(Answer::excerpt), reply.is_ok());
     match reply {
         Err(e) if !e.remote => Err(break_stub(&inner, obj, e)),
         // A stub that broke while this call was out fails it too.
@@ -286,6 +293,23 @@ async fn invoke<T>(
             .clone()
             .unwrap_or_else(Error::connection_lost)),
         other => other,
+    }
+}
+
+/// What a trace line shows of a call's answer.
+trait Answer {
+    fn excerpt(&self) -> Option<Excerpt>;
+}
+
+impl Answer for Payload {
+    fn excerpt(&self) -> Option<Excerpt> {
+        Some(Excerpt::new(&self.0))
+    }
+}
+
+impl Answer for Response {
+    fn excerpt(&self) -> Option<Excerpt> {
+        None
     }
 }
 
@@ -332,9 +356,9 @@ impl OpenCall {
     }
 
     /// The call settled (answered or failed).
-    fn settle(&mut self, ok: bool) {
+    fn settle(&mut self, result: Option<Excerpt>, ok: bool) {
         let call = self.call;
-        self.close(What::ReplyReceived { call, ok });
+        self.close(What::ReplyReceived { call, ok, result });
     }
 
     fn close(&mut self, what: What) {

@@ -10,6 +10,8 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
+use super::entry::ObjectRef;
+use super::excerpt::Excerpt;
 use super::values::{Cause, EndReason, Outcome, StorageOp};
 use crate::sim::faults::FaultKind;
 use crate::sim::world_config::LocationId;
@@ -44,6 +46,14 @@ pub enum What {
         seq: u64,
         /// `fetch` or the RPC method's name.
         method: Cow<'static, str>,
+        /// The calling object (`None`: a client or a Worker); the entry's
+        /// epoch is its instance's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<ObjectRef>,
+        /// The start of the serialised arguments (of an RPC call), or of
+        /// the URL (of a `fetch`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        args: Option<Excerpt>,
     },
     /// The object's runtime took the call in and started an event for it.
     CallDelivered {
@@ -128,6 +138,9 @@ pub enum What {
         to_object: bool,
         /// [`content_hash`](super::content_hash) of the message (the code, for a close).
         content: u64,
+        /// The start of a message's text or bytes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<Excerpt>,
     },
     /// A frame was handed over: its handler started in the object, or the
     /// client received it.
@@ -157,6 +170,10 @@ pub enum What {
         call: u64,
         /// Whether it was a success.
         ok: bool,
+        /// The start of the serialised result (of an RPC call that
+        /// succeeded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        result: Option<Excerpt>,
     },
     /// An instance was created (its constructor ran).
     InstanceCreated,
@@ -219,6 +236,12 @@ pub enum What {
         /// [`content_hash`](super::content_hash) of the value written; `None` for a delete.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         value: Option<u64>,
+        /// The start of the key, for reading.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key_text: Option<Excerpt>,
+        /// The start of the value written (as stored: JSON).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value_text: Option<Excerpt>,
     },
     /// `delete_all` joined a batch: when it is confirmed, everything
     /// written before it is gone.
@@ -483,5 +506,41 @@ pub enum What {
         seen: Vec<(String, u64)>,
         /// The keys it wrote (a put or a delete), each with its write.
         written: Vec<(String, u64)>,
+    },
+    // WebSocket delivery to the client.
+    /// The client's `connect` resolved: its end of the socket exists, and
+    /// frames the object sent before go on to it.
+    SocketConnected {
+        /// The socket.
+        socket: u64,
+    },
+    /// A frame from the object reached the client's end of the socket
+    /// (where it waits for the client's `recv`).
+    SocketArrived {
+        /// The socket.
+        socket: u64,
+        /// Its number in its direction.
+        seq: u64,
+    },
+    /// The run's deadline passed with the test body still running: the
+    /// body is cut off here, and the trace ends.
+    DeadlinePassed,
+    // What a failure story shows.
+    /// A `get` of one key read what storage held (the event's own writes
+    /// included).
+    StorageRead {
+        /// The event.
+        event: u64,
+        /// The start of the key.
+        key_text: Excerpt,
+        /// The start of the value read (as stored: JSON); `None`: no value.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value_text: Option<Excerpt>,
+    },
+    /// The test pointed the failure story at a key or an entity
+    /// ([`Sim::focus`](crate::Sim::focus)).
+    Focus {
+        /// What the story should follow.
+        key: String,
     },
 }

@@ -15,6 +15,7 @@
 mod digest;
 mod entry;
 mod event;
+mod excerpt;
 mod recorder;
 pub mod text;
 mod values;
@@ -24,5 +25,6 @@ pub use digest::{content_hash, first_divergence, storage_digest, trace_hash};
 pub use entry::TraceEvent;
 pub use entry::{ObjectRef, TraceEntry};
 pub use event::What;
+pub use excerpt::{Excerpt, EXCERPT_BYTES_MAX};
 pub(crate) use recorder::TraceRecorder;
 pub use values::{Cause, EndReason, Outcome, StorageOp};

@@ -6,10 +6,10 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use super::entry::{ObjectRef, TraceEntry};
 use super::event::What;
+use super::excerpt::Excerpt;
 use crate::sim::clock::format_sim_time;
 use crate::sim::world_config::WorldConfig;
 
@@ -39,35 +39,115 @@ pub fn object_names(trace: &[TraceEntry]) -> BTreeMap<ObjectRef, String> {
 
 /// Renders `events` (a slice of `trace`) one per line.
 pub fn render(trace: &[TraceEntry], events: &[TraceEntry], world: &WorldConfig) -> String {
-    let names = object_names(trace);
+    let lines = Lines::new(trace, world);
     let mut out = String::new();
     for e in events {
-        let at = world
+        out.push_str(&lines.line(e));
+        out.push('\n');
+    }
+    out
+}
+
+/// What every line of one trace needs: object names, and each call's
+/// caller and callee.
+pub struct Lines<'a> {
+    names: BTreeMap<ObjectRef, String>,
+    /// Each call's caller (`None`: a client or a Worker) and callee.
+    calls: BTreeMap<u64, (Option<ObjectRef>, Option<ObjectRef>)>,
+    world: &'a WorldConfig,
+}
+
+impl<'a> Lines<'a> {
+    /// Reads the names and calls of `trace`.
+    pub fn new(trace: &[TraceEntry], world: &'a WorldConfig) -> Lines<'a> {
+        let calls = trace
+            .iter()
+            .filter_map(|e| match &e.what {
+                What::CallSent { call, from, .. } => Some((*call, (*from, e.obj))),
+                _ => None,
+            })
+            .collect();
+        Lines {
+            names: object_names(trace),
+            calls,
+            world,
+        }
+    }
+
+    /// One event as a line (without its line break): time, place, the
+    /// object (with its instance's epoch) and what happened. A call's line
+    /// stands at its caller and names its callee.
+    pub fn line(&self, e: &TraceEntry) -> String {
+        let at = self
+            .world
             .locations()
             .get(e.at.0 as usize)
             .map_or("?", |l| l.name.as_str());
-        let obj = match e.obj {
-            Some(o) => {
-                let name = names
-                    .get(&o)
-                    .cloned()
-                    .unwrap_or_else(|| format!("#{}", o.0));
-                if e.epoch > 0 {
-                    format!("{name}@{}", e.epoch)
-                } else {
-                    name
-                }
+        let (obj, text) = match &e.what {
+            What::CallSent { call, .. } | What::ReplyReceived { call, .. } => {
+                let (from, to) = self.calls.get(call).copied().unwrap_or((None, e.obj));
+                let to = to.map_or_else(|| "?".to_string(), |o| self.name(o));
+                (from, describe_call(&e.what, Some(&to)))
             }
+            _ => (e.obj, describe(&e.what, self.world)),
+        };
+        let obj = match obj {
+            Some(o) if e.epoch > 0 => format!("{}@{}", self.name(o), e.epoch),
+            Some(o) => self.name(o),
             None => String::new(),
         };
-        let _ = writeln!(
-            out,
-            "  {:>12} {at:<9} {obj:<22} {}",
-            format_sim_time(e.t),
-            describe(&e.what, world)
-        );
+        format!("  {:>12} {at:<9} {obj:<22} {text}", format_sim_time(e.t))
     }
-    out
+
+    fn name(&self, o: ObjectRef) -> String {
+        self.names
+            .get(&o)
+            .cloned()
+            .unwrap_or_else(|| format!("#{}", o.0))
+    }
+}
+
+/// A call's line, naming its callee `to` when known.
+fn describe_call(what: &What, to: Option<&str>) -> String {
+    match what {
+        What::CallSent {
+            call,
+            stub,
+            seq,
+            method,
+            args,
+            ..
+        } => format!(
+            "call {call} {}: {method}({}) (stub {stub} #{seq})",
+            to.map_or_else(|| "sent".to_string(), |to| format!("to {to}")),
+            args.as_ref().map(arguments).unwrap_or_default()
+        ),
+        What::ReplyReceived { call, ok, result } => format!(
+            "call {call}{} answered: {}",
+            to.map(|to| format!(" to {to}")).unwrap_or_default(),
+            answer(*ok, result.as_ref())
+        ),
+        other => describe(other, &WorldConfig::default()),
+    }
+}
+
+/// An argument tuple's JSON without its brackets: `[1,"a"]` reads `1,"a"`.
+fn arguments(args: &Excerpt) -> String {
+    let text = args.to_string();
+    if text == "null" {
+        // No arguments: `()` serialises as `null`.
+        return String::new();
+    }
+    let inner = text.strip_prefix('[').unwrap_or(&text);
+    inner.strip_suffix(']').unwrap_or(inner).to_string()
+}
+
+fn answer(ok: bool, result: Option<&Excerpt>) -> String {
+    match (ok, result) {
+        (true, Some(r)) if r.bytes() != b"null" => format!("ok {r}"),
+        (true, _) => "ok".to_string(),
+        (false, _) => "error".to_string(),
+    }
 }
 
 /// One event's text, as in [`render`] (without time, place and object).
@@ -90,12 +170,7 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
             format!("call {call} sent again (attempt {attempt})")
         }
         What::InstanceEnded { reason } => format!("instance ended: {reason:?}"),
-        What::CallSent {
-            call,
-            stub,
-            seq,
-            method,
-        } => format!("call {call} sent: {method}() (stub {stub} #{seq})"),
+        What::CallSent { .. } | What::ReplyReceived { .. } => describe_call(what, None),
         What::CallDelivered {
             call,
             stub,
@@ -104,18 +179,33 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
         } => {
             format!("call {call} delivered (stub {stub} #{seq}) as event {event}")
         }
-        What::ReplyReceived { call, ok } => {
-            format!("call {call} answered: {}", if *ok { "ok" } else { "error" })
-        }
         What::EventStarted { event, .. } => format!("event {event} started"),
         What::EventAwaited { event } => format!("event {event} awaits"),
         What::EventResumed { event } => format!("event {event} resumes"),
         What::EventEnded { event, outcome } => format!("event {event} ended: {outcome:?}"),
         What::StorageStarted { event, op } => format!("event {event} storage {op:?} begins"),
         What::StorageEnded { event } => format!("event {event} storage done"),
+        What::StorageWrote {
+            event,
+            batch,
+            key_text: Some(key),
+            value_text,
+            ..
+        } => match value_text {
+            Some(value) => format!("event {event} wrote {key} = {value} into batch {batch}"),
+            None => format!("event {event} deleted {key} in batch {batch}"),
+        },
         What::StorageWrote { event, batch, .. } => {
             format!("event {event} wrote into batch {batch}")
         }
+        What::StorageRead {
+            event,
+            key_text,
+            value_text,
+        } => match value_text {
+            Some(value) => format!("event {event} read {key_text} = {value}"),
+            None => format!("event {event} read {key_text}: no value"),
+        },
         What::StorageWiped { event, batch } => {
             format!("event {event} deleted everything in batch {batch}")
         }
@@ -162,6 +252,16 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
         ),
         What::SocketAttachment { socket, .. } => format!("socket {socket} attachment stored"),
         What::SocketRestored { socket, .. } => format!("socket {socket} kept across instances"),
+        What::SocketSent {
+            socket,
+            seq,
+            to_object,
+            text: Some(text),
+            ..
+        } => format!(
+            "socket {socket} {} #{seq} sent: {text}",
+            direction(*to_object)
+        ),
         What::SocketSent {
             socket,
             seq,
@@ -284,6 +384,12 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
             if *ok { "answered" } else { "failed" },
             if written.is_empty() { "" } else { " (wrote)" }
         ),
+        What::SocketConnected { socket } => format!("socket {socket} connected at the client"),
+        What::SocketArrived { socket, seq } => {
+            format!("socket {socket} object->client #{seq} reached the client")
+        }
+        What::Focus { key } => format!("the story follows {key:?}"),
+        What::DeadlinePassed => "the deadline passed: the test body is cut off".to_string(),
         other => {
             // The rest read well enough as their kind.
             let json = serde_json::to_value(other).unwrap_or_default();

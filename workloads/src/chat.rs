@@ -210,14 +210,16 @@ where
     let history = sim
         .eventually(|| rooms.get_by_name("lobby").history())
         .await?;
-    audit(&seen, &history)
+    audit(&sim, &seen, &history)
 }
 
-fn audit(seen: &BTreeMap<String, Seen>, history: &[(String, String)]) -> Result<()> {
+fn audit(sim: &Sim, seen: &BTreeMap<String, Seen>, history: &[(String, String)]) -> Result<()> {
     for (name, s) in seen {
         for line in &s.echoed {
             let text = line.split_once(": ").map(|(_, t)| t).unwrap_or(line);
             if !line.starts_with(&format!("{name}: ")) {
+                // The story follows the member whose name was lost.
+                sim.focus(name);
                 dosim::bail!(
                     "{name}'s message {text:?} came back as {line:?}: the room lost who sent it"
                 );

@@ -270,10 +270,29 @@ impl Sim {
 
     /// Writes a note into the trace.
     pub fn note(&self, text: impl Into<String>) {
+        self.record_from_test(What::Note { text: text.into() });
+    }
+
+    /// Records `what` as the test's own: at the first client.
+    fn record_from_test(&self, what: What) {
         let at = self.rt.world.config().clients().next().unwrap_or_default();
-        self.rt
-            .world
-            .record(at, None, 0, What::Note { text: text.into() });
+        self.rt.world.record(at, None, 0, what);
+    }
+
+    /// Points a failure's story at `key`: a storage key, or an entity the
+    /// test names (a member, a customer). The report's story then also
+    /// shows the events whose storage key or value, call arguments, URL
+    /// or socket message contain it. Call it where a property fails, just
+    /// before returning the error.
+    ///
+    /// ```no_run
+    /// # fn f(sim: &dosim::Sim, name: &str) -> dosim::Result<()> {
+    /// sim.focus(name);
+    /// dosim::bail!("{name}'s message came back without its author");
+    /// # }
+    /// ```
+    pub fn focus(&self, key: impl Into<String>) {
+        self.record_from_test(What::Focus { key: key.into() });
     }
 
     /// Reads `key` of object `id` straight from its storage (confirmed or

@@ -7,6 +7,8 @@
 //! lane to the instance that ran them, and replies arrows back. Confirmed
 //! batches are green diamonds, faults coloured bands across every lane,
 //! and the violation a red line with its message at the top of the page.
+//! A failed run's story (see `check::story`) is listed above the timeline,
+//! its events ringed on it, and the page opens on its first event.
 //!
 //! The horizontal axis is simulated time, squeezed: every drawn event
 //! advances it a little, and a longer gap a little more (logarithmically),
@@ -17,7 +19,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 mod page;
-use page::page;
+use page::{page, Drawn};
 
 use crate::sim::clock::format_sim_time;
 use crate::sim::seed::Seed;
@@ -243,7 +245,69 @@ pub(crate) fn render_html(run: &ViewRun) -> String {
     draw_faults(&mut svg, run, &lay, height);
     draw_marks(&mut svg, run, &lay, &lane_y, &label);
     let violation_x = draw_violation(&mut svg, run, &lay, &lane_y, height);
-    page(run, &lay, &labels, &svg, height, violation_x)
+    let story = match run.failure {
+        Some(_) => super::story::story(run.trace, run.failure_event, run.world),
+        None => Default::default(),
+    };
+    let story_x = draw_story(&mut svg, &story.events, &lay, &lane_y);
+    let list = story_list(run, &story);
+    page(
+        run,
+        &lay,
+        Drawn {
+            labels: &labels,
+            svg: &svg,
+            story: &list,
+        },
+        height,
+        // The story's start near the left edge; a violation with the
+        // events before it in view.
+        story_x.map(|x| (x, 0.1)).or(violation_x.map(|x| (x, 0.6))),
+    )
+}
+
+/// Rings the story's events; returns the x of the first one drawn.
+fn draw_story(
+    svg: &mut String,
+    story: &[usize],
+    lay: &Layout,
+    lane_y: &BTreeMap<Lane, f64>,
+) -> Option<f64> {
+    let mut first = None;
+    for (i, lane, x) in &lay.marks {
+        if story.binary_search(i).is_ok() {
+            first.get_or_insert(*x);
+            let _ = write!(
+                svg,
+                r#"<circle class="story" cx="{x}" cy="{}" r="7"/>"#,
+                lane_y[lane]
+            );
+        }
+    }
+    first
+}
+
+/// The story's events as lines of text, for the list above the timeline.
+fn story_list(run: &ViewRun, story: &super::story::Story) -> String {
+    if story.events.is_empty() {
+        return String::new();
+    }
+    let lines = crate::trace::text::Lines::new(run.trace, run.world);
+    let names = object_names(run.trace);
+    let name = story
+        .object
+        .and_then(|o| names.get(&o).cloned())
+        .unwrap_or_default();
+    let mut out = format!(
+        r#"<div class="story"><b>story: {}: {}</b>"#,
+        escape(&name),
+        escape(&story.headline)
+    );
+    for &i in &story.events {
+        let _ = write!(out, "\n{}", escape(lines.line(&run.trace[i]).trim_start()));
+    }
+    out.push_str("</div>");
+    out
 }
 
 /// Bands for faults: from injection to healing (or a line when never
@@ -375,7 +439,7 @@ fn draw_marks(
                     r#"<g><rect class="held" x="{x}" y="{y}" width="4" height="4" transform="translate(-2,-2)"/>"#,
                 );
             }
-            What::ReplyReceived { call, ok } => {
+            What::ReplyReceived { call, ok, .. } => {
                 let from = delivered.get(call).and_then(|ev| answered_from.get(ev));
                 let class = if *ok { "ok" } else { "err" };
                 if let Some((fx, fy)) = from {

@@ -15,16 +15,30 @@ line.call{stroke:#1f77b4}line.ok{stroke:#2ca02c}line.err{stroke:#d62728;stroke-d
 .wr{stroke:#555}.x{fill:#d62728;font-size:13px;text-anchor:middle}.life{fill:#2ca02c}.end{fill:#444}
 .note{font-size:10px;fill:#6a3d9a}.notec{fill:#6a3d9a}.misc{fill:#999}
 .fault{opacity:.13}.ft{font-size:11px;font-weight:600}
+.story{fill:none;stroke:#f0a000;stroke-width:3}
+div.story{background:#fff6dd;border:2px solid #f0a000;padding:8px 14px;margin-bottom:10px;font:12px ui-monospace,monospace;white-space:pre}
 .viol{stroke:#e00;stroke-width:3}.vt{fill:#d00;font-weight:700;font-size:13px}.ring{fill:none;stroke:#e00;stroke-width:3}";
 
+/// The drawn parts the page puts together.
+pub(crate) struct Drawn<'a> {
+    /// The lanes' labels (SVG).
+    pub(crate) labels: &'a str,
+    /// The timeline (SVG).
+    pub(crate) svg: &'a str,
+    /// The failure's story (HTML), or nothing.
+    pub(crate) story: &'a str,
+}
+
+/// The page; it opens scrolled so that `open.0` (the story's first event,
+/// else the violation) is at fraction `open.1` of the visible width.
 pub(crate) fn page(
     run: &ViewRun,
     lay: &Layout,
-    labels: &str,
-    svg: &str,
+    drawn: Drawn,
     height: f64,
-    violation_x: Option<f64>,
+    open: Option<(f64, f64)>,
 ) -> String {
+    let Drawn { labels, svg, story } = drawn;
     let result = match run.failure {
         Some(f) => format!(r#"<div class="violation">FAILED: {}</div>"#, escape(f)),
         None => r#"<div class="passed">passed</div>"#.to_string(),
@@ -34,8 +48,8 @@ pub(crate) fn page(
     } else {
         String::new()
     };
-    let scroll_js = violation_x.map_or(String::new(), |x| {
-        format!("<script>window.addEventListener('load',function(){{var s=document.getElementById('scroll');s.scrollLeft=Math.max(0,{x}-s.clientWidth*0.6);}});</script>")
+    let scroll_js = open.map_or(String::new(), |(x, f)| {
+        format!("<script>window.addEventListener('load',function(){{var s=document.getElementById('scroll');s.scrollLeft=Math.max(0,{x}-s.clientWidth*{f});}});</script>")
     });
     let marker = |id: &str, c: &str| {
         format!(
@@ -47,8 +61,9 @@ pub(crate) fn page(
 <html lang="en"><head><meta charset="utf-8"><title>dosim {test} seed {seed}</title><style>{CSS}</style></head>
 <body><h1>dosim: {test} — seed {seed}</h1>
 {result}
+{story}
 <div class="meta">{n} events, {lanes} lanes; time runs left to right (squeezed: ticks give simulated time). Hover a mark for the event.{hidden}</div>
-<div class="legend"><span style="color:#1f77b4">● call → delivered</span><span style="color:#2ca02c">● reply ok</span><span style="color:#d62728">● reply error</span><span style="color:#2ca02c">◆ batch confirmed</span><span>| write</span><span style="color:#aec7e8">▬ event running</span><span style="color:#d62728">✕ dropped / panicked</span><span style="color:#7f7f7f">⚡ fault band</span><span style="color:#e00">┃ violation</span></div>
+<div class="legend"><span style="color:#1f77b4">● call → delivered</span><span style="color:#2ca02c">● reply ok</span><span style="color:#d62728">● reply error</span><span style="color:#2ca02c">◆ batch confirmed</span><span>| write</span><span style="color:#aec7e8">▬ event running</span><span style="color:#d62728">✕ dropped / panicked</span><span style="color:#7f7f7f">⚡ fault band</span><span style="color:#e00">┃ violation</span><span style="color:#f0a000">◯ story</span></div>
 <div class="tl"><svg width="{LABEL_W}" height="{height}">{labels}</svg>
 <div class="scroll" id="scroll"><svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{height}"><defs>{m1}{m2}{m3}</defs>{svg}</svg></div></div>
 {scroll_js}</body></html>

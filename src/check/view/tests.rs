@@ -25,6 +25,8 @@ fn trace() -> Vec<TraceEntry> {
         stub: 1,
         seq: call,
         method: "increment".into(),
+        from: None,
+        args: None,
     };
     let delivered = |call, event| What::CallDelivered {
         call,
@@ -58,6 +60,8 @@ fn trace() -> Vec<TraceEntry> {
                 batch: 1,
                 key: 1,
                 value: Some(2),
+                key_text: None,
+                value_text: None,
             },
         ),
         ev(
@@ -83,7 +87,11 @@ fn trace() -> Vec<TraceEntry> {
             0,
             Some(0),
             0,
-            What::ReplyReceived { call: 1, ok: true },
+            What::ReplyReceived {
+                call: 1,
+                ok: true,
+                result: None,
+            },
         ),
         ev(
             6_000_000,
@@ -227,4 +235,33 @@ fn user_strings_are_escaped() {
     assert!(html.contains("a&lt;b &amp; c&gt;d"));
     assert!(html.contains("counter&lt;racy&gt;"));
     assert!(!html.contains("<room"));
+}
+
+#[test]
+fn the_page_opens_on_the_story_and_rings_its_events() {
+    let html = render(Some("property failed: the counter reads 1"), None);
+    let list = html
+        .find("<div class=\"story\">")
+        .expect("the story's list");
+    assert!(
+        list < html.find("<svg").unwrap(),
+        "listed above the timeline"
+    );
+    assert!(html.contains("instance ended: Crash"), "the crash is told");
+    let ring = html
+        .find("<circle class=\"story\" cx=\"")
+        .expect("story events are ringed");
+    let rest = &html[ring + "<circle class=\"story\" cx=\"".len()..];
+    let first_x = &rest[..rest.find('"').unwrap()];
+    assert!(
+        html.contains(&format!(
+            "s.scrollLeft=Math.max(0,{first_x}-s.clientWidth*0.1)"
+        )),
+        "the page opens on the story's first event ({first_x})"
+    );
+    let passed = render(None, None);
+    assert!(
+        !passed.contains("class=\"story\""),
+        "a passing run has no story"
+    );
 }

@@ -1,262 +1,285 @@
-//! The search: Wing & Gong's backtracking over a history's calls and
-//! returns, with Lowe's memo of (linearized set, model state) pairs.
+//! The checker: each part of a history searched on its own bounded budget,
+//! a counterexample for the one part reported, and a witness order for a
+//! linearizable history.
 //!
-//! The history becomes one list of events sorted by time, calls before
-//! returns at equal times (so operations that only touch at one instant are
-//! concurrent). The search walks the list from its head: at a call it tries
-//! to linearize that operation now (the model must give the recorded return
-//! value) and, if the resulting (set, state) pair is new, lifts the call and
-//! its return out of the list and starts again from the head; at a return
-//! it has run out of candidates that may go before it, so it undoes the last
-//! choice and tries the next call after it. An operation with an unknown
-//! outcome has no return event (it never forces anything) and any return
-//! value is accepted, and it is tried only where it changes the state; the
-//! search succeeds as soon as every operation with a
-//! response is linearized, so unknown operations left over never took
-//! effect.
+//! Budgets are spent in rounds: every part still undecided is searched with
+//! a step budget ten times the last round's (1 000 at first), up to
+//! [`Checker::steps_max`]. An easy failing part is then found in the first
+//! round whatever hard parts come before it in key order, the search stops
+//! at the first part that fails, and only that part's counterexample is
+//! built. Each search also holds at most [`Checker::memory_max`] bytes; a
+//! part that reaches it is not searched again, since a larger step budget
+//! would only need more memory.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
-use super::Model;
+use super::history::{History, OpId};
+use super::partition::{parts, Part};
+use super::search::{search, Bounds, Call, Found};
+use super::verdict::{Counterexample, Limit, Verdict};
+use super::{window, Model};
 
-/// One operation as the search sees it.
-pub(super) struct Call<'h, Op, Ret> {
-    /// What was asked.
-    pub op: &'h Op,
-    /// The return value and its time; `None` for an unknown outcome.
-    pub ret: Option<(&'h Ret, u64)>,
-    /// When it was invoked.
-    pub call_ns: u64,
+/// The first round's step budget per part.
+const ROUND_STEPS_FIRST: u64 = 1_000;
+
+/// Checks histories; [`check`](super::check) with the defaults is the
+/// common case.
+#[derive(Clone, Debug)]
+pub struct Checker {
+    steps_max: u64,
+    memory_max: u64,
+    verdict_only: bool,
 }
 
-// Manual impls: a derive would ask `Op: Clone` and `Ret: Clone`.
-impl<Op, Ret> Clone for Call<'_, Op, Ret> {
-    fn clone(&self) -> Self {
-        *self
+impl Default for Checker {
+    fn default() -> Self {
+        Checker {
+            steps_max: 10_000_000,
+            memory_max: 1 << 30,
+            verdict_only: false,
+        }
     }
 }
-impl<Op, Ret> Copy for Call<'_, Op, Ret> {}
 
-/// What the search found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Found {
-    /// An order exists.
-    Linearizable,
-    /// No order exists.
-    NotLinearizable,
-    /// The step budget ran out first.
-    GaveUp,
-}
+/// Each part's order, as its search found it (indices into the history).
+type Orders = Vec<Vec<usize>>;
 
-/// A node of the event list.
+/// A part's last search, while it is undecided.
 #[derive(Clone, Copy)]
-enum Node {
-    /// The list's head or tail sentinel.
-    End,
-    /// Operation `i` is invoked.
-    Call(usize),
-    /// An operation returns.
-    Return,
+struct GaveUp {
+    limit: Limit,
+    steps: u64,
+    bytes: u64,
 }
 
-/// The doubly linked event list, over arrays; node 0 is the head and the
-/// last node the tail.
-struct Events {
-    kind: Vec<Node>,
-    next: Vec<usize>,
-    prev: Vec<usize>,
-    /// The call node of each operation, and its return node (or 0).
-    call_node: Vec<usize>,
-    return_node: Vec<usize>,
-}
-
-impl Events {
-    fn new<Op, Ret>(calls: &[Call<'_, Op, Ret>]) -> Events {
-        let mut sorted: Vec<(u64, u8, usize)> = Vec::with_capacity(calls.len() * 2);
-        for (i, c) in calls.iter().enumerate() {
-            sorted.push((c.call_ns, 0, i));
-            if let Some((_, return_ns)) = c.ret {
-                sorted.push((return_ns, 1, i));
-            }
-        }
-        sorted.sort_unstable();
-        let len = sorted.len() + 2;
-        let mut kind = Vec::with_capacity(len);
-        kind.push(Node::End);
-        let mut call_node = vec![0; calls.len()];
-        let mut return_node = vec![0; calls.len()];
-        for (n, &(_, is_return, i)) in sorted.iter().enumerate() {
-            if is_return == 1 {
-                return_node[i] = n + 1;
-                kind.push(Node::Return);
-            } else {
-                call_node[i] = n + 1;
-                kind.push(Node::Call(i));
-            }
-        }
-        kind.push(Node::End);
-        Events {
-            kind,
-            next: (1..=len).collect(),
-            prev: (0..len).map(|n| n.saturating_sub(1)).collect(),
-            call_node,
-            return_node,
-        }
+impl Checker {
+    /// A checker with the default bounds: 10 million search steps and
+    /// 1 GiB per search.
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    fn first(&self) -> usize {
-        self.next[0]
+    /// The search's step budget: events visited before giving up, for each
+    /// part of the history on its own (a partitioned model's key), so a
+    /// hard part cannot starve the others. It is spent in rounds (1 000
+    /// steps per part, then ten times more each round), so an easy failure
+    /// is found early wherever it is; the probes that narrow down the one
+    /// counterexample reported get the same budget again.
+    pub fn steps_max(mut self, steps_max: u64) -> Self {
+        self.steps_max = steps_max;
+        self
     }
 
-    fn unlink(&mut self, n: usize) {
-        let (p, x) = (self.prev[n], self.next[n]);
-        self.next[p] = x;
-        self.prev[x] = p;
+    /// The bytes one search may hold: its memo of explored (set, state)
+    /// pairs, its event list and its stack, counted by what they allocated
+    /// (with [`Model::heap_bytes`] for what states own). A search that
+    /// passes it stops at once with [`Verdict::GaveUp`] naming
+    /// [`Limit::Memory`] and frees what it held; it may pass the bound by
+    /// the one table growth that crossed it. Searches run one at a time.
+    /// The default is 1 GiB.
+    pub fn memory_max(mut self, bytes: u64) -> Self {
+        self.memory_max = bytes;
+        self
     }
 
-    fn relink(&mut self, n: usize) {
-        let (p, x) = (self.prev[n], self.next[n]);
-        self.next[p] = n;
-        self.prev[x] = n;
+    /// Decides only: a failing history's counterexample is its whole
+    /// failing part, not narrowed down to a window (which can cost many
+    /// more searches than the verdict). The search still stops at the
+    /// first failing part.
+    pub fn verdict_only(mut self) -> Self {
+        self.verdict_only = true;
+        self
     }
 
-    /// Takes operation `i` out of the list (it is linearized).
-    fn lift(&mut self, i: usize) {
-        self.unlink(self.call_node[i]);
-        if self.return_node[i] != 0 {
-            self.unlink(self.return_node[i]);
-        }
+    /// Checks `history` against the model, starting from `init`.
+    pub fn check<M: Model>(
+        &self,
+        history: &History<M::Op, M::Ret>,
+        init: M,
+    ) -> Verdict<M::Op, M::Ret> {
+        self.decide(history, &init).0
     }
 
-    /// Puts operation `i` back, undoing its [`lift`](Self::lift).
-    fn unlift(&mut self, i: usize) {
-        if self.return_node[i] != 0 {
-            self.relink(self.return_node[i]);
-        }
-        self.relink(self.call_node[i]);
-    }
-}
-
-/// Passes a fingerprint through as its own hash.
-#[derive(Default)]
-struct Fingerprint(u64);
-
-impl Hasher for Fingerprint {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) ^ u64::from(b);
+    /// One order of the operations that took effect that agrees with the
+    /// model and with real time, if the history is linearizable: every
+    /// operation that returned, and those of unknown outcome that must (or
+    /// may) have taken effect for the others' values. Else the verdict
+    /// saying why there is none (never [`Verdict::Linearizable`]).
+    ///
+    /// ```
+    /// use dosim::monitors::linearizability::kv_model::{Kv, KvOp, KvRet};
+    /// use dosim::monitors::linearizability::{Checker, HistoryBuilder};
+    ///
+    /// let mut h = HistoryBuilder::new();
+    /// let get = h.invoke(1, KvOp::Get { key: 1 }, 0);
+    /// let put = h.invoke(2, KvOp::Put { key: 1, value: 5 }, 10);
+    /// h.ok(put, KvRet::Done, 20).unwrap();
+    /// h.ok(get, KvRet::Value(Some(5)), 30).unwrap(); // saw the later put
+    /// let order = Checker::new().linearization(&h.finish(), Kv::default()).unwrap();
+    /// assert_eq!(order, vec![put, get]);
+    /// ```
+    pub fn linearization<M: Model>(
+        &self,
+        history: &History<M::Op, M::Ret>,
+        init: M,
+    ) -> Result<Vec<OpId>, Verdict<M::Op, M::Ret>> {
+        match self.decide(history, &init) {
+            (Verdict::Linearizable, orders) => Ok(merge(history, orders)),
+            (other, _) => Err(other),
         }
     }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
 
-/// Lowe's memo: every (linearized set, state) pair already explored,
-/// bucketed by a fingerprint and compared in full, so a collision costs
-/// time, never a wrong verdict.
-struct Memo<M> {
-    seen: HashMap<u64, Bucket<M>, BuildHasherDefault<Fingerprint>>,
-}
-
-/// The pairs that share one fingerprint.
-type Bucket<M> = Vec<(Box<[u64]>, M)>;
-
-impl<M: Model> Memo<M> {
-    /// Records the pair; false if it was already there.
-    fn insert(&mut self, fingerprint: u64, set: &[u64], state: &M) -> bool {
-        let bucket = self.seen.entry(fingerprint).or_default();
-        if bucket.iter().any(|(s, m)| **s == *set && m == state) {
-            return false;
-        }
-        bucket.push((set.into(), state.clone()));
-        true
-    }
-}
-
-/// A well-mixed 64-bit value for `n` (splitmix64's finaliser).
-fn mix(n: u64) -> u64 {
-    let mut z = n.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-fn state_hash<M: Hash>(m: &M) -> u64 {
-    let mut h = DefaultHasher::new();
-    m.hash(&mut h);
-    h.finish()
-}
-
-/// Searches for a linearization of `calls` from `init`, spending at most
-/// `*steps_left` steps (one step = one event visited) and deducting what it
-/// spent.
-pub(super) fn search<M: Model>(
-    calls: &[Call<'_, M::Op, M::Ret>],
-    init: &M,
-    steps_left: &mut u64,
-) -> Found {
-    let completed = calls.iter().filter(|c| c.ret.is_some()).count();
-    let mut events = Events::new(calls);
-    let mut memo = Memo::<M> {
-        seen: HashMap::default(),
-    };
-    let mut set = vec![0u64; calls.len().div_ceil(64)];
-    // The set's fingerprint: the xor of its members' mixes (Zobrist).
-    let mut set_print = 0u64;
-    let mut state = init.clone();
-    let mut chosen: Vec<(usize, M)> = Vec::new();
-    let mut linearized = 0usize;
-    let mut node = events.first();
-    loop {
-        if linearized == completed {
-            return Found::Linearizable;
-        }
-        if *steps_left == 0 {
-            return Found::GaveUp;
-        }
-        *steps_left -= 1;
-        match events.kind[node] {
-            Node::Call(i) => {
-                let c = &calls[i];
-                let (next, ret) = state.step(c.op);
-                // An unknown operation that changes nothing need never be
-                // linearized: whatever follows it could follow without it.
-                let useful = match c.ret {
-                    Some((want, _)) => *want == ret,
-                    None => next != state,
+    /// The verdict, and for each part the order its search found (indices
+    /// into the history; complete only for a linearizable verdict).
+    fn decide<M: Model>(
+        &self,
+        history: &History<M::Op, M::Ret>,
+        init: &M,
+    ) -> (Verdict<M::Op, M::Ret>, Orders) {
+        let parts: Vec<Part> = parts::<M>(history);
+        let mut orders = vec![Vec::new(); parts.len()];
+        let mut gave_up: Vec<Option<GaveUp>> = vec![None; parts.len()];
+        let mut undecided: Vec<usize> = (0..parts.len()).collect();
+        let mut budget = self.steps_max.min(ROUND_STEPS_FIRST);
+        let mut failing = None;
+        while failing.is_none() && !undecided.is_empty() {
+            let mut still = Vec::new();
+            for &p in &undecided {
+                let calls = calls(history, &parts[p].1);
+                let bounds = Bounds {
+                    steps_max: budget,
+                    bytes_max: self.memory_max,
                 };
-                if useful {
-                    set[i / 64] ^= 1 << (i % 64);
-                    set_print ^= mix(i as u64);
-                    let print = set_print ^ state_hash(&next).rotate_left(17);
-                    if memo.insert(print, &set, &next) {
-                        chosen.push((i, std::mem::replace(&mut state, next)));
-                        events.lift(i);
-                        linearized += usize::from(c.ret.is_some());
-                        node = events.first();
-                        continue;
+                let s = search(&calls, init, bounds);
+                gave_up[p] = None;
+                match s.found {
+                    Found::Linearizable => {
+                        orders[p] = s.order.iter().map(|&k| parts[p].1[k]).collect();
                     }
-                    set[i / 64] ^= 1 << (i % 64);
-                    set_print ^= mix(i as u64);
+                    Found::NotLinearizable => {
+                        failing = Some(p);
+                        break;
+                    }
+                    Found::GaveUp(limit) => {
+                        gave_up[p] = Some(GaveUp {
+                            limit,
+                            steps: s.steps,
+                            bytes: s.bytes,
+                        });
+                        if limit == Limit::Steps {
+                            still.push(p);
+                        }
+                    }
                 }
-                node = events.next[node];
             }
-            Node::Return | Node::End => {
-                let Some((i, before)) = chosen.pop() else {
-                    return Found::NotLinearizable;
-                };
-                state = before;
-                set[i / 64] ^= 1 << (i % 64);
-                set_print ^= mix(i as u64);
-                events.unlift(i);
-                linearized -= usize::from(calls[i].ret.is_some());
-                node = events.next[events.call_node[i]];
+            undecided = still;
+            if budget == self.steps_max {
+                break;
             }
+            budget = budget.saturating_mul(10).min(self.steps_max);
+        }
+        if let Some(p) = failing {
+            let (partition, part) = &parts[p];
+            return (
+                Verdict::NotLinearizable(Box::new(self.counterexample(
+                    history,
+                    partition.clone(),
+                    part,
+                    init,
+                ))),
+                orders,
+            );
+        }
+        let verdict = match gave_up.iter().position(Option::is_some) {
+            Some(p) => {
+                let g = gave_up[p].expect("found by position");
+                Verdict::GaveUp {
+                    limit: g.limit,
+                    steps: g.steps,
+                    bytes: g.bytes,
+                    partition: parts[p].0.clone(),
+                }
+            }
+            None => Verdict::Linearizable,
+        };
+        (verdict, orders)
+    }
+
+    /// The counterexample for the failing operations `part`.
+    fn counterexample<M: Model>(
+        &self,
+        history: &History<M::Op, M::Ret>,
+        partition: Option<super::PartitionKey>,
+        part: &[usize],
+        init: &M,
+    ) -> Counterexample<M::Op, M::Ret> {
+        let (ops, prefix_end_ns, prefix_ops, minimal, narrowed) = if self.verdict_only {
+            let end_ns = part
+                .iter()
+                .map(|&i| {
+                    let o = &history.ops()[i];
+                    o.return_ns().unwrap_or(o.call_ns)
+                })
+                .max()
+                .unwrap_or(0);
+            (part.to_vec(), end_ns, part.len(), false, false)
+        } else {
+            let bounds = Bounds {
+                steps_max: self.steps_max,
+                bytes_max: self.memory_max,
+            };
+            let w = window::window(history, part, init, bounds);
+            (w.ops, w.prefix_end_ns, w.prefix_ops, w.minimal, true)
+        };
+        Counterexample {
+            window: History::from_ops(ops.iter().map(|&i| history.ops()[i].clone()).collect())
+                .expect("a window of a valid history is valid"),
+            ids: ops.iter().map(|&i| OpId(i)).collect(),
+            partition,
+            prefix_end_ns,
+            prefix_ops,
+            minimal,
+            narrowed,
         }
     }
+}
+
+/// The operations `part` of `history` as the search takes them.
+fn calls<'h, Op, Ret>(history: &'h History<Op, Ret>, part: &[usize]) -> Vec<Call<'h, Op, Ret>> {
+    part.iter()
+        .map(|&i| {
+            let o = &history.ops()[i];
+            Call {
+                op: &o.op,
+                ret: o.ret(),
+                return_ns: o.return_ns(),
+                call_ns: o.call_ns,
+            }
+        })
+        .collect()
+}
+
+/// One order of all the parts' operations from each part's own order: the
+/// parts' next operations merged by invocation time. It respects real
+/// time: if `y` returned before `x` was invoked, `y` comes first. Were `x`
+/// taken first, it would be invoked no later than the next operation `h`
+/// of `y`'s part, and `h` no later than `y` returned (`h` is `y` or goes
+/// before it in an order that respects real time), so `x` would be
+/// invoked before `y` returned.
+fn merge<Op, Ret>(history: &History<Op, Ret>, orders: Orders) -> Vec<OpId> {
+    let call_ns = |i: usize| history.ops()[i].call_ns;
+    let mut next: BinaryHeap<Reverse<(u64, usize, usize, usize)>> = orders
+        .iter()
+        .enumerate()
+        .filter_map(|(p, order)| order.first().map(|&i| Reverse((call_ns(i), i, p, 0))))
+        .collect();
+    let mut merged = Vec::with_capacity(orders.iter().map(Vec::len).sum());
+    while let Some(Reverse((_, i, p, k))) = next.pop() {
+        merged.push(OpId(i));
+        if let Some(&j) = orders[p].get(k + 1) {
+            next.push(Reverse((call_ns(j), j, p, k + 1)));
+        }
+    }
+    merged
 }

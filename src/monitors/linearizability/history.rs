@@ -1,10 +1,12 @@
 //! Recorded histories: what each client called, when, and what came back.
 //!
 //! A history is a list of operations, each with its invocation time and its
-//! outcome: a response (a return value and its time) or *unknown*, for a call
-//! whose fate a fault hid (a timeout, a lost connection, a crash before the
-//! reply). Times are nanoseconds on any clock that all clients share: dosim's
-//! simulated clock, or the timestamps of a history recorded elsewhere.
+//! outcome: a response (a return value and its time); a response whose
+//! value was not recorded; *unknown*, for a call whose fate a fault hid (a
+//! timeout, a lost connection, a crash before the reply); or *withdrawn*,
+//! for a call known not to have happened (Jepsen's `:fail`). Times are
+//! nanoseconds on any clock that all clients share: dosim's simulated
+//! clock, or the timestamps of a history recorded elsewhere.
 
 use std::fmt;
 
@@ -30,8 +32,20 @@ pub enum Outcome<Ret> {
         return_ns: u64,
     },
     /// Nobody knows: the operation may have taken effect at any time after
-    /// its invocation, or never. It orders nothing after it in real time.
+    /// its invocation, or never (Jepsen's `:info`). It orders nothing after
+    /// it in real time.
     Unknown,
+    /// The client saw the call end at `return_ns` but its value was not
+    /// recorded: the operation took effect once, somewhere between its
+    /// invocation and this time, and any return value fits.
+    ValueUnknown {
+        /// When the client saw the call end.
+        return_ns: u64,
+    },
+    /// The call is known not to have taken effect (Jepsen's `:fail`, or a
+    /// request the server refused before acting): the checker leaves it
+    /// out, and a report never shows it.
+    Withdrawn,
 }
 
 /// One call of one client.
@@ -53,15 +67,17 @@ impl<Op, Ret> Operation<Op, Ret> {
     pub fn ret(&self) -> Option<&Ret> {
         match &self.outcome {
             Outcome::Returned { ret, .. } => Some(ret),
-            Outcome::Unknown => None,
+            Outcome::Unknown | Outcome::ValueUnknown { .. } | Outcome::Withdrawn => None,
         }
     }
 
     /// The response time, if the client saw one.
     pub fn return_ns(&self) -> Option<u64> {
         match self.outcome {
-            Outcome::Returned { return_ns, .. } => Some(return_ns),
-            Outcome::Unknown => None,
+            Outcome::Returned { return_ns, .. } | Outcome::ValueUnknown { return_ns } => {
+                Some(return_ns)
+            }
+            Outcome::Unknown | Outcome::Withdrawn => None,
         }
     }
 }
@@ -153,8 +169,10 @@ impl<Op, Ret> History<Op, Ret> {
 }
 
 /// Builds a [`History`] as calls happen: [`invoke`](Self::invoke) when a
-/// client calls, then [`ok`](Self::ok) or [`unknown`](Self::unknown) when
-/// the call ends.
+/// client calls, then one of [`ok`](Self::ok),
+/// [`ok_value_unknown`](Self::ok_value_unknown),
+/// [`unknown`](Self::unknown) or [`withdraw`](Self::withdraw) when the call
+/// ends.
 ///
 /// A call still open when the history is [`finish`](Self::finish)ed has an
 /// unknown outcome: it may or may not have taken effect.
@@ -188,15 +206,16 @@ impl<Op, Ret> HistoryBuilder<Op, Ret> {
 
     /// Records that `id` returned `ret` at `return_ns`.
     pub fn ok(&mut self, id: OpId, ret: Ret, return_ns: u64) -> Result<(), HistoryError> {
-        let call_ns = self.open(id)?;
-        if return_ns < call_ns {
-            return Err(HistoryError::ReturnBeforeCall {
-                id,
-                call_ns,
-                return_ns,
-            });
-        }
+        self.open_until(id, return_ns)?;
         self.outcomes[id.0] = Some(Outcome::Returned { ret, return_ns });
+        Ok(())
+    }
+
+    /// Records that `id` ended at `return_ns` with a value nobody recorded:
+    /// it took effect, and any value fits.
+    pub fn ok_value_unknown(&mut self, id: OpId, return_ns: u64) -> Result<(), HistoryError> {
+        self.open_until(id, return_ns)?;
+        self.outcomes[id.0] = Some(Outcome::ValueUnknown { return_ns });
         Ok(())
     }
 
@@ -204,6 +223,15 @@ impl<Op, Ret> HistoryBuilder<Op, Ret> {
     pub fn unknown(&mut self, id: OpId) -> Result<(), HistoryError> {
         self.open(id)?;
         self.outcomes[id.0] = Some(Outcome::Unknown);
+        Ok(())
+    }
+
+    /// Records that `id` is known not to have taken effect: the checker
+    /// leaves it out. Its [`OpId`] stays valid, so the other operations'
+    /// ids do not move.
+    pub fn withdraw(&mut self, id: OpId) -> Result<(), HistoryError> {
+        self.open(id)?;
+        self.outcomes[id.0] = Some(Outcome::Withdrawn);
         Ok(())
     }
 
@@ -221,6 +249,19 @@ impl<Op, Ret> HistoryBuilder<Op, Ret> {
             })
             .collect();
         History { ops }
+    }
+
+    /// Checks that `id` is open and may end at `return_ns`.
+    fn open_until(&self, id: OpId, return_ns: u64) -> Result<(), HistoryError> {
+        let call_ns = self.open(id)?;
+        if return_ns < call_ns {
+            return Err(HistoryError::ReturnBeforeCall {
+                id,
+                call_ns,
+                return_ns,
+            });
+        }
+        Ok(())
     }
 
     /// The invocation time of `id`, if it is invoked and not yet ended.

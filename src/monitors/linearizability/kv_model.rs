@@ -15,7 +15,9 @@
 
 use std::collections::BTreeMap;
 
-use super::Model;
+use std::mem::size_of;
+
+use super::{Model, PartitionKey};
 
 /// The store: a map from keys to values, empty at first.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -92,7 +94,20 @@ impl Model for Kv {
         }
     }
 
-    fn partition(op: &KvOp) -> Option<u64> {
-        Some(op.key())
+    fn partition_key(op: &KvOp) -> Option<PartitionKey> {
+        Some(PartitionKey::Number(op.key()))
     }
+
+    fn heap_bytes(&self) -> usize {
+        btree_bytes::<u64, u64>(self.map.len())
+    }
+}
+
+/// Roughly the heap a `BTreeMap<K, V>` of `len` entries holds: its nodes
+/// keep up to 11 entries and at least 5 (but the root), plus a parent
+/// link, the node's length and place, and an internal node's 12 edges
+/// (counted for every node, which errs high).
+pub(super) fn btree_bytes<K, V>(len: usize) -> usize {
+    let node = 11 * (size_of::<K>() + size_of::<V>()) + 12 * size_of::<usize>() + 16;
+    len.div_ceil(5) * node
 }

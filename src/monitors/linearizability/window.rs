@@ -19,8 +19,8 @@
 //! fails alone but blames an innocent operation, or hides the write that a
 //! stale read saw.
 
-use super::checker::{search, Call, Found};
-use super::history::{History, Outcome};
+use super::history::History;
+use super::search::{search, Bounds, Call, Found};
 use super::Model;
 
 /// A failing set of operations, as indices into the history.
@@ -31,7 +31,7 @@ pub(super) struct Window {
     pub prefix_end_ns: u64,
     /// How many operations of the part were invoked by then.
     pub prefix_ops: usize,
-    /// False if a probe ran out of steps, so an operation may remain that
+    /// False if a probe reached a bound, so an operation may remain that
     /// could have gone.
     pub minimal: bool,
 }
@@ -41,9 +41,9 @@ pub(super) fn window<M: Model>(
     history: &History<M::Op, M::Ret>,
     part: &[usize],
     init: &M,
-    steps_max: u64,
+    bounds: Bounds,
 ) -> Window {
-    let prefix_end_ns = prefix_end(history, part, init, steps_max);
+    let prefix_end_ns = prefix_end(history, part, init, bounds);
     let invoked: Vec<usize> = part
         .iter()
         .copied()
@@ -55,13 +55,7 @@ pub(super) fn window<M: Model>(
         .copied()
         .filter(|&i| history.ops()[i].return_ns() == Some(prefix_end_ns))
         .collect();
-    let (ops, minimal) = shrink(
-        history,
-        by_call(history, invoked),
-        &culprits,
-        init,
-        steps_max,
-    );
+    let (ops, minimal) = shrink(history, by_call(history, invoked), &culprits, init, bounds);
     Window {
         ops: by_call(history, ops),
         prefix_end_ns,
@@ -83,7 +77,7 @@ fn prefix_end<M: Model>(
     history: &History<M::Op, M::Ret>,
     part: &[usize],
     init: &M,
-    steps_max: u64,
+    bounds: Bounds,
 ) -> u64 {
     let mut times: Vec<u64> = part
         .iter()
@@ -100,7 +94,7 @@ fn prefix_end<M: Model>(
     let (mut lo, mut hi) = (0, times.len() - 1);
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        if fails(history, part, times[mid], &[], init, steps_max) == Some(true) {
+        if fails(history, part, times[mid], &[], init, bounds) == Some(true) {
             hi = mid;
         } else {
             lo = mid + 1;
@@ -116,11 +110,11 @@ fn shrink<M: Model>(
     mut ops: Vec<usize>,
     culprits: &[usize],
     init: &M,
-    steps_max: u64,
+    bounds: Bounds,
 ) -> (Vec<usize>, bool) {
     let mut answered = true;
     let mut probe = |trial: &[usize], anytime: &[usize]| {
-        let verdict = fails(history, trial, u64::MAX, anytime, init, steps_max);
+        let verdict = fails(history, trial, u64::MAX, anytime, init, bounds);
         answered &= verdict.is_some();
         verdict
     };
@@ -179,28 +173,27 @@ fn fails<M: Model>(
     cut_ns: u64,
     anytime: &[usize],
     init: &M,
-    steps_max: u64,
+    bounds: Bounds,
 ) -> Option<bool> {
     let calls: Vec<Call<'_, M::Op, M::Ret>> = ids
         .iter()
         .map(|&i| (anytime.contains(&i), &history.ops()[i]))
         .filter(|(_, o)| o.call_ns <= cut_ns)
-        .map(|(free, o)| Call {
-            op: &o.op,
-            ret: match &o.outcome {
-                Outcome::Returned { ret, .. } if free => Some((ret, u64::MAX)),
-                Outcome::Returned { ret, return_ns } if *return_ns <= cut_ns => {
-                    Some((ret, *return_ns))
-                }
-                _ => None,
-            },
-            call_ns: if free { 0 } else { o.call_ns },
+        .map(|(free, o)| {
+            // A free operation took effect (it returned) at any time; one
+            // that returned after the cut may or may not have by then.
+            let seen = o.return_ns().filter(|&t| free || t <= cut_ns);
+            Call {
+                op: &o.op,
+                ret: seen.and(o.ret()),
+                return_ns: seen.map(|t| if free { u64::MAX } else { t }),
+                call_ns: if free { 0 } else { o.call_ns },
+            }
         })
         .collect();
-    let mut steps_left = steps_max;
-    match search(&calls, init, &mut steps_left) {
+    match search(&calls, init, bounds).found {
         Found::Linearizable => Some(false),
         Found::NotLinearizable => Some(true),
-        Found::GaveUp => None,
+        Found::GaveUp(_) => None,
     }
 }

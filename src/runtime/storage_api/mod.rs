@@ -29,7 +29,7 @@ use crate::storage::database::ListOptions;
 use crate::storage::error::StorageError;
 use crate::storage::input_gate::EventId;
 use crate::storage::service::AccessError;
-use crate::trace::{content_hash, StorageOp, What};
+use crate::trace::{content_hash, Excerpt, StorageOp, What};
 pub use sql::{Cursor, Row, Sql};
 pub use sync_kv::SyncKv;
 pub use transaction::Transaction;
@@ -138,6 +138,8 @@ impl Storage {
             batch,
             key: content_hash(key.as_bytes()),
             value: value.map(content_hash),
+            key_text: Some(Excerpt::new(key.as_bytes())),
+            value_text: value.map(Excerpt::new),
         });
     }
 
@@ -155,6 +157,11 @@ impl Storage {
             .storage
             .get(op.inst.epoch, key)
             .map_err(access_error)?;
+        op.inst.record(What::StorageRead {
+            event: op.event,
+            key_text: Excerpt::new(key.as_bytes()),
+            value_text: bytes.as_deref().map(Excerpt::new),
+        });
         bytes.map(|b| decode(key, &b)).transpose()
     }
 

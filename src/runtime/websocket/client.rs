@@ -28,10 +28,13 @@ impl std::fmt::Debug for ClientSocket {
 
 impl ClientSocket {
     pub(crate) fn new(rt: Rc<Runtime>, id: SocketId, at: LocationId) -> ClientSocket {
-        rt.sockets.with(id, |s| {
+        let obj = rt.sockets.with(id, |s| {
             s.client = Some(at);
             s.wake_client_waiters();
+            s.obj
         });
+        rt.world
+            .record(at, obj, 0, What::SocketConnected { socket: id });
         ClientSocket {
             rt,
             id,

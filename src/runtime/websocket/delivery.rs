@@ -34,10 +34,10 @@ pub(crate) fn to_object(
     let Some(obj) = rt.sockets.with(id, |s| s.obj) else {
         return;
     };
-    let hash = match &event {
-        SocketEvent::Message(m) => m.hash(),
-        SocketEvent::Close { code, .. } => u64::from(*code),
-        SocketEvent::Error(_) => 0,
+    let (hash, text) = match &event {
+        SocketEvent::Message(m) => (m.hash(), Some(m.excerpt())),
+        SocketEvent::Close { code, .. } => (u64::from(*code), None),
+        SocketEvent::Error(_) => (0, None),
     };
     rt.world.record(
         from,
@@ -48,6 +48,7 @@ pub(crate) fn to_object(
             seq,
             to_object: true,
             content: hash,
+            text,
         },
     );
     let rt2 = rt.clone();
@@ -78,6 +79,11 @@ pub(crate) fn to_client(
                 (Some(at), false) => Poll::Ready(Some(at)),
                 (_, true) => Poll::Ready(None),
                 (None, false) => {
+                    if mutations::active(Mutation::WsWakeLastWaiter) {
+                        // The planted bug: one waker slot for every waiting
+                        // frame, so the client's end wakes only the last.
+                        s.client_waiters.clear();
+                    }
                     if !s.client_waiters.iter().any(|w| w.will_wake(cx.waker())) {
                         s.client_waiters.push(cx.waker().clone());
                     }
@@ -93,6 +99,9 @@ pub(crate) fn to_client(
             start_pump(&rt2, id);
             return;
         }
+        let obj = rt2.sockets.with(id, |s| s.obj);
+        rt2.world
+            .record(client, obj, 0, What::SocketArrived { socket: id, seq });
         rt2.sockets.arrive_at_client(id, seq, event);
     });
 }

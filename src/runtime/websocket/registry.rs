@@ -345,10 +345,19 @@ pub(crate) fn check_auto_response(request: &str, response: &str) -> Result<()> {
 }
 
 impl Message {
-    pub(crate) fn hash(&self) -> u64 {
+    fn bytes(&self) -> &[u8] {
         match self {
-            Message::Text(t) => content_hash(t.as_bytes()),
-            Message::Binary(b) => content_hash(b),
+            Message::Text(t) => t.as_bytes(),
+            Message::Binary(b) => b,
         }
+    }
+
+    pub(crate) fn hash(&self) -> u64 {
+        content_hash(self.bytes())
+    }
+
+    /// Its start, for a trace line.
+    pub(crate) fn excerpt(&self) -> crate::trace::Excerpt {
+        crate::trace::Excerpt::new(self.bytes())
     }
 }

@@ -115,9 +115,9 @@ impl WebSocket {
             .sockets
             .number_to_client(self.id)
             .ok_or_else(|| Error::new("WebSocket is closed"))?;
-        let content = match &frame {
-            ClientEvent::Message(m) => m.hash(),
-            ClientEvent::Close { code, .. } => u64::from(*code),
+        let (content, text) = match &frame {
+            ClientEvent::Message(m) => (m.hash(), Some(m.excerpt())),
+            ClientEvent::Close { code, .. } => (u64::from(*code), None),
         };
         let inst = ctx.instance.clone();
         inst.record(What::SocketSent {
@@ -125,6 +125,7 @@ impl WebSocket {
             seq,
             to_object: false,
             content,
+            text,
         });
         let id = self.id;
         let event = ctx.event;

@@ -5,6 +5,11 @@ use rand_chacha::ChaCha8Rng;
 use super::kv_model::{Kv, KvOp, KvRet};
 use super::*;
 
+mod bounds;
+mod jepsen;
+mod outcomes;
+mod witness;
+
 /// A register holding one number, checked whole (no partitions).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Register(u64);
@@ -197,7 +202,7 @@ fn kv_keys_are_checked_apart_and_the_report_names_the_key() {
     ])
     .unwrap();
     let c = counterexample(check(&h, Kv::default()));
-    assert_eq!(c.partition, Some(1));
+    assert_eq!(c.partition, Some(PartitionKey::Number(1)));
     assert_eq!(c.ids, vec![OpId(0), OpId(3), OpId(4)]);
     let text = c.to_string();
     assert!(text.contains("(partition 1)"), "{text}");
@@ -215,13 +220,15 @@ fn a_small_budget_gives_up_and_says_so() {
         Register(0),
     );
     assert!(v.is_linearizable());
-    assert_eq!(
+    assert!(matches!(
         v2,
         Verdict::GaveUp {
+            limit: Limit::Steps,
             steps: 1,
-            partition: None
+            partition: None,
+            ..
         }
-    );
+    ));
     assert!(v2.to_string().contains("gave up after 1 search steps"));
 }
 
@@ -270,12 +277,74 @@ fn a_history_from_elsewhere_is_validated() {
     );
 }
 
-/// A key-value history that is linearizable by construction: clients call
-/// one operation at a time, each takes effect at a random instant between
-/// its call and its return, and the return values come from applying them
-/// to the model in the order of those instants. One operation in
-/// `unknown_one_in` (none if 0) ends with an unknown outcome, having taken
-/// effect or not.
+/// The time spans of a generated history, in nanoseconds: each is the
+/// exclusive top of a uniform draw.
+#[derive(Clone, Copy)]
+struct Spans {
+    /// A client's first call.
+    start: u64,
+    /// A client's pause between a return and its next call.
+    gap: u64,
+    /// From a call to the instant it takes effect.
+    effect: u64,
+    /// From that instant to the return.
+    reply: u64,
+}
+
+/// A history that is linearizable by construction: clients call one
+/// operation at a time (`op` draws each), each takes effect at a random
+/// instant between its call and its return, and the return values come
+/// from applying them to the model in the order of those instants. One
+/// operation in `unknown_one_in` (none if 0) ends with an unknown outcome,
+/// having taken effect or not.
+fn generated<M: Model>(
+    seed: u64,
+    n: usize,
+    clients: u64,
+    spans: Spans,
+    unknown_one_in: u32,
+    init: M,
+    mut op: impl FnMut(&mut ChaCha8Rng, usize) -> M::Op,
+) -> History<M::Op, M::Ret> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut free_ns: Vec<u64> = (0..clients)
+        .map(|_| rng.gen_range(0..spans.start))
+        .collect();
+    // (effect time, index, fate, operation)
+    let mut planned = Vec::with_capacity(n);
+    for i in 0..n {
+        let client = rng.gen_range(0..clients);
+        let call_ns = free_ns[client as usize] + rng.gen_range(0..spans.gap);
+        let effect_ns = call_ns + rng.gen_range(0..spans.effect);
+        let return_ns = effect_ns + rng.gen_range(0..spans.reply);
+        free_ns[client as usize] = return_ns + 1;
+        let op = op(&mut rng, i);
+        // 0: lost before taking effect, 1: reply lost, else returned.
+        let fate = match unknown_one_in {
+            0 => 2,
+            _ => rng.gen_range(0..unknown_one_in * 2),
+        };
+        let o = lost(client, op, call_ns);
+        planned.push((effect_ns, i, fate, return_ns, o));
+    }
+    planned.sort_by_key(|p| (p.0, p.1));
+    let mut state = init;
+    let mut ops = Vec::with_capacity(n);
+    for (_, i, fate, return_ns, mut o) in planned {
+        if fate != 0 {
+            let (next, ret) = state.step(&o.op);
+            state = next;
+            if fate != 1 {
+                o.outcome = Outcome::Returned { ret, return_ns };
+            }
+        }
+        ops.push((i, o));
+    }
+    ops.sort_by_key(|p| p.0);
+    History::from_ops(ops.into_iter().map(|p| p.1).collect()).unwrap()
+}
+
+/// A generated history of gets, puts and deletes on `keys` numeric keys.
 fn random_kv_history(
     seed: u64,
     n: usize,
@@ -283,54 +352,31 @@ fn random_kv_history(
     keys: u64,
     unknown_one_in: u32,
 ) -> History<KvOp, KvRet> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut free_ns: Vec<u64> = (0..clients).map(|_| rng.gen_range(0..10)).collect();
-    // (effect time, took effect, operation)
-    let mut planned = Vec::with_capacity(n);
-    for i in 0..n {
-        let client = rng.gen_range(0..clients);
-        let call_ns = free_ns[client as usize] + rng.gen_range(0..5);
-        let effect_ns = call_ns + rng.gen_range(0..20);
-        let return_ns = effect_ns + rng.gen_range(0..20);
-        free_ns[client as usize] = return_ns + 1;
-        let key = rng.gen_range(0..keys);
-        let op = match rng.gen_range(0..10) {
-            0..5 => KvOp::Get { key },
-            5..9 => KvOp::Put {
-                key,
-                value: i as u64,
-            },
-            _ => KvOp::Delete { key },
-        };
-        // 0: lost before taking effect, 1: reply lost, else returned.
-        let fate = match unknown_one_in {
-            0 => 2,
-            _ => rng.gen_range(0..unknown_one_in * 2),
-        };
-        let o = done(client, op, call_ns, KvRet::Done, return_ns);
-        planned.push((effect_ns, i, fate, o));
-    }
-    planned.sort_by_key(|p| (p.0, p.1));
-    let mut state = Kv::default();
-    let mut ops = Vec::with_capacity(n);
-    for (_, i, fate, mut o) in planned {
-        if fate == 0 {
-            o.outcome = Outcome::Unknown;
-        } else {
-            let (next, ret) = state.step(&o.op);
-            state = next;
-            o.outcome = match fate {
-                1 => Outcome::Unknown,
-                _ => Outcome::Returned {
-                    ret,
-                    return_ns: o.return_ns().unwrap(),
+    let spans = Spans {
+        start: 10,
+        gap: 5,
+        effect: 20,
+        reply: 20,
+    };
+    generated(
+        seed,
+        n,
+        clients,
+        spans,
+        unknown_one_in,
+        Kv::default(),
+        |rng, i| {
+            let key = rng.gen_range(0..keys);
+            match rng.gen_range(0..10) {
+                0..5 => KvOp::Get { key },
+                5..9 => KvOp::Put {
+                    key,
+                    value: i as u64,
                 },
-            };
-        }
-        ops.push((i, o));
-    }
-    ops.sort_by_key(|p| p.0);
-    History::from_ops(ops.into_iter().map(|p| p.1).collect()).unwrap()
+                _ => KvOp::Delete { key },
+            }
+        },
+    )
 }
 
 #[test]
@@ -377,7 +423,7 @@ fn a_stale_read_in_a_long_history_is_reported_in_a_small_window() {
         // The read's value is explained by the put that wrote it.
         assert!(c.ids.contains(&OpId(p1)), "keys {keys}: {c}");
         assert!(c.minimal);
-        assert_eq!(c.partition, Some(key));
+        assert_eq!(c.partition, Some(PartitionKey::Number(key)));
     }
 }
 
@@ -429,60 +475,4 @@ proptest! {
             prop_assert!(!check(&c.window, Kv::default()).is_linearizable());
         }
     }
-}
-
-/// A history whose key 0 is hard (eight concurrent puts, eight concurrent
-/// reads that each saw one of them, in the opposite order) and whose key 1
-/// lost an acknowledged put.
-fn hard_key_and_failing_key() -> History<KvOp, KvRet> {
-    let mut ops = Vec::new();
-    for v in 1..=8u64 {
-        ops.push(done(v, KvOp::Put { key: 0, value: v }, 0, KvRet::Done, 100));
-        ops.push(done(
-            10 + v,
-            KvOp::Get { key: 0 },
-            0,
-            KvRet::Value(Some(9 - v)),
-            100,
-        ));
-    }
-    ops.push(done(30, KvOp::Put { key: 1, value: 5 }, 0, KvRet::Done, 10));
-    ops.push(done(31, KvOp::Get { key: 1 }, 20, KvRet::Value(None), 30));
-    History::from_ops(ops).unwrap()
-}
-
-#[test]
-fn a_hard_key_does_not_starve_a_failing_one() {
-    let verdict = Checker::new()
-        .steps_max(1000)
-        .check(&hard_key_and_failing_key(), Kv::default());
-    let c = counterexample(verdict);
-    assert_eq!(c.partition, Some(1));
-    assert_eq!(c.window.len(), 2);
-}
-
-#[test]
-fn a_part_that_gives_up_is_named() {
-    let hard_only = History::from_ops(
-        hard_key_and_failing_key()
-            .ops()
-            .iter()
-            .filter(|o| o.op.key() == 0)
-            .cloned()
-            .collect(),
-    )
-    .unwrap();
-    let verdict = Checker::new()
-        .steps_max(1000)
-        .check(&hard_only, Kv::default());
-    assert_eq!(
-        verdict,
-        Verdict::GaveUp {
-            steps: 1000,
-            partition: Some(0)
-        }
-    );
-    assert!(verdict.to_string().contains("on partition 0"), "{verdict}");
-    // With room enough, the hard key is decided: it is linearizable.
-    assert!(check(&hard_only, Kv::default()).is_linearizable());
 }
