@@ -6,6 +6,8 @@
 //! cargo run --release --example <name> -- replay <seed> [--faults F]
 //! cargo run --release --example <name> -- save <seed> [--faults F] [--dir corpus]
 //! cargo run --release --example <name> -- view <seed> --html <file> [--faults F]
+//! cargo run --release --example <name> -- run --shard I/N --report json <file> [--time-budget 10m]
+//! cargo run --release --example <name> -- merge <files…>
 //! ```
 //!
 //! - `run` (also what happens with no subcommand) sweeps seeds on `--jobs`
