@@ -131,7 +131,9 @@ fn partial_batch_is_caught_by_durability() {
 
 #[test]
 fn skip_fencing_is_caught_by_single_instance() {
-    caught(Mutation::SkipFencing, "single_instance", 400);
+    // About 1 seed in 450 catches it (9 of the first 4 000); the first is
+    // the 528th.
+    caught(Mutation::SkipFencing, "single_instance", 600);
 }
 
 #[test]

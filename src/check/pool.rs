@@ -14,15 +14,22 @@ use std::sync::mpsc;
 
 /// Calls `work(i)` for every `i` in `0..n` on `jobs` worker threads, and
 /// `deliver(i, result)` on the calling thread for `i = 0, 1, 2, …` in order.
-pub(crate) fn for_each_in_order<T, W, D>(n: usize, jobs: usize, work: W, mut deliver: D)
+/// No index is started once `stop()` is true (a sweep's time budget is
+/// spent): the indices done are then `0..k` for some `k`, still all
+/// delivered in order.
+pub(crate) fn for_each_in_order<T, S, W, D>(n: usize, jobs: usize, stop: S, work: W, mut deliver: D)
 where
     T: Send,
+    S: Fn() -> bool + Sync,
     W: Fn(usize) -> T + Sync,
     D: FnMut(usize, T),
 {
     let jobs = jobs.clamp(1, n.max(1));
     if jobs == 1 {
         for i in 0..n {
+            if stop() {
+                break;
+            }
             deliver(i, work(i));
         }
         return;
@@ -32,8 +39,11 @@ where
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             let tx = tx.clone();
-            let (next, work) = (&next, &work);
+            let (next, work, stop) = (&next, &work, &stop);
             scope.spawn(move || loop {
+                if stop() {
+                    break;
+                }
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= n {
                     break;
@@ -74,6 +84,7 @@ mod tests {
             for_each_in_order(
                 50,
                 jobs,
+                || false,
                 |i| {
                     // Later indices finish first, to make reordering likely
                     // (by yielding, not by reading the clock).
@@ -90,9 +101,29 @@ mod tests {
     }
 
     #[test]
+    fn a_stop_leaves_a_prefix_all_delivered() {
+        for jobs in [1, 3] {
+            let started = AtomicUsize::new(0);
+            let mut seen = Vec::new();
+            for_each_in_order(
+                usize::MAX,
+                jobs,
+                || started.load(Ordering::Relaxed) >= 20,
+                |i| {
+                    started.fetch_add(1, Ordering::Relaxed);
+                    i
+                },
+                |i, r| seen.push((i, r)),
+            );
+            assert!(seen.len() >= 20 && seen.len() < 20 + jobs, "{}", seen.len());
+            assert!(seen.iter().enumerate().all(|(k, (i, r))| k == *i && i == r));
+        }
+    }
+
+    #[test]
     fn no_work_is_no_call() {
         let mut calls = 0;
-        for_each_in_order(0, 4, |i| i, |_, _| calls += 1);
+        for_each_in_order(0, 4, || false, |i| i, |_, _| calls += 1);
         assert_eq!(calls, 0);
     }
 }

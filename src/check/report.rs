@@ -146,7 +146,9 @@ pub(crate) fn failure_report(
         } else {
             format!("; {}", ended.join(", "))
         },
-        if planned.is_empty() {
+        if record.plan.calm {
+            "a calm seed, no faults".to_string()
+        } else if planned.is_empty() {
             "no random faults".to_string()
         } else {
             planned.join(", ")
@@ -266,6 +268,12 @@ pub struct Report {
     /// Instances the runtime ended on its own over the whole sweep, with
     /// no fault: idle evictions and hibernations.
     pub natural: crate::sim::NaturalEnds,
+    /// The wall-clock time budget (`--time-budget`), when the sweep
+    /// stopped because it was spent before every seed ran.
+    pub budget_spent: Option<Duration>,
+    /// Seeds that ran calm: swarm mode's share with no faults at all (see
+    /// [`crate::sim::CALM_ONE_IN`]).
+    pub calm: u64,
 }
 
 impl Report {
@@ -279,6 +287,8 @@ impl Report {
             faults_injected: BTreeMap::new(),
             fault_window: None,
             natural: Default::default(),
+            budget_spent: None,
+            calm: 0,
         }
     }
 
@@ -297,8 +307,12 @@ impl Report {
     /// closing [`Report::summary_line`]. Only the first line (wall time)
     /// differs between two sweeps of the same seeds.
     pub fn summary(&self) -> String {
+        let budget = match self.budget_spent {
+            Some(b) => format!("; the time budget ({}) is spent", short(b)),
+            None => String::new(),
+        };
         let mut s = format!(
-            "dosim: {}: {} seeds in {:.2}s ({:.0} seeds/s)\n",
+            "dosim: {}: {} seeds in {:.2}s ({:.0} seeds/s){budget}\n",
             self.test,
             self.runs,
             self.wall.as_secs_f64(),
@@ -312,7 +326,8 @@ impl Report {
     }
 
     /// `faults injected: crash 12, partition 30; faults until t=5s`: what
-    /// the sweep injected and until when each run could be hit; then, if
+    /// the sweep injected and until when each run could be hit (`, except
+    /// 13 calm seeds` when swarm mode ran some seeds with no faults); then, if
     /// the runtime ended instances on its own, `natural: evict 3,
     /// hibernate 5` (idle evictions and hibernations, no fault).
     pub fn faults_line(&self) -> String {
@@ -330,6 +345,11 @@ impl Report {
             Some(w) => format!("faults until t={} (Runner::fault_window)", short(w)),
             None => "no faults planned".to_string(),
         };
+        let calm = if self.calm == 0 {
+            String::new()
+        } else {
+            format!(", except {} calm seeds", self.calm)
+        };
         let natural = if self.natural.is_empty() {
             String::new()
         } else {
@@ -338,7 +358,7 @@ impl Report {
                 self.natural.evicted, self.natural.hibernated
             )
         };
-        format!("faults injected: {injected}; {window}{natural}")
+        format!("faults injected: {injected}; {window}{calm}{natural}")
     }
 
     /// One line per failed seed: the seed, the reason's first line and the

@@ -102,7 +102,8 @@ impl RunOptions {
 }
 
 /// Why a run failed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum FailureReason {
     /// The test body returned an error (a property did not hold).
@@ -254,7 +255,6 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
         madsim_rt.block_on(async move {
             let world = World::new(seed, opts.world.clone(), run_plan, opts.steps_max);
             let world = Rc::new(world);
-            world.swarm.set(opts.faults == Faults::Swarm);
             *slot.borrow_mut() = Some(world.clone());
             let _current = crate::sim::world::enter(&world);
             let _planted = crate::mutations::plant(opts.mutation);

@@ -312,8 +312,42 @@ impl Runner {
         self.sweep(seeds, &body)
     }
 
+    /// Sweeps this runner's seeds until `budget` of wall-clock time is
+    /// spent (or every seed ran, when the sweep has a size): for nightly
+    /// jobs. The budget only decides how many seeds run, never what one
+    /// does; the seeds run are the sweep's first ones, in order.
+    pub(crate) fn sweep_for(&self, budget: Duration, sized: bool, body: &Body) -> Report {
+        let settings = Settings::get();
+        if let Some(seed) = &settings.seed {
+            return match seed.clone() {
+                Ok(seed) => self.sweep(&[seed], body),
+                Err(e) => Report::setup_failed(&self.test, format!("DOSIM_SEED: {e}")),
+            };
+        }
+        let count = match (&settings.seeds, sized) {
+            (Some(Err(e)), _) => return Report::setup_failed(&self.test, e.clone()),
+            (Some(Ok(n)), _) => (0..*n).filter(|i| self.shard.contains(*i)).count(),
+            (None, true) => (0..self.seeds).filter(|i| self.shard.contains(*i)).count(),
+            (None, false) => usize::MAX,
+        };
+        let seed_at = |k: usize| Seed::nth(self.first_seed_index + self.shard.nth_index(k as u64));
+        self.sweep_until(count, &seed_at, Some(budget), body)
+    }
+
     /// Runs `seeds` with `body`, on the configured number of threads.
     pub(crate) fn sweep(&self, seeds: &[Seed], body: &Body) -> Report {
+        self.sweep_until(seeds.len(), &|i| seeds[i], None, body)
+    }
+
+    /// Runs the seeds `seed_at(0..count)` with `body`, starting none once
+    /// `budget` is spent.
+    fn sweep_until(
+        &self,
+        count: usize,
+        seed_at: &(dyn Fn(usize) -> Seed + Sync),
+        budget: Option<Duration>,
+        body: &Body,
+    ) -> Report {
         if Settings::get().log.is_some() {
             crate::sim::logging::init_logging();
         }
@@ -328,11 +362,15 @@ impl Runner {
             faults_injected: BTreeMap::new(),
             fault_window: self.fault_window_setting(),
             natural: Default::default(),
+            budget_spent: budget,
+            calm: 0,
         };
         let every = Settings::get().check_determinism_all;
-        let progress = Progress::new(seeds.len() as u64, self.progress && !self.quiet);
+        // An endless sweep has no end to show progress towards.
+        let shown = self.progress && !self.quiet && count != usize::MAX;
+        let progress = Progress::new(count as u64, shown);
         let work = |i: usize| {
-            let seed = seeds[i];
+            let seed = seed_at(i);
             let mut record = run_seed(seed, &self.options, body);
             if record.failure.is_none() && (every || (i as u64) < self.determinism_sample) {
                 let again = run_seed(seed, &self.options, body);
@@ -347,12 +385,14 @@ impl Runner {
             record
         };
         let jobs = self.jobs.unwrap_or_else(jobs_default);
-        for_each_in_order(seeds.len(), jobs, work, |_, record| {
+        let spent = || budget.is_some_and(|b| started.elapsed() >= b);
+        for_each_in_order(count, jobs, spent, work, |_, record| {
             report.runs += 1;
             for (kind, n) in &record.faults_injected {
                 *report.faults_injected.entry(*kind).or_insert(0) += n;
             }
             report.natural.add(record.natural);
+            report.calm += u64::from(record.plan.calm);
             if record.failure.is_some() {
                 let failure = self.report_failure(&record, &replay);
                 // The first failure in full; the summary lists the rest,
@@ -366,6 +406,9 @@ impl Runner {
         });
         progress.finish();
         report.wall = started.elapsed();
+        if report.runs as usize == count {
+            report.budget_spent = None;
+        }
         report
     }
 

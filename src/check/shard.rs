@@ -43,6 +43,11 @@ impl Shard {
         Shard { index: 1, count: 1 }
     }
 
+    /// The sweep's index of this shard's `k`-th seed (both from 0).
+    pub(crate) fn nth_index(&self, k: u64) -> u64 {
+        k.saturating_mul(self.count).saturating_add(self.index - 1)
+    }
+
     /// Whether this shard runs the sweep's `i`-th seed (from 0).
     pub fn contains(&self, i: u64) -> bool {
         i % self.count == self.index - 1
@@ -80,6 +85,14 @@ mod tests {
         assert!(err("x/2").contains("expected I/N"));
         assert!(err("2").contains("expected I/N"));
         assert_eq!("1/1".parse::<Shard>().unwrap(), Shard::whole());
+    }
+
+    #[test]
+    fn a_shards_nth_seed_is_the_nth_it_contains() {
+        let shard = Shard::new(3, 4).unwrap();
+        let mine: Vec<u64> = (0..40).filter(|i| shard.contains(*i)).collect();
+        let nth: Vec<u64> = (0..10).map(|k| shard.nth_index(k)).collect();
+        assert_eq!(mine, nth);
     }
 
     #[test]

@@ -3,18 +3,19 @@
 //!
 //! A swarm run's faults are drawn at random times. Every fault the injector
 //! applied is recorded as a schedule entry (`RunRecord::faults_applied`),
-//! so the run can be replayed with that schedule as its fault plan; the
-//! per-message faults (`message_loss`, `buggify`) stay as rates, one unit
-//! each. Shrinking then removes units — halves, quarters, … down to single
-//! faults, as delta debugging does — keeping every removal after which the
-//! seed still fails for the same reason (the same monitor, or the body's
-//! own property). The seed stays fixed, so what remains is a small plan
-//! that reproduces the failure with that seed.
+//! and every fault decision draws from the run's fault stream alone, so the
+//! run replayed with that schedule as its plan ([`FaultPlan::replaying`])
+//! is the same run, event for event. The per-message faults (`message_loss`,
+//! `buggify`) stay as rates, one unit each, drawn from streams of their own;
+//! the platform services' per-operation faults stay whole. Shrinking then
+//! removes units — halves, quarters, … down to single faults, as delta
+//! debugging does — keeping every removal after which the seed still fails
+//! the same way: the same check, and the same reason once its numbers are
+//! masked (see [`FailureReason::same_failure`]). The seed stays fixed, so
+//! what remains is a small plan that reproduces the failure with that seed.
 //!
 //! Workloads written as code (the examples') have no operations to remove;
 //! what shrinks is the faults.
-
-use std::collections::BTreeMap;
 
 use super::run::{Body, FailureReason, Faults};
 use super::runner::Runner;
@@ -39,43 +40,93 @@ pub struct Shrunk {
     pub reason: String,
 }
 
-/// Two failures are "the same" if the same check caught them.
-fn same_kind(a: &FailureReason, b: &FailureReason) -> bool {
-    match (a, b) {
-        (
-            FailureReason::Invariant { monitor: x, .. },
-            FailureReason::Invariant { monitor: y, .. },
-        ) => x == y,
-        _ => std::mem::discriminant(a) == std::mem::discriminant(b),
+impl FailureReason {
+    /// Whether `other` is the same failure as this one: the same kind of
+    /// failure (the same monitor, for a broken invariant) and the same
+    /// reason once every number in it is masked — so a run that loses a
+    /// different update, at a different time, is the same failure, but one
+    /// that fails a different property is not. For a broken invariant only
+    /// the monitor's own words count, not the body's failure after it.
+    ///
+    /// ```
+    /// use dosim::FailureReason;
+    /// let a = FailureReason::Body("count is 7, but 8 increments were acknowledged".into());
+    /// let b = FailureReason::Body("count is 2, but 3 increments were acknowledged".into());
+    /// let c = FailureReason::Body("customer 3 was charged twice".into());
+    /// assert!(a.same_failure(&b));
+    /// assert!(!a.same_failure(&c));
+    /// ```
+    pub fn same_failure(&self, other: &FailureReason) -> bool {
+        self.signature() == other.signature()
     }
+
+    /// The failure with its numbers masked (see [`Self::same_failure`]).
+    fn signature(&self) -> String {
+        let text = match self {
+            FailureReason::Invariant { monitor, message } => {
+                let own = message.split(" (and then: ").next().unwrap_or_default();
+                format!("invariant `{monitor}` violated: {own}")
+            }
+            other => other.to_string(),
+        };
+        mask_numbers(&text)
+    }
+}
+
+/// `text` with every run of digits (and the hex digits after `0x`)
+/// replaced by `#`.
+fn mask_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !c.is_ascii_digit() {
+            out.push(c);
+            continue;
+        }
+        let hex = c == '0' && chars.peek() == Some(&'x');
+        if hex {
+            chars.next();
+        }
+        while chars
+            .peek()
+            .is_some_and(|d| d.is_ascii_digit() || (hex && d.is_ascii_hexdigit()))
+        {
+            chars.next();
+        }
+        out.push('#');
+    }
+    out
 }
 
 struct Trial<'a> {
     runner: &'a Runner,
     seed: Seed,
     body: &'a Body,
-    safety_ms: u64,
-    /// Kept whole: a service's faults are drawn per operation.
-    service_rates: BTreeMap<FaultKind, f64>,
+    /// The failing run's own plan, replaying what it applied.
+    replay: FaultPlan,
     target: FailureReason,
     runs: u32,
 }
 
 impl Trial<'_> {
     fn plan(&self, schedule: &[ScheduledFault], rates: &[(FaultKind, f64)]) -> FaultPlan {
-        FaultPlan {
-            schedule: schedule.to_vec(),
-            rates: rates.iter().copied().collect::<BTreeMap<_, _>>(),
-            safety_ms: self.safety_ms,
-            swarm: false,
-            service_rates: self.service_rates.clone(),
+        let mut plan = self.replay.replaying(schedule);
+        for kind in PER_MESSAGE {
+            plan.rates.remove(kind);
         }
+        plan.rates.extend(rates.iter().copied());
+        plan
     }
 
     /// Whether the seed still fails the same way with these faults.
     fn fails(&mut self, schedule: &[ScheduledFault], rates: &[(FaultKind, f64)]) -> Option<String> {
-        self.runs += 1;
         let plan = self.plan(schedule, rates);
+        self.fails_with(plan)
+    }
+
+    /// Whether the seed still fails the same way with `plan`.
+    fn fails_with(&mut self, plan: FaultPlan) -> Option<String> {
+        self.runs += 1;
         let record = self
             .runner
             .clone()
@@ -83,10 +134,13 @@ impl Trial<'_> {
             .record_body(self.seed, self.body);
         record
             .failure
-            .filter(|f| same_kind(f, &self.target))
+            .filter(|f| f.same_failure(&self.target))
             .map(|f| f.to_string())
     }
 }
+
+/// The kinds drawn per message, which shrinking removes as whole rates.
+const PER_MESSAGE: &[FaultKind] = &[FaultKind::MessageLoss, FaultKind::Buggify];
 
 /// Shrinks the faults of failing `seed`. `Err` says why it cannot.
 pub(crate) fn shrink(runner: &Runner, seed: Seed, body: &Body) -> Result<Shrunk, String> {
@@ -99,7 +153,7 @@ pub(crate) fn shrink(runner: &Runner, seed: Seed, body: &Body) -> Result<Shrunk,
         .plan
         .rates
         .iter()
-        .filter(|(k, r)| matches!(k, FaultKind::MessageLoss | FaultKind::Buggify) && **r > 0.0)
+        .filter(|(k, r)| PER_MESSAGE.contains(k) && **r > 0.0)
         .map(|(k, r)| (*k, *r))
         .collect();
     let faults_before = schedule.len() + rates.len();
@@ -107,15 +161,15 @@ pub(crate) fn shrink(runner: &Runner, seed: Seed, body: &Body) -> Result<Shrunk,
         runner,
         seed,
         body,
-        safety_ms: first.plan.safety_ms,
-        service_rates: first.plan.service_rates.clone(),
+        replay: first.plan.clone(),
         target,
         runs: 1,
     };
     let Some(mut reason) = trial.fails(&schedule, &rates) else {
         return Err(format!(
-            "seed {seed}'s failure did not come back when its {faults_before} faults were replayed \
-             as a schedule: it depends on when the random faults were drawn"
+            "seed {seed}'s failure did not come back the same way when its {faults_before} faults \
+             were replayed as a schedule; a replay should be the same run, so this is a bug in \
+             dosim's fault injection: please report it with the seed"
         ));
     };
     // Remove chunks of the schedule, halving the chunk when nothing goes.
@@ -157,10 +211,21 @@ pub(crate) fn shrink(runner: &Runner, seed: Seed, body: &Body) -> Result<Shrunk,
             k += 1;
         }
     }
+    // Last, the rates of the kinds that came at random times: the replay
+    // kept them only to be the same run. Without them the plan reads as
+    // what it is, if it still fails the same way.
+    let mut plan = trial.plan(&schedule, &rates);
+    let bare = plan.without_timed_rates();
+    if bare != plan {
+        if let Some(r) = trial.fails_with(bare.clone()) {
+            plan = bare;
+            reason = r;
+        }
+    }
     Ok(Shrunk {
         faults_before,
         faults_after: schedule.len() + rates.len(),
-        plan: trial.plan(&schedule, &rates),
+        plan,
         runs: trial.runs,
         reason,
     })

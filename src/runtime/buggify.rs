@@ -31,7 +31,7 @@ pub fn buggify() -> bool {
     let site = std::panic::Location::caller();
     let mut h = DefaultHasher::new();
     (world.seed.0, site.file(), site.line(), site.column()).hash(&mut h);
-    if h.finish() % 4 != 0 || !world.user_rng.chance(percent) {
+    if h.finish() % 4 != 0 || !world.buggify_rng.chance(percent) {
         return false;
     }
     let at = world.config().clients().next().unwrap_or_default();

@@ -1,17 +1,26 @@
 //! Applies a run's fault plan to the world and its runtime.
 //!
 //! Scheduled faults fire at their times. Random faults of each kind with a
-//! rate arrive as a Poisson process (exponential gaps drawn from the run's
-//! seed) until the safety phase ends; then the world heals — links repaired,
+//! rate arrive as a Poisson process until the safety phase ends; then the
+//! world heals — links repaired,
 //! loss and slowness gone — and crashed hosts come back through their own
 //! restart timers. Every injection and every healing is a trace event.
 //! The fault model itself is written in `sim::faults`.
+//!
+//! Every fault decision — when, which kind, which target — draws from the
+//! run's fault stream and nothing else, and every fault applied is noted
+//! with its time in whole milliseconds. So a run's applied faults, replayed
+//! as a schedule ([`FaultPlan::replaying`]), reproduce that run exactly:
+//! the other streams see the same draws in the same order, and the one
+//! injector task wakes at the same times.
+//!
+//! [`FaultPlan::replaying`]: crate::sim::faults::FaultPlan::replaying
 
 use std::rc::Rc;
 use std::time::Duration;
 
 use super::runtime::Runtime;
-use crate::sim::faults::{Fault, FaultKind};
+use crate::sim::faults::{Fault, FaultKind, FaultPlan};
 use crate::sim::world::spawn_task;
 use crate::sim::world_config::LocationId;
 use crate::trace::What;
@@ -19,58 +28,53 @@ use crate::trace::What;
 /// Starts the injector's tasks for the run's plan.
 pub(crate) fn start(rt: &Rc<Runtime>) {
     let plan = rt.world.plan.clone();
-    let plan_schedule_empty = plan.schedule.is_empty();
-    for scheduled in plan.schedule {
-        let rt = rt.clone();
-        let world = rt.world.clone();
-        spawn_task(&world, async move {
-            madsim::time::sleep(Duration::from_millis(scheduled.at_ms)).await;
-            apply(&rt, &scheduled.fault);
-        });
-    }
     rt.world.faults.set_loss_percent(
         plan.rates
             .get(&FaultKind::MessageLoss)
             .copied()
             .unwrap_or(0.0),
     );
-    let safety = Duration::from_millis(plan.safety_ms);
-    for (kind, rate) in plan.rates {
-        // Loss and buggify are percents read where they apply; the
-        // platform services draw their own kinds per operation.
-        if rate <= 0.0
-            || kind.is_service()
-            || matches!(kind, FaultKind::MessageLoss | FaultKind::Buggify)
-            || FaultKind::QUEUE.contains(&kind)
-            || FaultKind::BUCKET.contains(&kind)
-        {
-            continue;
-        }
+    // One task walks the whole timeline, waking once per distinct time: a
+    // run and the replay of its applied faults then have the same tasks,
+    // woken at the same times, so madsim schedules them alike. So it is
+    // started whenever the plan could inject at a time, even if this run
+    // drew no time (or its replay has nothing to apply).
+    let timed = !plan.schedule.is_empty()
+        || plan
+            .rates
+            .iter()
+            .any(|(kind, rate)| *rate > 0.0 && FaultPlan::is_timed(*kind));
+    let timeline = timeline(rt, &plan);
+    if timed {
         let rt = rt.clone();
         spawn_task(&rt.world.clone(), async move {
-            loop {
-                let gap = exponential(&rt, rate);
-                if rt.world.now() + gap >= safety {
-                    return;
-                }
-                madsim::time::sleep(gap).await;
-                if let Some(fault) = draw(&rt, kind) {
-                    apply(&rt, &fault);
+            let mut at = 0;
+            while at < timeline.len() {
+                let when = Duration::from_millis(timeline[at].0);
+                madsim::time::sleep(when.saturating_sub(rt.world.now())).await;
+                while at < timeline.len() && Duration::from_millis(timeline[at].0) == when {
+                    let fault = match &timeline[at].1 {
+                        Due::Scheduled(fault) => Some(fault.clone()),
+                        Due::Drawn(kind) => draw(&rt, *kind),
+                    };
+                    if let Some(fault) = fault {
+                        apply(&rt, &fault);
+                    }
+                    at += 1;
                 }
             }
         });
     }
     // Service faults end with the window on their own: a plan of only
     // those has no world to heal (and records no healing).
-    let heals = !plan_schedule_empty
-        || rt
-            .world
-            .plan
+    let heals = !plan.schedule.is_empty()
+        || plan
             .rates
             .iter()
             .any(|(kind, rate)| *rate > 0.0 && !kind.is_service());
     if heals {
         let rt = rt.clone();
+        let safety = Duration::from_millis(plan.safety_ms);
         spawn_task(&rt.world.clone(), async move {
             madsim::time::sleep(safety).await;
             rt.world.faults.heal();
@@ -80,18 +84,64 @@ pub(crate) fn start(rt: &Rc<Runtime>) {
     }
 }
 
-/// An exponential gap for `rate` events per simulated second.
-fn exponential(rt: &Runtime, rate: f64) -> Duration {
-    let u = (rt.world.rng.below(1_000_000) as f64 + 1.0) / 1_000_001.0;
-    Duration::from_secs_f64(-u.ln() / rate)
+/// What falls due at one time of the injector's timeline.
+enum Due {
+    /// A fault the plan schedules.
+    Scheduled(Fault),
+    /// A random fault of this kind, its target drawn when it falls due.
+    Drawn(FaultKind),
+}
+
+/// The times, in whole simulated milliseconds, at which faults fall due:
+/// the plan's schedule, and unless the plan replays a run, random times
+/// for each timed kind with a rate — a Poisson process per kind, its gaps
+/// drawn from the fault stream until the safety window ends. Whole
+/// milliseconds, so that the schedule a run records (`at_ms`) names the
+/// very time it applied each fault. Ordered by time; the schedule first,
+/// in its own order, among faults due at the same time.
+fn timeline(rt: &Runtime, plan: &FaultPlan) -> Vec<(u64, Due)> {
+    let mut due: Vec<(u64, Due)> = plan
+        .schedule
+        .iter()
+        .map(|s| (s.at_ms, Due::Scheduled(s.fault.clone())))
+        .collect();
+    if !plan.replay {
+        for (kind, rate) in &plan.rates {
+            if *rate <= 0.0 || !FaultPlan::is_timed(*kind) {
+                continue;
+            }
+            let mut at_ms = 0;
+            loop {
+                at_ms += exponential_ms(rt, *rate);
+                if at_ms >= plan.safety_ms {
+                    break;
+                }
+                due.push((at_ms, Due::Drawn(*kind)));
+            }
+        }
+    }
+    due.sort_by_key(|(at_ms, _)| *at_ms);
+    due
+}
+
+/// An exponential gap for `rate` events per simulated second, in whole
+/// milliseconds (at least one).
+fn exponential_ms(rt: &Runtime, rate: f64) -> u64 {
+    let u = (rt.world.fault_rng.below(1_000_000) as f64 + 1.0) / 1_000_001.0;
+    let ms = (-u.ln() / rate * 1_000.0).round();
+    if ms.is_finite() {
+        (ms as u64).max(1)
+    } else {
+        u64::MAX
+    }
 }
 
 fn ms_between(rt: &Runtime, lo: u64, hi: u64) -> u64 {
-    lo + rt.world.rng.below((hi - lo + 1) as usize) as u64
+    lo + rt.world.fault_rng.below((hi - lo + 1) as usize) as u64
 }
 
 fn pick(rt: &Runtime, from: Vec<LocationId>) -> Option<LocationId> {
-    (!from.is_empty()).then(|| from[rt.world.rng.below(from.len())])
+    (!from.is_empty()).then(|| from[rt.world.fault_rng.below(from.len())])
 }
 
 fn name(rt: &Runtime, loc: LocationId) -> String {
@@ -109,8 +159,10 @@ fn draw(rt: &Runtime, kind: FaultKind) -> Option<Fault> {
                 .into_iter()
                 .filter(|h| !rt.world.faults.is_down(*h))
                 .collect();
+            // With every host down it is a crash that does nothing, still
+            // applied (and noted), so a replay wakes at the same times.
             Fault::Crash {
-                host: name(rt, pick(rt, up)?),
+                host: name(rt, pick(rt, up).unwrap_or(host)),
                 restart_after_ms: ms_between(rt, 100, 1_500),
             }
         }
@@ -126,7 +178,7 @@ fn draw(rt: &Runtime, kind: FaultKind) -> Option<Fault> {
                 return None;
             }
             Fault::CodeUpdate {
-                namespace: bindings[rt.world.rng.below(bindings.len())].clone(),
+                namespace: bindings[rt.world.fault_rng.below(bindings.len())].clone(),
             }
         }
         FaultKind::Partition => {
@@ -174,6 +226,9 @@ fn draw(rt: &Runtime, kind: FaultKind) -> Option<Fault> {
 /// Applies one fault now, recording it (and its healing, later).
 pub(crate) fn apply(rt: &Rc<Runtime>, fault: &Fault) {
     let world = &rt.world;
+    // Noted even when it turns out to do nothing (a crash of a host that
+    // is down): its replay then wakes the injector at the same time.
+    note_applied(world, fault);
     let config = world.config();
     let loc = |n: &str| config.location_named(n);
     let kind = fault.kind();
@@ -289,7 +344,6 @@ pub(crate) fn apply(rt: &Rc<Runtime>, fault: &Fault) {
             // The queue fires it on its next delivery, batch or send, and
             // records it then.
             world.faults.arm(kind, queue);
-            note_applied(world, fault);
             return;
         }
         Fault::ServiceCall {
@@ -298,12 +352,10 @@ pub(crate) fn apply(rt: &Rc<Runtime>, fault: &Fault) {
         } => {
             // Recorded when it hits the call, as a random one is.
             world.faults.arm_service_call(service, *hit);
-            note_applied(world, fault);
             return;
         }
     };
     tracing::debug!(%kind, %target, "fault injected");
-    note_applied(world, fault);
     world.record(
         at,
         None,

@@ -61,7 +61,24 @@ pub struct FaultPlan {
     /// own kinds' rates then (see [`FaultPlan::swarm_service_rates`]).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) swarm: bool,
+    /// The schedule is what a run's random faults drew (see
+    /// [`FaultPlan::replaying`]): the rates of the faults that come at
+    /// random times are not drawn again, they only say what that run had.
+    /// The rates of per-message and per-operation faults still apply.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) replay: bool,
+    /// Drawn by swarm mode for one seed in [`CALM_ONE_IN`]: the seed runs
+    /// with no fault at all.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) calm: bool,
 }
+
+/// Swarm mode runs one seed in this many calm, with no injected fault:
+/// some bugs (about hibernation, alarms, natural eviction) show only when
+/// nothing else disturbs the run — a crash makes clients reconnect, which
+/// hides them. Which seeds are calm is drawn from the seed (a stream of its
+/// own), so a calm seed is calm in every replay.
+pub const CALM_ONE_IN: u64 = 8;
 
 impl FaultPlan {
     fn safety_ms_default() -> u64 {
@@ -131,6 +148,37 @@ impl FaultPlan {
         &self.service_rates
     }
 
+    /// This plan with `applied` — the faults a run of it applied, in the
+    /// order it applied them — as its schedule, and its random times not
+    /// drawn again: the plan that replays that run exactly. Per-message and
+    /// per-operation faults (loss, buggify, the platform services') are
+    /// still drawn at their rates, from the same streams as before.
+    pub fn replaying(&self, applied: &[ScheduledFault]) -> FaultPlan {
+        FaultPlan {
+            schedule: applied.to_vec(),
+            replay: true,
+            ..self.clone()
+        }
+    }
+
+    /// This plan without the rates of the kinds that come at random times,
+    /// and no longer a replay: its schedule is all it injects at a time.
+    pub(crate) fn without_timed_rates(&self) -> FaultPlan {
+        let mut plan = self.clone();
+        plan.rates.retain(|kind, _| !FaultPlan::is_timed(*kind));
+        plan.replay = false;
+        plan
+    }
+
+    /// Whether faults of `kind` come at random times, drawn by the
+    /// injector at the plan's rate (not per message or per operation).
+    pub fn is_timed(kind: FaultKind) -> bool {
+        !(kind.is_service()
+            || matches!(kind, FaultKind::MessageLoss | FaultKind::Buggify)
+            || FaultKind::QUEUE.contains(&kind)
+            || FaultKind::BUCKET.contains(&kind))
+    }
+
     /// Whether the plan can inject anything.
     pub fn is_empty(&self) -> bool {
         self.schedule.is_empty()
@@ -141,10 +189,32 @@ impl FaultPlan {
                 .all(|r| *r <= 0.0)
     }
 
+    /// Whether this is a calm seed's plan (see [`CALM_ONE_IN`]).
+    pub fn is_calm(&self) -> bool {
+        self.calm
+    }
+
     /// Swarm testing (Groce et al., ISSTA 2012): for this seed, each fault
     /// kind is switched on with probability one half, at a random
-    /// intensity; drawn from the seed's configuration stream alone.
+    /// intensity; drawn from the seed's configuration stream alone. One
+    /// seed in [`CALM_ONE_IN`] is calm instead: no faults at all.
+    ///
+    /// ```
+    /// use dosim::sim::{FaultPlan, CALM_ONE_IN};
+    /// use dosim::Seed;
+    /// let calm = (0..800).filter(|i| FaultPlan::swarm(Seed::nth(*i)).is_calm()).count();
+    /// assert!((60..140).contains(&calm), "{calm} calm seeds of 800");
+    /// let plan = (0..).map(|i| FaultPlan::swarm(Seed::nth(i))).find(|p| p.is_calm()).unwrap();
+    /// assert!(plan.is_empty());
+    /// # assert_eq!(CALM_ONE_IN, 8);
+    /// ```
     pub fn swarm(seed: Seed) -> FaultPlan {
+        if seed.rng(Stream::Calm).gen_range(0..CALM_ONE_IN) == 0 {
+            return FaultPlan {
+                calm: true,
+                ..FaultPlan::none()
+            };
+        }
         let mut rng = seed.rng(Stream::Config);
         let mut rates = BTreeMap::new();
         for kind in FaultKind::ALL.iter().filter(|k| !k.is_service()) {

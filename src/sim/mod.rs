@@ -31,7 +31,7 @@ pub(crate) mod world_config;
 #[allow(deprecated)]
 pub use clock::SIM_EPOCH_UNIX_MS;
 pub use clock::{format_sim_time, SIM_START_UNIX_MS};
-pub use fault_plan::FaultPlan;
+pub use fault_plan::{FaultPlan, CALM_ONE_IN};
 pub use faults::{Fault, FaultKind, ScheduledFault};
 pub use logging::{init_logging, SimTime};
 pub use seed::{Seed, SeedParseError};

@@ -39,7 +39,8 @@ pub(crate) async fn transmit_stream(
 }
 
 /// Sends one message from `from` to `to`: waits its latency, then tells
-/// whether it arrived (latency and loss drawn from the run's own stream).
+/// whether it arrived (latency drawn from the run's own stream, loss from
+/// the loss stream).
 pub(crate) async fn transmit(
     world: &World,
     from: LocationId,
@@ -48,9 +49,11 @@ pub(crate) async fn transmit(
     transmit_drawing(world, &world.rng, from, to).await
 }
 
-/// [`transmit`], drawing the delay and the loss from `rng`: a platform
+/// [`transmit`], drawing the delay from `rng`: a platform
 /// service draws from a stream of its own, so binding it leaves the
-/// runtime's draws, and so the traces of runs without it, unchanged.
+/// runtime's draws, and so the traces of runs without it, unchanged. Loss
+/// draws from the world's loss stream, so that a plan with loss switched
+/// off leaves every latency as it was.
 pub(crate) async fn transmit_drawing(
     world: &World,
     rng: &super::rng::RunRng,
@@ -63,7 +66,7 @@ pub(crate) async fn transmit_drawing(
     if faults.cut(from, to) || faults.is_down(to) || faults.is_down(from) {
         return Err(Dropped);
     }
-    if rng.chance(faults.loss_percent()) {
+    if world.loss_rng.chance(faults.loss_percent()) {
         let config = world.config();
         let target = format!(
             "{} -> {}",

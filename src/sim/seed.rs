@@ -101,6 +101,19 @@ pub(crate) enum Stream {
     /// in swarm mode which of its fault kinds are on): its own stream, so a
     /// run without a bucket draws exactly what it drew before buckets were.
     Bucket = 11,
+    /// Fault decisions: when random faults come, which kind, and what they
+    /// hit. A stream of their own, so that removing a fault, or replaying
+    /// the faults a run applied as a schedule, leaves every other choice
+    /// of the run (latencies, inbox order, placement) as it was.
+    Faults = 17,
+    /// Which messages random loss drops: drawn only while loss is on, so a
+    /// plan without loss draws nothing here.
+    Loss = 18,
+    /// Which `buggify()` points fire: apart from the objects' own random
+    /// numbers, which stay the same with buggify on or off.
+    Buggify = 19,
+    /// Swarm mode's choice of calm seeds, which run with no faults at all.
+    Calm = 20,
 }
 
 impl Seed {

@@ -33,7 +33,7 @@ pub(crate) enum StopReason {
 
 /// How many instances of one run the runtime ended on its own, with no
 /// fault: idle ones it evicted, and ones it hibernated.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NaturalEnds {
     /// Instances evicted after their idle window.
     pub evicted: u64,
@@ -67,6 +67,12 @@ pub(crate) struct World {
     /// Calls to services draw here, so runs without services keep their
     /// numbers.
     pub(crate) service_rng: RunRng,
+    /// Fault decisions: times, kinds and targets of random faults.
+    pub(crate) fault_rng: RunRng,
+    /// Which messages random loss drops.
+    pub(crate) loss_rng: RunRng,
+    /// Which `buggify()` points fire.
+    pub(crate) buggify_rng: RunRng,
     pub(crate) network: Network,
     /// The run's fault plan.
     pub(crate) plan: FaultPlan,
@@ -89,9 +95,6 @@ pub(crate) struct World {
     /// its future.
     over: Cell<bool>,
     over_waiters: RefCell<Vec<Waker>>,
-    /// Whether the run's faults are swarm's: a platform service bound in
-    /// the run then draws its own fault kinds' rates from its own stream.
-    pub(crate) swarm: Cell<bool>,
 }
 
 impl World {
@@ -105,6 +108,9 @@ impl World {
             idle_rng: RunRng::new(seed.rng(Stream::Idle)),
             natural: Cell::new(NaturalEnds::default()),
             service_rng: RunRng::new(seed.rng(Stream::Services)),
+            fault_rng: RunRng::new(seed.rng(Stream::Faults)),
+            loss_rng: RunRng::new(seed.rng(Stream::Loss)),
+            buggify_rng: RunRng::new(seed.rng(Stream::Buggify)),
             network: Network::new(config),
             plan,
             faults: FaultState::default(),
@@ -118,7 +124,6 @@ impl World {
             ending: Cell::new(false),
             over: Cell::new(false),
             over_waiters: RefCell::new(Vec::new()),
-            swarm: Cell::new(false),
         };
         let first_client = world.config().clients().next().unwrap_or(LocationId(0));
         world.record(first_client, None, 0, What::RunStarted { seed: seed.0 });

@@ -6,6 +6,8 @@
 //! cargo run --release --example <name> -- replay <seed> [--faults F]
 //! cargo run --release --example <name> -- save <seed> [--faults F] [--dir corpus]
 //! cargo run --release --example <name> -- view <seed> --html <file> [--faults F]
+//! cargo run --release --example <name> -- run --shard I/N --report json <file> [--time-budget 10m]
+//! cargo run --release --example <name> -- merge <files…>
 //! ```
 //!
 //! - `run` (also what happens with no subcommand) sweeps seeds on `--jobs`
@@ -23,6 +25,11 @@
 //!   test suite replays it as a regression.
 //! - `view <seed> --html <file>` writes the run as one self-contained HTML
 //!   page: a timeline with one lane per client and object instance.
+//! - `run --report json <file>` also writes the sweep's report as JSON, and
+//!   `merge <files…>` sums such reports (the shards of one sweep) into one
+//!   summary and exit status: 1 if a seed failed, else 2 if a file was bad
+//!   or a shard missing. `run --time-budget 10m` sweeps until the budget
+//!   is spent and says how many seeds ran. See `docs/sweeps.md`.
 //! - `shrink <seed>` replays the seed's faults as a schedule and removes
 //!   them until no fewer still fail it the same way; prints the sizes
 //!   before and after, writes the small plan, and prints the command that
@@ -126,6 +133,13 @@ pub enum Command {
         #[arg(long, default_value = "corpus")]
         dir: PathBuf,
     },
+    /// Merge the report files of a sweep's shards (`run --shard I/N --report
+    /// json <file>`) into one summary and exit status.
+    Merge {
+        /// The report files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Run one seed and write its timeline as a self-contained HTML page.
     View {
         /// The seed.
@@ -160,6 +174,16 @@ pub struct RunArgs {
     /// The faults.
     #[command(flatten)]
     pub faults: FaultsArg,
+    /// Also write the report as a file: `--report json <file>` (seeds run,
+    /// failures with their replay commands, fault counts, timings), for
+    /// `merge` to combine with other shards' reports.
+    #[arg(long, num_args = 2, value_names = ["FORMAT", "FILE"], conflicts_with = "seed")]
+    pub report: Option<Vec<String>>,
+    /// Sweep until this much wall-clock time is spent (`10m`, `90s`, `2h`),
+    /// then report how many seeds ran: at most `--seeds` seeds when given,
+    /// else as many as fit. The budget decides only how many seeds run.
+    #[arg(long, value_parser = parse_budget, conflicts_with = "seed")]
+    pub time_budget: Option<std::time::Duration>,
 }
 
 /// The `--faults` option.
@@ -178,6 +202,28 @@ fn parse_seed(s: &str) -> std::result::Result<Seed, String> {
 
 fn parse_shard(s: &str) -> std::result::Result<Shard, String> {
     s.parse::<Shard>()
+}
+
+/// A wall-clock duration: a whole number and a unit, `ms`, `s`, `m` or `h`.
+fn parse_budget(s: &str) -> std::result::Result<std::time::Duration, String> {
+    let bad =
+        || format!("invalid time budget `{s}`: expected a number and a unit, like 90s, 10m or 2h");
+    let digits = s.trim().trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &s.trim()[digits.len()..];
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "ms" => return Ok(std::time::Duration::from_millis(n)),
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(bad()),
+    };
+    if n == 0 {
+        return Err(format!(
+            "invalid time budget `{s}`: a budget of nothing runs nothing"
+        ));
+    }
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 /// Parses the process's command line, does what it says with the sweep
@@ -244,6 +290,7 @@ fn run_cli(cli: Cli, runner: Runner, body: &Body) -> ExitCode {
         Some(Command::Save { seed, faults, dir }) => one::save(seed, &faults, &dir, runner, body),
         Some(Command::View { seed, html, faults }) => one::view(seed, &faults, &html, runner, body),
         Some(Command::Shrink { seed, faults }) => one::shrink(seed, &faults, runner, body),
+        Some(Command::Merge { files }) => sweep::merge(&files),
     }
 }
 

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use super::store::{Store, Stored};
 use crate::mutations::{self, Mutation};
-use crate::sim::faults::{Fault, FaultKind, ScheduledFault};
+use crate::sim::faults::{Fault, FaultKind};
 use crate::sim::rng::RunRng;
 use crate::sim::seed::Stream;
 use crate::sim::world::World;
@@ -130,11 +130,11 @@ impl BucketService {
     }
 
     /// Records a fault drawn here, as the injector records the faults it
-    /// applies (and keeps it for `shrink` as a scheduled one).
+    /// applies. It is not noted as applied: a replay of the run keeps the
+    /// bucket's rates, and the bucket draws it again from its own stream.
     fn record(&self, world: &World, fault: Fault, op: &str, key: &str) {
-        let at = self.location;
         world.record(
-            at,
+            self.location,
             None,
             0,
             What::FaultInjected {
@@ -142,11 +142,6 @@ impl BucketService {
                 target: format!("bucket {} {op} {key}", self.name),
             },
         );
-        let at_ms = u64::try_from(world.now().as_millis()).unwrap_or(u64::MAX);
-        world
-            .applied
-            .borrow_mut()
-            .push(ScheduledFault::new(at_ms, fault));
     }
 
     fn draw_random(&self, world: &World, put: bool) -> Option<Fault> {

@@ -43,7 +43,7 @@ impl QueueFaults {
             .iter()
             .map(|kind| {
                 let planned = plan.rates().get(kind).copied();
-                let swarm = world.swarm.get() && draw.gen_bool(0.5);
+                let swarm = plan.swarm && draw.gen_bool(0.5);
                 let drawn = if swarm {
                     (draw.gen_range(1.0..10.0_f64) * 100.0).round() / 100.0
                 } else {
