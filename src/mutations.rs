@@ -44,6 +44,11 @@ pub enum Mutation {
     KvStaleForever,
     /// A bucket serves a key's previous version for a while after a write.
     BucketStaleRead,
+    /// An agent sets its alarm to its latest schedule, not its earliest.
+    AgentAlarmLatest,
+    /// An agent pushes its state only to the connections this instance
+    /// accepted, forgetting those restored after hibernation.
+    AgentPushMemoryConnections,
 }
 
 impl Mutation {
@@ -62,6 +67,8 @@ impl Mutation {
         Mutation::QueueDropOnRetry,
         Mutation::KvStaleForever,
         Mutation::BucketStaleRead,
+        Mutation::AgentAlarmLatest,
+        Mutation::AgentPushMemoryConnections,
     ];
 
     /// The name used in `DOSIM_MUTATION`.
@@ -80,6 +87,8 @@ impl Mutation {
             Mutation::QueueDropOnRetry => "queue_drop_on_retry",
             Mutation::KvStaleForever => "kv_stale_forever",
             Mutation::BucketStaleRead => "bucket_stale_read",
+            Mutation::AgentAlarmLatest => "agent_alarm_latest",
+            Mutation::AgentPushMemoryConnections => "agent_push_memory_connections",
         }
     }
 }
