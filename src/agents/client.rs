@@ -60,7 +60,26 @@ impl AgentClient {
         name: &str,
         id: &str,
     ) -> Result<AgentClient> {
-        let req = Request::get(&format!("https://agent/agents/{name}?_pk={id}"));
+        AgentClient::connect_with_query(ns, name, id, "").await
+    }
+
+    /// [`connect`](Self::connect), with `query` (`key=value&…`) added to
+    /// the upgrade request's URL for the agent's `on_connect` to read.
+    pub async fn connect_with_query<A: DurableObject + RpcTarget>(
+        ns: &ObjectNamespace<A>,
+        name: &str,
+        id: &str,
+        query: &str,
+    ) -> Result<AgentClient> {
+        let binding = super::routing::kebab_case(ns.binding());
+        let extra = if query.is_empty() {
+            String::new()
+        } else {
+            format!("&{query}")
+        };
+        let req = Request::get(&format!(
+            "https://agent/agents/{binding}/{name}?_pk={id}{extra}"
+        ));
         let socket = ns.get_by_name(name).connect(req).await?;
         Ok(AgentClient {
             socket,
@@ -174,8 +193,10 @@ impl AgentClient {
                     self.state.borrow()
                 )));
             }
-            // Events read here are kept for `recv`.
-            if let Some(e) = self.recv_within(left).await {
+            // Events read here are kept for `recv`; answers to calls no
+            // longer waited for are dropped.
+            let next = select(Box::pin(self.read()), Box::pin(crate::runtime::sleep(left)));
+            if let Either::Left((Some(Read::Event(e)), _)) = next.await {
                 self.backlog.borrow_mut().push_back(e);
             }
         }

@@ -172,13 +172,16 @@ async fn call<A: Agent + RpcMethods>(
             Value::Array(args)
         };
         match Payload::encode(&args, || format!("the arguments of {method}()")) {
-            Ok(payload) => agent.dispatch_ref(method, payload).await.and_then(|out| {
-                out.decode::<Value>(|| format!("the result of {method}()"))
-            }),
+            Ok(payload) => agent
+                .dispatch_ref(method, payload)
+                .await
+                .and_then(|out| out.decode::<Value>(|| format!("the result of {method}()"))),
             Err(e) => Err(e),
         }
     } else {
-        Err(Error::type_error(format!("Method {method} is not callable")))
+        Err(Error::type_error(format!(
+            "Method {method} is not callable"
+        )))
     };
     let frame = match outcome {
         Ok(result) => ServerFrame::Rpc {

@@ -37,5 +37,7 @@ pub use context::AgentContext;
 pub use host::ALARM_TASKS_MAX;
 pub use protocol::{ClientFrame, ServerFrame};
 pub use queue::QueueItem;
-pub use routing::{get_agent_by_name, kebab_case, parse_agent_path, route_agent_request, AgentPath};
+pub use routing::{
+    get_agent_by_name, kebab_case, parse_agent_path, route_agent_request, AgentPath,
+};
 pub use schedule::{Schedule, ScheduleKind, When, SCHEDULE_INTERVAL_MAX};

@@ -87,7 +87,10 @@ impl<S: Serialize + DeserializeOwned + Clone + 'static> AgentContext<S> {
     pub fn get_queue(&self) -> Result<Vec<QueueItem>> {
         let rows: Vec<Row> = self
             .sql()
-            .exec("SELECT id, task, payload FROM cf_agents_queues ORDER BY id", ())?
+            .exec(
+                "SELECT id, task, payload FROM cf_agents_queues ORDER BY id",
+                (),
+            )?
             .to_array()?;
         Ok(rows.iter().map(Row::to_item).collect())
     }

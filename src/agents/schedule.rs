@@ -192,14 +192,20 @@ fn millis(d: Duration) -> i64 {
 }
 
 fn next_cron(expression: &str, after_ms: i64) -> Result<i64> {
-    Cron::parse(expression)?.next_after(after_ms).ok_or_else(|| {
-        Error::range_error(format!("cron expression `{expression}` never matches again"))
-    })
+    Cron::parse(expression)?
+        .next_after(after_ms)
+        .ok_or_else(|| {
+            Error::range_error(format!(
+                "cron expression `{expression}` never matches again"
+            ))
+        })
 }
 
 fn check_task(task: &str) -> Result<()> {
     if task.is_empty() {
-        return Err(Error::type_error("a schedule's task name must not be empty"));
+        return Err(Error::type_error(
+            "a schedule's task name must not be empty",
+        ));
     }
     Ok(())
 }
@@ -223,9 +229,16 @@ impl<S: Serialize + DeserializeOwned + Clone + 'static> AgentContext<S> {
         check_task(task)?;
         let now = now_ms();
         let (kind, time_ms, delay, cron) = match when.into() {
-            When::Delay(d) => ("delayed", now.saturating_add(millis(d)), Some(millis(d)), None),
+            When::Delay(d) => (
+                "delayed",
+                now.saturating_add(millis(d)),
+                Some(millis(d)),
+                None,
+            ),
             When::At(t) => ("scheduled", time_to_unix_ms(t).max(now), None, None),
-            When::Cron(expression) => ("cron", next_cron(&expression, now)?, None, Some(expression)),
+            When::Cron(expression) => {
+                ("cron", next_cron(&expression, now)?, None, Some(expression))
+            }
         };
         self.insert(task, payload, kind, time_ms, delay, cron, None)
             .await
@@ -246,8 +259,16 @@ impl<S: Serialize + DeserializeOwned + Clone + 'static> AgentContext<S> {
             )));
         }
         let time_ms = now_ms().saturating_add(millis(every));
-        self.insert(task, payload, "interval", time_ms, None, None, Some(millis(every)))
-            .await
+        self.insert(
+            task,
+            payload,
+            "interval",
+            time_ms,
+            None,
+            None,
+            Some(millis(every)),
+        )
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -299,6 +320,11 @@ impl<S: Serialize + DeserializeOwned + Clone + 'static> AgentContext<S> {
             .sql()
             .exec("DELETE FROM cf_agents_schedules WHERE id = ?", (id,))?
             .rows_written();
+        if gone > 0 {
+            self.inner.object.record(What::AgentScheduleCancelled {
+                schedule: id.unsigned_abs(),
+            });
+        }
         self.rearm().await?;
         Ok(gone > 0)
     }
@@ -366,7 +392,9 @@ impl<S: Serialize + DeserializeOwned + Clone + 'static> AgentContext<S> {
         } else {
             earliest_ms
         };
-        self.inner.object.record(What::AgentAlarmArmed { at_ms, earliest_ms });
+        self.inner
+            .object
+            .record(What::AgentAlarmArmed { at_ms, earliest_ms });
         let storage = self.inner.object.storage();
         match at_ms {
             Some(ms) => storage.set_alarm_ms(ms.max(1) as f64).await,

@@ -531,4 +531,9 @@ pub enum What {
         /// [`content_hash`](super::content_hash) of the state as JSON.
         state: u64,
     },
+    /// An agent removed a schedule before it ran (in the event's batch).
+    AgentScheduleCancelled {
+        /// The schedule.
+        schedule: u64,
+    },
 }

@@ -32,3 +32,7 @@ pub mod session_trusts_flag;
 pub mod archive;
 pub mod archive_chat;
 pub mod archive_chat_early_clear;
+
+// The agents layer's examples.
+pub mod agent_chat;
+pub mod agent_chat_memory_names;
