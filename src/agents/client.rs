@@ -251,6 +251,16 @@ impl AgentClient {
     }
 }
 
+impl Drop for AgentClient {
+    /// A client going away closes its connection, so the agent (and the
+    /// `agent_state_sync` monitor) stop counting it as connected.
+    fn drop(&mut self) {
+        if !self.closed.get() {
+            let _ = self.socket.close(1000, "client gone");
+        }
+    }
+}
+
 enum Read {
     Event(AgentEvent),
     Answer { id: String, result: Result<Value> },
