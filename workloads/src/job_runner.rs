@@ -53,7 +53,13 @@ impl Agent for JobRunner {
             // A retry of a job already finished.
             return Ok(());
         }
-        run_steps(self, &job).await?;
+        if run_steps(self, &job).await.is_err() {
+            // The runner's own retry: the job goes to the back of the
+            // queue, its finished steps kept, so a job is never dropped
+            // after the alarm's last try.
+            self.ctx.queue("job", &job).await?;
+            return Ok(());
+        }
         let mut board = self.state();
         board.entry(job).or_default().done = true;
         self.set_state(board).await
@@ -188,7 +194,7 @@ where
         t?;
     }
     // Long enough for every job to run, with retries.
-    dosim::sleep(Duration::from_secs(120)).await;
+    dosim::sleep(Duration::from_secs(300)).await;
     let (board, steps) = sim
         .eventually(|| runners.get_by_name("runner").status())
         .await?;
