@@ -36,12 +36,12 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
             (What::AgentStateSaved { state }, Some(obj)) => {
                 held.insert(obj, (*state, e.t));
             }
-            (What::AgentStateLoaded { state }, Some(obj)) => {
-                // A load after a crash is the truth; one that repeats the
-                // state held keeps its write time.
-                if held.get(&obj).map(|(s, _)| s) != Some(state) {
-                    held.insert(obj, (*state, e.t));
-                }
+            // A load after a crash is the truth; one that repeats the state
+            // held keeps its write time.
+            (What::AgentStateLoaded { state }, Some(obj))
+                if held.get(&obj).map(|(s, _)| s) != Some(state) =>
+            {
+                held.insert(obj, (*state, e.t));
             }
             (What::AgentStateReceived { socket, state }, Some(obj)) => {
                 seen.insert(*socket, (obj, *state, i));
