@@ -411,9 +411,15 @@ fn profile(which: &str) {
             );
             return;
         }
+        "agents" => {
+            for (name, value) in agents::figures() {
+                eprintln!("{name}: {value:.0}");
+            }
+            return;
+        }
         other => panic!(
             "THROUGHPUT_PROFILE=`{other}`: expected long, long-baseline, seeds, seeds-baseline, \
-             worker, alarms, chat or queue"
+             worker, alarms, chat, queue or agents"
         ),
     };
     eprintln!(
