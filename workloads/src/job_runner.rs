@@ -117,6 +117,19 @@ pub async fn run_steps<A: Agent<State = Board>>(agent: &A, job: &str) -> Result<
     Ok(())
 }
 
+/// Shows `job` on the board and queues it (once: a retried submit finds
+/// it there).
+pub async fn submit<A: Agent<State = Board>>(agent: &A, job: &str) -> Result<()> {
+    let mut board = agent.state();
+    if board.contains_key(job) {
+        return Ok(());
+    }
+    board.insert(job.to_string(), Progress::default());
+    agent.set_state(board).await?;
+    agent.context().queue("job", job).await?;
+    Ok(())
+}
+
 /// Steps recorded per job.
 pub fn steps_done(ctx: &AgentContext<Board>) -> Result<BTreeMap<String, u64>> {
     #[derive(Deserialize)]
@@ -139,14 +152,7 @@ pub fn steps_done(ctx: &AgentContext<Board>) -> Result<BTreeMap<String, u64>> {
 impl JobRunner {
     /// Submits `job` (once: submitting it again does nothing).
     pub async fn submit(&self, job: String) -> Result<()> {
-        let mut board = self.state();
-        if board.contains_key(&job) {
-            return Ok(());
-        }
-        board.insert(job.clone(), Progress::default());
-        self.set_state(board).await?;
-        self.ctx.queue("job", &job).await?;
-        Ok(())
+        submit(self, &job).await
     }
 
     /// The board, and the steps recorded per job.

@@ -45,14 +45,7 @@ impl Agent for DoneFirstJobRunner {
 #[dosim::rpc_methods(impl JobRunnerRpc)]
 impl DoneFirstJobRunner {
     async fn submit(&self, job: String) -> Result<()> {
-        let mut board = self.state();
-        if board.contains_key(&job) {
-            return Ok(());
-        }
-        board.insert(job.clone(), Default::default());
-        self.set_state(board).await?;
-        self.ctx.queue("job", &job).await?;
-        Ok(())
+        job_runner::submit(self, &job).await
     }
 
     async fn status(&self) -> Result<(Board, std::collections::BTreeMap<String, u64>)> {

@@ -81,6 +81,23 @@ pub fn record(ctx: &AgentContext<()>, label: &str, schedule_ms: i64, cron: bool)
     Ok(())
 }
 
+/// Schedules reminder `label` as `due` says, and records it.
+pub async fn schedule(ctx: &AgentContext<()>, label: &str, due: &Due) -> Result<()> {
+    let schedule = match due {
+        Due::InMs(ms) => {
+            ctx.schedule(Duration::from_millis(*ms), "remind", label)
+                .await?
+        }
+        Due::Cron(expr) => ctx.schedule(expr.as_str(), "remind", label).await?,
+    };
+    record(
+        ctx,
+        label,
+        unix_ms(schedule.time),
+        matches!(due, Due::Cron(_)),
+    )
+}
+
 /// Whether `label` was already added.
 pub fn known(ctx: &AgentContext<()>, label: &str) -> Result<bool> {
     Ok(ctx
@@ -146,20 +163,7 @@ impl Reminders {
         if known(&self.ctx, &label)? {
             return Ok(());
         }
-        let schedule = match &due {
-            Due::InMs(ms) => {
-                self.ctx
-                    .schedule(Duration::from_millis(*ms), "remind", &label)
-                    .await?
-            }
-            Due::Cron(expr) => self.ctx.schedule(expr.as_str(), "remind", &label).await?,
-        };
-        record(
-            &self.ctx,
-            &label,
-            unix_ms(schedule.time),
-            matches!(due, Due::Cron(_)),
-        )
+        schedule(&self.ctx, &label, &due).await
     }
 
     /// The reminders and their firings.

@@ -2,8 +2,6 @@
 //! which keeps one pending reminder per user: adding one cancels the one
 //! pending before it, so the earlier reminders never fire.
 
-use std::time::Duration;
-
 use dosim::agents::{Agent, AgentContext};
 use dosim::{Env, Result};
 use serde_json::Value;
@@ -44,20 +42,7 @@ impl SingleSlotReminders {
         for pending in self.ctx.get_schedules()? {
             self.ctx.cancel_schedule(pending.id).await?;
         }
-        let schedule = match &due {
-            Due::InMs(ms) => {
-                self.ctx
-                    .schedule(Duration::from_millis(*ms), "remind", &label)
-                    .await?
-            }
-            Due::Cron(expr) => self.ctx.schedule(expr.as_str(), "remind", &label).await?,
-        };
-        reminders::record(
-            &self.ctx,
-            &label,
-            reminders::unix_ms(schedule.time),
-            matches!(due, Due::Cron(_)),
-        )
+        reminders::schedule(&self.ctx, &label, &due).await
     }
 
     async fn report(&self) -> Result<Report> {
