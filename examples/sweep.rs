@@ -1,6 +1,6 @@
 //! `sweep`: the main job — a seed sweep of every correct example object
-//! (counter, subscription, chat, offload, workspace, checkout) under swarm
-//! faults, with one summary.
+//! (counter, subscription, chat, offload, workspace, checkout, agent_chat)
+//! under swarm faults, with one summary.
 //!
 //! Each example is swept over the same number of seeds, on every core.
 //! Every failure is
@@ -17,7 +17,7 @@
 use std::process::ExitCode;
 
 use dosim::{Faults, Replay, Report, Runner};
-use dosim_workloads::{chat, checkout, counter, offload, subscription, workspace};
+use dosim_workloads::{agent_chat, chat, checkout, counter, offload, subscription, workspace};
 
 const USAGE: &str = "usage: sweep [--seeds N] [--faults swarm|none|<plan.json>]";
 
@@ -89,6 +89,9 @@ fn main() -> ExitCode {
             .run(workspace::workload::<workspace::Workspace>),
         prepare(checkout::runner("checkout"), "checkout")
             .run(checkout::workload::<checkout::Order>),
+        // The agents layer.
+        prepare(agent_chat::runner("agent_chat"), "agent_chat")
+            .run(agent_chat::workload::<agent_chat::AgentChat>),
     ];
     let (mut passed, mut failed) = (0, 0);
     for r in &reports {

@@ -300,3 +300,62 @@ fn ws_wake_last_waiter_is_caught_by_websocket() {
     );
     passes_clean(runner(), greeted_clients, 20);
 }
+
+#[test]
+fn agent_alarm_latest_is_caught_by_agent_schedules() {
+    use dosim_workloads::reminders;
+    caught_in(
+        reminders::runner("mutation_agent_alarm"),
+        reminders::workload::<reminders::Reminders>,
+        Mutation::AgentAlarmLatest,
+        "agent_schedules",
+        10,
+    );
+    passes_clean(
+        reminders::runner("mutation_agent_alarm_clean"),
+        reminders::workload::<reminders::Reminders>,
+        10,
+    );
+}
+
+/// A dashboard watches a job runner through a hibernation, and is still
+/// connected when the run ends.
+async fn dashboard_through_hibernation(sim: Sim) -> Result<()> {
+    use dosim::agents::AgentClient;
+    use dosim_workloads::job_runner::{JobRunner, JobRunnerRpc};
+    let runners = sim.register::<JobRunner>("JOBS")?;
+    let dashboard = AgentClient::connect(&runners, "runner", "dash").await;
+    sim.eventually(|| runners.get_by_name("runner").submit("a".into()))
+        .await?;
+    // Longer than the hibernation window.
+    dosim::sleep(std::time::Duration::from_secs(30)).await;
+    sim.eventually(|| runners.get_by_name("runner").submit("b".into()))
+        .await?;
+    dosim::sleep(std::time::Duration::from_secs(30)).await;
+    if let Ok(d) = &dashboard {
+        // Reads what was pushed, without asserting on it: the monitor
+        // judges.
+        while d
+            .recv_within(std::time::Duration::from_secs(1))
+            .await
+            .is_some()
+        {}
+    }
+    Ok(())
+}
+
+#[test]
+fn agent_push_memory_connections_is_caught_by_agent_state_sync() {
+    caught_in(
+        Runner::new("mutation_agent_sync"),
+        dashboard_through_hibernation,
+        Mutation::AgentPushMemoryConnections,
+        "agent_state_sync",
+        10,
+    );
+    passes_clean(
+        Runner::new("mutation_agent_sync_clean"),
+        dashboard_through_hibernation,
+        20,
+    );
+}

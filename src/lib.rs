@@ -126,6 +126,9 @@
 //! - [`platform`]: the application around the objects: the Worker entry
 //!   and the services objects call (bucket, KV namespace, queues, services
 //!   the test defines), on the runtime's public handles
+//! - [`agents`]: the agents SDK's base class on the runtime: typed state
+//!   pushed to clients, connections, schedules and a task queue on one
+//!   alarm
 //! - [`limits`]: the runtime's limits, and the storage API's size limits,
 //!   production's or local workerd's, chosen per run
 //! - [`monitors`]: invariants checked on every run's trace
@@ -154,6 +157,7 @@ compile_error!(
      RUSTFLAGS=\"--cfg madsim\" RUSTDOCFLAGS=\"--cfg madsim\" (see docs/setup.md in the dosim repository)"
 );
 
+pub mod agents;
 pub(crate) mod check;
 pub mod cli;
 pub mod close_codes;

@@ -48,6 +48,11 @@ pub enum Mutation {
     /// share one waker slot: only the last goes on, the earlier ones (and
     /// so everything after them) never reach the client.
     WsWakeLastWaiter,
+    /// An agent sets its alarm to its latest schedule, not its earliest.
+    AgentAlarmLatest,
+    /// An agent pushes its state only to the connections this instance
+    /// accepted, forgetting those restored after hibernation.
+    AgentPushMemoryConnections,
 }
 
 impl Mutation {
@@ -67,6 +72,8 @@ impl Mutation {
         Mutation::KvStaleForever,
         Mutation::BucketStaleRead,
         Mutation::WsWakeLastWaiter,
+        Mutation::AgentAlarmLatest,
+        Mutation::AgentPushMemoryConnections,
     ];
 
     /// The name used in `DOSIM_MUTATION`.
@@ -86,6 +93,8 @@ impl Mutation {
             Mutation::KvStaleForever => "kv_stale_forever",
             Mutation::BucketStaleRead => "bucket_stale_read",
             Mutation::WsWakeLastWaiter => "ws_wake_last_waiter",
+            Mutation::AgentAlarmLatest => "agent_alarm_latest",
+            Mutation::AgentPushMemoryConnections => "agent_push_memory_connections",
         }
     }
 }

@@ -46,6 +46,12 @@
 //!   (`workloads/src/chat.rs`): 8 members on hibernatable sockets, 10 bursts of
 //!   25 messages each, every message stored and broadcast to all 8, the
 //!   room hibernating in the quiet spell after each burst. No target.
+//! - `agent_schedules_sim_seconds_per_wall_s`: simulated seconds per wall
+//!   second of 1 000 reminders agents, three schedules each (a day, 15
+//!   days, a weekly cron), over a simulated month on the agents layer, no
+//!   faults (`throughput/agents.rs`). Target: ≥ 10 000 000.
+//! - `agent_schedules_baseline_sim_seconds_per_wall_s`: the same schedule
+//!   arithmetic in a plain loop over a binary heap.
 //! - `linearizability_ops_per_s_1k`: operations checked per wall second by
 //!   `monitors::linearizability::check` on a 1 000-operation key-value
 //!   history (8 clients, 50 keys, puts and gets with overlapping intervals,
@@ -115,6 +121,7 @@
 //!     target/release/deps/throughput-<hash>
 //! ```
 
+mod agents;
 mod linearizability;
 mod objects;
 mod queues;
@@ -410,9 +417,15 @@ fn profile(which: &str) {
             }
             return;
         }
+        "agents" => {
+            for (name, value) in agents::figures() {
+                eprintln!("{name}: {value:.0}");
+            }
+            return;
+        }
         other => panic!(
             "THROUGHPUT_PROFILE=`{other}`: expected long, long-baseline, seeds, seeds-baseline, \
-             worker, alarms, chat, queue or linearizability"
+             worker, alarms, chat, queue, linearizability or agents"
         ),
     };
     eprintln!(
@@ -523,6 +536,9 @@ fn main() {
     for (name, value) in queues::figures() {
         let digits = if name.ends_with("_ratio") { 3 } else { 0 };
         println!("{name}: {value:.digits$}");
+    }
+    for (name, value) in agents::figures() {
+        println!("{name}: {value:.0}");
     }
     eprintln!("bench took {:.1} s", bench_started.elapsed().as_secs_f64());
 }

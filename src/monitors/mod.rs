@@ -21,6 +21,9 @@ pub mod kv_staleness;
 pub mod queue_delivery;
 
 pub mod bucket_consistency;
+// The agents layer.
+pub mod agent_schedules;
+pub mod agent_state_sync;
 
 /// A broken invariant, found in a trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,6 +72,9 @@ pub const ALL: &[(&str, Monitor)] = &[
     (queue_delivery::NAME, queue_delivery::check),
     (kv_staleness::NAME, kv_staleness::check),
     (bucket_consistency::NAME, bucket_consistency::check),
+    // The agents layer.
+    (agent_schedules::NAME, agent_schedules::check),
+    (agent_state_sync::NAME, agent_state_sync::check),
 ];
 
 /// Runs every monitor over `trace`; returns the earliest violation (by its

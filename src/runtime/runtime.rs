@@ -430,6 +430,12 @@ impl Runtime {
         self.entries.borrow()[obj.0 as usize].host
     }
 
+    /// The host the object is placed on now, if the runtime still holds it
+    /// (a client may send on a socket while the run is being torn down).
+    pub(crate) fn try_host_of(&self, obj: ObjectRef) -> Option<LocationId> {
+        self.entries.borrow().get(obj.0 as usize).map(|e| e.host)
+    }
+
     /// The object's current instance, if it has one.
     pub(crate) fn current_instance(&self, obj: ObjectRef) -> Option<Rc<Instance>> {
         self.entries.borrow()[obj.0 as usize].instance.clone()

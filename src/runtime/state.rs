@@ -53,6 +53,14 @@ impl State {
             .ok_or_else(|| Error::new("the object's instance has ended"))
     }
 
+    /// Records `what` in the trace at the live instance (nothing once it
+    /// has ended): layers above the runtime note their steps this way.
+    pub(crate) fn record(&self, what: What) {
+        if let Ok(inst) = self.live_instance() {
+            inst.record(what);
+        }
+    }
+
     /// This object's id (with its name, for named ids).
     pub fn id(&self) -> &ObjectId {
         &self.id

@@ -543,4 +543,56 @@ pub enum What {
         /// What the story should follow.
         key: String,
     },
+    // The agents layer's events.
+    /// An agent armed its object's one alarm for its schedules and queue.
+    AgentAlarmArmed {
+        /// The alarm it set (Unix milliseconds; `None`: it deleted it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_ms: Option<i64>,
+        /// When its earliest schedule (or queued task) is due, as its
+        /// table says (`None`: nothing is pending).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        earliest_ms: Option<i64>,
+    },
+    /// An agent wrote a new schedule (in the event's batch).
+    AgentScheduleAdded {
+        /// The schedule's id: never reused by the agent.
+        schedule: u64,
+        /// When it is first due (Unix milliseconds).
+        due_ms: i64,
+    },
+    /// An agent ran a schedule's task (or gave up on it after its last
+    /// allowed try).
+    AgentScheduleRan {
+        /// The schedule.
+        schedule: u64,
+        /// When it was due (Unix milliseconds).
+        due_ms: i64,
+        /// Whether it runs once (then it is removed), else it re-arms.
+        one_shot: bool,
+        /// Whether the task succeeded.
+        ok: bool,
+    },
+    /// An agent wrote its state (in the event's batch).
+    AgentStateSaved {
+        /// [`content_hash`](super::content_hash) of the state as JSON.
+        state: u64,
+    },
+    /// A new agent instance read its persisted state.
+    AgentStateLoaded {
+        /// [`content_hash`](super::content_hash) of the state as JSON.
+        state: u64,
+    },
+    /// A client of an agent received a state push on `socket`.
+    AgentStateReceived {
+        /// The socket.
+        socket: u64,
+        /// [`content_hash`](super::content_hash) of the state as JSON.
+        state: u64,
+    },
+    /// An agent removed a schedule before it ran (in the event's batch).
+    AgentScheduleCancelled {
+        /// The schedule.
+        schedule: u64,
+    },
 }

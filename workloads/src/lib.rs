@@ -35,3 +35,10 @@ pub mod archive_chat_early_clear;
 
 // Objects written for workers-rs, through the mirror.
 pub mod workers_rs;
+// The agents layer's examples.
+pub mod agent_chat;
+pub mod agent_chat_memory_names;
+pub mod job_runner;
+pub mod job_runner_done_first;
+pub mod reminders;
+pub mod reminders_single_slot;

@@ -43,7 +43,7 @@ impl Schedule {
     }
 
     /// The first due time strictly after `after_ms` (Unix milliseconds).
-    fn next_after(&self, after_ms: i64) -> Option<i64> {
+    pub(crate) fn next_after(&self, after_ms: i64) -> Option<i64> {
         let after = DateTime::<Utc>::from_timestamp_millis(after_ms)?;
         let next = self.cron.find_next_occurrence(&after, false).ok()?;
         Some(next.timestamp_millis())

@@ -9,7 +9,7 @@
 
 mod class;
 mod context;
-mod cron;
+pub(crate) mod cron;
 mod handle;
 mod invocation;
 mod scheduled;

@@ -111,6 +111,13 @@ impl ClientSocket {
         Some(self.received(next))
     }
 
+    /// Records `what` in the trace at this client, for the socket's object:
+    /// layers above the runtime note what their clients saw this way.
+    pub(crate) fn record(&self, what: What) {
+        let obj = self.rt.sockets.with(self.id, |s| s.obj);
+        self.rt.world.record(self.at, obj, 0, what);
+    }
+
     /// The next event if one is already here.
     pub fn try_recv(&self) -> Option<ClientEvent> {
         let next = self

@@ -53,7 +53,11 @@ pub(crate) fn to_object(
     );
     let rt2 = rt.clone();
     spawn_task(&rt.world, async move {
-        let host = rt2.host_of(obj);
+        // Nowhere to go once the run's objects are gone (a client dropped
+        // its socket while the run was torn down).
+        let Some(host) = rt2.try_host_of(obj) else {
+            return;
+        };
         if transmit_stream(&rt2.world, from, host).await.is_err() {
             rt2.sockets.broke_in_network(&rt2.world, id);
         } else {
