@@ -359,3 +359,24 @@ fn agent_push_memory_connections_is_caught_by_agent_state_sync() {
         20,
     );
 }
+
+/// A regression found by the sweep above: on this seed the job runner is
+/// placed again elsewhere while a state push waits behind its write. The
+/// old instance's frame can never leave; its hibernatable socket used to
+/// stay open with the frame silently gone (caught by the `websocket`
+/// monitor's arrival check). Now the socket breaks with 1006, as a
+/// connection that loses a frame does.
+#[test]
+fn a_frame_held_by_a_superseded_instance_breaks_its_socket() {
+    let seed = dosim::Seed::nth(17);
+    assert_eq!(format!("{seed}"), "0x808475f02ee37363", "the seed that found it");
+    let report = Runner::new("superseded_frame")
+        .faults(Faults::Swarm)
+        .quiet()
+        .run_seeds(&[seed], dashboard_through_hibernation);
+    assert!(
+        report.failures.is_empty(),
+        "{:?}",
+        report.failures.first().map(|f| &f.text)
+    );
+}

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::frame::{ClientEvent, Message, CLOSE_NORMAL};
+use super::frame::{ClientEvent, Message, CLOSE_ABNORMAL, CLOSE_NORMAL};
 use super::registry::{
     check_attachment, check_auto_response, Accepted, SocketId, Sockets, WebSocketClientEnd,
 };
@@ -141,10 +141,21 @@ impl WebSocket {
         let id = self.id;
         let event = ctx.event;
         crate::sim::world::spawn_task(&rt.world.clone(), async move {
-            // Output waits for the writes before it; a dead instance's
-            // frames never leave (its sockets break instead).
+            // Output waits for the writes before it. A frame whose gate
+            // broke never leaves, and a connection never skips a frame: it
+            // breaks (1006). A reset instance's sockets broke already; this
+            // is for the ones that outlive their instance (hibernatable
+            // sockets of a superseded or evicted instance), which would
+            // otherwise stay open with the frame silently gone.
             if inst.release_output(event).await.is_ok() {
                 super::delivery::to_client(&inst.rt, id, seq, inst.host, frame);
+            } else {
+                inst.rt.sockets.break_off(
+                    &inst.rt.world,
+                    id,
+                    CLOSE_ABNORMAL,
+                    "the Durable Object's instance ended before the message could be sent",
+                );
             }
         });
         Ok(())
