@@ -17,7 +17,10 @@ pub const CREATE_KV: &str = "CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB) 
 pub const GET: &str = "SELECT value FROM kv WHERE key = ?1";
 pub const PUT: &str =
     "INSERT INTO kv (key, value) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET value = excluded.value";
-const COUNT_OPS: &str = "SELECT count(*) FROM kv WHERE key >= 'op:' AND key < 'op;'";
+/// The audit reads every op record, as the object's `list` of the `op:`
+/// prefix does (a count alone would leave dosim the only side reading and
+/// decoding them).
+const LIST_OPS: &str = "SELECT key, value FROM kv WHERE key >= 'op:' AND key < 'op;' ORDER BY key";
 
 /// One uniform 1–10 ms one-way latency.
 fn latency(rng: &RefCell<ChaCha8Rng>) -> Duration {
@@ -82,9 +85,16 @@ fn run(seed: u64, clients: u64, per_client: u64) -> u64 {
             .query_row(GET, ["count"], |row| row.get::<_, Vec<u8>>(0))
             .map(|bytes| serde_json::from_slice(&bytes).unwrap())
             .unwrap();
-        let ops = conn
-            .query_row(COUNT_OPS, [], |row| row.get::<_, i64>(0))
-            .unwrap() as u64;
+        let mut list = conn.prepare(LIST_OPS).unwrap();
+        let ops: Vec<(String, u64)> = list
+            .query_map([], |row| Ok((row.get(0)?, row.get::<_, Vec<u8>>(1)?)))
+            .unwrap()
+            .map(|row| {
+                let (key, bytes) = row.unwrap();
+                (key, serde_json::from_slice(&bytes).unwrap())
+            })
+            .collect();
+        let ops = ops.len() as u64;
         assert_eq!(count, total, "baseline count matches acknowledgements");
         assert_eq!(ops, total, "baseline op records match the count");
         total

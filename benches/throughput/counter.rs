@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use dosim::Seed;
 
-use super::figures::{figure, per_s, ratios, REPEATS};
+use super::figures::{back_to_back, medians, per_s, ratios, REPEATS};
 use super::{
     baseline, dosim_sweep, dosim_sweep_with, seeds, sweep_size, worker, CALIBRATION_SEEDS,
     LONG_CLIENTS, LONG_PER_CLIENT, LONG_SEED_INDEX, SHORT_CLIENTS, SHORT_PER_CLIENT,
@@ -67,36 +67,18 @@ pub fn long_figures() -> Vec<(&'static str, f64)> {
     let of = |f: fn(&LongRates) -> f64| reps.iter().map(f).collect::<Vec<f64>>();
     let (dosim, no_monitors) = (of(|r| r.dosim), of(|r| r.no_monitors));
     let (worker, baseline) = (of(|r| r.worker), of(|r| r.baseline));
-    vec![
-        (
-            "counter_requests_per_s",
-            figure("counter_requests_per_s", &dosim),
-        ),
-        (
-            "worker_requests_per_s",
-            figure("worker_requests_per_s", &worker),
-        ),
-        (
-            "worker_cost_ratio",
-            figure("worker_cost_ratio", &ratios(&dosim, &worker)),
-        ),
-        (
-            "counter_baseline_requests_per_s",
-            figure("counter_baseline_requests_per_s", &baseline),
-        ),
-        (
-            "counter_overhead_ratio",
-            figure("counter_overhead_ratio", &ratios(&baseline, &dosim)),
-        ),
-        (
-            "counter_requests_per_s_no_monitors",
-            figure("counter_requests_per_s_no_monitors", &no_monitors),
-        ),
-        (
-            "monitor_cost_ratio",
-            figure("monitor_cost_ratio", &ratios(&no_monitors, &dosim)),
-        ),
-    ]
+    let worker_cost = ratios(&dosim, &worker);
+    let overhead = ratios(&baseline, &dosim);
+    let monitor_cost = ratios(&no_monitors, &dosim);
+    medians(vec![
+        ("counter_requests_per_s", dosim),
+        ("worker_requests_per_s", worker),
+        ("worker_cost_ratio", worker_cost),
+        ("counter_baseline_requests_per_s", baseline),
+        ("counter_overhead_ratio", overhead),
+        ("counter_requests_per_s_no_monitors", no_monitors),
+        ("monitor_cost_ratio", monitor_cost),
+    ])
 }
 
 /// The 100-request scenario's figures: seeds per second, sweeps sized by
@@ -126,13 +108,7 @@ pub fn seed_figures() -> Vec<(&'static str, f64)> {
             )
         };
         let base_run = || baseline::sweep(SHORT_CLIENTS, SHORT_PER_CLIENT, &base_seeds);
-        let ((_, wall), (_, base_wall)) = if rep % 2 == 0 {
-            let d = dosim_run();
-            (d, base_run())
-        } else {
-            let b = base_run();
-            (dosim_run(), b)
-        };
+        let ((_, wall), (_, base_wall)) = back_to_back(rep as usize, dosim_run, base_run);
         dosim_sps.push(per_s(dosim_n, wall));
         base_sps.push(per_s(base_n, base_wall));
         eprintln!(
@@ -143,21 +119,10 @@ pub fn seed_figures() -> Vec<(&'static str, f64)> {
             per_s(base_n, base_wall)
         );
     }
-    vec![
-        (
-            "seeds_per_s_100req",
-            figure("seeds_per_s_100req", &dosim_sps),
-        ),
-        (
-            "seeds_baseline_per_s_100req",
-            figure("seeds_baseline_per_s_100req", &base_sps),
-        ),
-        (
-            "seeds_overhead_ratio_100req",
-            figure(
-                "seeds_overhead_ratio_100req",
-                &ratios(&base_sps, &dosim_sps),
-            ),
-        ),
-    ]
+    let overhead = ratios(&base_sps, &dosim_sps);
+    medians(vec![
+        ("seeds_per_s_100req", dosim_sps),
+        ("seeds_baseline_per_s_100req", base_sps),
+        ("seeds_overhead_ratio_100req", overhead),
+    ])
 }

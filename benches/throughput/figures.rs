@@ -33,6 +33,14 @@ pub fn figure(name: &str, values: &[f64]) -> f64 {
     middle
 }
 
+/// Each named figure's median, its spread printed as by [`figure`].
+pub fn medians(named: Vec<(&'static str, Vec<f64>)>) -> Vec<(&'static str, f64)> {
+    named
+        .into_iter()
+        .map(|(name, values)| (name, figure(name, &values)))
+        .collect()
+}
+
 /// `numerator[i] / denominator[i]` for each repetition.
 pub fn ratios(numerator: &[f64], denominator: &[f64]) -> Vec<f64> {
     numerator
@@ -40,6 +48,19 @@ pub fn ratios(numerator: &[f64], denominator: &[f64]) -> Vec<f64> {
         .zip(denominator)
         .map(|(n, d)| n / d)
         .collect()
+}
+
+/// Runs both sides of a ratio back to back: `a` first on even
+/// repetitions, `b` first on odd ones, so neither always meets the machine
+/// first. Returns (what `a` gave, what `b` gave).
+pub fn back_to_back<A, B>(rep: usize, a: impl FnOnce() -> A, b: impl FnOnce() -> B) -> (A, B) {
+    if rep % 2 == 0 {
+        let first = a();
+        (first, b())
+    } else {
+        let first = b();
+        (a(), first)
+    }
 }
 
 /// Operations per wall second.

@@ -9,7 +9,7 @@ use std::time::Instant;
 use dosim::{Runner, Seed};
 use dosim_workloads::counter::{self, Counter};
 
-use super::figures::{figure, per_s, ratios, REPEATS};
+use super::figures::{back_to_back, figure, per_s, ratios, REPEATS};
 use super::{seeds, sweep_size};
 
 /// Wall seconds of one sweep of `seeds` on `jobs` threads.
@@ -31,14 +31,9 @@ pub fn figures() -> Vec<(&'static str, f64)> {
     let (mut one, mut two) = (Vec::new(), Vec::new());
     for rep in 0..REPEATS {
         let sweep_seeds = seeds(3_000_000 + rep as u64 * n, n);
-        // Alternate which goes first, so neither always meets a cold machine.
-        if rep % 2 == 0 {
-            one.push(sweep(&sweep_seeds, 1));
-            two.push(sweep(&sweep_seeds, 2));
-        } else {
-            two.push(sweep(&sweep_seeds, 2));
-            one.push(sweep(&sweep_seeds, 1));
-        }
+        let (a, b) = back_to_back(rep, || sweep(&sweep_seeds, 1), || sweep(&sweep_seeds, 2));
+        one.push(a);
+        two.push(b);
     }
     vec![(
         "sweep_jobs2_speedup",

@@ -18,8 +18,9 @@
 //!   `Counter::increment` writes), values JSON-encoded as dosim does, sleep a
 //!   commit round trip (host→storage→host) standing for write confirmation,
 //!   sleep host→client latency. Latencies are uniform 1–10 ms, as in dosim's
-//!   default world. It is what dosim does per request minus its gates,
-//!   trace, stubs and per-event tasks.
+//!   default world. The final audit reads and decodes every op record, as
+//!   the object's `list` does. It is what dosim does per request minus its
+//!   gates, trace, stubs and per-event tasks (`throughput/baseline.rs`).
 //! - `worker_requests_per_s`: the same long scenario, each increment an
 //!   HTTP request to a Worker that forwards it to the counter
 //!   (`throughput/worker.rs`). No target.
@@ -338,8 +339,7 @@ type Group = fn() -> Vec<(&'static str, f64)>;
 /// Prints one figure: ratios and milliseconds with three decimals, seeds
 /// per second with one, other rates and counts as whole numbers.
 fn print_figure(name: &str, value: f64) {
-    let digits = if name.ends_with("_ratio") || name.ends_with("_ms") || name.ends_with("_speedup")
-    {
+    let digits = if name.contains("_ratio") || name.ends_with("_ms") || name.ends_with("_speedup") {
         3
     } else if name.starts_with("seeds_") || name.ends_with("_per_request") {
         1

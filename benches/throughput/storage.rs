@@ -23,7 +23,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::baseline::{CREATE_KV, GET, PUT};
-use super::figures::{figure, per_s, ratios, REPEATS};
+use super::figures::{back_to_back, medians, per_s, ratios, REPEATS};
 
 /// Storage operations of the KV workload (half puts, half gets).
 const KV_OPS: u64 = 200_000;
@@ -285,13 +285,8 @@ fn baseline_run(workload: Workload) -> (u64, Duration) {
 fn measure(label: &str, workload: Workload, ops: u64) -> [Vec<f64>; 3] {
     let (mut dosim, mut base) = (Vec::new(), Vec::new());
     for rep in 0..REPEATS {
-        let ((sum, wall), (base_sum, base_wall)) = if rep % 2 == 0 {
-            let d = dosim_run(workload);
-            (d, baseline_run(workload))
-        } else {
-            let b = baseline_run(workload);
-            (dosim_run(workload), b)
-        };
+        let ((sum, wall), (base_sum, base_wall)) =
+            back_to_back(rep, || dosim_run(workload), || baseline_run(workload));
         assert_eq!(
             sum, base_sum,
             "{label}: dosim and the baseline read the same"
@@ -330,11 +325,9 @@ pub fn figures() -> Vec<(&'static str, f64)> {
             "sql_select_overhead_ratio",
         ],
     ];
-    let mut figures = Vec::new();
+    let mut named = Vec::new();
     for ((label, workload, ops), names) in workloads.into_iter().zip(names) {
-        for (name, values) in names.into_iter().zip(measure(label, workload, ops)) {
-            figures.push((name, figure(name, &values)));
-        }
+        named.extend(names.into_iter().zip(measure(label, workload, ops)));
     }
-    figures
+    medians(named)
 }
