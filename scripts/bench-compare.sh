@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Puts two commits' figures side by side, so a change can show it made
-# nothing slower. Each commit is checked out in a worktree under
-# target/bench-compare/ and its bench built there (sharing the target
-# directory); then either the instruction counts (scripts/instructions.sh,
-# the default: stable on a busy machine) or the wall-clock bench (`--wall`:
-# only meaningful on a quiet machine; the two builds run alternately,
-# twice each) are printed as `name  <a>  <b>  b/a`.
+# nothing slower. Each commit is checked out in a temporary worktree under
+# target/bench-compare/ and its bench built there, sharing the target
+# directory (the binary is kept, the worktree removed). Then either the
+# instruction counts (scripts/instructions.sh, the default: stable on a
+# busy machine) or the wall-clock bench (`--wall`: only meaningful on a
+# quiet machine; the two builds run alternately, twice each) are printed
+# as `name  <a>  <b>  b/a` (with two runs, the lower value of each).
 #
 #   scripts/bench-compare.sh main HEAD
 #   scripts/bench-compare.sh --wall main HEAD
@@ -34,6 +35,8 @@ build() {
         sed -n 's/.*Executable .*(\(.*\))$/\1/p' | tail -1)
     [ -n "$bin" ] || { echo "bench-compare: $1 did not build" >&2; exit 1; }
     cp "$bin" "$out/throughput-$sha"
+    # The copy of the binary is all that is needed: leave no worktree behind.
+    git worktree remove --force "$dir" >&2
     echo "$out/throughput-$sha"
 }
 
