@@ -3,9 +3,10 @@
 //! under swarm faults, with one summary.
 //!
 //! Each example is swept over the same number of seeds, on every core.
-//! Every failure is
-//! printed with the command that replays it (through that example's own
-//! binary), and the last line adds up all of them:
+//! Every failure is printed with the command that replays it (through that
+//! example's own binary); then `sweep wall time: <s> s` gives the whole
+//! job's wall time (the figure to quote when the job gets faster or
+//! slower), and the last line adds up all of them:
 //! `dosim: <n> passed, <m> failed`. Exit status 0 when every seed of every
 //! example passed, 1 otherwise, 2 on bad input.
 //!
@@ -78,6 +79,7 @@ fn main() -> ExitCode {
             .quiet()
             .replay(replay(name, &faults_arg))
     };
+    let started = std::time::Instant::now();
     let reports: Vec<Report> = vec![
         prepare(Runner::new("counter"), "counter").run(counter::workload::<counter::Counter>),
         prepare(subscription::runner("subscription"), "subscription")
@@ -115,6 +117,7 @@ fn main() -> ExitCode {
         failed += r.failures.len() as u64;
         passed += r.runs - r.failures.len() as u64;
     }
+    println!("sweep wall time: {:.2} s", started.elapsed().as_secs_f64());
     println!("dosim: {passed} passed, {failed} failed");
     if failed == 0 {
         ExitCode::SUCCESS

@@ -10,6 +10,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::figures::figure;
 use dosim::monitors::linearizability::kv_model::{Kv, KvOp, KvRet};
 use dosim::monitors::linearizability::{
     check, History, Model, Operation, Outcome, PartitionKey, Verdict,
@@ -31,11 +32,11 @@ pub fn figures() -> Vec<(&'static str, f64)> {
     vec![
         (
             "linearizability_ops_per_s_1k",
-            ops_per_s(&history(1, 1_000)),
+            ops_per_s("linearizability_ops_per_s_1k", &history(1, 1_000)),
         ),
         (
             "linearizability_ops_per_s_10k",
-            ops_per_s(&history(2, 10_000)),
+            ops_per_s("linearizability_ops_per_s_10k", &history(2, 10_000)),
         ),
         ("linearizability_hard_key_ms", hard_key_ms()),
     ]
@@ -89,7 +90,7 @@ fn hard_key_ms() -> f64 {
         30,
     ));
     let h = History::from_ops(ops).expect("valid history");
-    let mut ms: Vec<f64> = (0..REPEATS)
+    let ms: Vec<f64> = (0..REPEATS)
         .map(|_| {
             let started = Instant::now();
             match check(&h, Kv::default()) {
@@ -101,8 +102,7 @@ fn hard_key_ms() -> f64 {
             started.elapsed().as_secs_f64() * 1_000.0
         })
         .collect();
-    ms.sort_by(f64::total_cmp);
-    ms[REPEATS / 2]
+    figure("linearizability_hard_key_ms", &ms)
 }
 
 /// A linearizable history of `n` operations.
@@ -151,8 +151,8 @@ fn history(seed: u64, n: usize) -> History<KvOp, KvRet> {
 }
 
 /// Median over [`REPEATS`] of operations checked per wall second.
-fn ops_per_s(h: &History<KvOp, KvRet>) -> f64 {
-    let mut rates: Vec<f64> = (0..REPEATS)
+fn ops_per_s(name: &str, h: &History<KvOp, KvRet>) -> f64 {
+    let rates: Vec<f64> = (0..REPEATS)
         .map(|_| {
             let started = Instant::now();
             let mut checked = 0usize;
@@ -164,6 +164,5 @@ fn ops_per_s(h: &History<KvOp, KvRet>) -> f64 {
             checked as f64 / started.elapsed().as_secs_f64()
         })
         .collect();
-    rates.sort_by(f64::total_cmp);
-    rates[REPEATS / 2]
+    figure(name, &rates)
 }

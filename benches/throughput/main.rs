@@ -18,8 +18,9 @@
 //!   `Counter::increment` writes), values JSON-encoded as dosim does, sleep a
 //!   commit round trip (host→storage→host) standing for write confirmation,
 //!   sleep host→client latency. Latencies are uniform 1–10 ms, as in dosim's
-//!   default world. It is what dosim does per request minus its gates,
-//!   trace, stubs and per-event tasks.
+//!   default world. The final audit reads and decodes every op record, as
+//!   the object's `list` does. It is what dosim does per request minus its
+//!   gates, trace, stubs and per-event tasks (`throughput/baseline.rs`).
 //! - `worker_requests_per_s`: the same long scenario, each increment an
 //!   HTTP request to a Worker that forwards it to the counter
 //!   (`throughput/worker.rs`). No target.
@@ -56,12 +57,12 @@
 //!   `monitors::linearizability::check` on a 1 000-operation key-value
 //!   history (8 clients, 50 keys, puts and gets with overlapping intervals,
 //!   linearizable by construction; see `throughput/linearizability.rs`),
-//!   median of 3 repetitions. Target: ≥ 10 000 operations/s.
+//!   median of its repetitions. Target: ≥ 10 000 operations/s.
 //! - `linearizability_ops_per_s_10k`: the same on a 10 000-operation
 //!   history. Target: ≥ 10 000 operations/s.
 //! - `linearizability_hard_key_ms`: wall milliseconds to find that a
 //!   history with one hard key (24 concurrent operations) and one key that
-//!   lost a put is not linearizable, naming the failing key (median of 3).
+//!   lost a put is not linearizable, naming the failing key (median).
 //!   No target; the reference Go checker answers such a history in about
 //!   200 ms.
 //! - `kv_ops_per_s`: storage operations per wall second through dosim's KV
@@ -96,16 +97,36 @@
 //!   per wall second, against the same number of direct object calls
 //!   (`throughput/queues.rs`). No target.
 //!
-//! Every measurement is repeated [`REPEATS`] times in the process (dosim and
-//! baseline interleaved, to share the machine's noise) and the MEDIAN is
-//! printed; the ratio is the ratio of the two medians. Every dosim run must
-//! pass and every baseline run must end with the right count, or the bench
-//! panics.
+//! - `seeds_overhead_ratio_100req`: baseline seeds/s divided by dosim's.
+//!   Target: ≤ 1.5.
+//! - `sweep_jobs2_speedup`: wall time of the counter example's sweep on one
+//!   thread over its wall time on two (`throughput/jobs.rs`). Target: ≥ 1.9.
+//! - `counter_allocations_per_request`,
+//!   `counter_baseline_allocations_per_request`: heap allocations per
+//!   request of the long scenario, marginal between two sizes
+//!   (`throughput/memory.rs`).
+//! - `trace_bytes_per_event`: bytes a recorded trace holds per entry (its
+//!   vector and everything its entries own).
+//! - `peak_rss_mb_1000_subscriptions`: peak resident memory of the alarm
+//!   workload run alone in a child process (Linux only).
+//!
+//! Every wall-clock measurement is repeated [`REPEATS`] times in the
+//! process and the MEDIAN is printed; each figure's spread (min–max of its
+//! repetitions) goes to stderr as a `spread <name>:` line. The two sides
+//! of a ratio run back to back, in alternating order from one repetition to
+//! the next, and the ratio printed is the median of the per-repetition
+//! ratios, so both sides share the same stretch of machine noise. The long
+//! scenario gets one unmeasured warm-up round. Every dosim run must pass and
+//! every baseline run must end with the right count, or the bench panics.
+//!
+//! Wall time on a busy machine moves by several times between runs of the
+//! same tree; `scripts/instructions.sh` counts instructions instead
+//! (callgrind), which does not, and `scripts/bench-compare.sh` puts two
+//! commits side by side.
 //!
 //! The seed sweeps are sized by a short calibration so that one repetition
 //! takes about [`SWEEP_TARGET`] of wall time (at most [`SWEEP_SEEDS_MAX`]
-//! seeds, at least [`SWEEP_SEEDS_MIN`]), which keeps the whole bench under a
-//! minute in release mode.
+//! seeds, at least [`SWEEP_SEEDS_MIN`]).
 //!
 //! ```text
 //! cargo bench --bench throughput
@@ -122,26 +143,25 @@
 //! ```
 
 mod agents;
+mod baseline;
+mod counter;
+mod figures;
+mod jobs;
 mod linearizability;
+mod memory;
 mod objects;
 mod queues;
 mod storage;
 mod worker;
 
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dosim::{Runner, Seed, Sim, WorldConfig};
-use dosim_workloads::counter::{self, Counter, CounterRpc};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use rusqlite::{Connection, OptionalExtension};
+use dosim_workloads::counter::{Counter, CounterRpc};
 
-/// Repetitions of every measurement; the median is printed.
-const REPEATS: usize = 3;
+use figures::per_s;
 
 /// Clients of the long scenario (dosim's default world has three).
 const LONG_CLIENTS: u64 = 3;
@@ -154,7 +174,7 @@ const SHORT_CLIENTS: u64 = 4;
 const SHORT_PER_CLIENT: u64 = 25;
 
 /// Wall time one repetition of a seed sweep aims for.
-const SWEEP_TARGET: Duration = Duration::from_millis(2_500);
+const SWEEP_TARGET: Duration = Duration::from_millis(1_500);
 /// Most seeds one repetition of a sweep runs.
 const SWEEP_SEEDS_MAX: u64 = 2_000;
 /// Fewest seeds one repetition of a sweep runs.
@@ -247,113 +267,7 @@ fn dosim_sweep_with(
     (acked, wall)
 }
 
-// ------------------------------------------------------------- baseline --
-
-const CREATE_KV: &str = "CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID";
-const GET: &str = "SELECT value FROM kv WHERE key = ?1";
-const PUT: &str =
-    "INSERT INTO kv (key, value) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET value = excluded.value";
-const COUNT_OPS: &str = "SELECT count(*) FROM kv WHERE key >= 'op:' AND key < 'op;'";
-
-/// One uniform 1–10 ms one-way latency.
-fn latency(rng: &RefCell<ChaCha8Rng>) -> Duration {
-    Duration::from_micros(rng.borrow_mut().gen_range(1_000..=10_000))
-}
-
-/// The object's increment, on the bare connection: read the count, write
-/// count+1 and its op record. Returns the new count.
-fn baseline_increment(conn: &Connection) -> u64 {
-    let n: u64 = conn
-        .prepare_cached(GET)
-        .unwrap()
-        .query_row(["count"], |row| row.get::<_, Vec<u8>>(0))
-        .optional()
-        .unwrap()
-        .map(|bytes| serde_json::from_slice(&bytes).unwrap())
-        .unwrap_or(0);
-    let mut put = conn.prepare_cached(PUT).unwrap();
-    put.execute(rusqlite::params![
-        "count",
-        serde_json::to_vec(&(n + 1)).unwrap()
-    ])
-    .unwrap();
-    put.execute(rusqlite::params![
-        counter::op_key(n + 1),
-        serde_json::to_vec(&1u64).unwrap()
-    ])
-    .unwrap();
-    n + 1
-}
-
-/// One seed of the bare workload on the current (fresh) thread: returns
-/// the acknowledged increments after checking the final count.
-fn baseline_run(seed: u64, clients: u64, per_client: u64) -> u64 {
-    let rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
-    rt.block_on(async move {
-        let conn = Rc::new(Connection::open_in_memory().unwrap());
-        conn.execute_batch(CREATE_KV).unwrap();
-        let rng = Rc::new(RefCell::new(ChaCha8Rng::seed_from_u64(seed)));
-        let mut handles = Vec::new();
-        for _ in 0..clients {
-            let (conn, rng) = (conn.clone(), rng.clone());
-            handles.push(madsim::task::spawn_local(async move {
-                let mut ok = 0u64;
-                for _ in 0..per_client {
-                    madsim::time::sleep(latency(&rng)).await; // client → host
-                    baseline_increment(&conn);
-                    // host → storage → host: the write is confirmed.
-                    let commit = latency(&rng) + latency(&rng);
-                    madsim::time::sleep(commit).await;
-                    madsim::time::sleep(latency(&rng)).await; // host → client
-                    ok += 1;
-                }
-                ok
-            }));
-        }
-        let mut total = 0;
-        for handle in handles {
-            total += handle.await.expect("a baseline client was cancelled");
-        }
-        let count: u64 = conn
-            .query_row(GET, ["count"], |row| row.get::<_, Vec<u8>>(0))
-            .map(|bytes| serde_json::from_slice(&bytes).unwrap())
-            .unwrap();
-        let ops = conn
-            .query_row(COUNT_OPS, [], |row| row.get::<_, i64>(0))
-            .unwrap() as u64;
-        assert_eq!(count, total, "baseline count matches acknowledgements");
-        assert_eq!(ops, total, "baseline op records match the count");
-        total
-    })
-}
-
-/// Runs `seeds` through the baseline, each on a fresh thread; returns
-/// (acknowledged requests, wall time).
-fn baseline_sweep(clients: u64, per_client: u64, seeds: &[Seed]) -> (u64, Duration) {
-    let started = Instant::now();
-    let mut acked = 0;
-    for seed in seeds {
-        let seed = seed.0;
-        acked += std::thread::spawn(move || baseline_run(seed, clients, per_client))
-            .join()
-            .expect("a baseline run panicked");
-    }
-    let wall = started.elapsed();
-    let expected = seeds.len() as u64 * clients * per_client;
-    assert_eq!(acked, expected, "baseline acknowledged every increment");
-    (acked, wall)
-}
-
 // ---------------------------------------------------------------- main --
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(|a, b| a.partial_cmp(b).expect("no NaN rates"));
-    values[values.len() / 2]
-}
-
-fn per_s(n: u64, wall: Duration) -> f64 {
-    n as f64 / wall.as_secs_f64().max(1e-9)
-}
 
 /// Seeds for one sweep repetition, given a calibration rate.
 fn sweep_size(seeds_per_s: f64) -> u64 {
@@ -376,7 +290,7 @@ fn profile(which: &str) {
             let (acked, wall) = if which == "long" {
                 dosim_sweep("bench_long", LONG_CLIENTS, per_client, &long_seed)
             } else {
-                baseline_sweep(LONG_CLIENTS, per_client, &long_seed)
+                baseline::sweep(LONG_CLIENTS, per_client, &long_seed)
             };
             ("requests", acked, wall)
         }
@@ -385,13 +299,16 @@ fn profile(which: &str) {
             let (_, wall) = if which == "seeds" {
                 dosim_sweep("bench_100req", SHORT_CLIENTS, SHORT_PER_CLIENT, &sweep)
             } else {
-                baseline_sweep(SHORT_CLIENTS, SHORT_PER_CLIENT, &sweep)
+                baseline::sweep(SHORT_CLIENTS, SHORT_PER_CLIENT, &sweep)
             };
             ("seeds", sweep.len() as u64, wall)
         }
         "alarms" => {
             let rate = objects::alarms();
             eprintln!("alarms: {rate:.0} simulated s per wall s");
+            if let Some(mb) = memory::peak_rss_mb() {
+                eprintln!("{} {mb:.1}", memory::PEAK_RSS_LINE);
+            }
             return;
         }
         "worker" => {
@@ -435,110 +352,43 @@ fn profile(which: &str) {
     );
 }
 
+/// A group of figures, measured together: `(name, value)` in print order.
+type Group = fn() -> Vec<(&'static str, f64)>;
+
+/// Prints one figure: ratios and milliseconds with three decimals, seeds
+/// per second with one, other rates and counts as whole numbers.
+fn print_figure(name: &str, value: f64) {
+    let digits = if name.contains("_ratio") || name.ends_with("_ms") || name.ends_with("_speedup") {
+        3
+    } else if name.starts_with("seeds_") || name.ends_with("_per_request") {
+        1
+    } else {
+        0
+    };
+    println!("{name}: {value:.digits$}");
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; there is nothing to filter.
     if let Ok(which) = std::env::var("THROUGHPUT_PROFILE") {
         return profile(&which);
     }
     let bench_started = Instant::now();
-
-    // Long single-seed scenario: requests per second.
-    let long_seed = [Seed::nth(LONG_SEED_INDEX)];
-    let long_total = LONG_CLIENTS * LONG_PER_CLIENT;
-    let (mut dosim_rps, mut base_rps, mut bare_rps) = (Vec::new(), Vec::new(), Vec::new());
-    let mut worker_rps = Vec::new();
-    for rep in 0..REPEATS {
-        let (n, wall) = dosim_sweep("bench_long", LONG_CLIENTS, LONG_PER_CLIENT, &long_seed);
-        dosim_rps.push(per_s(n, wall));
-        let (k, bare_wall) = dosim_sweep_with(
-            "bench_long_bare",
-            LONG_CLIENTS,
-            LONG_PER_CLIENT,
-            &long_seed,
-            false,
-        );
-        bare_rps.push(per_s(k, bare_wall));
-        let (w, worker_wall) = worker::sweep(LONG_CLIENTS, LONG_PER_CLIENT, long_seed[0]);
-        worker_rps.push(per_s(w, worker_wall));
-        let (m, base_wall) = baseline_sweep(LONG_CLIENTS, LONG_PER_CLIENT, &long_seed);
-        base_rps.push(per_s(m, base_wall));
-        eprintln!(
-            "long #{rep}: {long_total} requests; dosim {:.3} s ({:.0}/s), baseline {:.3} s ({:.0}/s)",
-            wall.as_secs_f64(),
-            per_s(n, wall),
-            base_wall.as_secs_f64(),
-            per_s(m, base_wall)
-        );
-    }
-
-    // 100-request seeds: seeds per second, sweeps sized by calibration.
-    let calibration = seeds(1_000_000, CALIBRATION_SEEDS);
-    let (_, wall) = dosim_sweep(
-        "bench_calibrate",
-        SHORT_CLIENTS,
-        SHORT_PER_CLIENT,
-        &calibration,
-    );
-    let dosim_n = sweep_size(per_s(CALIBRATION_SEEDS, wall));
-    let (_, wall) = baseline_sweep(SHORT_CLIENTS, SHORT_PER_CLIENT, &calibration);
-    let base_n = sweep_size(per_s(CALIBRATION_SEEDS, wall));
-    eprintln!("sweeps: dosim {dosim_n} seeds, baseline {base_n} seeds per repetition");
-    let (mut dosim_sps, mut base_sps) = (Vec::new(), Vec::new());
-    for rep in 0..REPEATS as u64 {
-        let dosim_seeds = seeds(rep * SWEEP_SEEDS_MAX, dosim_n);
-        let (_, wall) = dosim_sweep(
-            "bench_100req",
-            SHORT_CLIENTS,
-            SHORT_PER_CLIENT,
-            &dosim_seeds,
-        );
-        dosim_sps.push(per_s(dosim_n, wall));
-        let base_seeds = seeds(rep * SWEEP_SEEDS_MAX, base_n);
-        let (_, base_wall) = baseline_sweep(SHORT_CLIENTS, SHORT_PER_CLIENT, &base_seeds);
-        base_sps.push(per_s(base_n, base_wall));
-        eprintln!(
-            "100req #{rep}: dosim {dosim_n} seeds in {:.3} s ({:.0}/s), baseline {base_n} seeds in {:.3} s ({:.0}/s)",
-            wall.as_secs_f64(),
-            per_s(dosim_n, wall),
-            base_wall.as_secs_f64(),
-            per_s(base_n, base_wall)
-        );
-    }
-
-    // Medians of the REPEATS repetitions.
-    let dosim_rps = median(dosim_rps);
-    let base_rps = median(base_rps);
-    println!("counter_requests_per_s: {dosim_rps:.0}");
-    let worker_rps = median(worker_rps);
-    println!("worker_requests_per_s: {worker_rps:.0}");
-    println!("worker_cost_ratio: {:.3}", dosim_rps / worker_rps);
-    println!("counter_baseline_requests_per_s: {base_rps:.0}");
-    println!("counter_overhead_ratio: {:.3}", base_rps / dosim_rps);
-    let bare_rps = median(bare_rps);
-    println!("counter_requests_per_s_no_monitors: {bare_rps:.0}");
-    println!("monitor_cost_ratio: {:.3}", bare_rps / dosim_rps);
-    println!("seeds_per_s_100req: {:.1}", median(dosim_sps));
-    println!("seeds_baseline_per_s_100req: {:.1}", median(base_sps));
-    for (name, value) in storage::figures() {
-        let digits = if name.ends_with("_ratio") { 3 } else { 0 };
-        println!("{name}: {value:.digits$}");
-    }
-    for (name, value) in objects::figures() {
-        println!("{name}: {value:.0}");
-    }
-    for (name, value) in linearizability::figures() {
-        if name.ends_with("_ms") {
-            println!("{name}: {value:.3}");
-        } else {
-            println!("{name}: {value:.0}");
+    let groups: [Group; 9] = [
+        counter::long_figures,
+        counter::seed_figures,
+        storage::figures,
+        objects::figures,
+        linearizability::figures,
+        queues::figures,
+        jobs::figures,
+        memory::figures,
+        agents::figures,
+    ];
+    for group in groups {
+        for (name, value) in group() {
+            print_figure(name, value);
         }
-    }
-    for (name, value) in queues::figures() {
-        let digits = if name.ends_with("_ratio") { 3 } else { 0 };
-        println!("{name}: {value:.digits$}");
-    }
-    for (name, value) in agents::figures() {
-        println!("{name}: {value:.0}");
     }
     eprintln!("bench took {:.1} s", bench_started.elapsed().as_secs_f64());
 }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use dosim::{ClientEvent, Faults, Request, Runner, Seed};
 
-use super::{median, per_s, REPEATS};
+use super::figures::{medians, per_s, REPEATS};
 
 use dosim_workloads::chat::{self, RoomRpc};
 use dosim_workloads::subscription::{self, PaymentsRpc, SubscriptionRpc};
@@ -33,10 +33,10 @@ pub fn figures() -> Vec<(&'static str, f64)> {
         alarm_rates.push(alarms());
         chat_rates.push(chat());
     }
-    vec![
-        ("alarm_sim_seconds_per_wall_s", median(alarm_rates)),
-        ("chat_messages_per_s", median(chat_rates)),
-    ]
+    medians(vec![
+        ("alarm_sim_seconds_per_wall_s", alarm_rates),
+        ("chat_messages_per_s", chat_rates),
+    ])
 }
 
 pub fn alarms() -> f64 {

@@ -21,7 +21,7 @@ use dosim::platform::worker::{Context, Worker};
 use dosim::{Client, Env, Faults, Runner, Seed, Sim};
 use dosim_workloads::counter::{Counter, CounterRpc};
 
-use super::{median, per_s, REPEATS};
+use super::figures::{medians, per_s, ratios, REPEATS};
 
 const SENDS_PER_CLIENT: u64 = 2_000;
 
@@ -49,12 +49,12 @@ pub fn figures() -> Vec<(&'static str, f64)> {
         queue_rates.push(queue());
         direct_rates.push(direct());
     }
-    let (queue, direct) = (median(queue_rates), median(direct_rates));
-    vec![
-        ("queue_messages_per_s", queue),
-        ("queue_direct_calls_per_s", direct),
-        ("queue_cost_ratio", direct / queue),
-    ]
+    let cost = ratios(&direct_rates, &queue_rates);
+    medians(vec![
+        ("queue_messages_per_s", queue_rates),
+        ("queue_direct_calls_per_s", direct_rates),
+        ("queue_cost_ratio", cost),
+    ])
 }
 
 fn runner(name: &str) -> Runner {

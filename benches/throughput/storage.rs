@@ -22,7 +22,8 @@ use rand_chacha::ChaCha8Rng;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use super::{median, per_s, CREATE_KV, GET, PUT, REPEATS};
+use super::baseline::{CREATE_KV, GET, PUT};
+use super::figures::{back_to_back, medians, per_s, ratios, REPEATS};
 
 /// Storage operations of the KV workload (half puts, half gets).
 const KV_OPS: u64 = 200_000;
@@ -278,12 +279,14 @@ fn baseline_run(workload: Workload) -> (u64, Duration) {
 
 // -------------------------------------------------------------- figures --
 
-/// Medians of (dosim, baseline) operations per second for one workload.
-fn measure(label: &str, workload: Workload, ops: u64) -> (f64, f64) {
+/// (dosim, baseline, baseline / dosim) operations per second of one
+/// workload, one value per repetition, the two sides back to back in
+/// alternating order.
+fn measure(label: &str, workload: Workload, ops: u64) -> [Vec<f64>; 3] {
     let (mut dosim, mut base) = (Vec::new(), Vec::new());
     for rep in 0..REPEATS {
-        let (sum, wall) = dosim_run(workload);
-        let (base_sum, base_wall) = baseline_run(workload);
+        let ((sum, wall), (base_sum, base_wall)) =
+            back_to_back(rep, || dosim_run(workload), || baseline_run(workload));
         assert_eq!(
             sum, base_sum,
             "{label}: dosim and the baseline read the same"
@@ -298,23 +301,33 @@ fn measure(label: &str, workload: Workload, ops: u64) -> (f64, f64) {
             per_s(ops, base_wall)
         );
     }
-    (median(dosim), median(base))
+    let ratio = ratios(&base, &dosim);
+    [dosim, base, ratio]
 }
 
 /// The storage figures, as (name, value) in print order.
 pub fn figures() -> Vec<(&'static str, f64)> {
-    let (kv, kv_base) = measure("kv", Workload::Kv, KV_OPS);
-    let (insert, insert_base) = measure("sql_insert", Workload::Insert, SQL_INSERTS);
-    let (select, select_base) = measure("sql_select", Workload::Select, SQL_SELECTS);
-    vec![
-        ("kv_ops_per_s", kv),
-        ("kv_baseline_ops_per_s", kv_base),
-        ("kv_overhead_ratio", kv_base / kv),
-        ("sql_insert_per_s", insert),
-        ("sql_insert_baseline_per_s", insert_base),
-        ("sql_insert_overhead_ratio", insert_base / insert),
-        ("sql_select_per_s", select),
-        ("sql_select_baseline_per_s", select_base),
-        ("sql_select_overhead_ratio", select_base / select),
-    ]
+    let workloads = [
+        ("kv", Workload::Kv, KV_OPS),
+        ("sql_insert", Workload::Insert, SQL_INSERTS),
+        ("sql_select", Workload::Select, SQL_SELECTS),
+    ];
+    let names = [
+        ["kv_ops_per_s", "kv_baseline_ops_per_s", "kv_overhead_ratio"],
+        [
+            "sql_insert_per_s",
+            "sql_insert_baseline_per_s",
+            "sql_insert_overhead_ratio",
+        ],
+        [
+            "sql_select_per_s",
+            "sql_select_baseline_per_s",
+            "sql_select_overhead_ratio",
+        ],
+    ];
+    let mut named = Vec::new();
+    for ((label, workload, ops), names) in workloads.into_iter().zip(names) {
+        named.extend(names.into_iter().zip(measure(label, workload, ops)));
+    }
+    medians(named)
 }

@@ -43,8 +43,17 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
                 b.held.entry(*event).or_default().push_back(b.written);
             }
             What::OutputReleased { event, .. } => {
-                let needed = match b.held.get_mut(event).and_then(VecDeque::pop_front) {
-                    Some(at_send) => at_send,
+                let needed = match b.held.get_mut(event) {
+                    Some(queue) => {
+                        let at_send = queue.pop_front().unwrap_or(b.written);
+                        // Released events leave the map: it holds only
+                        // messages still waiting, not one entry per event
+                        // the run ever had.
+                        if queue.is_empty() {
+                            b.held.remove(event);
+                        }
+                        at_send
+                    }
                     None => b.written,
                 };
                 if needed <= b.confirmed {

@@ -26,18 +26,14 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
                 newest.insert(obj, (e.epoch, e.t));
             }
             What::BatchConfirmed { batch } => {
-                if let Some(v) = stale(&newest, obj, e, i, &format!("committed batch {batch}")) {
+                if let Some(v) = stale(&newest, obj, e, i, || format!("committed batch {batch}")) {
                     return Some(v);
                 }
             }
             What::OutputReleased { event, .. } => {
-                if let Some(v) = stale(
-                    &newest,
-                    obj,
-                    e,
-                    i,
-                    &format!("released output of event {event}"),
-                ) {
+                if let Some(v) = stale(&newest, obj, e, i, || {
+                    format!("released output of event {event}")
+                }) {
                     return Some(v);
                 }
             }
@@ -47,12 +43,15 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
     None
 }
 
+/// The violation if `e` comes from an instance older than the newest;
+/// `did` says what it did, and is only built for a violation (this runs
+/// for every commit and every release of a run).
 fn stale(
     newest: &BTreeMap<ObjectRef, (u32, u64)>,
     obj: ObjectRef,
     e: &TraceEntry,
     index: usize,
-    did: &str,
+    did: impl FnOnce() -> String,
 ) -> Option<Violation> {
     let (epoch, since) = *newest.get(&obj)?;
     (e.epoch < epoch).then(|| {
@@ -61,9 +60,10 @@ fn stale(
             index,
             e,
             format!(
-                "object #{} epoch {} {did} at t={}, after epoch {epoch} took over at t={}",
+                "object #{} epoch {} {} at t={}, after epoch {epoch} took over at t={}",
                 obj.0,
                 e.epoch,
+                did(),
                 format_sim_time(e.t),
                 format_sim_time(since)
             ),

@@ -19,9 +19,11 @@ pub(crate) enum Call {
         req: Request,
         reply: oneshot::Sender<Result<Response>>,
     },
-    /// An RPC: `method` with its encoded argument tuple.
+    /// An RPC: `method` with its encoded argument tuple. Method names come
+    /// from the generated client traits, so a static name travels without
+    /// a copy per call.
     Rpc {
-        method: String,
+        method: &'static str,
         args: Payload,
         reply: oneshot::Sender<Result<Payload>>,
     },

@@ -100,23 +100,18 @@ impl<A> Inbox<A> {
                 return Some(incoming);
             }
         }
-        let ready: Vec<u64> = self
-            .waiting
-            .iter()
-            .filter(|(stub, calls)| {
-                let next = self.next_seq.get(stub).copied().unwrap_or(1);
-                calls.first_key_value().is_some_and(|(seq, _)| *seq == next)
-            })
-            .map(|(stub, _)| *stub)
-            .collect();
-        if ready.is_empty() {
+        // Counted, then picked by position: no list of ready lanes is built
+        // for every delivery.
+        let is_ready = |(stub, calls): &(&u64, &BTreeMap<u64, Incoming<A>>)| {
+            let next = self.next_seq.get(stub).copied().unwrap_or(1);
+            calls.first_key_value().is_some_and(|(seq, _)| *seq == next)
+        };
+        let ready = self.waiting.iter().filter(is_ready).count();
+        if ready == 0 {
             return None;
         }
-        let stub = ready[if ready.len() == 1 {
-            0
-        } else {
-            rng.below(ready.len())
-        }];
+        let pick = if ready == 1 { 0 } else { rng.below(ready) };
+        let stub = *self.waiting.iter().filter(is_ready).nth(pick)?.0;
         let calls = self.waiting.get_mut(&stub)?;
         let (seq, incoming) = calls.pop_first()?;
         if calls.is_empty() {

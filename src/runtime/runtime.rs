@@ -208,6 +208,25 @@ impl Runtime {
         bump(&self.next_event)
     }
 
+    /// [`Runtime::object_ref`] through a caller's `cache`. Objects are
+    /// never renumbered, only all forgotten at shutdown, which the bounds
+    /// check notices.
+    pub(crate) fn object_ref_cached(
+        &self,
+        cache: &Cell<Option<ObjectRef>>,
+        ns: &Rc<Namespace>,
+        id: &ObjectId,
+    ) -> ObjectRef {
+        match cache.get() {
+            Some(obj) if (obj.0 as usize) < self.entries.borrow().len() => obj,
+            _ => {
+                let obj = self.object_ref(ns, id);
+                cache.set(Some(obj));
+                obj
+            }
+        }
+    }
+
     /// The object's number in this run, placing it on first contact.
     pub(crate) fn object_ref(&self, ns: &Rc<Namespace>, id: &ObjectId) -> ObjectRef {
         let key = (ns.binding.clone(), *id.bytes());

@@ -67,6 +67,9 @@ struct StubInner {
     id: ObjectId,
     origin: LocationId,
     number: u64,
+    /// The object's number in the run, once a call has placed it: looked
+    /// up once per stub rather than once per call.
+    obj: Cell<Option<crate::trace::ObjectRef>>,
     next_seq: Cell<u64>,
     /// The instance (epoch) this stub's calls go to, and the number of its
     /// first call there. "Pinned", not "bound": a binding is a name in
@@ -92,6 +95,7 @@ impl<O> Stub<O> {
                 id,
                 origin,
                 number,
+                obj: Cell::new(None),
                 next_seq: Cell::new(0),
                 pinned: Cell::new(None),
                 unsettled: RefCell::new(std::collections::BTreeSet::new()),
@@ -160,7 +164,7 @@ impl<O> Stub<O> {
             let args = encoded?;
             let (reply, answer) = oneshot::channel();
             let call = Call::Rpc {
-                method: method.to_string(),
+                method,
                 args,
                 reply,
             };
@@ -201,7 +205,7 @@ async fn invoke<T: Answer>(
     }
     let rt = inner.rt.clone();
     let world = rt.world.clone();
-    let obj = rt.object_ref(&inner.namespace, &inner.id);
+    let obj = rt.object_ref_cached(&inner.obj, &inner.namespace, &inner.id);
     let seq = inner.next_seq.get() + 1;
     inner.next_seq.set(seq);
     let call = rt.next_delivery();

@@ -87,6 +87,15 @@ const PUT: &str =
     "INSERT INTO _cf_KV (key, value) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET value = excluded.value";
 const DELETE: &str = "DELETE FROM _cf_KV WHERE key = ?1";
 
+/// The savepoint statements of the usual stack depths, spelled out so that
+/// opening a batch formats no string (deeper ones are formatted).
+const SAVEPOINTS: [&str; 4] = [
+    "SAVEPOINT b0",
+    "SAVEPOINT b1",
+    "SAVEPOINT b2",
+    "SAVEPOINT b3",
+];
+
 // The hot statements, the eight list shapes and the savepoint names, with
 // room for the object's own statements.
 const STATEMENT_CACHE_CAPACITY: usize = 64;
@@ -466,10 +475,11 @@ impl FillingBatch<'_> {
             return Ok(());
         }
         let outermost = *self.outermost.get_or_insert(self.filling);
-        run_cached(
-            self.conn,
-            &format!("SAVEPOINT b{}", self.filling - outermost),
-        )?;
+        let depth = self.filling - outermost;
+        match SAVEPOINTS.get(depth as usize) {
+            Some(sql) => run_cached(self.conn, sql)?,
+            None => run_cached(self.conn, &format!("SAVEPOINT b{depth}"))?,
+        }
         *self.filling_has_writes = true;
         Ok(())
     }

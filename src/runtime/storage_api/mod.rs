@@ -186,7 +186,7 @@ impl Storage {
 
     /// Stores `value` under `key`.
     pub async fn put<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<()> {
-        self.write(vec![(key, encode_value(key, value)?)])
+        self.write(&[(key, encode_value(key, value)?)])
     }
 
     /// Stores several entries, atomically with the rest of the batch.
@@ -196,18 +196,18 @@ impl Storage {
             .iter()
             .map(|(k, v)| Ok((*k, encode_value(k, v)?)))
             .collect::<Result<Vec<_>>>()?;
-        self.write(encoded)
+        self.write(&encoded)
     }
 
     /// Writes already-encoded entries as one operation.
-    pub(crate) fn write(&self, entries: Vec<(&str, Payload)>) -> Result<()> {
+    pub(crate) fn write(&self, entries: &[(&str, Payload)]) -> Result<()> {
         entries.iter().try_for_each(|(k, _)| self.check_key(k))?;
         let op = self.begin(StorageOp::Put)?;
         Self::write_in(&op, entries)
     }
 
-    pub(crate) fn write_in(op: &InFlight, entries: Vec<(&str, Payload)>) -> Result<()> {
-        for (key, bytes) in entries {
+    pub(crate) fn write_in(op: &InFlight, entries: &[(&str, Payload)]) -> Result<()> {
+        for &(key, ref bytes) in entries {
             let batch = op
                 .inst
                 .storage

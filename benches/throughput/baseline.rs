@@ -1,0 +1,119 @@
+//! The counter workload written directly on madsim + rusqlite, with no
+//! dosim layer: what dosim does per request minus its gates, trace, stubs
+//! and per-event tasks (the bench's module documentation says what one
+//! increment costs here).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use dosim::Seed;
+use dosim_workloads::counter;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rusqlite::{Connection, OptionalExtension};
+
+pub const CREATE_KV: &str = "CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID";
+pub const GET: &str = "SELECT value FROM kv WHERE key = ?1";
+pub const PUT: &str =
+    "INSERT INTO kv (key, value) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET value = excluded.value";
+/// The audit reads every op record, as the object's `list` of the `op:`
+/// prefix does (a count alone would leave dosim the only side reading and
+/// decoding them).
+const LIST_OPS: &str = "SELECT key, value FROM kv WHERE key >= 'op:' AND key < 'op;' ORDER BY key";
+
+/// One uniform 1–10 ms one-way latency.
+fn latency(rng: &RefCell<ChaCha8Rng>) -> Duration {
+    Duration::from_micros(rng.borrow_mut().gen_range(1_000..=10_000))
+}
+
+/// The object's increment, on the bare connection: read the count, write
+/// count+1 and its op record. Returns the new count.
+fn increment(conn: &Connection) -> u64 {
+    let n: u64 = conn
+        .prepare_cached(GET)
+        .unwrap()
+        .query_row(["count"], |row| row.get::<_, Vec<u8>>(0))
+        .optional()
+        .unwrap()
+        .map(|bytes| serde_json::from_slice(&bytes).unwrap())
+        .unwrap_or(0);
+    let mut put = conn.prepare_cached(PUT).unwrap();
+    put.execute(rusqlite::params![
+        "count",
+        serde_json::to_vec(&(n + 1)).unwrap()
+    ])
+    .unwrap();
+    put.execute(rusqlite::params![
+        counter::op_key(n + 1),
+        serde_json::to_vec(&1u64).unwrap()
+    ])
+    .unwrap();
+    n + 1
+}
+
+/// One seed of the bare workload on the current (fresh) thread: returns
+/// the acknowledged increments after checking the final count.
+fn run(seed: u64, clients: u64, per_client: u64) -> u64 {
+    let rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
+    rt.block_on(async move {
+        let conn = Rc::new(Connection::open_in_memory().unwrap());
+        conn.execute_batch(CREATE_KV).unwrap();
+        let rng = Rc::new(RefCell::new(ChaCha8Rng::seed_from_u64(seed)));
+        let mut handles = Vec::new();
+        for _ in 0..clients {
+            let (conn, rng) = (conn.clone(), rng.clone());
+            handles.push(madsim::task::spawn_local(async move {
+                let mut ok = 0u64;
+                for _ in 0..per_client {
+                    madsim::time::sleep(latency(&rng)).await; // client → host
+                    increment(&conn);
+                    // host → storage → host: the write is confirmed.
+                    let commit = latency(&rng) + latency(&rng);
+                    madsim::time::sleep(commit).await;
+                    madsim::time::sleep(latency(&rng)).await; // host → client
+                    ok += 1;
+                }
+                ok
+            }));
+        }
+        let mut total = 0;
+        for handle in handles {
+            total += handle.await.expect("a baseline client was cancelled");
+        }
+        let count: u64 = conn
+            .query_row(GET, ["count"], |row| row.get::<_, Vec<u8>>(0))
+            .map(|bytes| serde_json::from_slice(&bytes).unwrap())
+            .unwrap();
+        let mut list = conn.prepare(LIST_OPS).unwrap();
+        let ops: Vec<(String, u64)> = list
+            .query_map([], |row| Ok((row.get(0)?, row.get::<_, Vec<u8>>(1)?)))
+            .unwrap()
+            .map(|row| {
+                let (key, bytes) = row.unwrap();
+                (key, serde_json::from_slice(&bytes).unwrap())
+            })
+            .collect();
+        let ops = ops.len() as u64;
+        assert_eq!(count, total, "baseline count matches acknowledgements");
+        assert_eq!(ops, total, "baseline op records match the count");
+        total
+    })
+}
+
+/// Runs `seeds` through the baseline, each on a fresh thread; returns
+/// (acknowledged requests, wall time).
+pub fn sweep(clients: u64, per_client: u64, seeds: &[Seed]) -> (u64, Duration) {
+    let started = Instant::now();
+    let mut acked = 0;
+    for seed in seeds {
+        let seed = seed.0;
+        acked += std::thread::spawn(move || run(seed, clients, per_client))
+            .join()
+            .expect("a baseline run panicked");
+    }
+    let wall = started.elapsed();
+    let expected = seeds.len() as u64 * clients * per_client;
+    assert_eq!(acked, expected, "baseline acknowledged every increment");
+    (acked, wall)
+}

@@ -1,0 +1,42 @@
+//! `sweep_jobs2_speedup`: how a sweep scales with cores. The counter
+//! example's own sweep (its workload under swarm faults, the determinism
+//! self-check on the first seed, as `run` does) over the same seeds with
+//! `jobs(1)` and with `jobs(2)`; the figure is the first wall time over the
+//! second, 2.0 being perfect scaling on two cores.
+
+use std::time::Instant;
+
+use dosim::{Runner, Seed};
+use dosim_workloads::counter::{self, Counter};
+
+use super::figures::{back_to_back, figure, per_s, ratios, REPEATS};
+use super::{seeds, sweep_size};
+
+/// Wall seconds of one sweep of `seeds` on `jobs` threads.
+fn sweep(seeds: &[Seed], jobs: usize) -> f64 {
+    let runner = Runner::new("bench_jobs").quiet().jobs(Some(jobs));
+    let started = Instant::now();
+    let report = runner.run_seeds(seeds, counter::workload::<Counter>);
+    let wall = started.elapsed();
+    report.assert_passed();
+    wall.as_secs_f64()
+}
+
+/// `(name, value)` of the figure.
+pub fn figures() -> Vec<(&'static str, f64)> {
+    let calibration = seeds(2_000_000, 20);
+    let started = Instant::now();
+    sweep(&calibration, 1);
+    let n = sweep_size(per_s(calibration.len() as u64, started.elapsed()));
+    let (mut one, mut two) = (Vec::new(), Vec::new());
+    for rep in 0..REPEATS {
+        let sweep_seeds = seeds(3_000_000 + rep as u64 * n, n);
+        let (a, b) = back_to_back(rep, || sweep(&sweep_seeds, 1), || sweep(&sweep_seeds, 2));
+        one.push(a);
+        two.push(b);
+    }
+    vec![(
+        "sweep_jobs2_speedup",
+        figure("sweep_jobs2_speedup", &ratios(&one, &two)),
+    )]
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Instructions dosim executes per request and per seed, beside the bare
+# madsim + rusqlite baseline, counted by valgrind's callgrind. Unlike wall
+# time, an instruction count does not move with other work on the machine,
+# so it can judge a change on a busy one.
+#
+# Each figure is a marginal cost: the bench's profiling mode
+# (THROUGHPUT_PROFILE) runs a workload at two sizes and the script divides
+# the difference in instructions by the difference in work, so set-up that
+# every run pays once (process start, world building) does not count.
+#
+#   scripts/instructions.sh            # builds the bench, prints the figures
+#   THROUGHPUT_BIN=path scripts/instructions.sh   # counts a given build
+#
+# Prints `name: value` lines on stdout:
+#   counter_instructions_per_request, counter_baseline_instructions_per_request,
+#   counter_instructions_ratio (the long counter scenario, 1 500 → 4 500
+#   requests), and seed_instructions_100req,
+#   seed_baseline_instructions_100req, seed_instructions_ratio_100req (the
+#   100-request scenario, 10 → 30 seeds).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bench="${THROUGHPUT_BIN:-}"
+if [ -z "$bench" ]; then
+    bench=$(cargo bench --bench throughput --no-run 2>&1 |
+        sed -n 's/.*Executable .*(\(.*\))$/\1/p' | tail -1)
+    [ -n "$bench" ] || { echo "instructions: could not build the bench" >&2; exit 2; }
+fi
+command -v valgrind >/dev/null || { echo "instructions: valgrind is not installed" >&2; exit 2; }
+
+# Instructions of one profiling run: count <workload> <size>.
+count() {
+    local out
+    out=$(THROUGHPUT_PROFILE="$1" THROUGHPUT_PROFILE_N="$2" \
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bench" 2>&1) || {
+        echo "$out" >&2
+        echo "instructions: the $1 run with $2 failed" >&2
+        exit 1
+    }
+    echo "$out" | sed -n 's/.*Collected : \([0-9]*\).*/\1/p' | tail -1
+}
+
+# marginal <workload> <small> <large> <units per size step>
+marginal() {
+    local a b
+    a=$(count "$1" "$2")
+    b=$(count "$1" "$3")
+    awk -v a="$a" -v b="$b" -v d="$4" 'BEGIN { printf "%.0f", (b - a) / d }'
+}
+
+# The long scenario has 3 clients: 500 → 1 500 increments each.
+dosim=$(marginal long 500 1500 3000)
+base=$(marginal long-baseline 500 1500 3000)
+echo "counter_instructions_per_request: $dosim"
+echo "counter_baseline_instructions_per_request: $base"
+awk -v a="$dosim" -v b="$base" 'BEGIN { printf "counter_instructions_ratio: %.3f\n", a / b }'
+
+dosim=$(marginal seeds 10 30 20)
+base=$(marginal seeds-baseline 10 30 20)
+echo "seed_instructions_100req: $dosim"
+echo "seed_baseline_instructions_100req: $base"
+awk -v a="$dosim" -v b="$base" 'BEGIN { printf "seed_instructions_ratio_100req: %.3f\n", a / b }'
