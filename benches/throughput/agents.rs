@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use dosim::{Faults, Runner, Seed};
 use dosim_workloads::reminders::{self, Due, RemindersRpc};
 
-use super::{median, REPEATS};
+use super::figures::{median, REPEATS};
 
 const AGENTS: u64 = 1_000;
 const DAY_MS: u64 = 86_400_000;
@@ -28,10 +28,10 @@ pub fn figures() -> Vec<(&'static str, f64)> {
         baseline.push(schedules_baseline());
     }
     vec![
-        ("agent_schedules_sim_seconds_per_wall_s", median(rates)),
+        ("agent_schedules_sim_seconds_per_wall_s", median(&rates)),
         (
             "agent_schedules_baseline_sim_seconds_per_wall_s",
-            median(baseline),
+            median(&baseline),
         ),
     ]
 }
