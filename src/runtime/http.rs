@@ -90,6 +90,11 @@ impl Request {
         find_header(&self.headers, name)
     }
 
+    /// Every header, in the order set.
+    pub(crate) fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+
     /// The body bytes.
     pub fn body(&self) -> &[u8] {
         &self.body
@@ -169,6 +174,11 @@ impl Response {
     /// A header's value (names are case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)
+    }
+
+    /// Every header, in the order set.
+    pub(crate) fn headers(&self) -> &[(String, String)] {
+        &self.headers
     }
 
     /// The body bytes.

@@ -168,14 +168,29 @@ impl Runtime {
         type_id: TypeId,
         type_name: &'static str,
     ) -> Result<Rc<Namespace>, Error> {
+        self.namespace_checked(binding, Some((type_id, type_name)))
+    }
+
+    /// The namespace bound to `binding`, whatever its class: for callers
+    /// that only send serialised calls (JavaScript objects).
+    pub(crate) fn namespace_of_any_class(&self, binding: &str) -> Result<Rc<Namespace>, Error> {
+        self.namespace_checked(binding, None)
+    }
+
+    fn namespace_checked(
+        &self,
+        binding: &str,
+        class: Option<(TypeId, &'static str)>,
+    ) -> Result<Rc<Namespace>, Error> {
         let namespaces = self.namespaces.borrow();
-        match namespaces.get(binding) {
-            Some(ns) if ns.type_id == type_id => Ok(ns.clone()),
-            Some(ns) => Err(Error::type_error(format!(
+        match (namespaces.get(binding), class) {
+            (Some(ns), None) => Ok(ns.clone()),
+            (Some(ns), Some((type_id, _))) if ns.type_id == type_id => Ok(ns.clone()),
+            (Some(ns), Some((_, type_name))) => Err(Error::type_error(format!(
                 "binding `{binding}` is a namespace of {}, not {type_name}",
                 ns.type_name
             ))),
-            None => Err(Error::type_error(format!(
+            (None, _) => Err(Error::type_error(format!(
                 "no binding named `{binding}`; the bindings are: {}",
                 if namespaces.is_empty() {
                     "(none: register one with Sim::register)".to_string()

@@ -484,4 +484,14 @@ pub enum What {
         /// The keys it wrote (a put or a delete), each with its write.
         written: Vec<(String, u64)>,
     },
+    /// A JavaScript object wrote a `console` line, or one of its handlers
+    /// threw (level `uncaught`).
+    JsLogged {
+        /// The event that wrote it (0: none).
+        event: u64,
+        /// `log`, `info`, `warn`, `error`, `debug` or `uncaught`.
+        level: String,
+        /// The line.
+        text: String,
+    },
 }

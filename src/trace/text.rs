@@ -284,6 +284,7 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
             if *ok { "answered" } else { "failed" },
             if written.is_empty() { "" } else { " (wrote)" }
         ),
+        What::JsLogged { event, level, text } => format!("event {event} console.{level}: {text}"),
         other => {
             // The rest read well enough as their kind.
             let json = serde_json::to_value(other).unwrap_or_default();

@@ -32,3 +32,6 @@ pub mod session_trusts_flag;
 pub mod archive;
 pub mod archive_chat;
 pub mod archive_chat_early_clear;
+// TypeScript objects (the `js` feature).
+#[cfg(feature = "js")]
+pub mod js_counter;

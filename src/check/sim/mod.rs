@@ -2,6 +2,8 @@
 
 mod bucket;
 mod inspect;
+#[cfg(feature = "js")]
+mod js;
 mod kv_namespace;
 mod worker;
 
