@@ -64,12 +64,18 @@ impl Future for JsCall {
         };
         this.event = Some(event);
         let host = &this.isolate.host;
+        if let Some(e) = host.broken.borrow().clone() {
+            return Poll::Ready(Err(e));
+        }
         host.waiting.borrow_mut().remove(&this.call);
         if let Some(start) = this.start.take() {
             this.isolate
                 .invoke(this.call, start.kind, &start.name, &start.args)?;
         }
         this.isolate.drive(event, cx);
+        if let Some(e) = host.broken.borrow().clone() {
+            return Poll::Ready(Err(e));
+        }
         if let Some(text) = this.isolate.take(this.call) {
             return Poll::Ready(outcome(&this.isolate, event, &text));
         }

@@ -46,6 +46,8 @@ pub(crate) struct Host {
     /// Calls waiting for a result, with the waker that polls them again.
     pub(crate) waiting: RefCell<BTreeMap<u64, Waker>>,
     next_call: Cell<u64>,
+    /// Why the isolate can run no more JavaScript, once it cannot.
+    pub(crate) broken: RefCell<Option<Error>>,
     /// The isolate this host serves (weak: the isolate owns the host).
     pub(crate) isolate: RefCell<Weak<Isolate>>,
 }
@@ -60,6 +62,7 @@ impl Host {
             finished: RefCell::new(BTreeSet::new()),
             waiting: RefCell::new(BTreeMap::new()),
             next_call: Cell::new(1),
+            broken: RefCell::new(None),
             isolate: RefCell::new(Weak::new()),
         })
     }

@@ -7,6 +7,7 @@
 //! but in its context, which is declared (so dropped) before the runtime;
 //! the host and the pending operations hold only Rust data.
 
+use std::cell::Cell;
 use std::rc::Rc;
 use std::task::{Context as TaskContext, Poll};
 
@@ -36,9 +37,17 @@ const WORKERS_MODULE: &str = "const w = globalThis.__dosim_workers;\n\
 /// The most memory one instance's JavaScript may use.
 const MEMORY_BYTES_MAX: usize = 128 << 20;
 
+/// How often QuickJS may ask whether to stop (about every 10 000
+/// bytecode operations) in one stretch of JavaScript between two waits,
+/// before the stretch is taken for an endless loop and stopped: about
+/// 10^8 operations. Counted, not timed, so the same in every run.
+const INTERRUPTS_MAX: u32 = 10_000;
+
 /// See the module documentation.
 pub(crate) struct Isolate {
     pub(crate) host: Rc<Host>,
+    /// Interrupt checks in the current stretch of JavaScript.
+    interrupts: Rc<Cell<u32>>,
     context: Context,
     /// Dropped last, after every value of the context.
     _runtime: Runtime,
@@ -59,6 +68,12 @@ impl Isolate {
     pub(crate) fn new(module: &JsModule, at: Placement<'_>, host: Rc<Host>) -> Result<Rc<Isolate>> {
         let runtime = Runtime::new().map_err(|e| Error::new(format!("QuickJS: {e}")))?;
         runtime.set_memory_limit(MEMORY_BYTES_MAX);
+        let interrupts = Rc::new(Cell::new(0u32));
+        let counted = interrupts.clone();
+        runtime.set_interrupt_handler(Some(Box::new(move || {
+            counted.set(counted.get().saturating_add(1));
+            counted.get() > INTERRUPTS_MAX
+        })));
         runtime.set_loader(
             BuiltinResolver::default().with_module("cloudflare:workers"),
             BuiltinLoader::default().with_module("cloudflare:workers", WORKERS_MODULE),
@@ -66,6 +81,7 @@ impl Isolate {
         let context = Context::full(&runtime).map_err(|e| Error::new(format!("QuickJS: {e}")))?;
         let isolate = Rc::new(Isolate {
             host,
+            interrupts,
             context,
             _runtime: runtime,
         });
@@ -105,7 +121,8 @@ impl Isolate {
     /// Starts handler `kind` (`rpc` with method `name`, `fetch`, `alarm`,
     /// …) with JSON `args` as call `call`: it runs until its first wait.
     pub(crate) fn invoke(&self, call: u64, kind: &str, name: &str, args: &str) -> Result<()> {
-        self.context.with(|ctx| {
+        self.interrupts.set(0);
+        let result = self.context.with(|ctx| {
             let invoke: Function = workers(&ctx)
                 .and_then(|w| w.get("invoke"))
                 .map_err(|e| js_error(&ctx, e))?;
@@ -114,7 +131,28 @@ impl Isolate {
                 .map_err(|e| js_error(&ctx, e))?;
             while ctx.execute_pending_job() {}
             Ok(())
-        })
+        });
+        self.check_runaway();
+        match self.host.broken.borrow().clone() {
+            Some(e) => Err(e),
+            None => result,
+        }
+    }
+
+    /// After a stretch of JavaScript: if it was stopped as an endless
+    /// loop, the isolate is broken, and every call waiting on it fails.
+    fn check_runaway(&self) {
+        if self.interrupts.get() <= INTERRUPTS_MAX {
+            return;
+        }
+        let e = Error::named(
+            "InternalError",
+            "a handler ran about 10^8 JavaScript operations without waiting and was stopped \
+             (an endless loop?); the object is broken until it is rebuilt",
+        );
+        self.host.broken.replace(Some(e));
+        let waiting = std::mem::take(&mut *self.host.waiting.borrow_mut());
+        waiting.into_values().for_each(std::task::Waker::wake);
     }
 
     /// The result text of call `call`, once it has one.
@@ -147,6 +185,7 @@ impl Isolate {
             if done.is_empty() {
                 return;
             }
+            self.interrupts.set(0);
             self.context.with(|ctx| {
                 let settle: Option<Function> = ctx.globals().get("__dosim_settle").ok();
                 for (id, text) in done {
@@ -159,6 +198,7 @@ impl Isolate {
                 }
                 while ctx.execute_pending_job() {}
             });
+            self.check_runaway();
         }
     }
 
