@@ -8,11 +8,10 @@
 
 use std::process::ExitCode;
 
-use dosim::Runner;
-use dosim_workloads::js_counter::{workload, COUNTER_TS};
+use dosim_workloads::js_counter::{runner, workload, COUNTER_TS};
 
 fn main() -> ExitCode {
-    dosim::cli_main(Runner::new("js_counter").seeds(1000), |sim| {
+    dosim::cli_main(runner("js_counter").seeds(1000), |sim| {
         workload(sim, "counter.ts", COUNTER_TS)
     })
 }

@@ -9,11 +9,10 @@
 
 use std::process::ExitCode;
 
-use dosim::Runner;
-use dosim_workloads::js_counter::{workload, COUNTER_RACY_TS};
+use dosim_workloads::js_counter::{runner, workload, COUNTER_RACY_TS};
 
 fn main() -> ExitCode {
-    dosim::cli_main(Runner::new("js_counter_racy").seeds(100), |sim| {
+    dosim::cli_main(runner("js_counter_racy").seeds(100), |sim| {
         workload(sim, "counter_racy.ts", COUNTER_RACY_TS)
     })
 }

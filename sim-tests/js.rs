@@ -44,3 +44,44 @@ fn ts_counter_racy_is_caught() {
         "the lost update went unnoticed in 50 seeds"
     );
 }
+
+#[test]
+fn ts_counter_racy_seed_replays_byte_for_byte() {
+    let runner = js_counter::runner("js_counter_racy")
+        .seeds(50)
+        .quiet()
+        .faults(Faults::None);
+    let body = |sim| js_counter::workload(sim, "counter_racy.ts", COUNTER_RACY_TS);
+    let report = runner.run(body);
+    assert!(
+        !report.passed(),
+        "the lost update went unnoticed in 50 seeds"
+    );
+    let first = &report.failures[0];
+    assert!(
+        first
+            .replay
+            .starts_with("cargo run --release --example js_counter_racy --features js -- replay"),
+        "{}",
+        first.replay
+    );
+    let trace_of = |report: &dosim::Report| {
+        let path = report.failures[0]
+            .trace_path
+            .clone()
+            .expect("trace written");
+        std::fs::read_to_string(path).expect("trace readable")
+    };
+    let first_trace = trace_of(&report);
+    assert!(
+        first_trace.contains(r#""kind":"js_logged","event":"#)
+            && first_trace.contains("checking with the audit service"),
+        "the trace shows the object's console lines"
+    );
+    for _ in 0..2 {
+        let again = runner.run_seeds(&[first.seed], body);
+        assert_eq!(again.failures.len(), 1);
+        assert_eq!(again.failures[0].reason, first.reason);
+        assert_eq!(trace_of(&again), first_trace, "the replay's trace differs");
+    }
+}

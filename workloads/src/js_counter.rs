@@ -3,7 +3,7 @@
 //! and properties; and its racy twin (`examples/js/counter_racy.ts`).
 
 use dosim::js::{JsModule, JsObject};
-use dosim::{Result, Sim, Stub};
+use dosim::{Replay, Result, Runner, Sim, Stub};
 
 use crate::counter::{self, CounterRpc};
 
@@ -23,4 +23,14 @@ pub async fn workload(sim: Sim, name: &str, source: &str) -> Result<()> {
     let module = JsModule::typescript(name, source)?;
     sim.register_js("COUNTER", &module, "Counter")?;
     counter::workload::<JsObject>(sim).await
+}
+
+/// The runner of the example `name`, whose replay command builds it with
+/// the `js` feature it needs.
+pub fn runner(name: &str) -> Runner {
+    Runner::new(name).replay(Replay::Example {
+        name: format!("{name} --features js"),
+        release: true,
+        args: String::new(),
+    })
 }
