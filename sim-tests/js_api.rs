@@ -67,8 +67,40 @@ export class Notes extends DurableObject {
     return Response.json({ path: url.pathname, who: url.searchParams.get("who"), method: request.method, body: await request.text() });
   }
 
+  transfer(fail: boolean): unknown {
+    const sql = this.ctx.storage.sql;
+    sql.exec("CREATE TABLE IF NOT EXISTS acct (id INTEGER PRIMARY KEY, balance INTEGER)");
+    sql.exec("INSERT OR IGNORE INTO acct VALUES (1, 100), (2, 0)");
+    let error = "";
+    try {
+      this.ctx.storage.transactionSync(() => {
+        sql.exec("UPDATE acct SET balance = balance - 10 WHERE id = 1");
+        if (fail) throw new RangeError("insufficient funds");
+        sql.exec("UPDATE acct SET balance = balance + 10 WHERE id = 2");
+      });
+    } catch (e: any) {
+      error = `${e.name}: ${e.message}`;
+    }
+    return { error, balances: sql.exec("SELECT balance FROM acct ORDER BY id").raw().toArray().map((r: any) => r[0]) };
+  }
+
   world(): unknown {
     return { now: Date.now(), iso: new Date(0).toISOString(), random: Math.random(), uuid: crypto.randomUUID(), hours: new Date(0).getHours() };
+  }
+}
+
+export class Loaded extends DurableObject {
+  ready = false;
+  constructor(ctx: DurableObjectState, env: unknown) {
+    super(ctx, env);
+    // A leaving await inside: only the closed gate keeps calls out.
+    ctx.blockConcurrencyWhile(async () => {
+      await scheduler.wait(10);
+      this.ready = true;
+    });
+  }
+  isReady(): boolean {
+    return this.ready;
   }
 }
 "#;
@@ -203,4 +235,35 @@ fn time_and_randomness_come_from_the_simulation() {
     }
     let seen = seen.lock().unwrap();
     assert_eq!(seen[0], seen[1], "the same seed gives the same numbers");
+}
+
+#[test]
+fn transaction_sync_commits_or_rolls_back_and_rethrows() {
+    once("js_transaction_sync", |sim| async move {
+        let got: Value = notes(&sim).call_js("transfer", json!([true])).await?;
+        assert_eq!(got["error"], "RangeError: insufficient funds");
+        assert_eq!(got["balances"], json!([100, 0]));
+        let got: Value = notes(&sim).call_js("transfer", json!([false])).await?;
+        assert_eq!(got["error"], "");
+        assert_eq!(got["balances"], json!([90, 10]));
+        Ok(())
+    });
+}
+
+#[test]
+fn block_concurrency_while_in_the_constructor_holds_calls() {
+    once("js_block_concurrency", |sim| async move {
+        let module = JsModule::typescript("notes.ts", OBJECTS)?;
+        let ns = sim.register_js("LOADED", &module, "Loaded")?;
+        let calls: Vec<_> = (0..3)
+            .map(|_| sim.spawn(ns.get_by_name("x").call_js::<bool>("isReady", json!([]))))
+            .collect();
+        for call in calls {
+            assert!(
+                call.await??,
+                "a call ran before the constructor's block ended"
+            );
+        }
+        Ok(())
+    });
 }

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use rquickjs::{Ctx, Function, Object};
+use rquickjs::{Ctx, Function, Object, Value};
 
 use super::host::Host;
 use super::isolate::throw;
@@ -47,5 +47,41 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, host: &Rc<Host>) -> rquickjs::Result<
         "done",
         Function::new(ctx.clone(), move |call: f64| h.finish(call as u64))?,
     )?;
+    let h = host.clone();
+    obj.set(
+        "transactionSync",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, body: Function<'js>| -> rquickjs::Result<Value<'js>> {
+                transaction_sync(&ctx, &h, body)
+            },
+        )?,
+    )?;
     ctx.globals().set("__dosim_host", obj)
+}
+
+/// Runs `body` as a synchronous transaction: its writes are kept if it
+/// returns, rolled back if it throws, and what it threw is thrown again.
+fn transaction_sync<'js>(
+    ctx: &Ctx<'js>,
+    host: &Host,
+    body: Function<'js>,
+) -> rquickjs::Result<Value<'js>> {
+    let mut thrown = None;
+    let result = host
+        .state
+        .storage()
+        .transaction_sync(|| match body.call::<_, Value>(()) {
+            Ok(value) => Ok(value),
+            Err(rquickjs::Error::Exception) => {
+                thrown = Some(ctx.catch());
+                Err(crate::Error::new("the transaction's function threw"))
+            }
+            Err(e) => Err(crate::Error::new(e.to_string())),
+        });
+    match (result, thrown) {
+        (Ok(value), _) => Ok(value),
+        (Err(_), Some(value)) => Err(ctx.throw(value)),
+        (Err(e), None) => Err(throw(ctx, &e)),
+    }
 }

@@ -123,9 +123,6 @@ impl Host {
                 let a: Named = parse(kind, args)?;
                 self.binding(&a.name)
             }
-            "transactionBegin" | "transactionEnd" => Err(Error::new(
-                "transactionSync() is not supported by dosim's JavaScript host yet",
-            )),
             other => Err(Error::type_error(format!("unknown host call {other}"))),
         }
     }

@@ -15,6 +15,7 @@ use futures::future::LocalBoxFuture;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::call::{JsCall, Start};
 use super::host::{answer, json, parse, Host};
 use crate::runtime::{Error, Request, Result};
 use crate::storage::ListOptions;
@@ -92,6 +93,23 @@ pub(crate) fn start(
             Ok("null".to_string())
         }),
         "sync" => Box::pin(async { Ok("null".to_string()) }),
+        "block" => {
+            let a: Block = parse(kind, args)?;
+            let isolate =
+                host.isolate.borrow().upgrade().ok_or_else(|| {
+                    Error::new("blockConcurrencyWhile() on an object being dropped")
+                })?;
+            let body = JsCall::new(
+                isolate,
+                Start {
+                    kind: "block",
+                    name: a.block.to_string(),
+                    args: String::new(),
+                },
+            );
+            // The gate closes now, not when this operation is first polled.
+            Box::pin(host.state.block_concurrency_while(body))
+        }
         "sleep" => {
             let a: Millis = parse(kind, args)?;
             let wait = Duration::from_secs_f64(a.ms.max(0.0) / 1000.0);
@@ -150,6 +168,11 @@ struct Keys {
 #[derive(Deserialize)]
 struct Entries {
     entries: Vec<(String, Box<RawValue>)>,
+}
+
+#[derive(Deserialize)]
+struct Block {
+    block: u64,
 }
 
 #[derive(Deserialize)]

@@ -153,25 +153,31 @@
     deleteAlarm() { return op("deleteAlarm"); },
     sync() { return op("sync"); },
     transactionSync(fn) {
-      call("transactionBegin");
-      let result;
-      try {
-        result = fn();
-      } catch (e) {
-        call("transactionEnd", { commit: false });
-        throw e;
-      }
-      call("transactionEnd", { commit: true });
-      return result;
+      if (typeof fn !== "function") throw new TypeError("transactionSync() needs a function");
+      return host.transactionSync(fn);
+    },
+    transaction() {
+      return Promise.reject(new Error("ctx.storage.transaction() is not supported by dosim's JavaScript host yet; use transactionSync()"));
     },
   };
+
+  // blockConcurrencyWhile bodies, by number, until the host starts them
+  // (as an event of their own, with the input gate closed).
+  const blocks = new Map();
+  let nextBlock = 1;
+  function blockConcurrencyWhile(fn) {
+    if (typeof fn !== "function") throw new TypeError("blockConcurrencyWhile() needs a function");
+    const block = nextBlock++;
+    blocks.set(block, fn);
+    return op("block", { block }, decode);
+  }
 
   function makeState(id) {
     return {
       id,
       storage,
       waitUntil() {},
-      async blockConcurrencyWhile(fn) { return await fn(); },
+      blockConcurrencyWhile,
     };
   }
 
@@ -194,6 +200,11 @@
   }
 
   function dispatch(kind, name, args) {
+    if (kind === "block") {
+      const fn = blocks.get(Number(name));
+      blocks.delete(Number(name));
+      return fn();
+    }
     if (kind === "rpc") {
       const method = object[name];
       if (typeof method !== "function" || name === "constructor" || !(name in Object.getPrototypeOf(object))) {
@@ -214,7 +225,7 @@
   }
 
   function answer(kind, value) {
-    if (kind === "rpc") return `{"ok":${clone.encode(value)}}`;
+    if (kind === "rpc" || kind === "block") return `{"ok":${clone.encode(value)}}`;
     if (kind === "fetch") {
       if (!(value instanceof Response)) throw new TypeError("Incorrect type for Promise: the Promise did not resolve to 'Response'.");
       return quote({ ok: { status: value.status, headers: [...value.headers], body: value.body ?? "" } });
