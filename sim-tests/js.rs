@@ -3,6 +3,7 @@
 
 use dosim::js::JsModule;
 use dosim::{Faults, Runner};
+use dosim_workloads::js_chat::{self, CHAT_MEMORY_NAMES_TS, CHAT_TS};
 use dosim_workloads::js_counter::{self, COUNTER_RACY_TS, COUNTER_TS};
 use serde_json::json;
 
@@ -84,4 +85,46 @@ fn ts_counter_racy_seed_replays_byte_for_byte() {
         assert_eq!(again.failures[0].reason, first.reason);
         assert_eq!(trace_of(&again), first_trace, "the replay's trace differs");
     }
+}
+
+#[test]
+fn ts_chat_keeps_names_across_hibernation() {
+    Runner::new("ts_chat_keeps_names_across_hibernation")
+        .seeds(4)
+        .run(|sim| js_chat::workload(sim, "chat.ts", CHAT_TS))
+        .assert_passed();
+    // Fault-free, every member gets its messages through: the workload's
+    // checks had lines to check.
+    Runner::new("ts_chat_fault_free_history")
+        .seeds(2)
+        .faults(Faults::None)
+        .run(|sim| async move {
+            js_chat::workload(sim.clone(), "chat.ts", CHAT_TS).await?;
+            let room = sim
+                .client(0)
+                .namespace::<dosim::js::JsObject>("ROOM")?
+                .get_by_name("lobby");
+            let history: Vec<(String, String)> = room.call_js("history", json!([])).await?;
+            let members = sim.clients().len();
+            if history.len() != members * dosim_workloads::chat::MESSAGES as usize {
+                dosim::bail!("{} messages in the history", history.len());
+            }
+            Ok(())
+        })
+        .assert_passed();
+}
+
+#[test]
+fn ts_chat_memory_names_is_caught() {
+    let report = Runner::new("ts_chat_memory_names_is_caught")
+        .seeds(20)
+        .faults(Faults::None)
+        .quiet()
+        .run(|sim| js_chat::workload(sim, "chat_memory_names.ts", CHAT_MEMORY_NAMES_TS));
+    assert!(
+        !report.passed(),
+        "the forgotten names went unnoticed in 20 seeds"
+    );
+    let reason = format!("{:?}", report.failures[0].reason);
+    assert!(reason.contains("the room lost who sent it"), "{reason}");
 }

@@ -48,6 +48,8 @@ pub(crate) struct Host {
     next_call: Cell<u64>,
     /// Why the isolate can run no more JavaScript, once it cannot.
     pub(crate) broken: RefCell<Option<Error>>,
+    /// The WebSockets its JavaScript holds.
+    pub(crate) sockets: super::sockets::Sockets,
     /// The isolate this host serves (weak: the isolate owns the host).
     pub(crate) isolate: RefCell<Weak<Isolate>>,
 }
@@ -63,6 +65,7 @@ impl Host {
             waiting: RefCell::new(BTreeMap::new()),
             next_call: Cell::new(1),
             broken: RefCell::new(None),
+            sockets: Default::default(),
             isolate: RefCell::new(Weak::new()),
         })
     }
@@ -123,6 +126,7 @@ impl Host {
                 let a: Named = parse(kind, args)?;
                 self.binding(&a.name)
             }
+            ws if ws.starts_with("ws") => super::sockets::call(self, kind, args),
             other => Err(Error::type_error(format!("unknown host call {other}"))),
         }
     }

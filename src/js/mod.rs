@@ -24,6 +24,7 @@ mod isolate;
 mod module;
 mod object;
 mod ops;
+mod sockets;
 mod sql;
 mod stub;
 mod transpile;

@@ -12,9 +12,9 @@ use super::isolate::{Isolate, Placement};
 use super::module::JsModule;
 use crate::runtime::object::ErasedObject;
 use crate::runtime::payload::Payload;
-use crate::runtime::websocket::WebSocket;
 use crate::runtime::{
-    AlarmInfo, DurableObject, Env, Error, Request, Response, Result, RpcTarget, State,
+    AlarmInfo, DurableObject, Env, Error, Message, Request, Response, Result, RpcTarget, State,
+    WebSocket,
 };
 
 /// A Durable Object written in JavaScript or TypeScript: the class of
@@ -56,6 +56,11 @@ impl JsObject {
         Rc::new(move |state: State, env: Env| -> Rc<dyn ErasedObject> {
             Rc::new(JsObject::build(&module, &class, &binding, state, env))
         })
+    }
+
+    /// The isolate, or why there is none.
+    fn isolate(&self) -> Result<&Rc<Isolate>> {
+        self.isolate.as_ref().map_err(Clone::clone)
     }
 
     /// A call of handler `kind` with JSON `args`; its result's JSON text.
@@ -101,6 +106,10 @@ impl DurableObject for JsObject {
         let text = self.run("fetch", "", args.to_string()).await?;
         let answer: Answer = serde_json::from_str(&text)
             .map_err(|e| Error::new(format!("a JavaScript Response did not parse: {e}")))?;
+        if let Some(socket) = answer.web_socket {
+            let client = self.isolate()?.host.sockets.take_client(socket)?;
+            return Ok(Response::websocket(client));
+        }
         let mut resp = Response::new(answer.status, answer.body);
         for (name, value) in &answer.headers {
             resp = resp.with_header(name, value);
@@ -114,11 +123,38 @@ impl DurableObject for JsObject {
         self.run("alarm", "", args.to_string()).await.map(drop)
     }
 
-    async fn websocket_message(&self, ws: WebSocket, message: crate::Message) -> Result<()> {
-        let _ = (ws, message);
-        Err(Error::new(
-            "WebSockets are not yet supported for JavaScript objects",
-        ))
+    async fn websocket_message(&self, ws: WebSocket, message: Message) -> Result<()> {
+        let socket = self.isolate()?.host.sockets.hold(ws);
+        let message = match message {
+            Message::Text(text) => serde_json::Value::String(text),
+            Message::Binary(bytes) => serde_json::json!({ "binary": bytes }),
+        };
+        let args = serde_json::json!([socket, message]);
+        self.run("webSocketMessage", "", args.to_string())
+            .await
+            .map(drop)
+    }
+
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        code: u16,
+        reason: String,
+        was_clean: bool,
+    ) -> Result<()> {
+        let socket = self.isolate()?.host.sockets.hold(ws);
+        let args = serde_json::json!([socket, code, reason, was_clean]);
+        self.run("webSocketClose", "", args.to_string())
+            .await
+            .map(drop)
+    }
+
+    async fn websocket_error(&self, ws: WebSocket, error: Error) -> Result<()> {
+        let socket = self.isolate()?.host.sockets.hold(ws);
+        let args = serde_json::json!([socket, error.message()]);
+        self.run("webSocketError", "", args.to_string())
+            .await
+            .map(drop)
     }
 }
 
@@ -143,4 +179,6 @@ struct Answer {
     status: u16,
     headers: Vec<(String, String)>,
     body: String,
+    #[serde(rename = "webSocket", default)]
+    web_socket: Option<u64>,
 }

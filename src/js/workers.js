@@ -172,8 +172,11 @@
     return op("block", { block }, decode);
   }
 
+  const sockets = globalThis.__dosim_sockets;
+
   function makeState(id) {
     return {
+      ...sockets.ctxMethods,
       id,
       storage,
       waitUntil() {},
@@ -217,6 +220,13 @@
       if (kind === "webSocketClose" || kind === "webSocketError") return undefined;
       throw new TypeError(`Handler does not export a ${kind}() function.`);
     }
+    if (kind.startsWith("webSocket")) {
+      const [socket, ...rest] = JSON.parse(args);
+      const ws = sockets.socketOf(socket);
+      if (kind === "webSocketMessage") return handler.call(object, ws, sockets.messageOf(rest[0]));
+      if (kind === "webSocketError") return handler.call(object, ws, new Error(rest[0]));
+      return handler.call(object, ws, ...rest);
+    }
     if (kind === "fetch") {
       const r = JSON.parse(args);
       return handler.call(object, new Request(r.url, { method: r.method, headers: r.headers, body: r.body }));
@@ -228,7 +238,9 @@
     if (kind === "rpc" || kind === "block") return `{"ok":${clone.encode(value)}}`;
     if (kind === "fetch") {
       if (!(value instanceof Response)) throw new TypeError("Incorrect type for Promise: the Promise did not resolve to 'Response'.");
-      return quote({ ok: { status: value.status, headers: [...value.headers], body: value.body ?? "" } });
+      const webSocket = value.webSocket === null ? null : value.webSocket.clientOf;
+      if (webSocket === undefined) throw new TypeError("a Response's webSocket must be the client end of a WebSocketPair");
+      return quote({ ok: { status: value.status, headers: [...value.headers], body: value.body ?? "", webSocket } });
     }
     return `{"ok":null}`;
   }

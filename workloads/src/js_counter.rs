@@ -25,8 +25,8 @@ pub async fn workload(sim: Sim, name: &str, source: &str) -> Result<()> {
     counter::workload::<JsObject>(sim).await
 }
 
-/// The runner of the example `name`, whose replay command builds it with
-/// the `js` feature it needs.
+/// The runner of the TypeScript example `name`, whose replay command
+/// builds it with the `js` feature it needs.
 pub fn runner(name: &str) -> Runner {
     Runner::new(name).replay(Replay::Example {
         name: format!("{name} --features js"),

@@ -34,4 +34,6 @@ pub mod archive_chat;
 pub mod archive_chat_early_clear;
 // TypeScript objects (the `js` feature).
 #[cfg(feature = "js")]
+pub mod js_chat;
+#[cfg(feature = "js")]
 pub mod js_counter;
