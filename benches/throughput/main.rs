@@ -46,6 +46,10 @@
 //!   (`workloads/src/chat.rs`): 8 members on hibernatable sockets, 10 bursts of
 //!   25 messages each, every message stored and broadcast to all 8, the
 //!   room hibernating in the quiet spell after each burst. No target.
+//! - `js_counter_requests_per_s` and `js_counter_cost_ratio` (only with
+//!   `cargo bench --bench throughput --features js`): the long scenario on
+//!   the TypeScript counter, and the Rust figure divided by it
+//!   (`throughput/js.rs`). No target.
 //! - `linearizability_ops_per_s_1k`: operations checked per wall second by
 //!   `monitors::linearizability::check` on a 1 000-operation key-value
 //!   history (8 clients, 50 keys, puts and gets with overlapping intervals,
@@ -105,9 +109,9 @@
 //! cargo bench --bench throughput
 //! ```
 //!
-//! For a profiler, `THROUGHPUT_PROFILE=<long|long-baseline|seeds|seeds-baseline|alarms|chat|queue|worker>`
+//! For a profiler, `THROUGHPUT_PROFILE=<long|long-baseline|seeds|seeds-baseline|alarms|chat|queue|worker|js>`
 //! runs just that one workload once (`THROUGHPUT_PROFILE_N` sets the
-//! increments per client of `long*`, or the seeds of `seeds*`) and prints
+//! increments per client of `long*` and `js` (which needs `--features js`), or the seeds of `seeds*`) and prints
 //! its rate to stderr and nothing to stdout:
 //!
 //! ```text
@@ -115,6 +119,8 @@
 //!     target/release/deps/throughput-<hash>
 //! ```
 
+#[cfg(feature = "js")]
+mod js;
 mod linearizability;
 mod objects;
 mod queues;
@@ -183,11 +189,14 @@ async fn dosim_body(sim: Sim, per_client: u64, acked: Arc<AtomicU64>) -> dosim::
 
 /// Joins the clients, checks that the counter holds exactly the
 /// increments they had acknowledged, and adds those to `acked`.
-async fn audit(
-    counters: &dosim::ObjectNamespace<Counter>,
+async fn audit<O>(
+    counters: &dosim::ObjectNamespace<O>,
     clients: Vec<dosim::JoinHandle<dosim::Result<u64>>>,
     acked: &AtomicU64,
-) -> dosim::Result<()> {
+) -> dosim::Result<()>
+where
+    dosim::Stub<O>: CounterRpc,
+{
     let mut total = 0u64;
     for acknowledged in dosim::join_all(clients).await? {
         total += acknowledged?;
@@ -382,6 +391,12 @@ fn profile(which: &str) {
             };
             ("seeds", sweep.len() as u64, wall)
         }
+        #[cfg(feature = "js")]
+        "js" => {
+            let per_client = n.unwrap_or(LONG_PER_CLIENT);
+            let (acked, wall) = js::sweep(LONG_CLIENTS, per_client, long_seed[0]);
+            ("requests", acked, wall)
+        }
         "alarms" => {
             let rate = objects::alarms();
             eprintln!("alarms: {rate:.0} simulated s per wall s");
@@ -428,7 +443,14 @@ fn main() {
     let long_total = LONG_CLIENTS * LONG_PER_CLIENT;
     let (mut dosim_rps, mut base_rps, mut bare_rps) = (Vec::new(), Vec::new(), Vec::new());
     let mut worker_rps = Vec::new();
+    #[cfg(feature = "js")]
+    let mut js_rps = Vec::new();
     for rep in 0..REPEATS {
+        #[cfg(feature = "js")]
+        {
+            let (j, js_wall) = js::sweep(LONG_CLIENTS, LONG_PER_CLIENT, long_seed[0]);
+            js_rps.push(per_s(j, js_wall));
+        }
         let (n, wall) = dosim_sweep("bench_long", LONG_CLIENTS, LONG_PER_CLIENT, &long_seed);
         dosim_rps.push(per_s(n, wall));
         let (k, bare_wall) = dosim_sweep_with(
@@ -498,6 +520,12 @@ fn main() {
     let bare_rps = median(bare_rps);
     println!("counter_requests_per_s_no_monitors: {bare_rps:.0}");
     println!("monitor_cost_ratio: {:.3}", bare_rps / dosim_rps);
+    #[cfg(feature = "js")]
+    {
+        let js_rps = median(js_rps);
+        println!("js_counter_requests_per_s: {js_rps:.0}");
+        println!("js_counter_cost_ratio: {:.3}", dosim_rps / js_rps);
+    }
     println!("seeds_per_s_100req: {:.1}", median(dosim_sps));
     println!("seeds_baseline_per_s_100req: {:.1}", median(base_sps));
     for (name, value) in storage::figures() {

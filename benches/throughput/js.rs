@@ -1,0 +1,53 @@
+//! `js_counter_requests_per_s`: the long counter scenario again, on the
+//! TypeScript counter (`examples/js/counter.ts`) run by the JavaScript host:
+//! the same clients, the same sequential `increment(1)` RPCs through one
+//! stub each, the same audit. `js_counter_cost_ratio` is the Rust counter's
+//! figure divided by this one (what running the object as JavaScript
+//! costs). Built only with `--features js`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use dosim::js::{JsModule, JsObject};
+use dosim::{Seed, Sim};
+use dosim_workloads::counter::CounterRpc;
+use dosim_workloads::js_counter::COUNTER_TS;
+
+/// The body: every client makes `per_client` sequential increments of the
+/// TypeScript counter; the count must then match.
+async fn body(sim: Sim, per_client: u64, acked: Arc<AtomicU64>) -> dosim::Result<()> {
+    let module = JsModule::typescript("counter.ts", COUNTER_TS)?;
+    let counters = sim.register_js("COUNTER", &module, "Counter")?;
+    let mut handles = Vec::new();
+    for client in sim.clients() {
+        let ns = client.namespace::<JsObject>("COUNTER")?;
+        handles.push(client.spawn(async move {
+            let stub = ns.get_by_name("room-7");
+            for _ in 0..per_client {
+                let _count: u64 = stub.increment(1).await?;
+            }
+            Ok::<u64, dosim::Error>(per_client)
+        }));
+    }
+    super::audit(&counters, handles, &acked).await
+}
+
+/// One repetition on `seed`: (acknowledged requests, wall time).
+pub fn sweep(clients: u64, per_client: u64, seed: Seed) -> (u64, Duration) {
+    let acked = Arc::new(AtomicU64::new(0));
+    let body_acked = acked.clone();
+    let started = Instant::now();
+    let report = super::runner("bench_js", clients, true).run_seeds(&[seed], move |sim| {
+        body(sim, per_client, body_acked.clone())
+    });
+    let wall = started.elapsed();
+    report.assert_passed();
+    let acked = acked.load(Ordering::Relaxed);
+    assert_eq!(
+        acked,
+        clients * per_client,
+        "the TypeScript counter acknowledged every increment"
+    );
+    (acked, wall)
+}
