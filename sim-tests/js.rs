@@ -5,6 +5,7 @@ use dosim::js::JsModule;
 use dosim::{Faults, Runner};
 use dosim_workloads::js_chat::{self, CHAT_MEMORY_NAMES_TS, CHAT_TS};
 use dosim_workloads::js_counter::{self, COUNTER_RACY_TS, COUNTER_TS};
+use dosim_workloads::js_workspace::{self, WORKSPACE_ORPHANS_TS, WORKSPACE_TS};
 use serde_json::json;
 
 #[test]
@@ -29,6 +30,7 @@ fn ts_counter_counts() {
 #[test]
 fn ts_counter_passes_the_counter_workload() {
     Runner::new("ts_counter_passes_the_counter_workload")
+        .faults(Faults::Swarm)
         .seeds(20)
         .run(|sim| js_counter::workload(sim, "counter.ts", COUNTER_TS))
         .assert_passed();
@@ -90,6 +92,7 @@ fn ts_counter_racy_seed_replays_byte_for_byte() {
 #[test]
 fn ts_chat_keeps_names_across_hibernation() {
     Runner::new("ts_chat_keeps_names_across_hibernation")
+        .faults(Faults::Swarm)
         .seeds(4)
         .run(|sim| js_chat::workload(sim, "chat.ts", CHAT_TS))
         .assert_passed();
@@ -127,4 +130,28 @@ fn ts_chat_memory_names_is_caught() {
     );
     let reason = format!("{:?}", report.failures[0].reason);
     assert!(reason.contains("the room lost who sent it"), "{reason}");
+}
+
+#[test]
+fn ts_workspace_keeps_its_registry() {
+    Runner::new("ts_workspace_keeps_its_registry")
+        .faults(Faults::Swarm)
+        .seeds(10)
+        .run(|sim| js_workspace::workload(sim, "workspace.ts", WORKSPACE_TS))
+        .assert_passed();
+}
+
+#[test]
+fn ts_workspace_orphans_is_caught() {
+    let report = Runner::new("ts_workspace_orphans_is_caught")
+        .faults(Faults::Swarm)
+        .seeds(40)
+        .quiet()
+        .run(|sim| js_workspace::workload(sim, "workspace_orphans.ts", WORKSPACE_ORPHANS_TS));
+    assert!(
+        !report.passed(),
+        "the dangling entries went unnoticed in 40 seeds"
+    );
+    let reason = format!("{:?}", report.failures[0].reason);
+    assert!(reason.contains("dangling entry"), "{reason}");
 }

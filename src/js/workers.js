@@ -235,6 +235,8 @@
   }
 
   function answer(kind, value) {
+    // A method that returns nothing answers null, which a Rust caller reads as `()`.
+    if (value === undefined) return `{"ok":null}`;
     if (kind === "rpc" || kind === "block") return `{"ok":${clone.encode(value)}}`;
     if (kind === "fetch") {
       if (!(value instanceof Response)) throw new TypeError("Incorrect type for Promise: the Promise did not resolve to 'Response'.");

@@ -37,3 +37,5 @@ pub mod archive_chat_early_clear;
 pub mod js_chat;
 #[cfg(feature = "js")]
 pub mod js_counter;
+#[cfg(feature = "js")]
+pub mod js_workspace;
