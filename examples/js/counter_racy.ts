@@ -25,6 +25,7 @@ export class Counter extends DurableObject {
   async audit(): Promise<[number, number]> {
     const count: number = (await this.ctx.storage.get<number>("count")) ?? 0;
     const ops = await this.ctx.storage.list({ prefix: "op:" });
+    console.log(`audit: count ${count}, ${ops.size} op records`);
     return [count, ops.size];
   }
 }
