@@ -90,7 +90,8 @@ impl Request {
         find_header(&self.headers, name)
     }
 
-    /// Every header, in the order set.
+    /// Every header, in the order set (for the JavaScript host).
+    #[cfg(feature = "js")]
     pub(crate) fn headers(&self) -> &[(String, String)] {
         &self.headers
     }
@@ -176,7 +177,8 @@ impl Response {
         find_header(&self.headers, name)
     }
 
-    /// Every header, in the order set.
+    /// Every header, in the order set (for the JavaScript host).
+    #[cfg(feature = "js")]
     pub(crate) fn headers(&self) -> &[(String, String)] {
         &self.headers
     }

@@ -173,6 +173,7 @@ impl Runtime {
 
     /// The namespace bound to `binding`, whatever its class: for callers
     /// that only send serialised calls (JavaScript objects).
+    #[cfg(feature = "js")]
     pub(crate) fn namespace_of_any_class(&self, binding: &str) -> Result<Rc<Namespace>, Error> {
         self.namespace_checked(binding, None)
     }
