@@ -5,9 +5,9 @@
 //! figure divided by this one (what running the object as JavaScript
 //! costs). Built only with `--features js`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use dosim::js::{JsModule, JsObject};
 use dosim::{Seed, Sim};
@@ -35,19 +35,12 @@ async fn body(sim: Sim, per_client: u64, acked: Arc<AtomicU64>) -> dosim::Result
 
 /// One repetition on `seed`: (acknowledged requests, wall time).
 pub fn sweep(clients: u64, per_client: u64, seed: Seed) -> (u64, Duration) {
-    let acked = Arc::new(AtomicU64::new(0));
-    let body_acked = acked.clone();
-    let started = Instant::now();
-    let report = super::runner("bench_js", clients, true).run_seeds(&[seed], move |sim| {
-        body(sim, per_client, body_acked.clone())
-    });
-    let wall = started.elapsed();
-    report.assert_passed();
-    let acked = acked.load(Ordering::Relaxed);
-    assert_eq!(
-        acked,
-        clients * per_client,
-        "the TypeScript counter acknowledged every increment"
-    );
-    (acked, wall)
+    super::sweep_one(
+        "bench_js",
+        "the TypeScript counter",
+        clients,
+        per_client,
+        seed,
+        body,
+    )
 }

@@ -209,6 +209,38 @@ where
     Ok(())
 }
 
+/// Runs `body(sim, per_client, acked)` on `seed` alone with the runner
+/// `name`; checks that all `clients × per_client` increments of `what`
+/// were acknowledged. Returns (acknowledged requests, wall time).
+fn sweep_one<F, Fut>(
+    name: &str,
+    what: &str,
+    clients: u64,
+    per_client: u64,
+    seed: Seed,
+    body: F,
+) -> (u64, Duration)
+where
+    F: Fn(Sim, u64, Arc<AtomicU64>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = dosim::Result<()>> + 'static,
+{
+    let acked = Arc::new(AtomicU64::new(0));
+    let body_acked = acked.clone();
+    let started = Instant::now();
+    let report = runner(name, clients, true).run_seeds(&[seed], move |sim| {
+        body(sim, per_client, body_acked.clone())
+    });
+    let wall = started.elapsed();
+    report.assert_passed();
+    let acked = acked.load(Ordering::Relaxed);
+    assert_eq!(
+        acked,
+        clients * per_client,
+        "{what} acknowledged every increment"
+    );
+    (acked, wall)
+}
+
 /// A runner for `clients` clients with no limit the workload could hit.
 fn runner(name: &str, clients: u64, monitors: bool) -> Runner {
     Runner::new(name)

@@ -1,8 +1,6 @@
 //! `Sim::register_js`: a class of a JavaScript or TypeScript module, bound
 //! as a namespace like a Rust class.
 
-use std::any::TypeId;
-
 use super::Sim;
 use crate::js::{JsModule, JsObject};
 use crate::runtime::error::Result;
@@ -21,12 +19,6 @@ impl Sim {
         class: &str,
     ) -> Result<ObjectNamespace<JsObject>> {
         let factory = JsObject::factory(module.clone(), class.to_string(), binding.to_string());
-        self.rt.register(
-            binding,
-            TypeId::of::<JsObject>(),
-            std::any::type_name::<JsObject>(),
-            factory,
-        )?;
-        self.client(0).namespace(binding)
+        self.register_with::<JsObject>(binding, factory)
     }
 }
