@@ -161,6 +161,8 @@ pub mod agents;
 pub(crate) mod check;
 pub mod cli;
 pub mod close_codes;
+#[cfg(feature = "js")]
+pub mod js;
 pub mod limits;
 pub mod monitors;
 pub(crate) mod mutations;

@@ -53,6 +53,10 @@
 //!   faults (`throughput/agents.rs`). Target: ≥ 10 000 000.
 //! - `agent_schedules_baseline_sim_seconds_per_wall_s`: the same schedule
 //!   arithmetic in a plain loop over a binary heap.
+//! - `js_counter_requests_per_s` and `js_counter_cost_ratio` (only with
+//!   `cargo bench --bench throughput --features js`): the long scenario on
+//!   the TypeScript counter, and the Rust figure divided by it, each
+//!   repetition run back to back (`throughput/js.rs`). No target.
 //! - `linearizability_ops_per_s_1k`: operations checked per wall second by
 //!   `monitors::linearizability::check` on a 1 000-operation key-value
 //!   history (8 clients, 50 keys, puts and gets with overlapping intervals,
@@ -132,9 +136,9 @@
 //! cargo bench --bench throughput
 //! ```
 //!
-//! For a profiler, `THROUGHPUT_PROFILE=<long|long-baseline|seeds|seeds-baseline|alarms|chat|queue|worker|linearizability>`
+//! For a profiler, `THROUGHPUT_PROFILE=<long|long-baseline|seeds|seeds-baseline|alarms|chat|queue|worker|linearizability|agents|js>`
 //! runs just that one workload once (`THROUGHPUT_PROFILE_N` sets the
-//! increments per client of `long*`, or the seeds of `seeds*`) and prints
+//! increments per client of `long*` and `js` (which needs `--features js`), or the seeds of `seeds*`) and prints
 //! its rate to stderr and nothing to stdout:
 //!
 //! ```text
@@ -147,6 +151,8 @@ mod baseline;
 mod counter;
 mod figures;
 mod jobs;
+#[cfg(feature = "js")]
+mod js;
 mod linearizability;
 mod memory;
 mod objects;
@@ -210,11 +216,14 @@ async fn dosim_body(sim: Sim, per_client: u64, acked: Arc<AtomicU64>) -> dosim::
 
 /// Joins the clients, checks that the counter holds exactly the
 /// increments they had acknowledged, and adds those to `acked`.
-async fn audit(
-    counters: &dosim::ObjectNamespace<Counter>,
+async fn audit<O>(
+    counters: &dosim::ObjectNamespace<O>,
     clients: Vec<dosim::JoinHandle<dosim::Result<u64>>>,
     acked: &AtomicU64,
-) -> dosim::Result<()> {
+) -> dosim::Result<()>
+where
+    dosim::Stub<O>: CounterRpc,
+{
     let mut total = 0u64;
     for acknowledged in dosim::join_all(clients).await? {
         total += acknowledged?;
@@ -225,6 +234,38 @@ async fn audit(
     }
     acked.fetch_add(total, Ordering::Relaxed);
     Ok(())
+}
+
+/// Runs `body(sim, per_client, acked)` on `seed` alone with the runner
+/// `name`; checks that all `clients × per_client` increments of `what`
+/// were acknowledged. Returns (acknowledged requests, wall time).
+fn sweep_one<F, Fut>(
+    name: &str,
+    what: &str,
+    clients: u64,
+    per_client: u64,
+    seed: Seed,
+    body: F,
+) -> (u64, Duration)
+where
+    F: Fn(Sim, u64, Arc<AtomicU64>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = dosim::Result<()>> + 'static,
+{
+    let acked = Arc::new(AtomicU64::new(0));
+    let body_acked = acked.clone();
+    let started = Instant::now();
+    let report = runner(name, clients, true).run_seeds(&[seed], move |sim| {
+        body(sim, per_client, body_acked.clone())
+    });
+    let wall = started.elapsed();
+    report.assert_passed();
+    let acked = acked.load(Ordering::Relaxed);
+    assert_eq!(
+        acked,
+        clients * per_client,
+        "{what} acknowledged every increment"
+    );
+    (acked, wall)
 }
 
 /// A runner for `clients` clients with no limit the workload could hit.
@@ -302,6 +343,12 @@ fn profile(which: &str) {
                 baseline::sweep(SHORT_CLIENTS, SHORT_PER_CLIENT, &sweep)
             };
             ("seeds", sweep.len() as u64, wall)
+        }
+        #[cfg(feature = "js")]
+        "js" => {
+            let per_client = n.unwrap_or(LONG_PER_CLIENT);
+            let (acked, wall) = js::sweep(LONG_CLIENTS, per_client, long_seed[0]);
+            ("requests", acked, wall)
         }
         "alarms" => {
             let rate = objects::alarms();
@@ -389,6 +436,10 @@ fn main() {
         for (name, value) in group() {
             print_figure(name, value);
         }
+    }
+    #[cfg(feature = "js")]
+    for (name, value) in js::figures() {
+        print_figure(name, value);
     }
     eprintln!("bench took {:.1} s", bench_started.elapsed().as_secs_f64());
 }

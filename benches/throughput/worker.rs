@@ -5,9 +5,9 @@
 //! and a `fetch` per request, where the direct figure makes one RPC through
 //! one long-lived stub. The ratio says what the Worker hop costs.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use dosim::{Seed, Sim};
 use dosim_workloads::counter::Counter;
@@ -36,19 +36,12 @@ async fn body(sim: Sim, per_client: u64, acked: Arc<AtomicU64>) -> dosim::Result
 
 /// One repetition on `seed`: (acknowledged requests, wall time).
 pub fn sweep(clients: u64, per_client: u64, seed: Seed) -> (u64, Duration) {
-    let acked = Arc::new(AtomicU64::new(0));
-    let body_acked = acked.clone();
-    let started = Instant::now();
-    let report = super::runner("bench_worker", clients, true).run_seeds(&[seed], move |sim| {
-        body(sim, per_client, body_acked.clone())
-    });
-    let wall = started.elapsed();
-    report.assert_passed();
-    let acked = acked.load(Ordering::Relaxed);
-    assert_eq!(
-        acked,
-        clients * per_client,
-        "the Worker acknowledged every increment"
-    );
-    (acked, wall)
+    super::sweep_one(
+        "bench_worker",
+        "the Worker",
+        clients,
+        per_client,
+        seed,
+        body,
+    )
 }

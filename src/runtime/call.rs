@@ -19,11 +19,11 @@ pub(crate) enum Call {
         req: Request,
         reply: oneshot::Sender<Result<Response>>,
     },
-    /// An RPC: `method` with its encoded argument tuple. Method names come
-    /// from the generated client traits, so a static name travels without
-    /// a copy per call.
+    /// An RPC: `method` with its encoded argument tuple. Method names from
+    /// the generated client traits are static and travel without a copy
+    /// per call; a JavaScript caller's are owned.
     Rpc {
-        method: &'static str,
+        method: std::borrow::Cow<'static, str>,
         args: Payload,
         reply: oneshot::Sender<Result<Payload>>,
     },

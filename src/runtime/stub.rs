@@ -158,18 +158,30 @@ impl<O> Stub<O> {
         method: &'static str,
         args: &A,
     ) -> impl Future<Output = Result<R>> + 'static {
-        let inner = self.inner.clone();
         let encoded = encode_args(method, args);
+        let call = encoded.map(|args| self.call_payload(Cow::Borrowed(method), args));
         async move {
-            let args = encoded?;
+            let payload = call?.await?;
+            payload.decode(|| format!("the result of {method}()"))
+        }
+    }
+
+    /// Calls the RPC method `method` with arguments already serialised
+    /// (a JSON array); the result stays serialised.
+    pub(crate) fn call_payload(
+        &self,
+        method: Cow<'static, str>,
+        args: Payload,
+    ) -> impl Future<Output = Result<Payload>> + 'static {
+        let inner = self.inner.clone();
+        async move {
             let (reply, answer) = oneshot::channel();
             let call = Call::Rpc {
-                method,
+                method: method.clone(),
                 args,
                 reply,
             };
-            let payload = invoke(inner, Cow::Borrowed(method), call, answer).await?;
-            payload.decode(|| format!("the result of {method}()"))
+            invoke(inner, method, call, answer).await
         }
     }
 }

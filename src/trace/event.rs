@@ -595,4 +595,14 @@ pub enum What {
         /// The schedule.
         schedule: u64,
     },
+    /// A JavaScript object wrote a `console` line, or one of its handlers
+    /// threw (level `uncaught`).
+    JsLogged {
+        /// The event that wrote it (0: none).
+        event: u64,
+        /// `log`, `info`, `warn`, `error`, `debug` or `uncaught`.
+        level: String,
+        /// The line.
+        text: String,
+    },
 }

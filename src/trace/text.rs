@@ -390,6 +390,7 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
         }
         What::Focus { key } => format!("the story follows {key:?}"),
         What::DeadlinePassed => "the deadline passed: the test body is cut off".to_string(),
+        What::JsLogged { event, level, text } => format!("event {event} console.{level}: {text}"),
         other => {
             // The rest read well enough as their kind.
             let json = serde_json::to_value(other).unwrap_or_default();

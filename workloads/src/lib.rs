@@ -42,3 +42,10 @@ pub mod job_runner;
 pub mod job_runner_done_first;
 pub mod reminders;
 pub mod reminders_single_slot;
+// TypeScript objects (the `js` feature).
+#[cfg(feature = "js")]
+pub mod js_chat;
+#[cfg(feature = "js")]
+pub mod js_counter;
+#[cfg(feature = "js")]
+pub mod js_workspace;

@@ -257,12 +257,24 @@ where
     W: DurableObject + RpcTarget,
     Stub<W>: WorkspaceRpc,
 {
+    workload_with::<W, Thread>(sim).await
+}
+
+/// [`workload`] with threads of class `T` (a [`Thread`] written in another
+/// language, say).
+pub async fn workload_with<W, T>(sim: Sim) -> Result<()>
+where
+    W: DurableObject + RpcTarget,
+    Stub<W>: WorkspaceRpc,
+    T: DurableObject + RpcTarget,
+    Stub<T>: ThreadRpc,
+{
     let workspaces = sim.register::<W>("WORKSPACE")?;
-    let threads = sim.register::<Thread>("THREAD")?;
+    let threads = sim.register::<T>("THREAD")?;
     let mut clients = Vec::new();
     for (c, client) in sim.clients().into_iter().enumerate() {
         let ns = client.namespace::<W>("WORKSPACE")?;
-        let thread_ns = client.namespace::<Thread>("THREAD")?;
+        let thread_ns = client.namespace::<T>("THREAD")?;
         let think = Duration::from_micros(sim.random_below(200_000));
         let doomed = sim.random_below(THREADS_PER_CLIENT as u64) as usize;
         clients.push(client.spawn(async move {

@@ -2,6 +2,8 @@
 
 mod bucket;
 mod inspect;
+#[cfg(feature = "js")]
+mod js;
 mod kv_namespace;
 mod worker;
 
@@ -85,8 +87,16 @@ impl Sim {
         &self,
         binding: &str,
     ) -> Result<ObjectNamespace<O>> {
-        let factory: crate::runtime::runtime::Factory =
-            Rc::new(crate::runtime::start::construct::<O>);
+        self.register_with::<O>(binding, Rc::new(crate::runtime::start::construct::<O>))
+    }
+
+    /// Binds the class `O` built by `factory` to `binding`; the namespace
+    /// as seen from the first client.
+    pub(crate) fn register_with<O: DurableObject + RpcTarget>(
+        &self,
+        binding: &str,
+        factory: crate::runtime::runtime::Factory,
+    ) -> Result<ObjectNamespace<O>> {
         self.rt.register(
             binding,
             TypeId::of::<O>(),

@@ -293,7 +293,7 @@ impl Instance {
                 reply,
             }) => {
                 let answer = self.owe(number, reply);
-                let fut = object().call_erased(method, args);
+                let fut = object().call_erased(&method, args);
                 self.run(event, number, fut, answer);
             }
             Arrival::Raised {

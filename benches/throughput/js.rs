@@ -1,0 +1,72 @@
+//! `js_counter_requests_per_s`: the long counter scenario again, on the
+//! TypeScript counter (`examples/js/counter.ts`) run by the JavaScript host:
+//! the same clients, the same sequential `increment(1)` RPCs through one
+//! stub each, the same audit. `js_counter_cost_ratio` is the Rust counter's
+//! figure divided by this one (what running the object as JavaScript
+//! costs). Built only with `--features js`.
+
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::Duration;
+
+use dosim::js::{JsModule, JsObject};
+use dosim::{Seed, Sim};
+use dosim_workloads::counter::CounterRpc;
+use dosim_workloads::js_counter::COUNTER_TS;
+
+/// The body: every client makes `per_client` sequential increments of the
+/// TypeScript counter; the count must then match.
+async fn body(sim: Sim, per_client: u64, acked: Arc<AtomicU64>) -> dosim::Result<()> {
+    let module = JsModule::typescript("counter.ts", COUNTER_TS)?;
+    let counters = sim.register_js("COUNTER", &module, "Counter")?;
+    let mut handles = Vec::new();
+    for client in sim.clients() {
+        let ns = client.namespace::<JsObject>("COUNTER")?;
+        handles.push(client.spawn(async move {
+            let stub = ns.get_by_name("room-7");
+            for _ in 0..per_client {
+                let _count: u64 = stub.increment(1).await?;
+            }
+            Ok::<u64, dosim::Error>(per_client)
+        }));
+    }
+    super::audit(&counters, handles, &acked).await
+}
+
+/// One repetition on `seed`: (acknowledged requests, wall time).
+pub fn sweep(clients: u64, per_client: u64, seed: Seed) -> (u64, Duration) {
+    super::sweep_one(
+        "bench_js",
+        "the TypeScript counter",
+        clients,
+        per_client,
+        seed,
+        body,
+    )
+}
+
+/// `js_counter_requests_per_s`, and `js_counter_cost_ratio`: the Rust
+/// counter's rate over the TypeScript one's, both on the long scenario's
+/// seed, back to back in each repetition.
+pub fn figures() -> Vec<(&'static str, f64)> {
+    use super::figures::{back_to_back, figure, per_s, ratios, REPEATS};
+    let seed = Seed::nth(super::LONG_SEED_INDEX);
+    let (clients, per_client) = (super::LONG_CLIENTS, super::LONG_PER_CLIENT);
+    let (mut rust, mut js) = (Vec::new(), Vec::new());
+    for rep in 0..REPEATS {
+        let ((n, rust_wall), (j, js_wall)) = back_to_back(
+            rep,
+            || super::dosim_sweep("bench_long", clients, per_client, &[seed]),
+            || sweep(clients, per_client, seed),
+        );
+        rust.push(per_s(n, rust_wall));
+        js.push(per_s(j, js_wall));
+    }
+    vec![
+        ("js_counter_requests_per_s", figure("js_counter_requests_per_s", &js)),
+        (
+            "js_counter_cost_ratio",
+            figure("js_counter_cost_ratio", &ratios(&rust, &js)),
+        ),
+    ]
+}
