@@ -369,7 +369,11 @@ fn agent_push_memory_connections_is_caught_by_agent_state_sync() {
 #[test]
 fn a_frame_held_by_a_superseded_instance_breaks_its_socket() {
     let seed = dosim::Seed::nth(17);
-    assert_eq!(format!("{seed}"), "0x808475f02ee37363", "the seed that found it");
+    assert_eq!(
+        format!("{seed}"),
+        "0x808475f02ee37363",
+        "the seed that found it"
+    );
     let report = Runner::new("superseded_frame")
         .faults(Faults::Swarm)
         .quiet()

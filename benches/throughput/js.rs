@@ -63,7 +63,10 @@ pub fn figures() -> Vec<(&'static str, f64)> {
         js.push(per_s(j, js_wall));
     }
     vec![
-        ("js_counter_requests_per_s", figure("js_counter_requests_per_s", &js)),
+        (
+            "js_counter_requests_per_s",
+            figure("js_counter_requests_per_s", &js),
+        ),
         (
             "js_counter_cost_ratio",
             figure("js_counter_cost_ratio", &ratios(&rust, &js)),
