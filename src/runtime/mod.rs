@@ -6,6 +6,7 @@ pub(crate) mod alarms;
 pub(crate) mod binding_table;
 pub(crate) mod buggify;
 pub(crate) mod call;
+pub(crate) mod class;
 pub(crate) mod client;
 pub(crate) mod context;
 pub(crate) mod env;

@@ -12,53 +12,16 @@ use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 
 use super::alarms::AlarmScheduler;
+pub(crate) use super::class::{Factory, Namespace};
 use super::env::Env;
 use super::error::Error;
-use super::id::{NamespaceKey, ObjectId};
+use super::id::ObjectId;
 use super::inbox::Incoming;
 use super::instance::{Arrival, Instance, RaisedEvent};
-use super::object::ErasedObject;
-use super::state::State;
 use crate::sim::world::World;
 use crate::sim::world_config::LocationId;
 use crate::storage::service::ObjectStorage;
 use crate::trace::{EndReason, ObjectRef, What};
-
-/// Builds an object of a namespace's class.
-pub(crate) type Factory = Rc<dyn Fn(State, Env) -> Rc<dyn ErasedObject>>;
-
-/// A namespace: one object class under one binding name.
-pub(crate) struct Namespace {
-    pub(crate) binding: String,
-    pub(crate) type_id: TypeId,
-    pub(crate) type_name: &'static str,
-    pub(crate) key: NamespaceKey,
-    pub(crate) factory: Factory,
-    /// The `delete_all_preserves_alarm` compatibility flag.
-    pub(crate) delete_all_preserves_alarm: Cell<bool>,
-    /// Ids already derived from names: an id is an HMAC of its name, and
-    /// clients ask for the same few names call after call.
-    named: RefCell<BTreeMap<String, ObjectId>>,
-}
-
-/// How many named ids a namespace remembers before it starts over.
-const NAMED_IDS_MAX: usize = 4096;
-
-impl Namespace {
-    /// The id for `name` (a pure function of the namespace and the name).
-    pub(crate) fn id_from_name(&self, name: &str) -> ObjectId {
-        if let Some(id) = self.named.borrow().get(name) {
-            return id.clone();
-        }
-        let id = self.key.id_from_name(name);
-        let mut named = self.named.borrow_mut();
-        if named.len() >= NAMED_IDS_MAX {
-            named.clear();
-        }
-        named.insert(name.to_string(), id.clone());
-        id
-    }
-}
 
 struct ObjectEntry {
     namespace: Rc<Namespace>,
@@ -143,15 +106,7 @@ impl Runtime {
                 existing.type_name
             )));
         }
-        let ns = Rc::new(Namespace {
-            binding: binding.to_string(),
-            type_id,
-            type_name,
-            key: NamespaceKey::for_binding(binding),
-            factory,
-            delete_all_preserves_alarm: Cell::new(false),
-            named: RefCell::new(BTreeMap::new()),
-        });
+        let ns = Rc::new(Namespace::new(binding, type_id, type_name, factory));
         namespaces.insert(binding.to_string(), ns.clone());
         Ok(ns)
     }
