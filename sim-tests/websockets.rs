@@ -413,3 +413,39 @@ fn frames_sent_before_the_client_connected_all_arrive_in_order() {
         })
     });
 }
+
+/// Closes its socket when dropped, as a client library does.
+struct ClosingClient(dosim::ClientSocket);
+
+impl Drop for ClosingClient {
+    fn drop(&mut self) {
+        let _ = self.0.close(1000, "client gone");
+    }
+}
+
+/// A regression: a client that closes its socket while the run is being
+/// torn down (its task outlives the test body) used to panic the runtime,
+/// which looked the object up after the run's objects were gone. The close
+/// has nowhere to go and is dropped; the run passes.
+#[test]
+fn a_socket_closed_during_teardown_is_dropped_quietly() {
+    Runner::new("ws_close_in_teardown")
+        .seeds(3)
+        .faults(Faults::None)
+        .quiet()
+        .run(|sim| async move {
+            let ns = sim.register::<Greeter>("GREETER")?;
+            let ws = ns
+                .get_by_name("g")
+                .connect(Request::get("https://g/"))
+                .await?;
+            let client = ClosingClient(ws);
+            // Still running when the body returns: dropped at teardown.
+            let _task = sim.spawn(async move {
+                let _client = client;
+                std::future::pending::<()>().await;
+            });
+            Ok(())
+        })
+        .assert_passed();
+}
