@@ -344,3 +344,73 @@ fn bad_frames_get_error_frames_not_a_panic() {
         })
     });
 }
+
+/// A Worker in front of the agents: `/agents/<class>/<name>/…` goes to
+/// the agent, anything else is its own 404.
+#[derive(Default)]
+struct AgentsFront;
+
+impl dosim::platform::worker::Worker for AgentsFront {
+    async fn fetch(
+        &self,
+        req: dosim::Request,
+        env: Env,
+        _ctx: dosim::platform::worker::Context,
+    ) -> Result<dosim::Response> {
+        use dosim_workloads::agent_chat::AgentChat;
+        match dosim::agents::route_agent_request::<AgentChat>(&env, "AgentChat", req).await {
+            Some(answer) => answer,
+            None => Ok(dosim::Response::error(404, "not an agent")),
+        }
+    }
+}
+
+#[test]
+fn a_worker_routes_agent_paths_to_the_named_agent() {
+    Runner::new("agents_routing")
+        .seeds(3)
+        .faults(Faults::None)
+        .quiet()
+        .run(|sim| async move {
+            use dosim_workloads::agent_chat::AgentChat;
+            let rooms = sim.register::<AgentChat>("AgentChat")?;
+            let app = sim.worker::<AgentsFront>("app")?;
+            // A message through a connection lands in `lobby`'s history…
+            let member = AgentClient::connect_with_query(&rooms, "lobby", "m0", "name=ann").await?;
+            member.send("hello")?;
+            loop {
+                match member.recv().await {
+                    Some(AgentEvent::Message(Message::Text(t))) if t == "ack:hello" => break,
+                    Some(AgentEvent::Closed { code, .. }) => dosim::bail!("closed with {code}"),
+                    None => dosim::bail!("the room never acknowledged"),
+                    Some(_) => {}
+                }
+            }
+            // …which the Worker's route reaches by the agent's name.
+            let resp = app
+                .fetch(dosim::Request::get(
+                    "https://app.example/agents/agent-chat/lobby/history",
+                ))
+                .await?;
+            assert_eq!(resp.status(), 200, "{:?}", resp.text());
+            let rows: Vec<(String, String)> =
+                serde_json::from_str(resp.text()?).map_err(|e| e.to_string())?;
+            assert_eq!(rows, vec![("ann".to_string(), "hello".to_string())]);
+            // Another agent name is another agent, with its own history.
+            let other = app
+                .fetch(dosim::Request::get(
+                    "https://app.example/agents/agent-chat/attic/history",
+                ))
+                .await?;
+            assert_eq!(other.text()?, "[]");
+            // A path of no agent class of this Worker falls through.
+            let none = app
+                .fetch(dosim::Request::get(
+                    "https://app.example/agents/dashboard/x",
+                ))
+                .await?;
+            assert_eq!((none.status(), none.text()?), (404, "not an agent"));
+            Ok(())
+        })
+        .assert_passed();
+}
