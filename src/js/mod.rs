@@ -15,7 +15,8 @@
 //! releases runs in the poll of the event that started the operation.
 //!
 //! It sits above `runtime` (it is an object class of the runtime, built on
-//! its public handles) and below `check`, which registers it.
+//! its public handles) and `platform` (whose bindings it hands to
+//! JavaScript), and below `check`, which registers it.
 
 mod bindings;
 mod call;
@@ -24,6 +25,7 @@ mod isolate;
 mod module;
 mod object;
 mod ops;
+mod platform;
 mod sockets;
 mod sql;
 mod stub;

@@ -150,7 +150,7 @@ pub(crate) fn start(
                 }))
             })
         }
-        other => return Err(Error::type_error(format!("unknown host operation {other}"))),
+        other => super::platform::start(host, other, args)?,
     };
     Ok(Box::pin(async move { answer(fut.await) }))
 }

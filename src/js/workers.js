@@ -57,6 +57,8 @@
     getByName(name) { return this.get(this.idFromName(name)); }
   }
 
+  const platform = globalThis.__dosim_platform;
+
   // env: each binding looked up on first use.
   function makeEnv() {
     const cache = new Map();
@@ -65,7 +67,7 @@
         if (typeof name !== "string" || name === "then") return undefined;
         if (!cache.has(name)) {
           const b = call("binding", { name });
-          cache.set(name, b === null ? undefined : b.kind === "namespace" ? new DurableObjectNamespace(name) : b.value);
+          cache.set(name, b === null ? undefined : b.kind === "namespace" ? new DurableObjectNamespace(name) : b.kind === "var" ? b.value : platform.bind(b.kind, name));
         }
         return cache.get(name);
       },

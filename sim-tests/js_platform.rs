@@ -1,0 +1,200 @@
+//! The platform bindings in a TypeScript object's `env`, each driven from
+//! a Rust sim test: a KV namespace (text, JSON, bytes, metadata, lists
+//! and the product's limit errors, its write rate among them) and a queue producer (`send`,
+//! `sendBatch`, delays) whose messages a Rust consumer reads.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use dosim::js::JsModule;
+use dosim::platform::queue::{MessageBatch, QueueConfig};
+use dosim::platform::worker::{Context, Worker};
+use dosim::{Env, Faults, Runner, Sim};
+use serde_json::{json, Value};
+
+const OBJECTS: &str = r#"
+import { DurableObject } from "cloudflare:workers";
+
+export class Shop extends DurableObject {
+  async kv(): Promise<unknown> {
+    const kv = this.env.FLAGS;
+    await kv.put("a:1", "one");
+    await kv.put("a:2", JSON.stringify({ n: 2 }), { metadata: { owner: "ada" } });
+    await kv.put("a:3", new Uint8Array([1, 2, 255]));
+    await kv.put("b:1", "later", { expirationTtl: 3600 });
+    const text = await kv.get("a:1");
+    const parsed = await kv.get("a:2", "json");
+    const typed = await kv.get("a:2", { type: "json" });
+    const bytes = [...new Uint8Array(await kv.get("a:3", "arrayBuffer"))];
+    const missing = await kv.get("zz");
+    const withMeta = await kv.getWithMetadata("a:2", "json");
+    const page = await kv.list({ prefix: "a:", limit: 2 });
+    const rest = await kv.list({ prefix: "a:", cursor: page.cursor });
+    const all = await kv.list();
+    let tooFast = "";
+    try { await kv.delete("a:1"); } catch (e: any) { tooFast = e.message; }
+    await scheduler.wait(1000);
+    await kv.delete("a:1");
+    const gone = await kv.get("a:1");
+    let tooShort = "";
+    try { await kv.put("c", "x", { expirationTtl: 30 }); } catch (e: any) { tooShort = e.message; }
+    let badType = "";
+    try { await kv.get("a:1", "xml"); } catch (e: any) { badType = `${e.name}: ${e.message}`; }
+    return { text, parsed, typed, bytes, missing, withMeta, page, rest, all, tooFast, gone, tooShort, badType };
+  }
+
+  async order(items: number[]): Promise<string> {
+    await this.env.ORDERS.send({ item: items[0] });
+    await this.env.ORDERS.sendBatch(items.slice(1).map((item) => ({ body: { item } })));
+    await this.env.ORDERS.send({ item: 100 }, { delaySeconds: 60 });
+    let empty = "";
+    try { await this.env.ORDERS.sendBatch([]); } catch (e: any) { empty = `${e.name}: ${e.message}`; }
+    return empty;
+  }
+
+  kinds(): unknown {
+    return { kv: this.env.FLAGS?.constructor?.name, queue: this.env.ORDERS?.constructor?.name, none: this.env.NOPE === undefined };
+  }
+}
+"#;
+
+/// Runs `body` once, fault-free, with `Shop` bound as `SHOP`.
+fn once<F, Fut>(name: &str, body: F)
+where
+    F: Fn(Sim) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = dosim::Result<()>> + 'static,
+{
+    Runner::new(name)
+        .seeds(1)
+        .faults(Faults::None)
+        .run(move |sim| {
+            let body = body.clone();
+            async move {
+                let module = JsModule::typescript("shop.ts", OBJECTS)?;
+                sim.register_js("SHOP", &module, "Shop")?;
+                body(sim).await
+            }
+        })
+        .assert_passed();
+}
+
+fn shop(sim: &Sim) -> dosim::Stub<dosim::js::JsObject> {
+    sim.client(0)
+        .namespace::<dosim::js::JsObject>("SHOP")
+        .expect("registered")
+        .get_by_name("s")
+}
+
+#[test]
+fn a_kv_namespace_has_workerds_surface() {
+    once("js_platform_kv", |sim| async move {
+        let flags = sim.kv_namespace("FLAGS")?;
+        let got: Value = shop(&sim).call_js("kv", json!([])).await?;
+        assert_eq!(got["text"], "one");
+        assert_eq!(got["parsed"], json!({"n": 2}));
+        assert_eq!(got["typed"], json!({"n": 2}));
+        assert_eq!(got["bytes"], json!([1, 2, 255]));
+        assert_eq!(got["missing"], Value::Null);
+        assert_eq!(got["withMeta"]["value"], json!({"n": 2}));
+        assert_eq!(got["withMeta"]["metadata"], json!({"owner": "ada"}));
+        let names = |page: &Value| -> Vec<String> {
+            page["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(names(&got["page"]), ["a:1", "a:2"]);
+        assert_eq!(got["page"]["list_complete"], false);
+        assert_eq!(got["page"]["keys"][1]["metadata"], json!({"owner": "ada"}));
+        assert!(got["page"]["keys"][0].get("metadata").is_none());
+        assert_eq!(names(&got["rest"]), ["a:3"]);
+        assert_eq!(got["rest"]["list_complete"], true);
+        assert!(got["rest"].get("cursor").is_none());
+        assert_eq!(names(&got["all"]), ["a:1", "a:2", "a:3", "b:1"]);
+        let expires = got["all"]["keys"][3]["expiration"].as_u64().unwrap();
+        assert!(expires >= 1_767_225_600 + 3600, "expires at {expires}");
+        // One write a second per key, as the product allows.
+        assert_eq!(got["tooFast"], "KV DELETE failed: 429 Too Many Requests");
+        assert_eq!(got["gone"], Value::Null);
+        assert!(
+            got["tooShort"]
+                .as_str()
+                .unwrap()
+                .contains("Invalid expiration_ttl of 30. Expiration TTL must be at least 60."),
+            "{}",
+            got["tooShort"]
+        );
+        assert_eq!(
+            got["badType"],
+            r#"TypeError: Unknown response type. Possible types are "text", "arrayBuffer", "json", and "stream"."#
+        );
+        // The writes are the namespace's, seen from Rust too (after the
+        // other location's cached copy has expired).
+        dosim::sleep(Duration::from_secs(61)).await;
+        assert_eq!(flags.get("a:2").await?.as_deref(), Some(r#"{"n":2}"#));
+        assert_eq!(flags.get_bytes("a:3").await?, Some(vec![1, 2, 255]));
+        assert_eq!(flags.get("a:1").await?, None);
+        Ok(())
+    });
+}
+
+thread_local! {
+    static SEEN: RefCell<Vec<(u64, u64)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Records each message's item and the simulated second it came.
+#[derive(Default)]
+struct Orders;
+
+impl Worker for Orders {
+    async fn queue(&self, batch: MessageBatch, _env: Env, _ctx: Context) -> dosim::Result<()> {
+        let at = dosim::elapsed().as_secs();
+        for m in batch.messages() {
+            let body: Value = m.body()?;
+            SEEN.with(|s| s.borrow_mut().push((body["item"].as_u64().unwrap(), at)));
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn a_queue_producer_sends_what_a_consumer_reads() {
+    once("js_platform_queue", |sim| async move {
+        SEEN.with(|s| s.borrow_mut().clear());
+        sim.queue("ORDERS", QueueConfig::default())?;
+        sim.consumer::<Orders>("ORDERS")?;
+        let empty: String = shop(&sim).call_js("order", json!([[1, 2, 3]])).await?;
+        assert_eq!(
+            empty,
+            "TypeError: sendBatch() requires at least one message"
+        );
+        let sent_at = sim.elapsed().as_secs();
+        dosim::sleep(Duration::from_secs(120)).await;
+        let seen = SEEN.with(|s| s.borrow().clone());
+        let mut items: Vec<u64> = seen.iter().map(|s| s.0).collect();
+        items.sort_unstable();
+        assert_eq!(items, [1, 2, 3, 100]);
+        let delayed = seen.iter().find(|s| s.0 == 100).unwrap().1;
+        assert!(
+            delayed >= sent_at + 60,
+            "delayed message came at {delayed} s"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn env_names_each_binding_by_its_kind() {
+    once("js_platform_kinds", |sim| async move {
+        sim.kv_namespace("FLAGS")?;
+        sim.queue("ORDERS", QueueConfig::default())?;
+        let got: Value = shop(&sim).call_js("kinds", json!([])).await?;
+        assert_eq!(
+            got,
+            json!({"kv": "KVNamespace", "queue": "Queue", "none": true})
+        );
+        Ok(())
+    });
+}
