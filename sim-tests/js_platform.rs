@@ -1,7 +1,8 @@
 //! The platform bindings in a TypeScript object's `env`, each driven from
 //! a Rust sim test: a KV namespace (text, JSON, bytes, metadata, lists
 //! and the product's limit errors, its write rate among them) and a queue producer (`send`,
-//! `sendBatch`, delays) whose messages a Rust consumer reads.
+//! `sendBatch`, delays) whose messages a Rust consumer reads, and a
+//! bucket (bodies, ranges, conditions, listings with a delimiter).
 
 use std::cell::RefCell;
 use std::time::Duration;
@@ -52,8 +53,37 @@ export class Shop extends DurableObject {
     return empty;
   }
 
+  async bucket(): Promise<unknown> {
+    const b = this.env.ARCHIVE;
+    const put = await b.put("docs/a.txt", "hello", { customMetadata: { by: "ada" } });
+    await b.put("docs/sub/b.json", JSON.stringify({ ok: true }));
+    await b.put("top.bin", new Uint8Array([0, 1, 2, 3]));
+    const got = await b.get("docs/a.txt");
+    const text = await got.text();
+    let twice = "";
+    try { await got.text(); } catch (e: any) { twice = e.name; }
+    const json = await (await b.get("docs/sub/b.json")).json();
+    const bytes = [...new Uint8Array(await (await b.get("top.bin", { range: { offset: 1, length: 2 } })).arrayBuffer())];
+    const head = await b.head("docs/a.txt");
+    const stale = await b.put("docs/a.txt", "lost", { onlyIf: { etagMatches: "nope" } });
+    const unchanged = await (await b.get("docs/a.txt", { onlyIf: { etagDoesNotMatch: put.etag } }));
+    const listed = await b.list({ prefix: "docs/", delimiter: "/" });
+    const all = await b.list({ limit: 2, include: ["customMetadata"] });
+    await b.delete(["docs/a.txt", "top.bin"]);
+    const missing = await b.get("docs/a.txt");
+    return {
+      put: { key: put.key, size: put.size, etagQuoted: put.httpEtag === `"${put.etag}"`, uploadedIsDate: put.uploaded instanceof Date, meta: put.customMetadata },
+      text, twice, json, bytes, headHasBody: "text" in head, headSize: head.size,
+      stale, unchangedHasBody: "text" in unchanged,
+      listed: { keys: listed.objects.map((o: any) => o.key), prefixes: listed.delimitedPrefixes, truncated: listed.truncated },
+      all: { keys: all.objects.map((o: any) => o.key), truncated: all.truncated, hasCursor: typeof all.cursor === "string", meta: all.objects[0].customMetadata },
+      missing,
+    };
+  }
+
   kinds(): unknown {
-    return { kv: this.env.FLAGS?.constructor?.name, queue: this.env.ORDERS?.constructor?.name, none: this.env.NOPE === undefined };
+    const name = (b: any) => b?.constructor?.name;
+    return { kv: name(this.env.FLAGS), queue: name(this.env.ORDERS), bucket: name(this.env.ARCHIVE), none: this.env.NOPE === undefined };
   }
 }
 "#;
@@ -186,14 +216,49 @@ fn a_queue_producer_sends_what_a_consumer_reads() {
 }
 
 #[test]
+fn a_bucket_has_r2s_surface() {
+    once("js_platform_bucket", |sim| async move {
+        let archive = sim.bucket("ARCHIVE")?;
+        let got: Value = shop(&sim).call_js("bucket", json!([])).await?;
+        assert_eq!(
+            got["put"],
+            json!({"key": "docs/a.txt", "size": 5, "etagQuoted": true, "uploadedIsDate": true, "meta": {"by": "ada"}})
+        );
+        assert_eq!(got["text"], "hello");
+        assert_eq!(got["twice"], "TypeError");
+        assert_eq!(got["json"], json!({"ok": true}));
+        assert_eq!(got["bytes"], json!([1, 2]));
+        assert_eq!(got["headHasBody"], false);
+        assert_eq!(got["headSize"], 5);
+        assert_eq!(got["stale"], Value::Null);
+        assert_eq!(got["unchangedHasBody"], false);
+        assert_eq!(
+            got["listed"],
+            json!({"keys": ["docs/a.txt"], "prefixes": ["docs/sub/"], "truncated": false})
+        );
+        assert_eq!(
+            got["all"],
+            json!({"keys": ["docs/a.txt", "docs/sub/b.json"], "truncated": true, "hasCursor": true, "meta": {"by": "ada"}})
+        );
+        assert_eq!(got["missing"], Value::Null);
+        // What JavaScript wrote is the bucket's, read from Rust.
+        let left = archive.get("docs/sub/b.json", Default::default()).await?;
+        assert_eq!(left.map(|o| o.text()).as_deref(), Some(r#"{"ok":true}"#));
+        assert!(archive.head("top.bin").await?.is_none());
+        Ok(())
+    });
+}
+
+#[test]
 fn env_names_each_binding_by_its_kind() {
     once("js_platform_kinds", |sim| async move {
         sim.kv_namespace("FLAGS")?;
         sim.queue("ORDERS", QueueConfig::default())?;
+        sim.bucket("ARCHIVE")?;
         let got: Value = shop(&sim).call_js("kinds", json!([])).await?;
         assert_eq!(
             got,
-            json!({"kv": "KVNamespace", "queue": "Queue", "none": true})
+            json!({"kv": "KVNamespace", "queue": "Queue", "bucket": "R2Bucket", "none": true})
         );
         Ok(())
     });

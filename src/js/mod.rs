@@ -19,6 +19,7 @@
 //! JavaScript), and below `check`, which registers it.
 
 mod bindings;
+mod bucket;
 mod call;
 mod host;
 mod isolate;

@@ -1,4 +1,4 @@
-// The platform bindings of env: KV namespaces and queues, with workerd's
+// The platform bindings of env: KV namespaces, queues and buckets, with workerd's
 // names and shapes. Each call is a host operation the Rust platform
 // serves (see platform.rs); this side only shapes arguments and answers.
 (() => {
@@ -83,11 +83,71 @@
     }
   }
 
+  // An R2Object, or with a body an R2ObjectBody, from the host's answer.
+  function r2Object(r) {
+    if (r === null) return null;
+    const o = {
+      key: r.key, version: r.version, size: r.size, etag: r.etag, httpEtag: r.httpEtag,
+      uploaded: new Date(r.uploaded), customMetadata: r.customMetadata, httpMetadata: {}, checksums: {}, storageClass: "Standard",
+      writeHttpMetadata() {},
+    };
+    if (r.bytes === undefined) return o;
+    let used = false;
+    const use = () => {
+      if (used) throw new TypeError("Body has already been used. It can only be used once. Use tee() first if you need to read it twice.");
+      used = true;
+    };
+    return Object.assign(o, {
+      get bodyUsed() { return used; },
+      async text() { use(); return r.text; },
+      async json() { use(); return JSON.parse(r.text); },
+      async arrayBuffer() { use(); return new Uint8Array(r.bytes).buffer; },
+    });
+  }
+
+  // The conditions of onlyIf that dosim keeps: etagMatches and etagDoesNotMatch.
+  function onlyIf(conditions) {
+    if (conditions === undefined) return undefined;
+    const { etagMatches, etagDoesNotMatch, ...rest } = conditions;
+    if (Object.keys(rest).length > 0) throw new TypeError(`dosim: onlyIf.${Object.keys(rest)[0]} is not supported yet (etagMatches and etagDoesNotMatch are)`);
+    return { etagMatches, etagDoesNotMatch };
+  }
+
+  class R2Bucket {
+    #binding;
+    constructor(binding) { this.#binding = binding; }
+    put(key, value, options = {}) {
+      const args = { binding: this.#binding, key: String(key), customMetadata: options.customMetadata, onlyIf: onlyIf(options.onlyIf) };
+      if (typeof value === "string") args.text = value;
+      else if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) args.bytes = bytesOf(value);
+      else if (value !== null && value !== undefined) throw new TypeError("dosim: a bucket put() takes a string, an ArrayBuffer or a view of one (no streams or blobs)");
+      return op("bucketPut", args, r2Object);
+    }
+    get(key, options = {}) {
+      return op("bucketGet", { binding: this.#binding, key: String(key), range: options.range, onlyIf: onlyIf(options.onlyIf) }, r2Object);
+    }
+    head(key) { return op("bucketHead", { binding: this.#binding, key: String(key) }, r2Object); }
+    delete(keys) {
+      const list = Array.isArray(keys) ? keys.map(String) : [String(keys)];
+      return op("bucketDelete", { binding: this.#binding, keys: list }, nothing);
+    }
+    list(options = {}) {
+      const args = { binding: this.#binding, prefix: options.prefix, cursor: options.cursor, delimiter: options.delimiter, limit: options.limit, include: options.include ?? [] };
+      return op("bucketList", args, (r) => ({
+        objects: r.objects.map(r2Object),
+        truncated: r.truncated,
+        ...(r.cursor === null ? {} : { cursor: r.cursor }),
+        delimitedPrefixes: r.delimitedPrefixes,
+      }));
+    }
+  }
+
   // The object env.<name> is for a platform binding of `kind`.
   function bind(kind, name) {
     switch (kind) {
       case "KV namespace": return new KVNamespace(name);
       case "queue": return new Queue(name);
+      case "bucket": return new R2Bucket(name);
       default: return undefined;
     }
   }

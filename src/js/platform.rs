@@ -1,5 +1,5 @@
 //! The platform bindings in a JavaScript object's `env`: its KV namespaces
-//! and queues, each operation the future the Rust platform's own call
+//! and queues here, its buckets in `bucket.rs`, each operation the future the Rust platform's own call
 //! builds ([`KvNamespace`](crate::platform::kv::KvNamespace),
 //! [`Queue`](crate::platform::queue::Queue)), so faults, limits, error
 //! texts, the trace and the output gate are the same as for a Rust object.
@@ -21,7 +21,11 @@ use crate::platform::queue::SendOptions;
 use crate::runtime::{Error, Result};
 
 /// The binding kinds this file serves, as the binding table names them.
-pub(crate) const KINDS: [&str; 2] = [crate::platform::kv::KIND, crate::platform::queue::KIND];
+pub(crate) const KINDS: [&str; 3] = [
+    crate::platform::kv::KIND,
+    crate::platform::queue::KIND,
+    crate::platform::bucket::KIND,
+];
 
 /// The future of the platform operation `kind` with JSON `args`.
 pub(crate) fn start(
@@ -102,7 +106,7 @@ pub(crate) fn start(
                 Ok("null".to_string())
             })
         }
-        other => return Err(Error::type_error(format!("unknown host operation {other}"))),
+        other => return super::bucket::start(host, other, args),
     };
     Ok(fut)
 }
