@@ -2,7 +2,8 @@
 //! a Rust sim test: a KV namespace (text, JSON, bytes, metadata, lists
 //! and the product's limit errors, its write rate among them) and a queue producer (`send`,
 //! `sendBatch`, delays) whose messages a Rust consumer reads, and a
-//! bucket (bodies, ranges, conditions, listings with a delimiter).
+//! bucket (bodies, ranges, conditions, listings with a delimiter), and a
+//! service binding's `fetch`.
 
 use std::cell::RefCell;
 use std::time::Duration;
@@ -81,9 +82,15 @@ export class Shop extends DurableObject {
     };
   }
 
+  async callService(): Promise<unknown> {
+    const resp = await this.env.PAYMENTS.fetch("https://payments/charge?amount=5", { method: "POST", body: "card-1", headers: { "x-shop": "s" } });
+    const viaRequest = await this.env.PAYMENTS.fetch(new Request("https://payments/refund"));
+    return { status: resp.status, text: await resp.text(), header: resp.headers.get("x-paid"), refund: viaRequest.status };
+  }
+
   kinds(): unknown {
     const name = (b: any) => b?.constructor?.name;
-    return { kv: name(this.env.FLAGS), queue: name(this.env.ORDERS), bucket: name(this.env.ARCHIVE), none: this.env.NOPE === undefined };
+    return { kv: name(this.env.FLAGS), queue: name(this.env.ORDERS), bucket: name(this.env.ARCHIVE), service: name(this.env.PAYMENTS), none: this.env.NOPE === undefined };
   }
 }
 "#;
@@ -250,15 +257,56 @@ fn a_bucket_has_r2s_surface() {
 }
 
 #[test]
+fn a_service_binding_fetches() {
+    once("js_platform_service", |sim| async move {
+        let seen = std::rc::Rc::new(RefCell::new(Vec::new()));
+        let log = seen.clone();
+        sim.service("PAYMENTS", move |req: dosim::Request| {
+            let log = log.clone();
+            async move {
+                let line = format!(
+                    "{} {} {} {:?}",
+                    req.method(),
+                    req.url(),
+                    String::from_utf8_lossy(req.body()),
+                    req.header("x-shop")
+                );
+                log.borrow_mut().push(line);
+                let status = if req.url().ends_with("/refund") {
+                    404
+                } else {
+                    200
+                };
+                Ok(dosim::Response::new(status, "paid").with_header("x-paid", "yes"))
+            }
+        })?;
+        let got: Value = shop(&sim).call_js("callService", json!([])).await?;
+        assert_eq!(
+            got,
+            json!({"status": 200, "text": "paid", "header": "yes", "refund": 404})
+        );
+        assert_eq!(
+            *seen.borrow(),
+            [
+                r#"POST https://payments/charge?amount=5 card-1 Some("s")"#,
+                r#"GET https://payments/refund  None"#
+            ]
+        );
+        Ok(())
+    });
+}
+
+#[test]
 fn env_names_each_binding_by_its_kind() {
     once("js_platform_kinds", |sim| async move {
         sim.kv_namespace("FLAGS")?;
         sim.queue("ORDERS", QueueConfig::default())?;
         sim.bucket("ARCHIVE")?;
+        sim.service("PAYMENTS", |_req| async { Ok(dosim::Response::ok("")) })?;
         let got: Value = shop(&sim).call_js("kinds", json!([])).await?;
         assert_eq!(
             got,
-            json!({"kv": "KVNamespace", "queue": "Queue", "bucket": "R2Bucket", "none": true})
+            json!({"kv": "KVNamespace", "queue": "Queue", "bucket": "R2Bucket", "service": "Fetcher", "none": true})
         );
         Ok(())
     });

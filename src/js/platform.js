@@ -1,4 +1,4 @@
-// The platform bindings of env: KV namespaces, queues and buckets, with workerd's
+// The platform bindings of env: KV namespaces, queues, buckets and services, with workerd's
 // names and shapes. Each call is a host operation the Rust platform
 // serves (see platform.rs); this side only shapes arguments and answers.
 (() => {
@@ -142,15 +142,30 @@
     }
   }
 
+  // A fetch through the host operation `kind` (a stub's or a service's),
+  // `target` saying where to.
+  function fetch(kind, target, input, init) {
+    const req = input instanceof Request && init === undefined ? input : new Request(input, init);
+    const args = { ...target, method: req.method, url: req.url, headers: [...req.headers], body: req.body };
+    return op(kind, args, (r) => new Response(r.body, { status: r.status, headers: r.headers }));
+  }
+
+  class Fetcher {
+    #binding;
+    constructor(binding) { this.#binding = binding; }
+    fetch(input, init) { return fetch("serviceFetch", { binding: this.#binding }, input, init); }
+  }
+
   // The object env.<name> is for a platform binding of `kind`.
   function bind(kind, name) {
     switch (kind) {
       case "KV namespace": return new KVNamespace(name);
       case "queue": return new Queue(name);
       case "bucket": return new R2Bucket(name);
+      case "service": return new Fetcher(name);
       default: return undefined;
     }
   }
 
-  Object.defineProperty(globalThis, "__dosim_platform", { value: { bind } });
+  Object.defineProperty(globalThis, "__dosim_platform", { value: { bind, fetch } });
 })();

@@ -1,7 +1,8 @@
-//! The platform bindings in a JavaScript object's `env`: its KV namespaces
-//! and queues here, its buckets in `bucket.rs`, each operation the future the Rust platform's own call
+//! The platform bindings in a JavaScript object's `env`: its KV namespaces,
+//! queues and services here, its buckets in `bucket.rs`, each operation the future the Rust platform's own call
 //! builds ([`KvNamespace`](crate::platform::kv::KvNamespace),
-//! [`Queue`](crate::platform::queue::Queue)), so faults, limits, error
+//! [`Queue`](crate::platform::queue::Queue),
+//! [`Service`](crate::platform::service::Service)), so faults, limits, error
 //! texts, the trace and the output gate are the same as for a Rust object.
 //!
 //! Values cross as JSON text: a KV value as `{"text"}` or `{"bytes"}`, its
@@ -16,15 +17,17 @@ use serde_json::value::RawValue;
 use serde_json::{json as value, Value};
 
 use super::host::{json, parse, Host};
+use super::ops::{response, FetchRequest};
 use crate::platform::kv::{GetOptions, ListOptions, PutOptions};
 use crate::platform::queue::SendOptions;
 use crate::runtime::{Error, Result};
 
 /// The binding kinds this file serves, as the binding table names them.
-pub(crate) const KINDS: [&str; 3] = [
+pub(crate) const KINDS: [&str; 4] = [
     crate::platform::kv::KIND,
     crate::platform::queue::KIND,
     crate::platform::bucket::KIND,
+    crate::platform::service::KIND,
 ];
 
 /// The future of the platform operation `kind` with JSON `args`.
@@ -106,6 +109,14 @@ pub(crate) fn start(
                 Ok("null".to_string())
             })
         }
+        "serviceFetch" => {
+            let a: ServiceFetch = parse(kind, args)?;
+            let call = host
+                .env
+                .service(&a.binding)?
+                .fetch(a.request.into_request());
+            Box::pin(async move { response(call.await?) })
+        }
         other => return super::bucket::start(host, other, args),
     };
     Ok(fut)
@@ -176,4 +187,11 @@ struct QueueSend {
     batch: bool,
     #[serde(default)]
     delay_seconds: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct ServiceFetch {
+    binding: String,
+    #[serde(flatten)]
+    request: FetchRequest,
 }

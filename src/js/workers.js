@@ -5,6 +5,7 @@
 (() => {
   const { host, call, op, opText } = globalThis.__dosim_internal;
   const clone = globalThis.__dosim_clone;
+  const platform = globalThis.__dosim_platform;
   const decode = clone.decode;
   const quote = JSON.stringify;
 
@@ -29,11 +30,7 @@
     const target = {
       id,
       name: id.name,
-      fetch(input, init) {
-        const req = input instanceof Request && init === undefined ? input : new Request(input, init);
-        const args = { binding, id: id.toString(), method: req.method, url: req.url, headers: [...req.headers], body: req.body };
-        return op("stubFetch", args, (r) => new Response(r.body, { status: r.status, headers: r.headers }));
-      },
+      fetch(input, init) { return platform.fetch("stubFetch", { binding, id: id.toString() }, input, init); },
     };
     return new Proxy(target, {
       get(t, prop) {
@@ -56,8 +53,6 @@
     get(id) { return makeStub(id); }
     getByName(name) { return this.get(this.idFromName(name)); }
   }
-
-  const platform = globalThis.__dosim_platform;
 
   // env: each binding looked up on first use.
   function makeEnv() {
