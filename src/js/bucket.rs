@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{json as value, Value};
 
 use super::host::{json, parse, Host};
+use super::platform::Bytes;
 use crate::platform::bucket::{
     BucketListOptions, BucketObject, Conditional, GetOptions, PutOptions, Range,
 };
@@ -31,11 +32,7 @@ pub(crate) fn start(
                 custom_metadata: a.custom_metadata.unwrap_or_default(),
                 only_if: a.only_if.map(OnlyIf::into_conditional),
             };
-            let body = match (a.text, a.bytes) {
-                (Some(text), _) => text.into_bytes(),
-                (None, Some(bytes)) => bytes,
-                (None, None) => Vec::new(),
-            };
+            let body = a.body.into_bytes();
             Box::pin(async move {
                 json(
                     &bucket
@@ -168,10 +165,8 @@ impl RangeArgs {
 struct Put {
     binding: String,
     key: String,
-    #[serde(default)]
-    text: Option<String>,
-    #[serde(default)]
-    bytes: Option<Vec<u8>>,
+    #[serde(flatten)]
+    body: Bytes,
     #[serde(default)]
     custom_metadata: Option<std::collections::BTreeMap<String, String>>,
     #[serde(default)]

@@ -59,13 +59,8 @@ pub(crate) fn start(
                 expiration_ttl: a.expiration_ttl,
                 metadata: a.metadata,
             };
-            let bytes = match (a.text, a.bytes) {
-                (Some(text), _) => text.into_bytes(),
-                (None, Some(bytes)) => bytes,
-                (None, None) => Vec::new(),
-            };
             Box::pin(async move {
-                kv.put_with(&a.key, bytes, options).await?;
+                kv.put_with(&a.key, a.value.into_bytes(), options).await?;
                 Ok("null".to_string())
             })
         }
@@ -149,16 +144,35 @@ struct KvGet {
 struct KvPut {
     binding: String,
     key: String,
-    #[serde(default)]
-    text: Option<String>,
-    #[serde(default)]
-    bytes: Option<Vec<u8>>,
+    #[serde(flatten)]
+    value: Bytes,
     #[serde(default)]
     expiration: Option<u64>,
     #[serde(default)]
     expiration_ttl: Option<u64>,
     #[serde(default)]
     metadata: Option<Value>,
+}
+
+/// A value JavaScript writes: `{"text"}` for a string, `{"bytes"}` for an
+/// `ArrayBuffer` or a view of one.
+#[derive(Deserialize)]
+pub(crate) struct Bytes {
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    bytes: Option<Vec<u8>>,
+}
+
+impl Bytes {
+    /// The bytes to store (a string as UTF-8).
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        match (self.text, self.bytes) {
+            (Some(text), _) => text.into_bytes(),
+            (None, Some(bytes)) => bytes,
+            (None, None) => Vec::new(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
