@@ -132,7 +132,8 @@ impl Host {
     }
 
     /// What `env.<name>` is: `{"kind": "namespace"}`, `{"kind": "var",
-    /// "value": …}`, or `null`.
+    /// "value": …}`, a platform binding's kind (`{"kind": "queue"}`), or
+    /// `null`.
     fn binding(&self, name: &str) -> Result<String> {
         let rt = self.env.runtime();
         if rt.is_namespace(name) {
@@ -141,6 +142,9 @@ impl Host {
         let value = match rt.bindings.kind_of(name) {
             Some("variable") => self.env.var(name)?,
             Some("secret") => self.env.secret(name)?,
+            Some(kind) if super::platform::KINDS.contains(&kind) => {
+                return json(&serde_json::json!({ "kind": kind }));
+            }
             _ => return Ok("null".to_string()),
         };
         json(&serde_json::json!({ "kind": "var", "value": value }))

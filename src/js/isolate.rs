@@ -20,11 +20,12 @@ use crate::runtime::{Error, Result};
 use crate::storage::input_gate::EventId;
 
 /// The prelude, in the order it runs: each part uses the ones before.
-const PRELUDE: [(&str, &str); 5] = [
+const PRELUDE: [(&str, &str); 6] = [
     ("dosim:clone", include_str!("clone.js")),
     ("dosim:globals", include_str!("globals.js")),
     ("dosim:http", include_str!("http.js")),
     ("dosim:sockets", include_str!("sockets.js")),
+    ("dosim:platform", include_str!("platform.js")),
     ("dosim:workers", include_str!("workers.js")),
 ];
 

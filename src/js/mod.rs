@@ -15,15 +15,18 @@
 //! releases runs in the poll of the event that started the operation.
 //!
 //! It sits above `runtime` (it is an object class of the runtime, built on
-//! its public handles) and below `check`, which registers it.
+//! its public handles) and `platform` (whose bindings it hands to
+//! JavaScript), and below `check`, which registers it.
 
 mod bindings;
+mod bucket;
 mod call;
 mod host;
 mod isolate;
 mod module;
 mod object;
 mod ops;
+mod platform;
 mod sockets;
 mod sql;
 mod stub;

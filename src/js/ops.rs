@@ -133,24 +133,10 @@ pub(crate) fn start(
             let a: StubFetch = parse(kind, args)?;
             let ns = host.namespace(&a.binding)?;
             let stub = ns.get(ns.id_from_string(&a.id)?);
-            let mut req = Request::new(&a.method, &a.url);
-            for (name, value) in &a.headers {
-                req = req.with_header(name, value);
-            }
-            if let Some(body) = a.body {
-                req = req.with_body(body);
-            }
-            let call = stub.fetch(req);
-            Box::pin(async move {
-                let resp = call.await?;
-                json(&serde_json::json!({
-                    "status": resp.status(),
-                    "headers": resp.headers().collect::<Vec<_>>(),
-                    "body": String::from_utf8_lossy(resp.body()),
-                }))
-            })
+            let call = stub.fetch(a.request.into_request());
+            Box::pin(async move { response(call.await?) })
         }
-        other => return Err(Error::type_error(format!("unknown host operation {other}"))),
+        other => super::platform::start(host, other, args)?,
     };
     Ok(Box::pin(async move { answer(fut.await) }))
 }
@@ -192,8 +178,38 @@ struct StubCall {
 struct StubFetch {
     binding: String,
     id: String,
+    #[serde(flatten)]
+    request: FetchRequest,
+}
+
+/// A request as the prelude sends it, for a stub's or a service's `fetch`.
+#[derive(Deserialize)]
+pub(crate) struct FetchRequest {
     method: String,
     url: String,
     headers: Vec<(String, String)>,
     body: Option<String>,
+}
+
+impl FetchRequest {
+    /// The request to send.
+    pub(crate) fn into_request(self) -> Request {
+        let mut req = Request::new(&self.method, &self.url);
+        for (name, value) in &self.headers {
+            req = req.with_header(name, value);
+        }
+        match self.body {
+            Some(body) => req.with_body(body),
+            None => req,
+        }
+    }
+}
+
+/// A response as the prelude rebuilds it: `{status, headers, body}`.
+pub(crate) fn response(resp: crate::runtime::Response) -> Result<String> {
+    json(&serde_json::json!({
+        "status": resp.status(),
+        "headers": resp.headers().collect::<Vec<_>>(),
+        "body": String::from_utf8_lossy(resp.body()),
+    }))
 }

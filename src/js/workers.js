@@ -5,6 +5,7 @@
 (() => {
   const { host, call, op, opText } = globalThis.__dosim_internal;
   const clone = globalThis.__dosim_clone;
+  const platform = globalThis.__dosim_platform;
   const decode = clone.decode;
   const quote = JSON.stringify;
 
@@ -29,11 +30,7 @@
     const target = {
       id,
       name: id.name,
-      fetch(input, init) {
-        const req = input instanceof Request && init === undefined ? input : new Request(input, init);
-        const args = { binding, id: id.toString(), method: req.method, url: req.url, headers: [...req.headers], body: req.body };
-        return op("stubFetch", args, (r) => new Response(r.body, { status: r.status, headers: r.headers }));
-      },
+      fetch(input, init) { return platform.fetch("stubFetch", { binding, id: id.toString() }, input, init); },
     };
     return new Proxy(target, {
       get(t, prop) {
@@ -65,7 +62,7 @@
         if (typeof name !== "string" || name === "then") return undefined;
         if (!cache.has(name)) {
           const b = call("binding", { name });
-          cache.set(name, b === null ? undefined : b.kind === "namespace" ? new DurableObjectNamespace(name) : b.value);
+          cache.set(name, b === null ? undefined : b.kind === "namespace" ? new DurableObjectNamespace(name) : b.kind === "var" ? b.value : platform.bind(b.kind, name));
         }
         return cache.get(name);
       },
