@@ -114,8 +114,26 @@ impl<S: Serialize + DeserializeOwned + Clone + 'static> AgentContext<S> {
         }
     }
 
-    /// Creates the layer's tables (once per activation; idempotent).
+    /// Creates the layer's tables if any is missing (checked once per
+    /// activation). The check only reads, so an activation that finds the
+    /// tables there opens no write batch: `CREATE TABLE IF NOT EXISTS`
+    /// would, even when it changes nothing.
     pub(crate) fn ensure_schema(&self) -> Result<()> {
+        #[derive(Deserialize)]
+        struct Tables {
+            n: i64,
+        }
+        let present: Tables = self
+            .sql()
+            .exec(
+                "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN \
+                 ('cf_agents_state', 'cf_agents_schedules', 'cf_agents_queues')",
+                (),
+            )?
+            .one()?;
+        if present.n == 3 {
+            return Ok(());
+        }
         self.sql().exec(
             "CREATE TABLE IF NOT EXISTS cf_agents_state (id TEXT PRIMARY KEY NOT NULL, \
              state TEXT)",

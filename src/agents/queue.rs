@@ -113,13 +113,4 @@ impl<S: Serialize + DeserializeOwned + Clone + 'static> AgentContext<S> {
             .exec("DELETE FROM cf_agents_queues WHERE id = ?", (row.id,))?;
         Ok(())
     }
-
-    /// How many tasks wait.
-    pub(crate) fn queue_len(&self) -> Result<u64> {
-        let row: Count = self
-            .sql()
-            .exec("SELECT COUNT(*) AS n FROM cf_agents_queues", ())?
-            .one()?;
-        Ok(row.n.unsigned_abs())
-    }
 }

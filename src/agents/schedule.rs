@@ -371,15 +371,18 @@ impl<S: Serialize + DeserializeOwned + Clone + 'static> AgentContext<S> {
         struct Bounds {
             earliest: Option<i64>,
             latest: Option<i64>,
+            queued: i64,
         }
+        // One statement for both tables: rearm runs after every change.
         let b: Bounds = self
             .sql()
             .exec(
-                "SELECT MIN(time_ms) AS earliest, MAX(time_ms) AS latest FROM cf_agents_schedules",
+                "SELECT MIN(time_ms) AS earliest, MAX(time_ms) AS latest, (SELECT COUNT(*) FROM \
+                 cf_agents_queues) AS queued FROM cf_agents_schedules",
                 (),
             )?
             .one()?;
-        let queued = self.queue_len()? > 0;
+        let queued = b.queued > 0;
         let now = now_ms();
         let soonest = |t: Option<i64>| match (t, queued) {
             (Some(t), true) => Some(t.min(now)),
