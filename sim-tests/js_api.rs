@@ -3,8 +3,12 @@
 //! env bindings, calls between objects (RPC and fetch), and the
 //! deterministic globals.
 
+// Only its TypeScript helpers are used here.
+#[allow(dead_code)]
+mod common;
+
 use dosim::js::JsModule;
-use dosim::{Faults, Request, Runner, Sim};
+use dosim::{Request, Sim};
 use serde_json::{json, Value};
 
 const OBJECTS: &str = r#"
@@ -111,18 +115,7 @@ where
     F: Fn(Sim) -> Fut + Clone + Send + Sync + 'static,
     Fut: std::future::Future<Output = dosim::Result<()>> + 'static,
 {
-    Runner::new(name)
-        .seeds(1)
-        .faults(Faults::None)
-        .run(move |sim| {
-            let body = body.clone();
-            async move {
-                let module = JsModule::typescript("notes.ts", OBJECTS)?;
-                sim.register_js("NOTES", &module, "Notes")?;
-                body(sim).await
-            }
-        })
-        .assert_passed();
+    common::js::once_with_class(name, ("notes.ts", OBJECTS), ("NOTES", "Notes"), body);
 }
 
 fn notes(sim: &Sim) -> dosim::Stub<dosim::js::JsObject> {

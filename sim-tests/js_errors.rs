@@ -2,8 +2,12 @@
 //! stack, and never stop the harness; values cross storage and RPC by
 //! structured clone, refusing what cannot be cloned as workerd does.
 
+// Only its TypeScript helpers are used here.
+#[allow(dead_code)]
+mod common;
+
 use dosim::js::JsModule;
-use dosim::{Faults, Runner, Sim};
+use dosim::Sim;
 use serde_json::{json, Value};
 
 const OBJECTS: &str = r#"
@@ -76,17 +80,7 @@ where
     F: Fn(Sim, JsModule) -> Fut + Clone + Send + Sync + 'static,
     Fut: std::future::Future<Output = dosim::Result<()>> + 'static,
 {
-    Runner::new(name)
-        .seeds(1)
-        .faults(Faults::None)
-        .run(move |sim| {
-            let body = body.clone();
-            async move {
-                let module = JsModule::typescript("objects.ts", OBJECTS)?;
-                body(sim, module).await
-            }
-        })
-        .assert_passed();
+    common::js::once_with_module(name, "objects.ts", OBJECTS, body);
 }
 
 #[test]

@@ -5,13 +5,16 @@
 //! bucket (bodies, ranges, conditions, listings with a delimiter), and a
 //! service binding's `fetch`.
 
+// Only its TypeScript helpers are used here.
+#[allow(dead_code)]
+mod common;
+
 use std::cell::RefCell;
 use std::time::Duration;
 
-use dosim::js::JsModule;
 use dosim::platform::queue::{MessageBatch, QueueConfig};
 use dosim::platform::worker::{Context, Worker};
-use dosim::{Env, Faults, Runner, Sim};
+use dosim::{Env, Sim};
 use serde_json::{json, Value};
 
 const OBJECTS: &str = r#"
@@ -101,18 +104,7 @@ where
     F: Fn(Sim) -> Fut + Clone + Send + Sync + 'static,
     Fut: std::future::Future<Output = dosim::Result<()>> + 'static,
 {
-    Runner::new(name)
-        .seeds(1)
-        .faults(Faults::None)
-        .run(move |sim| {
-            let body = body.clone();
-            async move {
-                let module = JsModule::typescript("shop.ts", OBJECTS)?;
-                sim.register_js("SHOP", &module, "Shop")?;
-                body(sim).await
-            }
-        })
-        .assert_passed();
+    common::js::once_with_class(name, ("shop.ts", OBJECTS), ("SHOP", "Shop"), body);
 }
 
 fn shop(sim: &Sim) -> dosim::Stub<dosim::js::JsObject> {

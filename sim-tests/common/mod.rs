@@ -2,6 +2,8 @@
 //! pass (failure texts in the panic).
 
 pub mod greeter;
+#[cfg(feature = "js")]
+pub mod js;
 
 use dosim::{Faults, Result, Runner, Sim};
 use futures::future::LocalBoxFuture;
