@@ -31,10 +31,11 @@ impl Excerpt {
     }
 
     fn kept(kept: &[u8], cut: bool) -> Excerpt {
-        let mut all = Vec::with_capacity(kept.len() + 1);
-        all.extend_from_slice(kept);
-        all.push(u8::from(cut));
-        Excerpt(Arc::from(all))
+        // An iterator of known length: the `Arc` is allocated once, at its
+        // final size (a `Vec` first would cost a second allocation and copy
+        // for every key, value and argument a run records).
+        let all = kept.iter().copied().chain(std::iter::once(u8::from(cut)));
+        Excerpt(all.collect())
     }
 
     /// The bytes kept.
