@@ -20,7 +20,7 @@ use rusqlite::{Error as SqliteError, Statement};
 use rusqlite::fallible_iterator::FallibleIterator;
 
 use super::sql_columns::{self, ColumnNames};
-use super::{Database, FillingBatch, StorageError};
+use super::{Database, FillingBatch, StorageError, RELEASE_OUTERMOST};
 use crate::storage::authorizer::TRANSACTION_REFUSED;
 use crate::storage::sql_error::describe;
 use crate::storage::sql_value::SqlValue;
@@ -87,6 +87,7 @@ impl Database {
             b.check_binding()
                 .map_err(|m| StorageError::TypeError(m.to_string()))?;
         }
+        let opens_batch = !self.filling_has_writes;
         // The block ends the statement's borrow of `conn` before `self` is
         // needed whole again.
         let ran = {
@@ -123,8 +124,8 @@ impl Database {
         match ran {
             Err(e) => self.exec_unprepared(query, bindings, e),
             Ok((Ok(mut done), writes)) => {
-                done.wrote = writes;
-                if writes {
+                done.wrote = writes && !(opens_batch && self.close_unwritten_batch()?);
+                if done.wrote {
                     self.log_sql(query, bindings);
                 }
                 Ok(done)
@@ -134,6 +135,40 @@ impl Database {
                 Err(self.run_error(e))
             }
         }
+    }
+
+    /// After an `exec` whose statements SQLite calls writing opened the
+    /// batch: if they did not even take the write lock (`CREATE TABLE IF
+    /// NOT EXISTS` of a table that exists), closes the batch's savepoint
+    /// again, so that the event stays one that only read. Returns whether
+    /// it did.
+    ///
+    /// Only the transaction's first batch is judged: its savepoint began
+    /// the transaction, so SQLite's write lock (`sqlite3_txn_state`) says
+    /// whether these statements may have written, to any schema. (SQLite
+    /// takes it for some statements with nothing to do, `CREATE INDEX IF
+    /// NOT EXISTS` of an index that exists, say; those keep their batch.)
+    /// The pragmas an object may run never open a batch: SQLite calls
+    /// them read-only, so the connection settings they change (which no
+    /// write lock would show) are not at stake here.
+    fn close_unwritten_batch(&mut self) -> Result<bool, StorageError> {
+        debug_assert!(self.filling_has_writes, "the exec opened the batch");
+        let first = self.outermost == Some(self.filling) && self.txn_depth == 0;
+        if !first {
+            return Ok(false);
+        }
+        let state = self.conn.transaction_state::<&str>(None);
+        if !matches!(
+            state,
+            Ok(rusqlite::TransactionState::None | rusqlite::TransactionState::Read)
+        ) {
+            return Ok(false);
+        }
+        self.run_cached(RELEASE_OUTERMOST)?;
+        self.outermost = None;
+        self.filling_has_writes = false;
+        self.check_savepoint_stack();
+        Ok(true)
     }
 
     /// `query` did not prepare as one statement: several, or an error.
@@ -163,6 +198,7 @@ impl Database {
 
     /// Several statements: run one by one inside a savepoint of their own.
     fn exec_many(&mut self, query: &str, bindings: &[SqlValue]) -> Result<Executed, StorageError> {
+        let opens_batch = !self.filling_has_writes;
         self.begin_write()?;
         self.run_cached("SAVEPOINT x")?;
         let auth = self.auth.clone();
@@ -199,8 +235,10 @@ impl Database {
         match result {
             Ok(mut done) => {
                 self.run_cached("RELEASE x")?;
-                done.wrote = true;
-                self.log_sql(query, bindings);
+                done.wrote = !(opens_batch && self.close_unwritten_batch()?);
+                if done.wrote {
+                    self.log_sql(query, bindings);
+                }
                 Ok(done)
             }
             Err(e) => {

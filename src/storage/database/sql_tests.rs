@@ -407,3 +407,75 @@ fn the_local_profile_takes_values_up_to_sqlites_own_limit_and_keeps_it_across_a_
     assert_eq!(local.get("k").unwrap().map(|v| v.len()), Some(8_000_000));
     local.put("k2", &big).unwrap();
 }
+
+#[test]
+fn ddl_that_finds_nothing_to_do_opens_no_batch() {
+    let mut db = db();
+    db.exec("CREATE TABLE t (a); CREATE TABLE u (b)", &[])
+        .unwrap();
+    let first = db.close_batch().unwrap();
+    db.confirm(first);
+    for q in [
+        "CREATE TABLE IF NOT EXISTS t (a)",
+        "CREATE TABLE IF NOT EXISTS t (a); CREATE TABLE IF NOT EXISTS u (b)",
+    ] {
+        // Twice: the second run takes the statement from the cache.
+        for _ in 0..2 {
+            assert!(!db.exec(q, &[]).unwrap().wrote, "{q}");
+            assert_eq!(db.close_batch(), None, "{q}");
+        }
+    }
+}
+
+#[test]
+fn ddl_that_may_change_something_keeps_its_batch() {
+    let mut db = db();
+    db.exec("CREATE TABLE t (a)", &[]).unwrap();
+    let first = db.close_batch().unwrap();
+    db.confirm(first);
+    for q in [
+        "CREATE TABLE IF NOT EXISTS t (a); INSERT INTO t VALUES (1)",
+        // A write that matched no row still wrote, as a KV delete does.
+        "DELETE FROM t WHERE a = 2",
+    ] {
+        // Twice: the second run takes the statement from the cache.
+        for _ in 0..2 {
+            assert!(db.exec(q, &[]).unwrap().wrote, "{q}");
+            let batch = db.close_batch().unwrap_or_else(|| panic!("{q}: no batch"));
+            db.confirm(batch);
+        }
+    }
+    // A table created by `IF NOT EXISTS` goes with its batch in a crash.
+    assert!(
+        db.exec("CREATE TABLE IF NOT EXISTS w (a)", &[])
+            .unwrap()
+            .wrote
+    );
+    db.lose_unconfirmed();
+    assert_eq!(
+        err(&mut db, "SELECT * FROM w", &[]),
+        "no such table: w: SQLITE_ERROR"
+    );
+}
+
+#[test]
+fn ddl_that_finds_nothing_to_do_joins_a_batch_already_open() {
+    let mut db = db();
+    db.exec("CREATE TABLE t (a)", &[]).unwrap();
+    // Batch 1 is closed but not confirmed: its savepoint holds the
+    // transaction, so the next batch cannot tell what it wrote.
+    db.close_batch().unwrap();
+    assert!(
+        db.exec("CREATE TABLE IF NOT EXISTS t (a)", &[])
+            .unwrap()
+            .wrote
+    );
+    assert_eq!(db.unconfirmed(), 2);
+    db.put("k", b"v").unwrap();
+    assert!(
+        db.exec("CREATE TABLE IF NOT EXISTS t (a)", &[])
+            .unwrap()
+            .wrote
+    );
+    assert_eq!(db.unconfirmed(), 2);
+}
