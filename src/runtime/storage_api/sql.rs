@@ -53,7 +53,7 @@ impl Sql {
         let done = op
             .inst
             .storage
-            .exec(op.inst.epoch, query, &bindings)
+            .exec(op.inst.epoch, query, bindings)
             .map_err(access_error)?;
         Ok(Cursor::new(done))
     }

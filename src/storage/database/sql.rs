@@ -13,6 +13,7 @@
 //! keeps a cursor across an await, which `docs/semantics.md` warns
 //! against.)
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use rusqlite::{Error as SqliteError, Statement};
@@ -83,7 +84,25 @@ impl Database {
     /// it writes is the one that runs, and the batch's savepoint opens in
     /// between (outside the object's SQL, so the authorizer allows it).
     pub fn exec(&mut self, query: &str, bindings: &[SqlValue]) -> Result<Executed, StorageError> {
-        for b in bindings {
+        self.exec_bindings(query, Cow::Borrowed(bindings))
+    }
+
+    /// [`Database::exec`], taking the bindings: a writing statement's log
+    /// entry keeps them instead of a copy.
+    pub fn exec_owned(
+        &mut self,
+        query: &str,
+        bindings: Vec<SqlValue>,
+    ) -> Result<Executed, StorageError> {
+        self.exec_bindings(query, Cow::Owned(bindings))
+    }
+
+    fn exec_bindings(
+        &mut self,
+        query: &str,
+        bindings: Cow<'_, [SqlValue]>,
+    ) -> Result<Executed, StorageError> {
+        for b in bindings.iter() {
             b.check_binding()
                 .map_err(|m| StorageError::TypeError(m.to_string()))?;
         }
@@ -116,7 +135,7 @@ impl Database {
                     let names = Some((columns, query));
                     let reads_table = || reads.of(conn, auth, query, prepared);
                     let result =
-                        auth.user_sql(|| run(conn, &mut stmt, bindings, true, names, reads_table));
+                        auth.user_sql(|| run(conn, &mut stmt, &bindings, true, names, reads_table));
                     Ok((result, writes))
                 }
             }
@@ -175,7 +194,7 @@ impl Database {
     fn exec_unprepared(
         &mut self,
         query: &str,
-        bindings: &[SqlValue],
+        bindings: Cow<'_, [SqlValue]>,
         e: SqliteError,
     ) -> Result<Executed, StorageError> {
         if matches!(e, SqliteError::MultipleStatement) {
@@ -197,7 +216,11 @@ impl Database {
     }
 
     /// Several statements: run one by one inside a savepoint of their own.
-    fn exec_many(&mut self, query: &str, bindings: &[SqlValue]) -> Result<Executed, StorageError> {
+    fn exec_many(
+        &mut self,
+        query: &str,
+        bindings: Cow<'_, [SqlValue]>,
+    ) -> Result<Executed, StorageError> {
         let opens_batch = !self.filling_has_writes;
         self.begin_write()?;
         self.run_cached("SAVEPOINT x")?;
@@ -218,7 +241,7 @@ impl Database {
                 let done = run(
                     &self.conn,
                     &mut stmt,
-                    if takes { bindings } else { &[] },
+                    if takes { &bindings } else { &[] },
                     takes,
                     None,
                     || reads_table,
