@@ -143,7 +143,7 @@ impl Database {
         match ran {
             Err(e) => self.exec_unprepared(query, bindings, e),
             Ok((Ok(mut done), writes)) => {
-                done.wrote = writes && !(opens_batch && self.close_unwritten_batch()?);
+                done.wrote = writes && !(opens_batch && self.close_unwritten_batch());
                 if done.wrote {
                     self.log_sql(query, bindings);
                 }
@@ -170,24 +170,25 @@ impl Database {
     /// The pragmas an object may run never open a batch: SQLite calls
     /// them read-only, so the connection settings they change (which no
     /// write lock would show) are not at stake here.
-    fn close_unwritten_batch(&mut self) -> Result<bool, StorageError> {
+    fn close_unwritten_batch(&mut self) -> bool {
         debug_assert!(self.filling_has_writes, "the exec opened the batch");
         let first = self.outermost == Some(self.filling) && self.txn_depth == 0;
         if !first {
-            return Ok(false);
+            return false;
         }
         let state = self.conn.transaction_state::<&str>(None);
-        if !matches!(
+        let unwritten = matches!(
             state,
             Ok(rusqlite::TransactionState::None | rusqlite::TransactionState::Read)
-        ) {
-            return Ok(false);
+        );
+        // Should the release fail, the batch simply stays open, as before.
+        if !unwritten || self.run_cached(RELEASE_OUTERMOST).is_err() {
+            return false;
         }
-        self.run_cached(RELEASE_OUTERMOST)?;
         self.outermost = None;
         self.filling_has_writes = false;
         self.check_savepoint_stack();
-        Ok(true)
+        true
     }
 
     /// `query` did not prepare as one statement: several, or an error.
@@ -258,7 +259,7 @@ impl Database {
         match result {
             Ok(mut done) => {
                 self.run_cached("RELEASE x")?;
-                done.wrote = !(opens_batch && self.close_unwritten_batch()?);
+                done.wrote = !(opens_batch && self.close_unwritten_batch());
                 if done.wrote {
                     self.log_sql(query, bindings);
                 }
