@@ -408,42 +408,51 @@ fn the_local_profile_takes_values_up_to_sqlites_own_limit_and_keeps_it_across_a_
     local.put("k2", &big).unwrap();
 }
 
-#[test]
-fn ddl_that_finds_nothing_to_do_opens_no_batch() {
+/// A database whose `schema` is committed: no batch is open or held.
+fn committed(schema: &str) -> Database {
     let mut db = db();
-    db.exec("CREATE TABLE t (a); CREATE TABLE u (b)", &[])
-        .unwrap();
+    db.exec(schema, &[]).unwrap();
     let first = db.close_batch().unwrap();
     db.confirm(first);
+    db
+}
+
+/// Runs `q` twice (the second run takes the statement from the cache),
+/// confirming any batch; whether each run wrote, and so opened a batch.
+fn writes_twice(db: &mut Database, q: &str) -> [bool; 2] {
+    [(); 2].map(|()| {
+        let wrote = db.exec(q, &[]).unwrap().wrote;
+        let batch = db.close_batch();
+        assert_eq!(
+            batch.is_some(),
+            wrote,
+            "{q}: a batch if and only if a write"
+        );
+        batch.into_iter().for_each(|b| db.confirm(b));
+        wrote
+    })
+}
+
+#[test]
+fn ddl_that_finds_nothing_to_do_opens_no_batch() {
+    let mut db = committed("CREATE TABLE t (a); CREATE TABLE u (b)");
     for q in [
         "CREATE TABLE IF NOT EXISTS t (a)",
         "CREATE TABLE IF NOT EXISTS t (a); CREATE TABLE IF NOT EXISTS u (b)",
     ] {
-        // Twice: the second run takes the statement from the cache.
-        for _ in 0..2 {
-            assert!(!db.exec(q, &[]).unwrap().wrote, "{q}");
-            assert_eq!(db.close_batch(), None, "{q}");
-        }
+        assert_eq!(writes_twice(&mut db, q), [false; 2], "{q}");
     }
 }
 
 #[test]
 fn ddl_that_may_change_something_keeps_its_batch() {
-    let mut db = db();
-    db.exec("CREATE TABLE t (a)", &[]).unwrap();
-    let first = db.close_batch().unwrap();
-    db.confirm(first);
+    let mut db = committed("CREATE TABLE t (a)");
     for q in [
         "CREATE TABLE IF NOT EXISTS t (a); INSERT INTO t VALUES (1)",
         // A write that matched no row still wrote, as a KV delete does.
         "DELETE FROM t WHERE a = 2",
     ] {
-        // Twice: the second run takes the statement from the cache.
-        for _ in 0..2 {
-            assert!(db.exec(q, &[]).unwrap().wrote, "{q}");
-            let batch = db.close_batch().unwrap_or_else(|| panic!("{q}: no batch"));
-            db.confirm(batch);
-        }
+        assert_eq!(writes_twice(&mut db, q), [true; 2], "{q}");
     }
     // A table created by `IF NOT EXISTS` goes with its batch in a crash.
     assert!(
