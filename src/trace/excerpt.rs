@@ -31,11 +31,13 @@ impl Excerpt {
     }
 
     fn kept(kept: &[u8], cut: bool) -> Excerpt {
-        // An iterator of known length: the `Arc` is allocated once, at its
-        // final size (a `Vec` first would cost a second allocation and copy
-        // for every key, value and argument a run records).
-        let all = kept.iter().copied().chain(std::iter::once(u8::from(cut)));
-        Excerpt(all.collect())
+        // Assembled on the stack and copied once into the `Arc`: one
+        // allocation (through a `Vec` it would be two and another copy).
+        let kept = &kept[..kept.len().min(EXCERPT_BYTES_MAX)];
+        let mut all = [0u8; EXCERPT_BYTES_MAX + 1];
+        all[..kept.len()].copy_from_slice(kept);
+        all[kept.len()] = u8::from(cut);
+        Excerpt(Arc::from(&all[..=kept.len()]))
     }
 
     /// The bytes kept.
