@@ -8,6 +8,7 @@
 //! serialised on the way in and decoded on the way out, so a read always
 //! returns a fresh copy.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 
@@ -51,15 +52,37 @@ pub struct Storage {
 
 /// Closes the input gate for one operation; reopens it when dropped, even
 /// if the event is dropped mid-operation.
+///
+/// The trace shows the operation in flight (`StorageStarted` …
+/// `StorageEnded`) only if it yields: an operation that completes within
+/// one poll cannot let another event in, so bracketing it would record two
+/// events that say nothing (and most operations, every SQL statement
+/// among them, complete so). The gate itself closes either way.
 pub(crate) struct InFlight {
     pub(crate) inst: Rc<Instance>,
     pub(crate) event: EventId,
+    op: StorageOp,
+    shown: Cell<bool>,
+}
+
+impl InFlight {
+    /// Records the operation as in flight, once, before it first yields.
+    pub(crate) fn show(&self) {
+        if !self.shown.replace(true) {
+            self.inst.record(What::StorageStarted {
+                event: self.event,
+                op: self.op,
+            });
+        }
+    }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.inst.input.storage_ended();
-        self.inst.record(What::StorageEnded { event: self.event });
+        if self.shown.get() {
+            self.inst.record(What::StorageEnded { event: self.event });
+        }
     }
 }
 
@@ -96,8 +119,12 @@ impl Storage {
             }
         };
         inst.input.storage_started(event);
-        inst.record(What::StorageStarted { event, op });
-        Ok(InFlight { inst, event })
+        Ok(InFlight {
+            inst,
+            event,
+            op,
+            shown: Cell::new(false),
+        })
     }
 
     /// The run's limits (production's once the object is gone: the
@@ -128,6 +155,7 @@ impl Storage {
         let world = op.inst.world();
         let config = world.config();
         if world.rng.chance_percent(config.storage_read_miss_percent) {
+            op.show();
             madsim::time::sleep(world.rng.latency(config.storage_read_miss)).await;
         }
     }

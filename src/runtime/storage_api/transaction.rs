@@ -33,6 +33,8 @@ struct Open {
 impl Open {
     fn begin(storage: &Storage) -> Result<Open> {
         let op = storage.begin(StorageOp::Transaction)?;
+        // The body awaits while the transaction holds the gate.
+        op.show();
         let txn = op
             .inst
             .storage
