@@ -1,5 +1,6 @@
 //! The agents layer: schedules on one alarm over a simulated month under
-//! faults, state pushed until every client converges, connection state
+//! faults, tasks that change the schedules of the alarm running them,
+//! state pushed until every client converges, connection state
 //! through hibernation, the queue through a crash, validation of server and
 //! client changes, and bad frames answered with errors.
 
@@ -76,7 +77,19 @@ impl Agent for Planner {
                 (at,),
             )?;
         }
-        let _ = payload;
+        match task {
+            // Tasks that change the schedules while the alarm runs them.
+            "cancel" => {
+                let id = payload.as_u64().unwrap_or_default();
+                self.ctx.cancel_schedule(id).await?;
+            }
+            "chain" => {
+                self.ctx
+                    .schedule(Duration::ZERO, "chained", &json!(null))
+                    .await?;
+            }
+            _ => {}
+        }
         Ok(())
     }
 }
@@ -100,6 +113,19 @@ impl Planner {
         self.ctx
             .schedule("0 0 20 * *", "cron", &json!(null))
             .await?;
+        Ok(())
+    }
+
+    /// Three schedules due at once (ids 1, 2, 3 in a new agent): the first
+    /// cancels the second, the third schedules another, due at once.
+    async fn plan_changes(&self) -> Result<()> {
+        if !self.ctx.get_schedules()?.is_empty() {
+            return Ok(());
+        }
+        let now = dosim::now();
+        self.ctx.schedule(now, "cancel", &json!(2)).await?;
+        self.ctx.schedule(now, "victim", &json!(null)).await?;
+        self.ctx.schedule(now, "chain", &json!(null)).await?;
         Ok(())
     }
 
@@ -205,6 +231,26 @@ fn three_schedules_fire_in_order_over_a_simulated_month_under_swarm_faults() {
         "{:#?}",
         report.failures.iter().map(|f| &f.text).collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn a_task_that_cancels_or_adds_a_due_schedule_is_seen_by_the_same_alarm() {
+    common::check("agent_changes", 5, |sim| {
+        Box::pin(async move {
+            let agents = sim.register::<Planner>("PLANNER")?;
+            sim.eventually(|| agents.get_by_name("p").plan_changes())
+                .await?;
+            dosim::sleep(Duration::from_secs(60)).await;
+            let runs = sim.eventually(|| agents.get_by_name("p").runs()).await?;
+            let tasks: Vec<&str> = runs.iter().map(|(t, _)| t.as_str()).collect();
+            assert_eq!(
+                tasks,
+                ["cancel", "chain", "chained"],
+                "the cancelled schedule never ran, the added one did"
+            );
+            Ok(())
+        })
+    });
 }
 
 #[test]
