@@ -11,6 +11,7 @@
 #
 #   scripts/instructions.sh            # builds the bench, prints the figures
 #   THROUGHPUT_BIN=path scripts/instructions.sh   # counts a given build
+#   scripts/instructions.sh storage    # the storage figures instead
 #
 # Prints `name: value` lines on stdout:
 #   counter_instructions_per_request, counter_baseline_instructions_per_request,
@@ -18,7 +19,13 @@
 #   requests), and seed_instructions_100req,
 #   seed_baseline_instructions_100req, seed_instructions_ratio_100req (the
 #   100-request scenario, 10 → 30 seeds).
+# With `storage`, it prints instead, per storage operation inside one
+# object (benches/throughput/storage.rs, 5 000 → 15 000 operations):
+#   kv_instructions_per_op, sql_insert_instructions_per_op,
+#   sql_select_instructions_per_op, each with its `_baseline_` twin and a
+#   `_ratio`.
 set -euo pipefail
+group="${1:-counter}"
 cd "$(dirname "$0")/.."
 
 bench="${THROUGHPUT_BIN:-}"
@@ -48,6 +55,24 @@ marginal() {
     b=$(count "$1" "$3")
     awk -v a="$a" -v b="$b" -v d="$4" 'BEGIN { printf "%.0f", (b - a) / d }'
 }
+
+# ratio <name> <dosim workload> <baseline workload> <small> <large> <units>
+ratio() {
+    local dosim base
+    dosim=$(marginal "$2" "$4" "$5" "$6")
+    base=$(marginal "$3" "$4" "$5" "$6")
+    echo "${1}_instructions_per_op: $dosim"
+    echo "${1}_baseline_instructions_per_op: $base"
+    awk -v a="$dosim" -v b="$base" -v n="$1" 'BEGIN { printf "%s_instructions_ratio: %.3f\n", n, a / b }'
+}
+
+if [ "$group" = storage ]; then
+    for w in kv sql-insert sql-select; do
+        ratio "$(echo "$w" | tr - _)" "$w" "$w-baseline" 5000 15000 10000
+    done
+    exit 0
+fi
+[ "$group" = counter ] || { echo "instructions: unknown group $group (counter or storage)" >&2; exit 2; }
 
 # The long scenario has 3 clients: 500 → 1 500 increments each.
 dosim=$(marginal long 500 1500 3000)

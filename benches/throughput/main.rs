@@ -136,9 +136,12 @@
 //! cargo bench --bench throughput
 //! ```
 //!
-//! For a profiler, `THROUGHPUT_PROFILE=<long|long-baseline|seeds|seeds-baseline|alarms|chat|queue|worker|linearizability|agents|js>`
-//! runs just that one workload once (`THROUGHPUT_PROFILE_N` sets the
-//! increments per client of `long*` and `js` (which needs `--features js`), or the seeds of `seeds*`) and prints
+//! For a profiler, `THROUGHPUT_PROFILE=<long|long-baseline|seeds|seeds-baseline|alarms|chat|queue|worker|linearizability|agents|js|kv|sql-insert|sql-select>`
+//! (the storage workloads `kv`, `sql-insert` and `sql-select` also with
+//! `-baseline`) runs just that one workload once (`THROUGHPUT_PROFILE_N`
+//! sets the increments per client of `long*` and `js` (which needs
+//! `--features js`), the seeds of `seeds*`, or the operations of a storage
+//! workload) and prints
 //! its rate to stderr and nothing to stdout:
 //!
 //! ```text
@@ -387,10 +390,14 @@ fn profile(which: &str) {
             }
             return;
         }
-        other => panic!(
-            "THROUGHPUT_PROFILE=`{other}`: expected long, long-baseline, seeds, seeds-baseline, \
-             worker, alarms, chat, queue, linearizability or agents"
-        ),
+        other => match storage::profile(other, n) {
+            Some((ops, wall)) => ("operations", ops, wall),
+            None => panic!(
+                "THROUGHPUT_PROFILE=`{other}`: expected long, long-baseline, seeds, \
+                 seeds-baseline, worker, alarms, chat, queue, linearizability, agents, kv, \
+                 sql-insert or sql-select (the last three also with -baseline)"
+            ),
+        },
     };
     eprintln!(
         "{which}: {count} {what} in {:.3} s ({:.0}/s)",

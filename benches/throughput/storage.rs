@@ -159,6 +159,22 @@ enum Workload {
 
 /// Runs one workload as one RPC in one seed; returns (checksum, wall time).
 fn dosim_run(workload: Workload) -> (u64, Duration) {
+    dosim_run_sized(workload, workload.ops())
+}
+
+impl Workload {
+    /// The workload's operations in the timed bench.
+    fn ops(self) -> u64 {
+        match self {
+            Workload::Kv => KV_OPS,
+            Workload::Insert => SQL_INSERTS,
+            Workload::Select => SQL_SELECTS,
+        }
+    }
+}
+
+/// [`dosim_run`] with `ops` operations instead of the bench's count.
+fn dosim_run_sized(workload: Workload, ops: u64) -> (u64, Duration) {
     let runner = Runner::new("bench_storage")
         .world(WorldConfig::new(1, 1))
         .faults(Faults::None)
@@ -174,9 +190,9 @@ fn dosim_run(workload: Workload) -> (u64, Duration) {
         async move {
             let store = sim.register::<Store>("STORE")?.get_by_name("bench");
             let sum = match workload {
-                Workload::Kv => store.kv(KV_OPS).await?,
-                Workload::Insert => store.insert(SQL_INSERTS).await?,
-                Workload::Select => store.select(SQL_TABLE_ROWS, SQL_SELECTS).await?,
+                Workload::Kv => store.kv(ops).await?,
+                Workload::Insert => store.insert(ops).await?,
+                Workload::Select => store.select(SQL_TABLE_ROWS, ops).await?,
             };
             out.store(sum, Ordering::Relaxed);
             Ok(())
@@ -268,13 +284,42 @@ fn select_baseline(rows: u64, selects: u64) -> u64 {
 }
 
 fn baseline_run(workload: Workload) -> (u64, Duration) {
+    baseline_run_sized(workload, workload.ops())
+}
+
+/// [`baseline_run`] with `ops` operations instead of the bench's count.
+fn baseline_run_sized(workload: Workload, ops: u64) -> (u64, Duration) {
     let started = Instant::now();
     let sum = match workload {
-        Workload::Kv => kv_baseline(KV_OPS),
-        Workload::Insert => insert_baseline(SQL_INSERTS),
-        Workload::Select => select_baseline(SQL_TABLE_ROWS, SQL_SELECTS),
+        Workload::Kv => kv_baseline(ops),
+        Workload::Insert => insert_baseline(ops),
+        Workload::Select => select_baseline(SQL_TABLE_ROWS, ops),
     };
     (sum, started.elapsed())
+}
+
+/// Runs one storage workload once for a profiler: `kv`, `sql-insert` or
+/// `sql-select`, each optionally with `-baseline`, with `ops` operations
+/// (the bench's count if `None`). Returns the operations and the wall
+/// time, or `None` if `which` names no storage workload.
+pub fn profile(which: &str, ops: Option<u64>) -> Option<(u64, Duration)> {
+    let (name, baseline) = match which.strip_suffix("-baseline") {
+        Some(name) => (name, true),
+        None => (which, false),
+    };
+    let workload = match name {
+        "kv" => Workload::Kv,
+        "sql-insert" => Workload::Insert,
+        "sql-select" => Workload::Select,
+        _ => return None,
+    };
+    let ops = ops.unwrap_or(workload.ops());
+    let (_, wall) = if baseline {
+        baseline_run_sized(workload, ops)
+    } else {
+        dosim_run_sized(workload, ops)
+    };
+    Some((ops, wall))
 }
 
 // -------------------------------------------------------------- figures --

@@ -13,9 +13,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::per_object::PerObject;
 use super::Violation;
 use crate::sim::clock::{format_sim_time, SIM_START_UNIX_MS};
-use crate::trace::{ObjectRef, TraceEntry, What};
+use crate::trace::{TraceEntry, What};
 
 /// The monitor's name in reports.
 pub const NAME: &str = "agent_schedules";
@@ -47,14 +48,14 @@ struct Agent {
 
 /// Checks `trace`; returns the first violation.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
-    let mut agents: BTreeMap<ObjectRef, Agent> = BTreeMap::new();
+    let mut agents: PerObject<Agent> = PerObject::for_trace(trace);
     let mut liveness = false;
     for (i, e) in trace.iter().enumerate() {
         if matches!(e.what, What::LivenessPhase) {
             liveness = true;
         }
         let Some(obj) = e.obj else { continue };
-        let a = agents.entry(obj).or_default();
+        let a = agents.entry(obj);
         match &e.what {
             What::AgentAlarmArmed {
                 at_ms,
@@ -139,7 +140,7 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
         .flat_map(|(obj, a)| {
             a.waiting
                 .iter()
-                .map(move |(s, (due, index))| (*obj, *s, *due, *index))
+                .map(move |(s, (due, index))| (obj, *s, *due, *index))
         })
         .filter(|(_, _, due, _)| ns_of_unix_ms(*due).saturating_add(SLACK_NS) < end)
         .min_by_key(|(_, _, _, index)| *index)?;

@@ -10,11 +10,10 @@
 //!   still set at the end and due more than [`SLACK_NS`] before it has
 //!   started, and a failed alarm's next retry (if it has one left) has too.
 
-use std::collections::BTreeMap;
-
+use super::per_object::PerObject;
 use super::Violation;
 use crate::sim::clock::{format_sim_time, SIM_START_UNIX_MS};
-use crate::trace::{ObjectRef, TraceEntry, What};
+use crate::trace::{TraceEntry, What};
 
 /// The monitor's name in reports.
 pub const NAME: &str = "alarm";
@@ -55,14 +54,14 @@ fn backoff_ns(retry: u32) -> (u64, u64) {
 
 /// Checks `trace`; returns the first violation.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
-    let mut alarms: BTreeMap<ObjectRef, Alarm> = BTreeMap::new();
+    let mut alarms: PerObject<Alarm> = PerObject::for_trace(trace);
     let mut liveness = false;
     for (i, e) in trace.iter().enumerate() {
         if matches!(e.what, What::LivenessPhase) {
             liveness = true;
         }
         let Some(obj) = e.obj else { continue };
-        let a = alarms.entry(obj).or_default();
+        let a = alarms.entry(obj);
         match e.what {
             What::AlarmScheduled { at_ms } => {
                 if a.armed != at_ms {
@@ -123,7 +122,7 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
         return None;
     }
     let end = trace.last().map_or(0, |e| e.t);
-    for (obj, a) in &alarms {
+    for (obj, a) in alarms.iter() {
         let Some(at) = a.armed.filter(|at| a.abandoned != Some(*at)) else {
             continue;
         };

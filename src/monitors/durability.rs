@@ -17,9 +17,10 @@
 
 use std::collections::BTreeMap;
 
+use super::per_object::PerObject;
 use super::Violation;
 use crate::sim::clock::format_sim_time;
-use crate::trace::{storage_digest, EndReason, ObjectRef, TraceEntry, What};
+use crate::trace::{storage_digest, EndReason, TraceEntry, What};
 
 /// The monitor's name in reports.
 pub const NAME: &str = "durability";
@@ -33,8 +34,11 @@ enum Write {
 
 #[derive(Default)]
 struct Model {
-    /// Writes per batch not yet confirmed, in order.
-    pending: BTreeMap<u64, Vec<Write>>,
+    /// Writes not yet confirmed, each with its batch, in trace order. A
+    /// flat list, not a map of lists: an object has one or two batches in
+    /// flight, and a list that keeps its capacity costs no allocation per
+    /// write.
+    pending: Vec<(u64, Write)>,
     /// What confirmed batches left behind.
     durable: BTreeMap<u64, u64>,
     last_confirmed: u64,
@@ -44,40 +48,46 @@ struct Model {
 
 impl Model {
     fn confirm(&mut self, batch: u64) {
-        for write in self.pending.remove(&batch).unwrap_or_default() {
-            match write {
+        for (_, write) in self.pending.iter().filter(|(b, _)| *b == batch) {
+            match *write {
                 Write::Key(key, Some(v)) => drop(self.durable.insert(key, v)),
                 Write::Key(key, None) => drop(self.durable.remove(&key)),
                 Write::Wipe => self.durable.clear(),
             }
         }
+        self.pending.retain(|(b, _)| *b != batch);
         self.last_confirmed = self.last_confirmed.max(batch);
+    }
+
+    /// Keeps only the first `kept` writes of `batch`.
+    fn roll_back(&mut self, batch: u64, kept: u64) {
+        let mut seen = 0u64;
+        self.pending.retain(|(b, _)| {
+            if *b != batch {
+                return true;
+            }
+            seen += 1;
+            seen <= kept
+        });
     }
 }
 
 /// Checks `trace`; returns the first violation.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
-    let mut models: BTreeMap<ObjectRef, Model> = BTreeMap::new();
+    let mut models: PerObject<Model> = PerObject::for_trace(trace);
     for (i, e) in trace.iter().enumerate() {
         let Some(obj) = e.obj else { continue };
-        let m = models.entry(obj).or_default();
+        let m = models.entry(obj);
         match &e.what {
             What::StorageWrote {
                 batch, key, value, ..
             } => {
-                m.pending
-                    .entry(*batch)
-                    .or_default()
-                    .push(Write::Key(*key, *value));
+                m.pending.push((*batch, Write::Key(*key, *value)));
             }
             What::StorageWiped { batch, .. } => {
-                m.pending.entry(*batch).or_default().push(Write::Wipe);
+                m.pending.push((*batch, Write::Wipe));
             }
-            What::StorageRolledBack { batch, kept, .. } => {
-                if let Some(writes) = m.pending.get_mut(batch) {
-                    writes.truncate(usize::try_from(*kept).unwrap_or(usize::MAX));
-                }
-            }
+            What::StorageRolledBack { batch, kept, .. } => m.roll_back(*batch, *kept),
             What::StorageRestored { batch, .. } => {
                 m.unknown = true;
                 m.last_confirmed = m.last_confirmed.max(*batch);

@@ -14,6 +14,7 @@ pub mod input_gate;
 pub mod linearizability;
 pub mod liveness;
 pub mod output_gate;
+mod per_object;
 pub mod single_instance;
 pub mod websocket;
 // Platform services.

@@ -9,11 +9,10 @@
 //! will be confirmed) stop counting when the instance ends or a new one
 //! starts.
 
-use std::collections::{BTreeMap, VecDeque};
-
+use super::per_object::PerObject;
 use super::Violation;
 use crate::sim::clock::format_sim_time;
-use crate::trace::{EndReason, ObjectRef, TraceEntry, What};
+use crate::trace::{EndReason, TraceEntry, What};
 
 /// The monitor's name in reports.
 pub const NAME: &str = "output_gate";
@@ -22,16 +21,18 @@ pub const NAME: &str = "output_gate";
 struct Batches {
     written: u64,
     confirmed: u64,
-    /// Per event, what its held messages need, oldest first.
-    held: BTreeMap<u64, VecDeque<u64>>,
+    /// Held messages, oldest first: the event that sent each and the
+    /// batch it needs. Few are held at once, so a list that keeps its
+    /// capacity beats a map that allocates per event.
+    held: Vec<(u64, u64)>,
 }
 
 /// Checks `trace`; returns the first violation.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
-    let mut objects: BTreeMap<ObjectRef, Batches> = BTreeMap::new();
+    let mut objects: PerObject<Batches> = PerObject::for_trace(trace);
     for (i, e) in trace.iter().enumerate() {
         let Some(obj) = e.obj else { continue };
-        let b = objects.entry(obj).or_default();
+        let b = objects.entry(obj);
         match &e.what {
             What::StorageWrote { batch, .. } => b.written = b.written.max(*batch),
             What::BatchConfirmed { batch } => b.confirmed = b.confirmed.max(*batch),
@@ -40,20 +41,12 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
                 reason: EndReason::Crash | EndReason::Reset | EndReason::CodeUpdate,
             } => b.written = b.confirmed,
             What::OutputHeld { event, .. } => {
-                b.held.entry(*event).or_default().push_back(b.written);
+                b.held.push((*event, b.written));
             }
             What::OutputReleased { event, .. } => {
-                let needed = match b.held.get_mut(event) {
-                    Some(queue) => {
-                        let at_send = queue.pop_front().unwrap_or(b.written);
-                        // Released events leave the map: it holds only
-                        // messages still waiting, not one entry per event
-                        // the run ever had.
-                        if queue.is_empty() {
-                            b.held.remove(event);
-                        }
-                        at_send
-                    }
+                // The event's oldest held message is the one released.
+                let needed = match b.held.iter().position(|(held, _)| held == event) {
+                    Some(at) => b.held.remove(at).1,
                     None => b.written,
                 };
                 if needed <= b.confirmed {

@@ -96,6 +96,9 @@ const SAVEPOINTS: [&str; 4] = [
     "SAVEPOINT b3",
 ];
 
+/// Releases the outermost savepoint, which commits the transaction.
+const RELEASE_OUTERMOST: &str = "RELEASE b0";
+
 // The hot statements, the eight list shapes and the savepoint names, with
 // room for the object's own statements.
 const STATEMENT_CACHE_CAPACITY: usize = 64;
@@ -293,7 +296,7 @@ impl Database {
             let depth = oldest_lost - outermost;
             let rolled_back = self
                 .run_cached(&format!("ROLLBACK TO b{depth}"))
-                .and_then(|()| self.run_cached("RELEASE b0"));
+                .and_then(|()| self.run_cached(RELEASE_OUTERMOST));
             assert!(
                 rolled_back.is_ok(),
                 "invariant batch-crash-atomic: could not drop batches {lost:?}: {rolled_back:?}"
@@ -406,7 +409,7 @@ impl Database {
         if self.outermost.is_some() {
             // If the commit fails the savepoints stay, still correct: the batches
             // remain confirmed and the next chance to commit retries.
-            if self.run_cached("RELEASE b0").is_ok() {
+            if self.run_cached(RELEASE_OUTERMOST).is_ok() {
                 self.outermost = None;
             }
         }

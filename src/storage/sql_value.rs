@@ -41,7 +41,11 @@ impl SqlValue {
             }
             ValueRef::Integer(i) => SqlValue::Integer(i),
             ValueRef::Real(f) => SqlValue::Real(f),
-            ValueRef::Text(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Text(t) => SqlValue::Text(match std::str::from_utf8(t) {
+                Ok(text) => text.to_owned(),
+                // SQLite does not check the text it stores.
+                Err(_) => String::from_utf8_lossy(t).into_owned(),
+            }),
             ValueRef::Blob(b) => SqlValue::Blob(b.to_vec()),
         }
     }

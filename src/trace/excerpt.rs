@@ -31,10 +31,13 @@ impl Excerpt {
     }
 
     fn kept(kept: &[u8], cut: bool) -> Excerpt {
-        let mut all = Vec::with_capacity(kept.len() + 1);
-        all.extend_from_slice(kept);
-        all.push(u8::from(cut));
-        Excerpt(Arc::from(all))
+        // Assembled on the stack and copied once into the `Arc`: one
+        // allocation (through a `Vec` it would be two and another copy).
+        let kept = &kept[..kept.len().min(EXCERPT_BYTES_MAX)];
+        let mut all = [0u8; EXCERPT_BYTES_MAX + 1];
+        all[..kept.len()].copy_from_slice(kept);
+        all[kept.len()] = u8::from(cut);
+        Excerpt(Arc::from(&all[..=kept.len()]))
     }
 
     /// The bytes kept.

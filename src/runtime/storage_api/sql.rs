@@ -53,7 +53,7 @@ impl Sql {
         let done = op
             .inst
             .storage
-            .exec(op.inst.epoch, query, &bindings)
+            .exec(op.inst.epoch, query, bindings)
             .map_err(access_error)?;
         Ok(Cursor::new(done))
     }
@@ -117,15 +117,16 @@ impl Cursor {
     /// The one remaining row, decoded into `T`; an error if there is none
     /// or more than one (workerd's texts).
     pub fn one<T: DeserializeOwned>(mut self) -> Result<T> {
-        let first = self.next().ok_or_else(|| {
+        let first = self.rows.next().ok_or_else(|| {
             Error::new("Expected exactly one result from SQL query, but got no results.")
         })?;
-        if self.next().is_some() {
+        if self.rows.next().is_some() {
             return Err(Error::new(
                 "Expected exactly one result from SQL query, but got multiple results.",
             ));
         }
-        first.decode()
+        // Decoded in place: a `Row` would only share the column names.
+        decode(&self.columns, &first, self.duplicates)
     }
 
     /// The remaining rows as arrays of values, in column order.
@@ -172,12 +173,20 @@ impl Row {
     /// The row decoded into `T`: by column name (a struct with one field
     /// per column, or a map), or else by position (a tuple).
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T> {
-        decode_row(&self.columns, &self.values, self.duplicates).map_err(|e| {
-            Error::type_error(format!(
-                "a row with columns {:?} could not be deserialized as {}: {e}",
-                self.columns,
-                std::any::type_name::<T>()
-            ))
-        })
+        decode(&self.columns, &self.values, self.duplicates)
     }
+}
+
+/// One row's `values` decoded into `T` (see [`Row::decode`]).
+fn decode<T: DeserializeOwned>(
+    columns: &[String],
+    values: &[SqlValue],
+    duplicates: bool,
+) -> Result<T> {
+    decode_row(columns, values, duplicates).map_err(|e| {
+        Error::type_error(format!(
+            "a row with columns {columns:?} could not be deserialized as {}: {e}",
+            std::any::type_name::<T>()
+        ))
+    })
 }

@@ -16,6 +16,8 @@
 //! Replay runs SQL again; SQL whose result depends on `random()` replays
 //! with other random values (noted in the README's storage table).
 
+use std::borrow::Cow;
+use std::rc::Rc;
 use std::time::Duration;
 
 use super::{BatchId, Database, StorageError};
@@ -25,12 +27,16 @@ use crate::storage::sql_value::SqlValue;
 /// point-in-time recovery window.
 pub const BOOKMARK_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
 
+/// How many of the newest log entries [`Database::log_sql`] looks through
+/// for the same query text.
+const SHARED_SQL_LOOKBACK: usize = 4;
+
 /// One logged write.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Logged {
     Put(String, Vec<u8>),
     Delete(String),
-    Sql(String, Vec<SqlValue>),
+    Sql(Rc<str>, Vec<SqlValue>),
     /// `delete_all`; `true` when it keeps the alarm.
     DeleteAll(bool),
     /// The alarm set (or deleted).
@@ -48,8 +54,16 @@ impl Database {
         self.log.push((self.filling, op));
     }
 
-    pub(crate) fn log_sql(&mut self, query: &str, bindings: &[SqlValue]) {
-        self.log(Logged::Sql(query.to_string(), bindings.to_vec()));
+    /// Logs a writing `exec`. A query run again soon after (the usual
+    /// loop of inserts) shares the text the log already holds.
+    pub(crate) fn log_sql(&mut self, query: &str, bindings: Cow<'_, [SqlValue]>) {
+        let mut recent = self.log.iter().rev().take(SHARED_SQL_LOOKBACK);
+        let kept = recent.find_map(|(_, op)| match op {
+            Logged::Sql(text, _) if **text == *query => Some(text.clone()),
+            _ => None,
+        });
+        let text = kept.unwrap_or_else(|| Rc::from(query));
+        self.log(Logged::Sql(text, bindings.into_owned()));
     }
 
     /// Forgets the log entries of batches from `first` on (a crash lost them).

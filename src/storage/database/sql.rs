@@ -13,6 +13,7 @@
 //! keeps a cursor across an await, which `docs/semantics.md` warns
 //! against.)
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use rusqlite::{Error as SqliteError, Statement};
@@ -20,7 +21,7 @@ use rusqlite::{Error as SqliteError, Statement};
 use rusqlite::fallible_iterator::FallibleIterator;
 
 use super::sql_columns::{self, ColumnNames};
-use super::{Database, FillingBatch, StorageError};
+use super::{Database, FillingBatch, StorageError, RELEASE_OUTERMOST};
 use crate::storage::authorizer::TRANSACTION_REFUSED;
 use crate::storage::sql_error::describe;
 use crate::storage::sql_value::SqlValue;
@@ -83,10 +84,29 @@ impl Database {
     /// it writes is the one that runs, and the batch's savepoint opens in
     /// between (outside the object's SQL, so the authorizer allows it).
     pub fn exec(&mut self, query: &str, bindings: &[SqlValue]) -> Result<Executed, StorageError> {
-        for b in bindings {
+        self.exec_bindings(query, Cow::Borrowed(bindings))
+    }
+
+    /// [`Database::exec`], taking the bindings: a writing statement's log
+    /// entry keeps them instead of a copy.
+    pub fn exec_owned(
+        &mut self,
+        query: &str,
+        bindings: Vec<SqlValue>,
+    ) -> Result<Executed, StorageError> {
+        self.exec_bindings(query, Cow::Owned(bindings))
+    }
+
+    fn exec_bindings(
+        &mut self,
+        query: &str,
+        bindings: Cow<'_, [SqlValue]>,
+    ) -> Result<Executed, StorageError> {
+        for b in bindings.iter() {
             b.check_binding()
                 .map_err(|m| StorageError::TypeError(m.to_string()))?;
         }
+        let opens_batch = !self.filling_has_writes;
         // The block ends the statement's borrow of `conn` before `self` is
         // needed whole again.
         let ran = {
@@ -115,7 +135,7 @@ impl Database {
                     let names = Some((columns, query));
                     let reads_table = || reads.of(conn, auth, query, prepared);
                     let result =
-                        auth.user_sql(|| run(conn, &mut stmt, bindings, true, names, reads_table));
+                        auth.user_sql(|| run(conn, &mut stmt, &bindings, true, names, reads_table));
                     Ok((result, writes))
                 }
             }
@@ -123,8 +143,8 @@ impl Database {
         match ran {
             Err(e) => self.exec_unprepared(query, bindings, e),
             Ok((Ok(mut done), writes)) => {
-                done.wrote = writes;
-                if writes {
+                done.wrote = writes && !(opens_batch && self.close_unwritten_batch());
+                if done.wrote {
                     self.log_sql(query, bindings);
                 }
                 Ok(done)
@@ -136,11 +156,46 @@ impl Database {
         }
     }
 
+    /// After an `exec` whose statements SQLite calls writing opened the
+    /// batch: if they did not even take the write lock (`CREATE TABLE IF
+    /// NOT EXISTS` of a table that exists), closes the batch's savepoint
+    /// again, so that the event stays one that only read. Returns whether
+    /// it did.
+    ///
+    /// Only the transaction's first batch is judged: its savepoint began
+    /// the transaction, so SQLite's write lock (`sqlite3_txn_state`) says
+    /// whether these statements may have written, to any schema. (SQLite
+    /// takes it for some statements with nothing to do, `CREATE INDEX IF
+    /// NOT EXISTS` of an index that exists, say; those keep their batch.)
+    /// The pragmas an object may run never open a batch: SQLite calls
+    /// them read-only, so the connection settings they change (which no
+    /// write lock would show) are not at stake here.
+    fn close_unwritten_batch(&mut self) -> bool {
+        debug_assert!(self.filling_has_writes, "the exec opened the batch");
+        let first = self.outermost == Some(self.filling) && self.txn_depth == 0;
+        if !first {
+            return false;
+        }
+        let state = self.conn.transaction_state::<&str>(None);
+        let unwritten = matches!(
+            state,
+            Ok(rusqlite::TransactionState::None | rusqlite::TransactionState::Read)
+        );
+        // Should the release fail, the batch simply stays open, as before.
+        if !unwritten || self.run_cached(RELEASE_OUTERMOST).is_err() {
+            return false;
+        }
+        self.outermost = None;
+        self.filling_has_writes = false;
+        self.check_savepoint_stack();
+        true
+    }
+
     /// `query` did not prepare as one statement: several, or an error.
     fn exec_unprepared(
         &mut self,
         query: &str,
-        bindings: &[SqlValue],
+        bindings: Cow<'_, [SqlValue]>,
         e: SqliteError,
     ) -> Result<Executed, StorageError> {
         if matches!(e, SqliteError::MultipleStatement) {
@@ -162,7 +217,12 @@ impl Database {
     }
 
     /// Several statements: run one by one inside a savepoint of their own.
-    fn exec_many(&mut self, query: &str, bindings: &[SqlValue]) -> Result<Executed, StorageError> {
+    fn exec_many(
+        &mut self,
+        query: &str,
+        bindings: Cow<'_, [SqlValue]>,
+    ) -> Result<Executed, StorageError> {
+        let opens_batch = !self.filling_has_writes;
         self.begin_write()?;
         self.run_cached("SAVEPOINT x")?;
         let auth = self.auth.clone();
@@ -182,7 +242,7 @@ impl Database {
                 let done = run(
                     &self.conn,
                     &mut stmt,
-                    if takes { bindings } else { &[] },
+                    if takes { &bindings } else { &[] },
                     takes,
                     None,
                     || reads_table,
@@ -199,8 +259,10 @@ impl Database {
         match result {
             Ok(mut done) => {
                 self.run_cached("RELEASE x")?;
-                done.wrote = true;
-                self.log_sql(query, bindings);
+                done.wrote = !(opens_batch && self.close_unwritten_batch());
+                if done.wrote {
+                    self.log_sql(query, bindings);
+                }
                 Ok(done)
             }
             Err(e) => {

@@ -27,6 +27,8 @@ const COLUMN_LISTS_MAX: usize = super::STATEMENT_CACHE_CAPACITY;
 #[derive(Debug, Default)]
 pub(super) struct ColumnNames {
     by_sql: BTreeMap<String, Kept>,
+    // The names of every statement without result columns.
+    none: Rc<[String]>,
 }
 
 #[derive(Debug)]
@@ -39,6 +41,12 @@ struct Kept {
 impl ColumnNames {
     /// The column names of `stmt`, whose text is `sql`; `stmt` has stepped.
     pub(super) fn of(&mut self, sql: &str, stmt: &Statement<'_>) -> Rc<[String]> {
+        if stmt.column_count() == 0 {
+            // No result columns (an INSERT, UPDATE or DELETE without
+            // RETURNING, DDL): a schema change cannot give it any, since
+            // only `*` follows the schema and a table has a column.
+            return self.none.clone();
+        }
         let reprepared = stmt.get_status(StatementStatus::RePrepare);
         let ran_before = stmt.get_status(StatementStatus::Run) > 1;
         if let Some(kept) = self.by_sql.get_mut(sql) {

@@ -407,3 +407,84 @@ fn the_local_profile_takes_values_up_to_sqlites_own_limit_and_keeps_it_across_a_
     assert_eq!(local.get("k").unwrap().map(|v| v.len()), Some(8_000_000));
     local.put("k2", &big).unwrap();
 }
+
+/// A database whose `schema` is committed: no batch is open or held.
+fn committed(schema: &str) -> Database {
+    let mut db = db();
+    db.exec(schema, &[]).unwrap();
+    let first = db.close_batch().unwrap();
+    db.confirm(first);
+    db
+}
+
+/// Runs `q` twice (the second run takes the statement from the cache),
+/// confirming any batch; whether each run wrote, and so opened a batch.
+fn writes_twice(db: &mut Database, q: &str) -> [bool; 2] {
+    [(); 2].map(|()| {
+        let wrote = db.exec(q, &[]).unwrap().wrote;
+        let batch = db.close_batch();
+        assert_eq!(
+            batch.is_some(),
+            wrote,
+            "{q}: a batch if and only if a write"
+        );
+        batch.into_iter().for_each(|b| db.confirm(b));
+        wrote
+    })
+}
+
+#[test]
+fn ddl_that_finds_nothing_to_do_opens_no_batch() {
+    let mut db = committed("CREATE TABLE t (a); CREATE TABLE u (b)");
+    for q in [
+        "CREATE TABLE IF NOT EXISTS t (a)",
+        "CREATE TABLE IF NOT EXISTS t (a); CREATE TABLE IF NOT EXISTS u (b)",
+    ] {
+        assert_eq!(writes_twice(&mut db, q), [false; 2], "{q}");
+    }
+}
+
+#[test]
+fn ddl_that_may_change_something_keeps_its_batch() {
+    let mut db = committed("CREATE TABLE t (a)");
+    for q in [
+        "CREATE TABLE IF NOT EXISTS t (a); INSERT INTO t VALUES (1)",
+        // A write that matched no row still wrote, as a KV delete does.
+        "DELETE FROM t WHERE a = 2",
+    ] {
+        assert_eq!(writes_twice(&mut db, q), [true; 2], "{q}");
+    }
+    // A table created by `IF NOT EXISTS` goes with its batch in a crash.
+    assert!(
+        db.exec("CREATE TABLE IF NOT EXISTS w (a)", &[])
+            .unwrap()
+            .wrote
+    );
+    db.lose_unconfirmed();
+    assert_eq!(
+        err(&mut db, "SELECT * FROM w", &[]),
+        "no such table: w: SQLITE_ERROR"
+    );
+}
+
+#[test]
+fn ddl_that_finds_nothing_to_do_joins_a_batch_already_open() {
+    let mut db = db();
+    db.exec("CREATE TABLE t (a)", &[]).unwrap();
+    // Batch 1 is closed but not confirmed: its savepoint holds the
+    // transaction, so the next batch cannot tell what it wrote.
+    db.close_batch().unwrap();
+    assert!(
+        db.exec("CREATE TABLE IF NOT EXISTS t (a)", &[])
+            .unwrap()
+            .wrote
+    );
+    assert_eq!(db.unconfirmed(), 2);
+    db.put("k", b"v").unwrap();
+    assert!(
+        db.exec("CREATE TABLE IF NOT EXISTS t (a)", &[])
+            .unwrap()
+            .wrote
+    );
+    assert_eq!(db.unconfirmed(), 2);
+}

@@ -22,10 +22,10 @@ impl ObjectStorage {
         &self,
         epoch: u32,
         query: &str,
-        bindings: &[SqlValue],
+        bindings: Vec<SqlValue>,
     ) -> Result<Executed, AccessError> {
         self.fence(epoch)?;
-        let done = self.db.borrow_mut().exec(query, bindings)?;
+        let done = self.db.borrow_mut().exec_owned(query, bindings)?;
         if done.wrote {
             self.wrote(epoch);
         }
