@@ -1,5 +1,6 @@
 //! The agents layer: schedules on one alarm over a simulated month under
-//! faults, tasks that change the schedules of the alarm running them,
+//! faults, tasks that change the schedules of the alarm running them, due
+//! order when several fall due at once (and more than one alarm runs),
 //! state pushed until every client converges, connection state
 //! through hibernation, the queue through a crash, validation of server and
 //! client changes, and bad frames answered with errors.
@@ -129,6 +130,33 @@ impl Planner {
         Ok(())
     }
 
+    /// A slow task, then two schedules due while it runs, the later one
+    /// added first.
+    async fn plan_order(&self) -> Result<()> {
+        if !self.ctx.get_schedules()?.is_empty() {
+            return Ok(());
+        }
+        let ms = Duration::from_millis;
+        self.ctx.schedule(ms(1000), "slow", &json!(null)).await?;
+        self.ctx.schedule(ms(1500), "late", &json!(null)).await?;
+        self.ctx.schedule(ms(1200), "early", &json!(null)).await?;
+        Ok(())
+    }
+
+    /// `n` schedules due at once, tasks `b0000`, `b0001`, … in id order.
+    async fn plan_many(&self, n: u64) -> Result<()> {
+        if !self.ctx.get_schedules()?.is_empty() {
+            return Ok(());
+        }
+        let now = dosim::now();
+        for i in 0..n {
+            self.ctx
+                .schedule(now, &format!("b{i:04}"), &json!(null))
+                .await?;
+        }
+        Ok(())
+    }
+
     /// The alarm and the earliest schedule, in Unix ms.
     async fn alarm_and_earliest(&self) -> Result<(Option<i64>, Option<i64>)> {
         let alarm = self.ctx.object().storage().get_alarm().await?.map(ms_of);
@@ -248,6 +276,40 @@ fn a_task_that_cancels_or_adds_a_due_schedule_is_seen_by_the_same_alarm() {
                 ["cancel", "chain", "chained"],
                 "the cancelled schedule never ran, the added one did"
             );
+            Ok(())
+        })
+    });
+}
+
+#[test]
+fn schedules_that_fell_due_during_a_slow_task_run_by_due_time_not_by_id() {
+    common::check("agent_due_order", 3, |sim| {
+        Box::pin(async move {
+            let agents = sim.register::<Planner>("PLANNER")?;
+            sim.eventually(|| agents.get_by_name("p").plan_order())
+                .await?;
+            dosim::sleep(Duration::from_secs(60)).await;
+            let runs = sim.eventually(|| agents.get_by_name("p").runs()).await?;
+            let tasks: Vec<&str> = runs.iter().map(|(t, _)| t.as_str()).collect();
+            assert_eq!(tasks, ["slow", "slow_done", "early", "late"]);
+            Ok(())
+        })
+    });
+}
+
+#[test]
+fn more_due_schedules_than_one_alarm_runs_run_in_order_over_two_alarms() {
+    common::check("agent_many_due", 1, |sim| {
+        Box::pin(async move {
+            let agents = sim.register::<Planner>("PLANNER")?;
+            let n = dosim::agents::ALARM_TASKS_MAX as u64 + 5;
+            sim.eventually(|| agents.get_by_name("p").plan_many(n))
+                .await?;
+            dosim::sleep(Duration::from_secs(60)).await;
+            let runs = sim.eventually(|| agents.get_by_name("p").runs()).await?;
+            let tasks: Vec<&str> = runs.iter().map(|(t, _)| t.as_str()).collect();
+            let expected: Vec<String> = (0..n).map(|i| format!("b{i:04}")).collect();
+            assert_eq!(tasks, expected, "every schedule ran once, in id order");
             Ok(())
         })
     });
