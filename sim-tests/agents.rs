@@ -10,7 +10,7 @@ mod common;
 use std::time::{Duration, SystemTime};
 
 use dosim::agents::{Agent, AgentClient, AgentContext, AgentEvent, Connection, StateSource};
-use dosim::{Env, Faults, Message, Result, Runner, Sim};
+use dosim::{Env, Faults, Message, Result, Runner, Sim, Stub};
 use serde_json::{json, Value};
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -261,16 +261,25 @@ fn three_schedules_fire_in_order_over_a_simulated_month_under_swarm_faults() {
     );
 }
 
+/// Plans a new agent's schedules with `plan`, waits a minute, and returns
+/// the tasks that ran, in order.
+async fn tasks_run<F, Fut>(sim: &Sim, plan: F) -> Result<Vec<String>>
+where
+    F: Fn(Stub<Planner>) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let agents = sim.register::<Planner>("PLANNER")?;
+    sim.eventually(|| plan(agents.get_by_name("p"))).await?;
+    dosim::sleep(Duration::from_secs(60)).await;
+    let runs = sim.eventually(|| agents.get_by_name("p").runs()).await?;
+    Ok(runs.into_iter().map(|(task, _)| task).collect())
+}
+
 #[test]
 fn a_task_that_cancels_or_adds_a_due_schedule_is_seen_by_the_same_alarm() {
     common::check("agent_changes", 5, |sim| {
         Box::pin(async move {
-            let agents = sim.register::<Planner>("PLANNER")?;
-            sim.eventually(|| agents.get_by_name("p").plan_changes())
-                .await?;
-            dosim::sleep(Duration::from_secs(60)).await;
-            let runs = sim.eventually(|| agents.get_by_name("p").runs()).await?;
-            let tasks: Vec<&str> = runs.iter().map(|(t, _)| t.as_str()).collect();
+            let tasks = tasks_run(&sim, |p| async move { p.plan_changes().await }).await?;
             assert_eq!(
                 tasks,
                 ["cancel", "chain", "chained"],
@@ -285,12 +294,7 @@ fn a_task_that_cancels_or_adds_a_due_schedule_is_seen_by_the_same_alarm() {
 fn schedules_that_fell_due_during_a_slow_task_run_by_due_time_not_by_id() {
     common::check("agent_due_order", 3, |sim| {
         Box::pin(async move {
-            let agents = sim.register::<Planner>("PLANNER")?;
-            sim.eventually(|| agents.get_by_name("p").plan_order())
-                .await?;
-            dosim::sleep(Duration::from_secs(60)).await;
-            let runs = sim.eventually(|| agents.get_by_name("p").runs()).await?;
-            let tasks: Vec<&str> = runs.iter().map(|(t, _)| t.as_str()).collect();
+            let tasks = tasks_run(&sim, |p| async move { p.plan_order().await }).await?;
             assert_eq!(tasks, ["slow", "slow_done", "early", "late"]);
             Ok(())
         })
@@ -301,13 +305,8 @@ fn schedules_that_fell_due_during_a_slow_task_run_by_due_time_not_by_id() {
 fn more_due_schedules_than_one_alarm_runs_run_in_order_over_two_alarms() {
     common::check("agent_many_due", 1, |sim| {
         Box::pin(async move {
-            let agents = sim.register::<Planner>("PLANNER")?;
             let n = dosim::agents::ALARM_TASKS_MAX as u64 + 5;
-            sim.eventually(|| agents.get_by_name("p").plan_many(n))
-                .await?;
-            dosim::sleep(Duration::from_secs(60)).await;
-            let runs = sim.eventually(|| agents.get_by_name("p").runs()).await?;
-            let tasks: Vec<&str> = runs.iter().map(|(t, _)| t.as_str()).collect();
+            let tasks = tasks_run(&sim, |p| async move { p.plan_many(n).await }).await?;
             let expected: Vec<String> = (0..n).map(|i| format!("b{i:04}")).collect();
             assert_eq!(tasks, expected, "every schedule ran once, in id order");
             Ok(())
