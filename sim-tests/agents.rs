@@ -1,5 +1,7 @@
 //! The agents layer: schedules on one alarm over a simulated month under
-//! faults, state pushed until every client converges, connection state
+//! faults, tasks that change the schedules of the alarm running them, due
+//! order when several fall due at once (and more than one alarm runs),
+//! state pushed until every client converges, connection state
 //! through hibernation, the queue through a crash, validation of server and
 //! client changes, and bad frames answered with errors.
 
@@ -8,7 +10,7 @@ mod common;
 use std::time::{Duration, SystemTime};
 
 use dosim::agents::{Agent, AgentClient, AgentContext, AgentEvent, Connection, StateSource};
-use dosim::{Env, Faults, Message, Result, Runner, Sim};
+use dosim::{Env, Faults, Message, Result, Runner, Sim, Stub};
 use serde_json::{json, Value};
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -76,7 +78,19 @@ impl Agent for Planner {
                 (at,),
             )?;
         }
-        let _ = payload;
+        match task {
+            // Tasks that change the schedules while the alarm runs them.
+            "cancel" => {
+                let id = payload.as_u64().unwrap_or_default();
+                self.ctx.cancel_schedule(id).await?;
+            }
+            "chain" => {
+                self.ctx
+                    .schedule(Duration::ZERO, "chained", &json!(null))
+                    .await?;
+            }
+            _ => {}
+        }
         Ok(())
     }
 }
@@ -100,6 +114,46 @@ impl Planner {
         self.ctx
             .schedule("0 0 20 * *", "cron", &json!(null))
             .await?;
+        Ok(())
+    }
+
+    /// Three schedules due at once (ids 1, 2, 3 in a new agent): the first
+    /// cancels the second, the third schedules another, due at once.
+    async fn plan_changes(&self) -> Result<()> {
+        if !self.ctx.get_schedules()?.is_empty() {
+            return Ok(());
+        }
+        let now = dosim::now();
+        self.ctx.schedule(now, "cancel", &json!(2)).await?;
+        self.ctx.schedule(now, "victim", &json!(null)).await?;
+        self.ctx.schedule(now, "chain", &json!(null)).await?;
+        Ok(())
+    }
+
+    /// A slow task, then two schedules due while it runs, the later one
+    /// added first.
+    async fn plan_order(&self) -> Result<()> {
+        if !self.ctx.get_schedules()?.is_empty() {
+            return Ok(());
+        }
+        let ms = Duration::from_millis;
+        self.ctx.schedule(ms(1000), "slow", &json!(null)).await?;
+        self.ctx.schedule(ms(1500), "late", &json!(null)).await?;
+        self.ctx.schedule(ms(1200), "early", &json!(null)).await?;
+        Ok(())
+    }
+
+    /// `n` schedules due at once, tasks `b0000`, `b0001`, … in id order.
+    async fn plan_many(&self, n: u64) -> Result<()> {
+        if !self.ctx.get_schedules()?.is_empty() {
+            return Ok(());
+        }
+        let now = dosim::now();
+        for i in 0..n {
+            self.ctx
+                .schedule(now, &format!("b{i:04}"), &json!(null))
+                .await?;
+        }
         Ok(())
     }
 
@@ -205,6 +259,59 @@ fn three_schedules_fire_in_order_over_a_simulated_month_under_swarm_faults() {
         "{:#?}",
         report.failures.iter().map(|f| &f.text).collect::<Vec<_>>()
     );
+}
+
+/// Plans a new agent's schedules with `plan`, waits a minute, and returns
+/// the tasks that ran, in order.
+async fn tasks_run<F, Fut>(sim: &Sim, plan: F) -> Result<Vec<String>>
+where
+    F: Fn(Stub<Planner>) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let agents = sim.register::<Planner>("PLANNER")?;
+    sim.eventually(|| plan(agents.get_by_name("p"))).await?;
+    dosim::sleep(Duration::from_secs(60)).await;
+    let runs = sim.eventually(|| agents.get_by_name("p").runs()).await?;
+    Ok(runs.into_iter().map(|(task, _)| task).collect())
+}
+
+#[test]
+fn a_task_that_cancels_or_adds_a_due_schedule_is_seen_by_the_same_alarm() {
+    common::check("agent_changes", 5, |sim| {
+        Box::pin(async move {
+            let tasks = tasks_run(&sim, |p| async move { p.plan_changes().await }).await?;
+            assert_eq!(
+                tasks,
+                ["cancel", "chain", "chained"],
+                "the cancelled schedule never ran, the added one did"
+            );
+            Ok(())
+        })
+    });
+}
+
+#[test]
+fn schedules_that_fell_due_during_a_slow_task_run_by_due_time_not_by_id() {
+    common::check("agent_due_order", 3, |sim| {
+        Box::pin(async move {
+            let tasks = tasks_run(&sim, |p| async move { p.plan_order().await }).await?;
+            assert_eq!(tasks, ["slow", "slow_done", "early", "late"]);
+            Ok(())
+        })
+    });
+}
+
+#[test]
+fn more_due_schedules_than_one_alarm_runs_run_in_order_over_two_alarms() {
+    common::check("agent_many_due", 1, |sim| {
+        Box::pin(async move {
+            let n = dosim::agents::ALARM_TASKS_MAX as u64 + 5;
+            let tasks = tasks_run(&sim, |p| async move { p.plan_many(n).await }).await?;
+            let expected: Vec<String> = (0..n).map(|i| format!("b{i:04}")).collect();
+            assert_eq!(tasks, expected, "every schedule ran once, in id order");
+            Ok(())
+        })
+    });
 }
 
 #[test]

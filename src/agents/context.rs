@@ -5,7 +5,7 @@
 //! `cf_agents_state`, one row) and cached in memory; the cache is only ever
 //! a copy of what the event wrote, and a new instance reloads it from SQL.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
@@ -36,6 +36,9 @@ pub(crate) struct Inner<S> {
     /// Connections this instance accepted: only the planted bug
     /// [`Mutation::AgentPushMemoryConnections`] pushes to these alone.
     accepted: RefCell<BTreeSet<String>>,
+    /// Schedules this instance added or cancelled, counted: the alarm
+    /// handler reads the due schedules again when a task changed them.
+    pub(crate) schedule_changes: Cell<u64>,
 }
 
 impl<S> Clone for AgentContext<S> {
@@ -58,6 +61,7 @@ impl<S: Serialize + DeserializeOwned + Clone + 'static> AgentContext<S> {
                 object,
                 cached: RefCell::new(None),
                 accepted: RefCell::new(BTreeSet::new()),
+                schedule_changes: Cell::new(0),
             }),
         }
     }
@@ -114,46 +118,22 @@ impl<S: Serialize + DeserializeOwned + Clone + 'static> AgentContext<S> {
         }
     }
 
-    /// Creates the layer's tables if any is missing (checked once per
-    /// activation). The check only reads, so an activation that finds the
-    /// tables there opens no write batch: `CREATE TABLE IF NOT EXISTS`
-    /// would, even when it changes nothing.
-    pub(crate) fn ensure_schema(&self) -> Result<()> {
-        #[derive(Deserialize)]
-        struct Tables {
-            n: i64,
-        }
-        let present: Tables = self
-            .sql()
-            .exec(
-                "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN \
-                 ('cf_agents_state', 'cf_agents_schedules', 'cf_agents_queues')",
-                (),
-            )?
-            .one()?;
-        if present.n == 3 {
-            return Ok(());
-        }
-        self.sql().exec(
-            "CREATE TABLE IF NOT EXISTS cf_agents_state (id TEXT PRIMARY KEY NOT NULL, \
-             state TEXT)",
-            (),
-        )?;
-        super::schedule::ensure_schema(&self.sql())?;
-        super::queue::ensure_schema(&self.sql())
-    }
-
     /// Loads the persisted state into the cache, or `initial` if none was
-    /// ever written.
-    pub(crate) fn load_state(&self, initial: impl FnOnce() -> S) -> Result<()> {
-        let rows: Vec<StateRow> = self
-            .sql()
-            .exec(
-                "SELECT state FROM cf_agents_state WHERE id = ?",
-                (STATE_ROW,),
-            )?
-            .to_array()?;
-        let state = match rows.into_iter().next() {
+    /// ever written, creating the layer's tables first if they are missing.
+    ///
+    /// One read on the usual path: the state's table answers for all three,
+    /// since they are created in one batch. Only a new agent's read fails
+    /// ("no such table"), and only then are the tables created, so an
+    /// activation that finds them opens no write batch.
+    pub(crate) async fn load_state(&self, initial: impl FnOnce() -> S) -> Result<()> {
+        let row = match self.read_state() {
+            Err(e) if e.to_string().contains("no such table") => {
+                self.create_schema().await?;
+                None
+            }
+            read => read?,
+        };
+        let state = match row {
             Some(row) => serde_json::from_str(&row.state).map_err(|e| {
                 Error::type_error(format!("the agent's persisted state does not decode: {e}"))
             })?,
@@ -165,6 +145,32 @@ impl<S: Serialize + DeserializeOwned + Clone + 'static> AgentContext<S> {
         });
         *self.inner.cached.borrow_mut() = Some(state);
         Ok(())
+    }
+
+    fn read_state(&self) -> Result<Option<StateRow>> {
+        let rows: Vec<StateRow> = self
+            .sql()
+            .exec(
+                "SELECT state FROM cf_agents_state WHERE id = ?",
+                (STATE_ROW,),
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// The layer's tables, in the event's batch.
+    async fn create_schema(&self) -> Result<()> {
+        // No alarm yet, said now: the first alarm write creates the
+        // runtime's own table for it, and a table created after statements
+        // were prepared makes SQLite prepare each of them again.
+        self.inner.object.storage().delete_alarm().await?;
+        self.sql().exec(
+            "CREATE TABLE IF NOT EXISTS cf_agents_state (id TEXT PRIMARY KEY NOT NULL, \
+             state TEXT)",
+            (),
+        )?;
+        super::schedule::ensure_schema(&self.sql())?;
+        super::queue::ensure_schema(&self.sql())
     }
 
     /// Writes `next` in the event's batch and caches it; returns it as JSON.

@@ -1,8 +1,9 @@
 //! Every agent is a Durable Object: the runtime's events, turned into the
 //! agent's hooks.
 //!
-//! - start: the layer's tables, the persisted state, the alarm re-armed (a
-//!   given-up alarm is set again by the next start), then `on_start`;
+//! - start: the persisted state (the layer's tables created on first use),
+//!   the alarm set again if the runtime may have given it up, then
+//!   `on_start`;
 //! - fetch: a WebSocket upgrade becomes a connection (state sent first),
 //!   anything else goes to `on_request`;
 //! - a socket message: a protocol frame (state proposal, call) is handled
@@ -40,9 +41,10 @@ impl<A: Agent + RpcMethods> DurableObject for A {
 
     async fn start(&self) -> Result<()> {
         let ctx = self.context();
-        ctx.ensure_schema()?;
-        ctx.load_state(|| self.initial_state())?;
-        ctx.rearm().await?;
+        ctx.load_state(|| self.initial_state()).await?;
+        if ctx.alarm_overdue().await? {
+            ctx.rearm().await?;
+        }
         self.on_start().await
     }
 
@@ -93,9 +95,16 @@ impl<A: Agent + RpcMethods> DurableObject for A {
 
     async fn alarm(&self, info: AlarmInfo) -> Result<()> {
         let last_try = info.retry_count >= ALARM_RETRIES_MAX;
+        let ctx = self.context();
         run_schedules(self, last_try).await?;
-        run_queue(self, last_try).await?;
-        self.context().rearm().await
+        // The queue is read only when the read that re-arms says it holds
+        // tasks (including any the schedules' tasks queued).
+        let mut pending = ctx.pending()?;
+        if pending.queued > 0 {
+            run_queue(self, last_try).await?;
+            pending = ctx.pending()?;
+        }
+        ctx.arm(pending).await
     }
 }
 
@@ -202,24 +211,37 @@ async fn call<A: Agent + RpcMethods>(
     conn.send(frame.to_text())
 }
 
+/// Runs the due schedules, read in one statement; they are read again
+/// only when a task added or cancelled a schedule or let time pass, so each
+/// runs as if picked one at a time, earliest first.
 async fn run_schedules<A: Agent>(agent: &A, last_try: bool) -> Result<()> {
     let ctx = agent.context();
-    for _ in 0..ALARM_TASKS_MAX {
-        let now = now_ms();
-        let Some(row) = ctx.next_due(now)? else {
-            return Ok(());
-        };
-        let result = agent.run_task(&row.task, row.payload()).await;
-        if result.is_err() && !last_try {
-            return result;
+    let mut ran = 0;
+    'read: while ran < ALARM_TASKS_MAX {
+        let (now, changes) = (now_ms(), ctx.schedule_changes());
+        let limit = ALARM_TASKS_MAX - ran;
+        let due = ctx.due(now, limit)?;
+        let all = due.len() < limit;
+        for row in due {
+            let result = agent.run_task(&row.task, row.payload()).await;
+            if result.is_err() && !last_try {
+                return result;
+            }
+            ctx.finish(&row, now_ms())?;
+            ctx.object().record(What::AgentScheduleRan {
+                schedule: row.id(),
+                due_ms: row.time_ms,
+                one_shot: row.is_one_shot(),
+                ok: result.is_ok(),
+            });
+            ran += 1;
+            if ctx.schedule_changes() != changes || now_ms() != now {
+                continue 'read;
+            }
         }
-        ctx.finish(&row, now_ms())?;
-        ctx.object().record(What::AgentScheduleRan {
-            schedule: row.id(),
-            due_ms: row.time_ms,
-            one_shot: row.is_one_shot(),
-            ok: result.is_ok(),
-        });
+        if all {
+            return Ok(());
+        }
     }
     Ok(())
 }

@@ -9,6 +9,7 @@
 //! expressions are evaluated on it, in UTC, by the Worker cron triggers'
 //! own parser.
 
+use std::cell::RefCell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::de::DeserializeOwned;
@@ -16,6 +17,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::context::AgentContext;
+use super::host::ALARM_TASKS_MAX;
+use crate::limits::{ALARM_RETRIES_MAX, ALARM_RETRY_FIRST};
 use crate::mutations::{self, Mutation};
 use crate::platform::worker::cron::Schedule as Cron;
 use crate::runtime::{Error, Result, Sql};
@@ -159,7 +162,43 @@ impl Row {
     }
 }
 
-const COLUMNS: &str = "id, task, payload, kind, time_ms, delay_ms, cron, interval_ms";
+/// The columns of a [`Row`], in the order of every query that reads one.
+macro_rules! columns {
+    () => {
+        "id, task, payload, kind, time_ms, delay_ms, cron, interval_ms"
+    };
+}
+
+// The statements as constants: each call reuses the text (and its prepared
+// statement) instead of formatting it anew.
+const INSERT: &str = concat!(
+    "INSERT INTO cf_agents_schedules (task, payload, kind, time_ms, delay_ms, cron, \
+     interval_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ",
+    columns!()
+);
+const SELECT_ALL: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM cf_agents_schedules ORDER BY time_ms, id"
+);
+// The limits are written out, not bound: SQLite plans a bound LIMIT for
+// its value, so binding one re-prepares the statement on every call.
+const SELECT_DUE: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM cf_agents_schedules WHERE time_ms <= ? ORDER BY time_ms, id LIMIT 1000"
+);
+/// [`SELECT_DUE`] unsorted, with room for one row more than an alarm runs:
+/// sorting a few rows here costs less than SQLite's sorter.
+const SELECT_DUE_UNSORTED: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM cf_agents_schedules WHERE time_ms <= ? LIMIT 1001"
+);
+const _: () = assert!(
+    ALARM_TASKS_MAX == 1000,
+    "the LIMITs of SELECT_DUE and SELECT_DUE_UNSORTED follow ALARM_TASKS_MAX"
+);
 
 pub(crate) fn ensure_schema(sql: &Sql) -> Result<()> {
     sql.exec(
@@ -192,13 +231,25 @@ fn millis(d: Duration) -> i64 {
 }
 
 fn next_cron(expression: &str, after_ms: i64) -> Result<i64> {
-    Cron::parse(expression)?
-        .next_after(after_ms)
-        .ok_or_else(|| {
-            Error::range_error(format!(
-                "cron expression `{expression}` never matches again"
-            ))
-        })
+    thread_local! {
+        /// The last expression parsed: a cron row is re-armed after every
+        /// run, by a new instance each time, and parsing costs more than
+        /// finding the next match. A pure cache: it changes no result.
+        static LAST: RefCell<Option<Cron>> = const { RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.as_ref().is_none_or(|c| c.expression() != expression) {
+            *last = Some(Cron::parse(expression)?);
+        }
+        last.as_ref()
+            .and_then(|c| c.next_after(after_ms))
+            .ok_or_else(|| {
+                Error::range_error(format!(
+                    "cron expression `{expression}` never matches again"
+                ))
+            })
+    })
 }
 
 fn check_task(task: &str) -> Result<()> {
@@ -286,13 +337,11 @@ impl<S: Serialize + DeserializeOwned + Clone + 'static> AgentContext<S> {
         let row: Row = self
             .sql()
             .exec(
-                &format!(
-                    "INSERT INTO cf_agents_schedules (task, payload, kind, time_ms, delay_ms, \
-                     cron, interval_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
-                ),
+                INSERT,
                 (task, payload, kind, time_ms, delay_ms, cron, interval_ms),
             )?
             .one()?;
+        self.changed_schedules();
         self.inner.object.record(What::AgentScheduleAdded {
             schedule: row.id(),
             due_ms: row.time_ms,
@@ -303,13 +352,7 @@ impl<S: Serialize + DeserializeOwned + Clone + 'static> AgentContext<S> {
 
     /// Every schedule, earliest due first.
     pub fn get_schedules(&self) -> Result<Vec<Schedule>> {
-        let rows: Vec<Row> = self
-            .sql()
-            .exec(
-                &format!("SELECT {COLUMNS} FROM cf_agents_schedules ORDER BY time_ms, id"),
-                (),
-            )?
-            .to_array()?;
+        let rows: Vec<Row> = self.sql().exec(SELECT_ALL, ())?.to_array()?;
         Ok(rows.iter().map(Row::to_schedule).collect())
     }
 
@@ -321,6 +364,7 @@ impl<S: Serialize + DeserializeOwned + Clone + 'static> AgentContext<S> {
             .exec("DELETE FROM cf_agents_schedules WHERE id = ?", (id,))?
             .rows_written();
         if gone > 0 {
+            self.changed_schedules();
             self.inner.object.record(What::AgentScheduleCancelled {
                 schedule: id.unsigned_abs(),
             });
@@ -329,19 +373,31 @@ impl<S: Serialize + DeserializeOwned + Clone + 'static> AgentContext<S> {
         Ok(gone > 0)
     }
 
-    /// The first schedule due at `now_ms`, if any (by due time, then id).
-    pub(crate) fn next_due(&self, now_ms: i64) -> Result<Option<Row>> {
-        let rows: Vec<Row> = self
+    /// The schedules due at `now_ms`, at most `limit`, in the order they
+    /// run (by due time, then id).
+    pub(crate) fn due(&self, now_ms: i64, limit: usize) -> Result<Vec<Row>> {
+        let mut rows: Vec<Row> = self
             .sql()
-            .exec(
-                &format!(
-                    "SELECT {COLUMNS} FROM cf_agents_schedules WHERE time_ms <= ? \
-                     ORDER BY time_ms, id LIMIT 1"
-                ),
-                (now_ms,),
-            )?
+            .exec(SELECT_DUE_UNSORTED, (now_ms,))?
             .to_array()?;
-        Ok(rows.into_iter().next())
+        if rows.len() > ALARM_TASKS_MAX {
+            // More are due than one alarm runs: SQLite picks the earliest.
+            rows = self.sql().exec(SELECT_DUE, (now_ms,))?.to_array()?;
+        } else {
+            rows.sort_by_key(|r| (r.time_ms, r.id));
+        }
+        rows.truncate(limit);
+        Ok(rows)
+    }
+
+    /// How many times this instance added or cancelled a schedule.
+    pub(crate) fn schedule_changes(&self) -> u64 {
+        self.inner.schedule_changes.get()
+    }
+
+    fn changed_schedules(&self) {
+        let changes = &self.inner.schedule_changes;
+        changes.set(changes.get() + 1);
     }
 
     /// A schedule ran: a one-shot row goes, a cron or interval one moves to
@@ -367,31 +423,35 @@ impl<S: Serialize + DeserializeOwned + Clone + 'static> AgentContext<S> {
     /// Sets the object's alarm to the earliest due schedule or queued task,
     /// or deletes it when nothing is pending.
     pub(crate) async fn rearm(&self) -> Result<()> {
-        #[derive(Deserialize)]
-        struct Bounds {
-            earliest: Option<i64>,
-            latest: Option<i64>,
-            queued: i64,
-        }
-        // One statement for both tables: rearm runs after every change.
-        let b: Bounds = self
-            .sql()
+        let pending = self.pending()?;
+        self.arm(pending).await
+    }
+
+    /// What is pending: the schedules' due times and the queue's length.
+    /// One statement for both tables: it runs after every change.
+    pub(crate) fn pending(&self) -> Result<Pending> {
+        self.sql()
             .exec(
                 "SELECT MIN(time_ms) AS earliest, MAX(time_ms) AS latest, (SELECT COUNT(*) FROM \
                  cf_agents_queues) AS queued FROM cf_agents_schedules",
                 (),
             )?
-            .one()?;
-        let queued = b.queued > 0;
+            .one()
+    }
+
+    /// Sets the alarm to the earliest of `pending`, or deletes it when
+    /// nothing is.
+    pub(crate) async fn arm(&self, pending: Pending) -> Result<()> {
+        let queued = pending.queued > 0;
         let now = now_ms();
         let soonest = |t: Option<i64>| match (t, queued) {
             (Some(t), true) => Some(t.min(now)),
             (None, true) => Some(now),
             (t, false) => t,
         };
-        let earliest_ms = soonest(b.earliest);
+        let earliest_ms = soonest(pending.earliest);
         let at_ms = if mutations::active(Mutation::AgentAlarmLatest) {
-            soonest(b.latest)
+            soonest(pending.latest)
         } else {
             earliest_ms
         };
@@ -404,4 +464,23 @@ impl<S: Serialize + DeserializeOwned + Clone + 'static> AgentContext<S> {
             None => storage.delete_alarm().await,
         }
     }
+
+    /// Whether the alarm is so far past due that the runtime may have given
+    /// it up (a failing alarm's retries alone take longer): only such an
+    /// alarm needs setting again when an instance starts. Every other
+    /// alarm agrees with the schedules already, as each change of a
+    /// schedule and the alarm it sets are written in one batch.
+    pub(crate) async fn alarm_overdue(&self) -> Result<bool> {
+        let retries_ms = millis(ALARM_RETRY_FIRST) * ((1 << ALARM_RETRIES_MAX) - 1);
+        let alarm = self.inner.object.storage().get_alarm().await?;
+        Ok(alarm.is_some_and(|t| time_to_unix_ms(t).saturating_add(retries_ms) <= now_ms()))
+    }
+}
+
+/// What [`AgentContext::pending`] reads.
+#[derive(Deserialize)]
+pub(crate) struct Pending {
+    earliest: Option<i64>,
+    latest: Option<i64>,
+    pub(crate) queued: i64,
 }

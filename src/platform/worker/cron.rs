@@ -42,6 +42,11 @@ impl Schedule {
         })
     }
 
+    /// The expression it was parsed from.
+    pub(crate) fn expression(&self) -> &str {
+        &self.expression
+    }
+
     /// The first due time strictly after `after_ms` (Unix milliseconds).
     pub(crate) fn next_after(&self, after_ms: i64) -> Option<i64> {
         let after = DateTime::<Utc>::from_timestamp_millis(after_ms)?;
