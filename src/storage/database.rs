@@ -279,6 +279,10 @@ impl Database {
     /// Returns the ids that were lost, oldest first; the batch being filled is
     /// among them, under the id it would have had, if it held a write.
     pub fn lose_unconfirmed(&mut self) -> Vec<BatchId> {
+        // Nothing unconfirmed means nothing to undo: the schema stays as it
+        // is, and so may what is known of it (every new instance comes
+        // through here, and forgetting would cost a schema look-up each).
+        let loses = self.filling_has_writes || self.oldest_unconfirmed < self.filling;
         if self.filling_has_writes {
             // The lost open batch keeps its id, so ids stay unique after a crash.
             self.filling += 1;
@@ -286,7 +290,11 @@ impl Database {
         }
         // Rolling back the batch's savepoint cancels the transactions in it.
         self.txn_depth = 0;
-        self.alarm_may_have_changed();
+        if loses {
+            self.alarm_may_have_changed();
+        } else {
+            self.alarm_touched = true;
+        }
         let lost: Vec<BatchId> = (self.oldest_unconfirmed..self.filling).collect();
         self.forget_log_from(self.oldest_unconfirmed);
         if let (Some(&oldest_lost), Some(outermost)) = (lost.first(), self.outermost) {
