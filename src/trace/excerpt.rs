@@ -16,6 +16,28 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// How many bytes an excerpt keeps.
 pub const EXCERPT_BYTES_MAX: usize = 40;
 
+/// How many recent excerpts [`Excerpt::new`] shares.
+const RECENT_KEPT: usize = 8;
+
+/// The excerpts made last on this thread. A run records the same short
+/// texts over and over (a key such as `count`, the arguments `[]`), and
+/// sharing one `Arc` costs a comparison where a new one costs an
+/// allocation. A pure cache: an excerpt is its bytes, whichever `Arc`
+/// holds them.
+struct Recent {
+    kept: [Option<Excerpt>; RECENT_KEPT],
+    next: usize,
+}
+
+thread_local! {
+    static RECENT: std::cell::RefCell<Recent> = const {
+        std::cell::RefCell::new(Recent {
+            kept: [const { None }; RECENT_KEPT],
+            next: 0,
+        })
+    };
+}
+
 /// The first bytes of a value, and whether there were more.
 ///
 /// One pointer wide, so that the events carrying it stay small: the kept
@@ -37,7 +59,18 @@ impl Excerpt {
         let mut all = [0u8; EXCERPT_BYTES_MAX + 1];
         all[..kept.len()].copy_from_slice(kept);
         all[kept.len()] = u8::from(cut);
-        Excerpt(Arc::from(&all[..=kept.len()]))
+        let all = &all[..=kept.len()];
+        RECENT.with(|recent| {
+            let mut recent = recent.borrow_mut();
+            if let Some(hit) = recent.kept.iter().flatten().find(|e| &*e.0 == all) {
+                return hit.clone();
+            }
+            let made = Excerpt(Arc::from(all));
+            let slot = recent.next;
+            recent.kept[slot] = Some(made.clone());
+            recent.next = (slot + 1) % RECENT_KEPT;
+            made
+        })
     }
 
     /// The bytes kept.
