@@ -225,8 +225,8 @@ async fn invoke<T: Answer>(
     let caller_epoch = caller.as_ref().map_or(0, |c| c.instance.epoch);
     let from = caller.as_ref().map(|c| c.instance.obj);
     let args = match &request {
-        Call::Rpc { args, .. } => Some(Excerpt::new(&args.0)),
-        Call::Fetch { req, .. } => Some(Excerpt::new(req.url().as_bytes())),
+        Call::Rpc { args, .. } => Some(Excerpt::recurring(&args.0)),
+        Call::Fetch { req, .. } => Some(Excerpt::recurring(req.url().as_bytes())),
     };
     if let Some(ctx) = &caller {
         // A call from an object is output: it waits for the caller's writes.

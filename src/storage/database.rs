@@ -199,10 +199,15 @@ impl Database {
 
     /// Stores `value` under `key`, in the batch being filled.
     pub fn put(&mut self, key: &str, value: &[u8]) -> Result<(), StorageError> {
+        self.put_owned(key, value.to_vec())
+    }
+
+    /// [`Database::put`] of a value the log may keep as it is, with no copy.
+    pub fn put_owned(&mut self, key: &str, value: Vec<u8>) -> Result<(), StorageError> {
         self.begin_write()?;
-        let result = self.put_in_batch(key, value);
+        let result = self.put_in_batch(key, &value);
         match result {
-            Ok(()) => self.log(Logged::Put(key.to_string(), value.to_vec())),
+            Ok(()) => self.log(Logged::Put(key.to_string(), value)),
             Err(_) => self.recover_if_sqlite_rolled_back(),
         }
         result

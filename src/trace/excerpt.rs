@@ -16,24 +16,22 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// How many bytes an excerpt keeps.
 pub const EXCERPT_BYTES_MAX: usize = 40;
 
-/// How many recent excerpts [`Excerpt::new`] shares.
-const RECENT_KEPT: usize = 8;
+/// Slots of the cache [`Excerpt::recurring`] looks in.
+const RECURRING_SLOTS: usize = 16;
 
-/// The excerpts made last on this thread. A run records the same short
-/// texts over and over (a key such as `count`, the arguments `[]`), and
+/// Excerpts of recurring texts made on this thread, one per slot. A run
+/// records the same keys (`count`) and arguments (`[]`) over and over, and
 /// sharing one `Arc` costs a comparison where a new one costs an
-/// allocation. A pure cache: an excerpt is its bytes, whichever `Arc`
-/// holds them.
-struct Recent {
-    kept: [Option<Excerpt>; RECENT_KEPT],
-    next: usize,
+/// allocation and, later, a free. A pure cache: an excerpt is its bytes,
+/// whichever `Arc` holds them.
+struct Recurring {
+    slots: [Option<Excerpt>; RECURRING_SLOTS],
 }
 
 thread_local! {
-    static RECENT: std::cell::RefCell<Recent> = const {
-        std::cell::RefCell::new(Recent {
-            kept: [const { None }; RECENT_KEPT],
-            next: 0,
+    static RECURRING: std::cell::RefCell<Recurring> = const {
+        std::cell::RefCell::new(Recurring {
+            slots: [const { None }; RECURRING_SLOTS],
         })
     };
 }
@@ -52,6 +50,32 @@ impl Excerpt {
         Excerpt::kept(kept, bytes.len() > EXCERPT_BYTES_MAX)
     }
 
+    /// [`Excerpt::new`] of a text that tends to come back (a storage key,
+    /// a call's arguments): the same excerpt made recently on this thread
+    /// is shared. Only one slot is compared, chosen by the text's length
+    /// and its first and last bytes, so a miss costs little more.
+    pub(crate) fn recurring(bytes: &[u8]) -> Excerpt {
+        let slot = match (bytes.first(), bytes.last()) {
+            (Some(&first), Some(&last)) => {
+                (bytes.len() * 7 + usize::from(first) * 3 + usize::from(last)) % RECURRING_SLOTS
+            }
+            _ => 0,
+        };
+        RECURRING.with(|recurring| {
+            let mut recurring = recurring.borrow_mut();
+            let cut = bytes.len() > EXCERPT_BYTES_MAX;
+            let kept = &bytes[..bytes.len().min(EXCERPT_BYTES_MAX)];
+            match &recurring.slots[slot] {
+                Some(e) if e.bytes() == kept && e.is_cut() == cut => e.clone(),
+                _ => {
+                    let made = Excerpt::kept(kept, cut);
+                    recurring.slots[slot] = Some(made.clone());
+                    made
+                }
+            }
+        })
+    }
+
     fn kept(kept: &[u8], cut: bool) -> Excerpt {
         // Assembled on the stack and copied once into the `Arc`: one
         // allocation (through a `Vec` it would be two and another copy).
@@ -59,18 +83,7 @@ impl Excerpt {
         let mut all = [0u8; EXCERPT_BYTES_MAX + 1];
         all[..kept.len()].copy_from_slice(kept);
         all[kept.len()] = u8::from(cut);
-        let all = &all[..=kept.len()];
-        RECENT.with(|recent| {
-            let mut recent = recent.borrow_mut();
-            if let Some(hit) = recent.kept.iter().flatten().find(|e| &*e.0 == all) {
-                return hit.clone();
-            }
-            let made = Excerpt(Arc::from(all));
-            let slot = recent.next;
-            recent.kept[slot] = Some(made.clone());
-            recent.next = (slot + 1) % RECENT_KEPT;
-            made
-        })
+        Excerpt(Arc::from(&all[..=kept.len()]))
     }
 
     /// The bytes kept.
@@ -124,6 +137,23 @@ impl<'de> Deserialize<'de> for Excerpt {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_recurring_text_is_shared_and_equal_to_a_new_one() {
+        let long = "k".repeat(100);
+        for text in ["count", "", "[]", long.as_str()] {
+            let a = Excerpt::recurring(text.as_bytes());
+            let b = Excerpt::recurring(text.as_bytes());
+            assert!(Arc::ptr_eq(&a.0, &b.0), "{text:?} shared");
+            assert_eq!(a, Excerpt::new(text.as_bytes()));
+        }
+        // Same length, same first and last bytes: the same slot. The
+        // second replaces the first, and neither is mistaken for the other.
+        let x = Excerpt::recurring(b"axb");
+        let y = Excerpt::recurring(b"ayb");
+        assert_eq!((x.to_string(), y.to_string()), ("axb".into(), "ayb".into()));
+        assert_eq!(Excerpt::recurring(b"axb").to_string(), "axb");
+    }
 
     #[test]
     fn a_short_value_is_kept_whole_and_a_long_one_is_cut() {

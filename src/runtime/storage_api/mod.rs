@@ -160,14 +160,15 @@ impl Storage {
         }
     }
 
-    pub(crate) fn wrote(op: &InFlight, batch: u64, key: &str, value: Option<&[u8]>) {
+    /// Records the deletion of `key` in `batch`.
+    pub(crate) fn deleted(op: &InFlight, batch: u64, key: &str) {
         op.inst.record(What::StorageWrote {
             event: op.event,
             batch,
             key: content_hash(key.as_bytes()),
-            value: value.map(content_hash),
-            key_text: Some(Excerpt::new(key.as_bytes())),
-            value_text: value.map(Excerpt::new),
+            value: None,
+            key_text: Some(Excerpt::recurring(key.as_bytes())),
+            value_text: None,
         });
     }
 
@@ -187,7 +188,7 @@ impl Storage {
             .map_err(access_error)?;
         op.inst.record(What::StorageRead {
             event: op.event,
-            key_text: Excerpt::new(key.as_bytes()),
+            key_text: Excerpt::recurring(key.as_bytes()),
             value_text: bytes.as_deref().map(Excerpt::new),
         });
         bytes.map(|b| decode(key, &b)).transpose()
@@ -214,34 +215,45 @@ impl Storage {
 
     /// Stores `value` under `key`.
     pub async fn put<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<()> {
-        self.write(&[(key, encode_value(key, value)?)])
+        self.write(&mut [(key, encode_value(key, value)?)])
     }
 
     /// Stores several entries, atomically with the rest of the batch.
     pub async fn put_many<T: Serialize>(&self, entries: &[(&str, T)]) -> Result<()> {
         self.check_batch(entries.len())?;
-        let encoded = entries
+        let mut encoded = entries
             .iter()
             .map(|(k, v)| Ok((*k, encode_value(k, v)?)))
             .collect::<Result<Vec<_>>>()?;
-        self.write(&encoded)
+        self.write(&mut encoded)
     }
 
-    /// Writes already-encoded entries as one operation.
-    pub(crate) fn write(&self, entries: &[(&str, Payload)]) -> Result<()> {
+    /// Writes already-encoded entries as one operation; the values move
+    /// into storage (the batch's log keeps them), leaving them empty.
+    pub(crate) fn write(&self, entries: &mut [(&str, Payload)]) -> Result<()> {
         entries.iter().try_for_each(|(k, _)| self.check_key(k))?;
         let op = self.begin(StorageOp::Put)?;
         Self::write_in(&op, entries)
     }
 
-    pub(crate) fn write_in(op: &InFlight, entries: &[(&str, Payload)]) -> Result<()> {
-        for &(key, ref bytes) in entries {
+    pub(crate) fn write_in(op: &InFlight, entries: &mut [(&str, Payload)]) -> Result<()> {
+        for (key, bytes) in entries.iter_mut() {
+            // What the trace shows of the value is taken before it moves.
+            let value = content_hash(&bytes.0);
+            let value_text = Excerpt::new(&bytes.0);
             let batch = op
                 .inst
                 .storage
-                .put(op.inst.epoch, key, &bytes.0)
+                .put(op.inst.epoch, key, std::mem::take(&mut bytes.0))
                 .map_err(access_error)?;
-            Self::wrote(op, batch, key, Some(&bytes.0));
+            op.inst.record(What::StorageWrote {
+                event: op.event,
+                batch,
+                key: content_hash(key.as_bytes()),
+                value: Some(value),
+                key_text: Some(Excerpt::recurring(key.as_bytes())),
+                value_text: Some(value_text),
+            });
         }
         Ok(())
     }
@@ -263,7 +275,7 @@ impl Storage {
             .storage
             .delete(op.inst.epoch, key)
             .map_err(access_error)?;
-        Self::wrote(op, batch, key, None);
+        Self::deleted(op, batch, key);
         Ok(existed)
     }
 
@@ -279,7 +291,7 @@ impl Storage {
                 .storage
                 .delete(op.inst.epoch, key)
                 .map_err(access_error)?;
-            Self::wrote(&op, batch, key, None);
+            Self::deleted(&op, batch, key);
             count += usize::from(existed);
         }
         Ok(count)
