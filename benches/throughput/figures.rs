@@ -67,3 +67,23 @@ pub fn back_to_back<A, B>(rep: usize, a: impl FnOnce() -> A, b: impl FnOnce() ->
 pub fn per_s(n: u64, wall: std::time::Duration) -> f64 {
     n as f64 / wall.as_secs_f64().max(1e-9)
 }
+
+/// The stderr of this bench run again in a child process with
+/// `THROUGHPUT_PROFILE=<profile>`, for a figure that needs a process of
+/// its own; `None` if no child could run or it failed.
+pub fn child_stderr(profile: &str) -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let out = std::process::Command::new(exe)
+        .env("THROUGHPUT_PROFILE", profile)
+        .env_remove("THROUGHPUT_PROFILE_N")
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        eprintln!(
+            "the {profile} run in a child process failed ({})",
+            out.status
+        );
+        return None;
+    }
+    Some(String::from_utf8_lossy(&out.stderr).into_owned())
+}

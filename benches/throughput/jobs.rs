@@ -10,13 +10,12 @@
 //! left behind made the same sweeps scale 1.1× where a fresh process
 //! scales 1.5×.
 
-use std::process::Command;
 use std::time::Instant;
 
 use dosim::{Runner, Seed};
 use dosim_workloads::counter::{self, Counter};
 
-use super::figures::{back_to_back, figure, per_s, ratios, REPEATS};
+use super::figures::{back_to_back, child_stderr, figure, per_s, ratios, REPEATS};
 use super::{seeds, sweep_size};
 
 /// Wall seconds of one sweep of `seeds` on `jobs` threads.
@@ -44,16 +43,7 @@ pub fn figures() -> Vec<(&'static str, f64)> {
 /// The figure as a child process measures it; its spread line is passed
 /// on to this process's stderr.
 fn in_child() -> Option<f64> {
-    let exe = std::env::current_exe().ok()?;
-    let out = Command::new(exe)
-        .env("THROUGHPUT_PROFILE", "jobs")
-        .env_remove("THROUGHPUT_PROFILE_N")
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = child_stderr("jobs")?;
     for spread in stderr.lines().filter(|l| l.starts_with("spread ")) {
         eprintln!("{spread}");
     }

@@ -6,12 +6,12 @@
 //! only this module switches it on, around runs it measures on purpose.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use dosim::Seed;
 
+use super::figures::child_stderr;
 use super::{baseline, dosim_body, dosim_sweep, runner, LONG_CLIENTS, LONG_SEED_INDEX};
 
 /// The system allocator, counting while [`COUNTING`] is set.
@@ -101,17 +101,7 @@ pub const PEAK_RSS_LINE: &str = "peak_rss_mb:";
 /// Peak resident memory of the 1 000-subscription alarm run alone: this
 /// bench again, in a child process running only that workload.
 fn peak_rss_mb_1000_subscriptions() -> Option<f64> {
-    let exe = std::env::current_exe().ok()?;
-    let out = Command::new(exe)
-        .env("THROUGHPUT_PROFILE", "alarms")
-        .env_remove("THROUGHPUT_PROFILE_N")
-        .output()
-        .ok()?;
-    assert!(
-        out.status.success(),
-        "the alarm run in a child process passed"
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = child_stderr("alarms")?;
     let line = stderr.lines().find(|l| l.starts_with(PEAK_RSS_LINE))?;
     line[PEAK_RSS_LINE.len()..].trim().parse().ok()
 }
