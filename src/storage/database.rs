@@ -41,7 +41,7 @@
 
 use std::sync::Arc;
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 
 use super::authorizer::Authorizer;
 use super::error::StorageError;
@@ -65,6 +65,8 @@ pub use transaction::TransactionMark;
 mod alarm_store;
 
 mod bookmarks;
+
+mod kv;
 pub(crate) use bookmarks::parse_bookmark;
 use bookmarks::Logged;
 pub use bookmarks::BOOKMARK_WINDOW;
@@ -75,17 +77,6 @@ mod tests;
 /// Identifies one write batch. Ids count up from 1 per database and are never
 /// reused, not even for a batch a crash lost.
 pub type BatchId = u64;
-
-// workerd's own schema: TEXT with the default BINARY collation compares by
-// memcmp, which is exactly the UTF-8 byte order list() must follow.
-const CREATE_KV: &str =
-    "CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID";
-const KV_TABLE_EXISTS: &str =
-    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_cf_KV'";
-const GET: &str = "SELECT value FROM _cf_KV WHERE key = ?1";
-const PUT: &str =
-    "INSERT INTO _cf_KV (key, value) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET value = excluded.value";
-const DELETE: &str = "DELETE FROM _cf_KV WHERE key = ?1";
 
 /// The savepoint statements of the usual stack depths, spelled out so that
 /// opening a batch formats no string (deeper ones are formatted).
@@ -164,67 +155,6 @@ impl Database {
             columns: sql_columns::ColumnNames::default(),
             table_reads: sql_reads::TableReads::default(),
         })
-    }
-
-    /// The value stored under `key`, if any.
-    pub fn get(&mut self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
-        if !self.kv_table_exists {
-            return Ok(None);
-        }
-        let mut stmt = self.conn.prepare_cached(GET)?;
-        Ok(stmt.query_row([key], |row| row.get(0)).optional()?)
-    }
-
-    /// The entries stored under `keys`, sorted by key in UTF-8 byte order, each
-    /// key once, missing keys omitted (the KV API's `get(keys)` returns a Map in
-    /// key order, not request order).
-    pub fn get_many(&mut self, keys: &[String]) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
-        if !self.kv_table_exists {
-            return Ok(Vec::new());
-        }
-        // `str`'s Ord is bytewise, i.e. the same order SQLite keeps.
-        let mut wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        let mut stmt = self.conn.prepare_cached(GET)?;
-        let mut found = Vec::with_capacity(wanted.len());
-        for key in wanted {
-            let value: Option<Vec<u8>> = stmt.query_row([key], |row| row.get(0)).optional()?;
-            if let Some(value) = value {
-                found.push((key.to_owned(), value));
-            }
-        }
-        Ok(found)
-    }
-
-    /// Stores `value` under `key`, in the batch being filled.
-    pub fn put(&mut self, key: &str, value: &[u8]) -> Result<(), StorageError> {
-        self.put_owned(key, value.to_vec())
-    }
-
-    /// [`Database::put`] of a value the log may keep as it is, with no copy.
-    pub fn put_owned(&mut self, key: &str, value: Vec<u8>) -> Result<(), StorageError> {
-        self.begin_write()?;
-        let result = self.put_in_batch(key, &value);
-        match result {
-            Ok(()) => self.log(Logged::Put(key.to_string(), value)),
-            Err(_) => self.recover_if_sqlite_rolled_back(),
-        }
-        result
-    }
-
-    /// Removes `key`, in the batch being filled; returns whether the key existed.
-    ///
-    /// Like workerd, a delete is a write even when the key is missing: it
-    /// creates the table and joins (or opens) a batch.
-    pub fn delete(&mut self, key: &str) -> Result<bool, StorageError> {
-        self.begin_write()?;
-        let result = self.delete_in_batch(key);
-        match result {
-            Ok(_) => self.log(Logged::Delete(key.to_string())),
-            Err(_) => self.recover_if_sqlite_rolled_back(),
-        }
-        result
     }
 
     /// The entries in the range `opts` describes, in key order (descending when
@@ -336,28 +266,6 @@ impl Database {
         self.list(&ListOptions::default())
     }
 
-    /// Writes `key` (or deletes it, for `None`) and commits at once, outside
-    /// any batch. Only the planted bugs of the `mutations` feature use it,
-    /// right after a crash, when no batch is open.
-    #[cfg_attr(not(feature = "mutations"), allow(dead_code))]
-    pub fn apply_committed(&mut self, key: &str, value: Option<&[u8]>) {
-        debug_assert!(
-            self.outermost.is_none() && !self.filling_has_writes,
-            "invariant apply-outside-batches: no batch may be open"
-        );
-        let _ = self.ensure_kv_table();
-        let _ = match value {
-            Some(v) => self
-                .conn
-                .prepare_cached(PUT)
-                .and_then(|mut s| s.execute(rusqlite::params![key, v])),
-            None => self
-                .conn
-                .prepare_cached(DELETE)
-                .and_then(|mut s| s.execute([key])),
-        };
-    }
-
     // ---- internals ----
 
     /// Opens the batch's savepoint on its first write, so that the write (and a
@@ -384,33 +292,6 @@ impl Database {
     /// database instead of once per batch.
     fn run_cached(&self, sql: &str) -> Result<(), StorageError> {
         run_cached(&self.conn, sql)
-    }
-
-    fn put_in_batch(&mut self, key: &str, value: &[u8]) -> Result<(), StorageError> {
-        self.ensure_kv_table()?;
-        self.conn
-            .prepare_cached(PUT)?
-            .execute(rusqlite::params![key, value])?;
-        Ok(())
-    }
-
-    fn delete_in_batch(&mut self, key: &str) -> Result<bool, StorageError> {
-        self.ensure_kv_table()?;
-        let changed = self.conn.prepare_cached(DELETE)?.execute([key])?;
-        Ok(changed > 0)
-    }
-
-    fn ensure_kv_table(&mut self) -> Result<(), StorageError> {
-        if !self.kv_table_exists {
-            self.conn.execute_batch(CREATE_KV)?;
-            self.kv_table_exists = true;
-        }
-        Ok(())
-    }
-
-    fn kv_table_in_schema(&self) -> Result<bool, StorageError> {
-        let mut stmt = self.conn.prepare_cached(KV_TABLE_EXISTS)?;
-        Ok(stmt.exists([])?)
     }
 
     /// Commits once no batch is unconfirmed: only then can the outermost
