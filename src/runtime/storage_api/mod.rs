@@ -160,15 +160,17 @@ impl Storage {
         }
     }
 
-    /// Records the deletion of `key` in `batch`.
-    pub(crate) fn deleted(op: &InFlight, batch: u64, key: &str) {
+    /// Records a write of `key` in `batch`: `value` is the stored value's
+    /// hash and excerpt, `None` for a deletion.
+    fn wrote(op: &InFlight, batch: u64, key: &str, value: Option<(u64, Excerpt)>) {
+        let (value, value_text) = value.unzip();
         op.inst.record(What::StorageWrote {
             event: op.event,
             batch,
             key: content_hash(key.as_bytes()),
-            value: None,
+            value,
             key_text: Some(Excerpt::recurring(key.as_bytes())),
-            value_text: None,
+            value_text,
         });
     }
 
@@ -239,21 +241,13 @@ impl Storage {
     pub(crate) fn write_in(op: &InFlight, entries: &mut [(&str, Payload)]) -> Result<()> {
         for (key, bytes) in entries.iter_mut() {
             // What the trace shows of the value is taken before it moves.
-            let value = content_hash(&bytes.0);
-            let value_text = Excerpt::new(&bytes.0);
+            let shown = (content_hash(&bytes.0), Excerpt::new(&bytes.0));
             let batch = op
                 .inst
                 .storage
                 .put(op.inst.epoch, key, std::mem::take(&mut bytes.0))
                 .map_err(access_error)?;
-            op.inst.record(What::StorageWrote {
-                event: op.event,
-                batch,
-                key: content_hash(key.as_bytes()),
-                value: Some(value),
-                key_text: Some(Excerpt::recurring(key.as_bytes())),
-                value_text: Some(value_text),
-            });
+            Self::wrote(op, batch, key, Some(shown));
         }
         Ok(())
     }
@@ -275,7 +269,7 @@ impl Storage {
             .storage
             .delete(op.inst.epoch, key)
             .map_err(access_error)?;
-        Self::deleted(op, batch, key);
+        Self::wrote(op, batch, key, None);
         Ok(existed)
     }
 
@@ -291,7 +285,7 @@ impl Storage {
                 .storage
                 .delete(op.inst.epoch, key)
                 .map_err(access_error)?;
-            Self::deleted(&op, batch, key);
+            Self::wrote(&op, batch, key, None);
             count += usize::from(existed);
         }
         Ok(count)
