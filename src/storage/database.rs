@@ -52,6 +52,9 @@ pub use list::ListOptions;
 
 mod connection;
 
+mod prepared;
+use prepared::{Fixed, Prepared, SAVEPOINT_SLOTS};
+
 mod sql;
 pub use sql::{Executed, SQL_BINDINGS_MAX, SQL_COLUMNS_MAX, SQL_LENGTH_MAX, SQL_VALUE_BYTES_MAX};
 
@@ -78,26 +81,14 @@ mod tests;
 /// reused, not even for a batch a crash lost.
 pub type BatchId = u64;
 
-/// The savepoint statements of the usual stack depths, spelled out so that
-/// opening a batch formats no string (deeper ones are formatted).
-const SAVEPOINTS: [&str; 4] = [
-    "SAVEPOINT b0",
-    "SAVEPOINT b1",
-    "SAVEPOINT b2",
-    "SAVEPOINT b3",
-];
-
-/// Releases the outermost savepoint, which commits the transaction.
-const RELEASE_OUTERMOST: &str = "RELEASE b0";
-
-// The hot statements, the eight list shapes and the savepoint names, with
-// room for the object's own statements.
+// The eight list shapes and the names of deep savepoints, with room for the
+// object's own statements (the fixed ones have slots, see `prepared.rs`).
 const STATEMENT_CACHE_CAPACITY: usize = 64;
 
 /// One object's SQLite database: the KV table plus the write-batch bookkeeping.
 #[derive(Debug)]
 pub struct Database {
-    conn: Connection,
+    conn: Prepared,
     // Mirrors whether `_cf_KV` exists, so reads before the first write neither
     // fail nor create it; recomputed after a crash, which may drop the table.
     kv_table_exists: bool,
@@ -140,7 +131,7 @@ impl Database {
         let mut conn = connection::open(seed, STATEMENT_CACHE_CAPACITY)?;
         let auth = Authorizer::install(&mut conn)?;
         Ok(Database {
-            conn,
+            conn: Prepared::new(conn),
             kv_table_exists: false,
             filling: 1,
             filling_has_writes: false,
@@ -239,7 +230,7 @@ impl Database {
             let depth = oldest_lost - outermost;
             let rolled_back = self
                 .run_cached(&format!("ROLLBACK TO b{depth}"))
-                .and_then(|()| self.run_cached(RELEASE_OUTERMOST));
+                .and_then(|()| self.conn.run(Fixed::ReleaseOutermost));
             assert!(
                 rolled_back.is_ok(),
                 "invariant batch-crash-atomic: could not drop batches {lost:?}: {rolled_back:?}"
@@ -289,7 +280,8 @@ impl Database {
     /// Runs a savepoint statement through the statement cache. Savepoints
     /// are named by their depth in the stack (`b0` is the outermost), not
     /// by batch id, so the few names that occur are parsed once per
-    /// database instead of once per batch.
+    /// database instead of once per batch; the batches' usual depths have
+    /// fixed statements of their own (see `prepared.rs`).
     fn run_cached(&self, sql: &str) -> Result<(), StorageError> {
         run_cached(&self.conn, sql)
     }
@@ -303,7 +295,7 @@ impl Database {
         if self.outermost.is_some() {
             // If the commit fails the savepoints stay, still correct: the batches
             // remain confirmed and the next chance to commit retries.
-            if self.run_cached(RELEASE_OUTERMOST).is_ok() {
+            if self.conn.run(Fixed::ReleaseOutermost).is_ok() {
                 self.outermost = None;
             }
         }
@@ -358,7 +350,7 @@ impl Database {
 /// What opening the batch's savepoint reads and changes (see
 /// [`Database::batch`]).
 struct FillingBatch<'a> {
-    conn: &'a Connection,
+    conn: &'a Prepared,
     filling: BatchId,
     filling_has_writes: &'a mut bool,
     outermost: &'a mut Option<BatchId>,
@@ -373,9 +365,9 @@ impl FillingBatch<'_> {
         }
         let outermost = *self.outermost.get_or_insert(self.filling);
         let depth = self.filling - outermost;
-        match SAVEPOINTS.get(depth as usize) {
-            Some(sql) => run_cached(self.conn, sql)?,
-            None => run_cached(self.conn, &format!("SAVEPOINT b{depth}"))?,
+        match u8::try_from(depth) {
+            Ok(depth) if depth < SAVEPOINT_SLOTS => self.conn.run(Fixed::Savepoint(depth))?,
+            _ => run_cached(self.conn, &format!("SAVEPOINT b{depth}"))?,
         }
         *self.filling_has_writes = true;
         Ok(())

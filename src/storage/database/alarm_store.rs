@@ -11,7 +11,7 @@
 use rusqlite::OptionalExtension;
 
 use super::bookmarks::Logged;
-use super::{Database, StorageError};
+use super::{Database, Fixed, StorageError};
 
 /// The table that holds the alarm; `_cf_` keeps it out of the object's SQL.
 pub(crate) const METADATA_TABLE: &str = "_cf_METADATA";
@@ -23,10 +23,9 @@ impl Database {
         if !self.metadata_exists()? {
             return Ok(None);
         }
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT value FROM _cf_METADATA WHERE key = ?1")?;
-        Ok(stmt.query_row([ALARM_ROW], |r| r.get(0)).optional()?)
+        self.conn.with(Fixed::AlarmGet, |stmt| {
+            stmt.query_row([ALARM_ROW], |r| r.get(0)).optional()
+        })
     }
 
     /// Sets (or, with `None`, deletes) the alarm, in the batch being filled.
@@ -40,12 +39,10 @@ impl Database {
         match at_ms {
             Some(t) => self
                 .conn
-                .prepare_cached("INSERT OR REPLACE INTO _cf_METADATA (key, value) VALUES (?1, ?2)")?
-                .execute([ALARM_ROW, t])?,
+                .with(Fixed::AlarmSet, |s| s.execute([ALARM_ROW, t]))?,
             None => self
                 .conn
-                .prepare_cached("DELETE FROM _cf_METADATA WHERE key = ?1")?
-                .execute([ALARM_ROW])?,
+                .with(Fixed::AlarmDelete, |s| s.execute([ALARM_ROW]))?,
         };
         self.alarm_touched = true;
         self.log(Logged::Alarm(at_ms));

@@ -6,7 +6,7 @@
 use rusqlite::OptionalExtension;
 
 use super::bookmarks::Logged;
-use super::{Database, StorageError};
+use super::{Database, Fixed, StorageError};
 
 // workerd's own schema: TEXT with the default BINARY collation compares by
 // memcmp, which is exactly the UTF-8 byte order list() must follow.
@@ -14,10 +14,6 @@ const CREATE_KV: &str =
     "CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID";
 const KV_TABLE_EXISTS: &str =
     "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_cf_KV'";
-const GET: &str = "SELECT value FROM _cf_KV WHERE key = ?1";
-const PUT: &str =
-    "INSERT INTO _cf_KV (key, value) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET value = excluded.value";
-const DELETE: &str = "DELETE FROM _cf_KV WHERE key = ?1";
 
 impl Database {
     /// The value stored under `key`, if any.
@@ -25,8 +21,9 @@ impl Database {
         if !self.kv_table_exists {
             return Ok(None);
         }
-        let mut stmt = self.conn.prepare_cached(GET)?;
-        Ok(stmt.query_row([key], |row| row.get(0)).optional()?)
+        self.conn.with(Fixed::KvGet, |stmt| {
+            stmt.query_row([key], |row| row.get(0)).optional()
+        })
     }
 
     /// The entries stored under `keys`, sorted by key in UTF-8 byte order, each
@@ -40,15 +37,16 @@ impl Database {
         let mut wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
         wanted.sort_unstable();
         wanted.dedup();
-        let mut stmt = self.conn.prepare_cached(GET)?;
-        let mut found = Vec::with_capacity(wanted.len());
-        for key in wanted {
-            let value: Option<Vec<u8>> = stmt.query_row([key], |row| row.get(0)).optional()?;
-            if let Some(value) = value {
-                found.push((key.to_owned(), value));
+        self.conn.with(Fixed::KvGet, |stmt| {
+            let mut found = Vec::with_capacity(wanted.len());
+            for key in wanted {
+                let value: Option<Vec<u8>> = stmt.query_row([key], |row| row.get(0)).optional()?;
+                if let Some(value) = value {
+                    found.push((key.to_owned(), value));
+                }
             }
-        }
-        Ok(found)
+            Ok(found)
+        })
     }
 
     /// Stores `value` under `key`, in the batch being filled.
@@ -94,12 +92,8 @@ impl Database {
         let _ = match value {
             Some(v) => self
                 .conn
-                .prepare_cached(PUT)
-                .and_then(|mut s| s.execute(rusqlite::params![key, v])),
-            None => self
-                .conn
-                .prepare_cached(DELETE)
-                .and_then(|mut s| s.execute([key])),
+                .with(Fixed::KvPut, |s| s.execute(rusqlite::params![key, v])),
+            None => self.conn.with(Fixed::KvDelete, |s| s.execute([key])),
         };
     }
 
@@ -108,14 +102,13 @@ impl Database {
     fn put_in_batch(&mut self, key: &str, value: &[u8]) -> Result<(), StorageError> {
         self.ensure_kv_table()?;
         self.conn
-            .prepare_cached(PUT)?
-            .execute(rusqlite::params![key, value])?;
+            .with(Fixed::KvPut, |s| s.execute(rusqlite::params![key, value]))?;
         Ok(())
     }
 
     fn delete_in_batch(&mut self, key: &str) -> Result<bool, StorageError> {
         self.ensure_kv_table()?;
-        let changed = self.conn.prepare_cached(DELETE)?.execute([key])?;
+        let changed = self.conn.with(Fixed::KvDelete, |s| s.execute([key]))?;
         Ok(changed > 0)
     }
 

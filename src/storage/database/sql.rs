@@ -21,7 +21,7 @@ use rusqlite::{Error as SqliteError, Statement};
 use rusqlite::fallible_iterator::FallibleIterator;
 
 use super::sql_columns::{self, ColumnNames};
-use super::{Database, FillingBatch, StorageError, RELEASE_OUTERMOST};
+use super::{Database, FillingBatch, Fixed, StorageError};
 use crate::storage::authorizer::TRANSACTION_REFUSED;
 use crate::storage::sql_error::describe;
 use crate::storage::sql_value::SqlValue;
@@ -182,7 +182,7 @@ impl Database {
             Ok(rusqlite::TransactionState::None | rusqlite::TransactionState::Read)
         );
         // Should the release fail, the batch simply stays open, as before.
-        if !unwritten || self.run_cached(RELEASE_OUTERMOST).is_err() {
+        if !unwritten || self.conn.run(Fixed::ReleaseOutermost).is_err() {
             return false;
         }
         self.outermost = None;

@@ -1,0 +1,215 @@
+//! The object's connection, with the runtime's own statements prepared once
+//! and kept in fixed slots.
+//!
+//! Every KV read and write, every batch savepoint and every alarm change
+//! runs one of a handful of fixed statements. Through rusqlite's statement
+//! cache each use hashed the statement's text twice and allocated a key,
+//! about a thousand instructions, a twentieth of a whole counter request.
+//! Here each fixed statement has a slot, found by its [`Fixed`] name. The
+//! object's own SQL still goes through the cache: its texts are not known
+//! in advance.
+//!
+//! Invariant: a slot's statement borrows the connection this struct boxes.
+//! The slots are declared before the box, so they are finalized before the
+//! connection closes; the box never moves; and nothing borrows the
+//! connection mutably once the struct exists (it hands out only `&`).
+
+use std::cell::RefCell;
+use std::ops::Deref;
+
+use rusqlite::{Connection, PrepFlags, Statement};
+
+use super::StorageError;
+
+/// The fixed statements, by what they do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Fixed {
+    KvGet,
+    KvPut,
+    KvDelete,
+    AlarmGet,
+    AlarmSet,
+    AlarmDelete,
+    /// `RELEASE b0`: commits every batch.
+    ReleaseOutermost,
+    /// `SAVEPOINT b<depth>`, for the depths that have a slot.
+    Savepoint(u8),
+}
+
+/// How many batch savepoints have a slot; deeper ones (many unconfirmed
+/// batches at once) go through the statement cache.
+pub(super) const SAVEPOINT_SLOTS: u8 = 16;
+
+const NAMED: usize = 7;
+const SLOTS: usize = NAMED + SAVEPOINT_SLOTS as usize;
+
+impl Fixed {
+    fn slot(self) -> usize {
+        match self {
+            Fixed::KvGet => 0,
+            Fixed::KvPut => 1,
+            Fixed::KvDelete => 2,
+            Fixed::AlarmGet => 3,
+            Fixed::AlarmSet => 4,
+            Fixed::AlarmDelete => 5,
+            Fixed::ReleaseOutermost => 6,
+            Fixed::Savepoint(depth) => {
+                debug_assert!(depth < SAVEPOINT_SLOTS, "savepoint b{depth} has no slot");
+                NAMED + usize::from(depth)
+            }
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            Fixed::KvGet => "SELECT value FROM _cf_KV WHERE key = ?1",
+            Fixed::KvPut => {
+                "INSERT INTO _cf_KV (key, value) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET value = \
+                 excluded.value"
+            }
+            Fixed::KvDelete => "DELETE FROM _cf_KV WHERE key = ?1",
+            Fixed::AlarmGet => "SELECT value FROM _cf_METADATA WHERE key = ?1",
+            Fixed::AlarmSet => "INSERT OR REPLACE INTO _cf_METADATA (key, value) VALUES (?1, ?2)",
+            Fixed::AlarmDelete => "DELETE FROM _cf_METADATA WHERE key = ?1",
+            Fixed::ReleaseOutermost => "RELEASE b0",
+            Fixed::Savepoint(depth) => SAVEPOINT_SQL[usize::from(depth)],
+        }
+    }
+}
+
+const SAVEPOINT_SQL: [&str; SAVEPOINT_SLOTS as usize] = [
+    "SAVEPOINT b0",
+    "SAVEPOINT b1",
+    "SAVEPOINT b2",
+    "SAVEPOINT b3",
+    "SAVEPOINT b4",
+    "SAVEPOINT b5",
+    "SAVEPOINT b6",
+    "SAVEPOINT b7",
+    "SAVEPOINT b8",
+    "SAVEPOINT b9",
+    "SAVEPOINT b10",
+    "SAVEPOINT b11",
+    "SAVEPOINT b12",
+    "SAVEPOINT b13",
+    "SAVEPOINT b14",
+    "SAVEPOINT b15",
+];
+
+/// A connection and its fixed statements (see the module documentation).
+pub(super) struct Prepared {
+    // Declared before `conn`: dropped, so finalized, first.
+    slots: RefCell<[Option<Statement<'static>>; SLOTS]>,
+    conn: Box<Connection>,
+}
+
+impl Prepared {
+    /// Takes `conn`; no statement is prepared before its first use.
+    pub(super) fn new(conn: Connection) -> Prepared {
+        Prepared {
+            slots: RefCell::new(std::array::from_fn(|_| None)),
+            conn: Box::new(conn),
+        }
+    }
+
+    /// Runs `f` on the fixed statement `which`, preparing it on first use.
+    /// A statement that does not prepare (its table does not exist yet)
+    /// fails here and is tried again next time.
+    ///
+    /// `f` must leave the statement reset, as rusqlite's `execute`,
+    /// `query_row` and `exists` do.
+    pub(super) fn with<R>(
+        &self,
+        which: Fixed,
+        f: impl FnOnce(&mut Statement<'_>) -> rusqlite::Result<R>,
+    ) -> Result<R, StorageError> {
+        let mut slots = self.slots.borrow_mut();
+        let slot = &mut slots[which.slot()];
+        if slot.is_none() {
+            let stmt = self
+                .conn
+                .prepare_with_flags(which.sql(), PrepFlags::SQLITE_PREPARE_PERSISTENT)?;
+            // SAFETY: the statement borrows `*self.conn`, which lives in a
+            // box that never moves and outlives the slots (they are dropped
+            // first, see the field order), and is never borrowed mutably
+            // (see the module documentation).
+            *slot = Some(unsafe { std::mem::transmute::<Statement<'_>, Statement<'static>>(stmt) });
+        }
+        let stmt = slot.as_mut().expect("the slot was just filled");
+        let result = f(stmt);
+        // A bound value is a copy (up to a 2 MB blob) that would otherwise
+        // stay with the statement until its next use.
+        stmt.clear_bindings();
+        Ok(result?)
+    }
+
+    /// Runs a statement that takes no parameters and returns no rows.
+    pub(super) fn run(&self, which: Fixed) -> Result<(), StorageError> {
+        self.with(which, |stmt| stmt.execute([]).map(drop))
+    }
+}
+
+impl Deref for Prepared {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let prepared = self
+            .slots
+            .try_borrow()
+            .map(|s| s.iter().filter(|s| s.is_some()).count());
+        f.debug_struct("Prepared")
+            .field("fixed_statements_prepared", &prepared.ok())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fixed_statement_has_its_own_slot() {
+        let mut all = vec![
+            Fixed::KvGet,
+            Fixed::KvPut,
+            Fixed::KvDelete,
+            Fixed::AlarmGet,
+            Fixed::AlarmSet,
+            Fixed::AlarmDelete,
+            Fixed::ReleaseOutermost,
+        ];
+        all.extend((0..SAVEPOINT_SLOTS).map(Fixed::Savepoint));
+        let mut slots: Vec<usize> = all.iter().map(|f| f.slot()).collect();
+        slots.sort_unstable();
+        slots.dedup();
+        assert_eq!(slots, (0..SLOTS).collect::<Vec<_>>());
+        for (depth, sql) in SAVEPOINT_SQL.iter().enumerate() {
+            assert_eq!(*sql, format!("SAVEPOINT b{depth}"));
+        }
+    }
+
+    #[test]
+    fn a_statement_whose_table_is_missing_fails_then_prepares_once_it_exists() {
+        let prepared = Prepared::new(Connection::open_in_memory().unwrap());
+        let missing = prepared.with(Fixed::KvGet, |s| s.exists(["k"]));
+        assert!(missing.is_err(), "no _cf_KV table yet");
+        prepared
+            .execute_batch("CREATE TABLE _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID")
+            .unwrap();
+        prepared
+            .with(Fixed::KvPut, |s| {
+                s.execute(rusqlite::params!["k", b"v".to_vec()])
+            })
+            .unwrap();
+        let got: Vec<u8> = prepared
+            .with(Fixed::KvGet, |s| s.query_row(["k"], |r| r.get(0)))
+            .unwrap();
+        assert_eq!(got, b"v");
+    }
+}
