@@ -48,6 +48,19 @@ struct Agent {
 
 /// Checks `trace`; returns the first violation.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
+    // Every violation starts from one of these events; a run with no agent
+    // has none, and is answered without a table per object.
+    let scheduled = |w: &What| {
+        matches!(
+            w,
+            What::AgentAlarmArmed { .. }
+                | What::AgentScheduleAdded { .. }
+                | What::AgentScheduleRan { .. }
+        )
+    };
+    if !trace.iter().any(|e| scheduled(&e.what)) {
+        return None;
+    }
     let mut agents: PerObject<Agent> = PerObject::for_trace(trace);
     let mut liveness = false;
     for (i, e) in trace.iter().enumerate() {
