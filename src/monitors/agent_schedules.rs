@@ -21,6 +21,17 @@ use crate::trace::{TraceEntry, What};
 /// The monitor's name in reports.
 pub const NAME: &str = "agent_schedules";
 
+/// The events every violation starts from: a trace with none of them (no
+/// agent schedules anything) cannot break this invariant.
+pub(crate) fn concerns(w: &What) -> bool {
+    matches!(
+        w,
+        What::AgentAlarmArmed { .. }
+            | What::AgentScheduleAdded { .. }
+            | What::AgentScheduleRan { .. }
+    )
+}
+
 /// Late by this much, a due schedule that never ran is a violation: room
 /// for the alarm's retries with their backoff (2 + 4 + … + 64 s).
 pub const SLACK_NS: u64 = 300_000_000_000;
@@ -48,19 +59,6 @@ struct Agent {
 
 /// Checks `trace`; returns the first violation.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
-    // Every violation starts from one of these events; a run with no agent
-    // has none, and is answered without a table per object.
-    let scheduled = |w: &What| {
-        matches!(
-            w,
-            What::AgentAlarmArmed { .. }
-                | What::AgentScheduleAdded { .. }
-                | What::AgentScheduleRan { .. }
-        )
-    };
-    if !trace.iter().any(|e| scheduled(&e.what)) {
-        return None;
-    }
     let mut agents: PerObject<Agent> = PerObject::for_trace(trace);
     let mut liveness = false;
     for (i, e) in trace.iter().enumerate() {

@@ -18,6 +18,12 @@ use crate::trace::{ObjectRef, TraceEntry, What};
 /// The monitor's name in reports.
 pub const NAME: &str = "agent_state_sync";
 
+/// The events every violation starts from: a trace in which no client
+/// received a state cannot break this invariant.
+pub(crate) fn concerns(w: &What) -> bool {
+    matches!(w, What::AgentStateReceived { .. })
+}
+
 /// A state written this recently may not have reached its clients yet.
 pub const SLACK_NS: u64 = 2_000_000_000;
 

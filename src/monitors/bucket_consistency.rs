@@ -18,6 +18,12 @@ use crate::trace::{TraceEntry, What};
 /// The monitor's name.
 pub const NAME: &str = "bucket_consistency";
 
+/// The events every violation starts from: a trace in which no bucket
+/// answered cannot break this invariant.
+pub(crate) fn concerns(w: &What) -> bool {
+    matches!(w, What::BucketAnswered { .. })
+}
+
 /// A bucket operation on its way: which bucket, what, and where in the
 /// trace it was sent.
 struct Sent<'t> {

@@ -18,6 +18,12 @@ use crate::trace::{TraceEntry, What};
 /// The monitor's name in reports.
 pub const NAME: &str = "kv_staleness";
 
+/// The events every violation starts from: a trace in which no KV namespace
+/// was read cannot break this invariant.
+pub(crate) fn concerns(w: &What) -> bool {
+    matches!(w, What::KvRead { .. })
+}
+
 /// Checks `trace`; returns the first violation.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
     // Writes per (namespace, key): (time, number), in the store's order.

@@ -16,6 +16,12 @@ use crate::trace::{TraceEntry, What};
 /// The monitor's name in reports.
 pub const NAME: &str = "queue_delivery";
 
+/// The events every violation starts from: a trace in which no message was
+/// accepted cannot break this invariant.
+pub(crate) fn concerns(w: &What) -> bool {
+    matches!(w, What::QueueSent { .. })
+}
+
 /// Checks `trace`; returns the first accepted message that never reached
 /// an end, if the run got to its liveness phase.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {

@@ -24,6 +24,23 @@ use crate::trace::{TraceEntry, What};
 /// The monitor's name in reports.
 pub const NAME: &str = "websocket";
 
+/// The events this monitor reads: a trace with none of them (no socket)
+/// cannot break this invariant.
+pub(crate) fn concerns(w: &What) -> bool {
+    matches!(
+        w,
+        What::SocketAccepted { .. }
+            | What::SocketAttachment { .. }
+            | What::SocketSent { .. }
+            | What::SocketConnected { .. }
+            | What::SocketArrived { .. }
+            | What::SocketClosed { .. }
+            | What::SocketAutoResponse { .. }
+            | What::SocketDelivered { .. }
+            | What::SocketRestored { .. }
+    )
+}
+
 /// How long a frame for a connected client may be on its way, in
 /// simulated nanoseconds: far beyond any latency a run draws and any hold
 /// of the output gate, so only a frame that will never come is late.
