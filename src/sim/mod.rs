@@ -25,6 +25,7 @@ pub(crate) mod logging;
 pub(crate) mod network;
 pub(crate) mod rng;
 pub(crate) mod seed;
+pub(crate) mod wakers;
 pub(crate) mod world;
 pub(crate) mod world_config;
 

@@ -12,7 +12,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::clock::SimClock;
@@ -21,6 +21,7 @@ use super::faults::FaultPlan;
 use super::network::Network;
 use super::rng::RunRng;
 use super::seed::{Seed, Stream};
+use super::wakers::{Registration, Wakers};
 use super::world_config::{LocationId, WorldConfig};
 use crate::trace::{ObjectRef, TraceEntry, TraceRecorder, What};
 
@@ -85,7 +86,7 @@ pub(crate) struct World {
     steps: Cell<u64>,
     steps_max: u64,
     stop: RefCell<Option<StopReason>>,
-    stop_waiters: RefCell<Vec<Waker>>,
+    stop_waiters: Wakers,
     /// Calls sent and not yet answered, failed or abandoned.
     calls_open: Cell<u64>,
     /// The harness is tearing the run down: futures dropped now were not
@@ -94,7 +95,7 @@ pub(crate) struct World {
     /// The run is over: every task spawned through [`spawn`] lets go of
     /// its future.
     over: Cell<bool>,
-    over_waiters: RefCell<Vec<Waker>>,
+    over_waiters: Wakers,
 }
 
 impl World {
@@ -119,11 +120,11 @@ impl World {
             steps: Cell::new(0),
             steps_max,
             stop: RefCell::new(None),
-            stop_waiters: RefCell::new(Vec::new()),
+            stop_waiters: Wakers::default(),
             calls_open: Cell::new(0),
             ending: Cell::new(false),
             over: Cell::new(false),
-            over_waiters: RefCell::new(Vec::new()),
+            over_waiters: Wakers::default(),
         };
         let first_client = world.config().clients().next().unwrap_or(LocationId(0));
         world.record(first_client, None, 0, What::RunStarted { seed: seed.0 });
@@ -188,15 +189,16 @@ impl World {
         if stop.is_none() {
             *stop = Some(reason);
             drop(stop);
-            for w in self.stop_waiters.borrow_mut().drain(..) {
-                w.wake();
-            }
+            self.stop_waiters.wake_all();
         }
     }
 
     /// Resolves when something stops the run.
     pub(crate) fn stopped(&self) -> Stopped<'_> {
-        Stopped { world: self }
+        Stopped {
+            world: self,
+            place: Registration::default(),
+        }
     }
 
     /// A call went out.
@@ -226,9 +228,7 @@ impl World {
     /// The run is over: tasks spawned with [`spawn`] drop their futures.
     pub(crate) fn end_run(&self) {
         self.over.set(true);
-        for w in self.over_waiters.borrow_mut().drain(..) {
-            w.wake();
-        }
+        self.over_waiters.wake_all();
     }
 
     /// Calls still out.
@@ -282,7 +282,7 @@ where
 {
     let world = world.clone();
     madsim::task::spawn_local(async move {
-        let over = RunOver { world: &world };
+        let over = RunOver::new(&world);
         // Boxed, so that dropping it below really frees what it holds.
         match futures::future::select(Box::pin(fut), over).await {
             futures::future::Either::Left((value, _)) => value,
@@ -302,7 +302,7 @@ where
 {
     let world = world.clone();
     madsim::task::spawn_local(async move {
-        let over = RunOver { world: &world };
+        let over = RunOver::new(&world);
         let _ = futures::future::select(std::pin::pin!(fut), over).await;
     })
 }
@@ -310,42 +310,65 @@ where
 /// Resolves when the run is over.
 struct RunOver<'a> {
     world: &'a World,
+    place: Registration,
+}
+
+impl<'a> RunOver<'a> {
+    fn new(world: &'a World) -> Self {
+        RunOver {
+            world,
+            place: Registration::default(),
+        }
+    }
 }
 
 impl Future for RunOver<'_> {
     type Output = ();
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.world.over.get() {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        if this.world.over.get() {
             Poll::Ready(())
         } else {
-            self.world
+            this.world
                 .over_waiters
-                .borrow_mut()
-                .push(cx.waker().clone());
+                .register(&mut this.place, cx.waker());
             Poll::Pending
         }
+    }
+}
+
+impl Drop for RunOver<'_> {
+    fn drop(&mut self) {
+        self.world.over_waiters.remove(&mut self.place);
     }
 }
 
 /// Future returned by [`World::stopped`].
 pub(crate) struct Stopped<'a> {
     world: &'a World,
+    place: Registration,
 }
 
 impl Future for Stopped<'_> {
     type Output = StopReason;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<StopReason> {
-        match &*self.world.stop.borrow() {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<StopReason> {
+        let this = &mut *self;
+        match &*this.world.stop.borrow() {
             Some(r) => Poll::Ready(r.clone()),
             None => {
-                self.world
+                this.world
                     .stop_waiters
-                    .borrow_mut()
-                    .push(cx.waker().clone());
+                    .register(&mut this.place, cx.waker());
                 Poll::Pending
             }
         }
+    }
+}
+
+impl Drop for Stopped<'_> {
+    fn drop(&mut self) {
+        self.world.stop_waiters.remove(&mut self.place);
     }
 }
