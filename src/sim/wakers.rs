@@ -26,16 +26,19 @@ pub(crate) struct Wakers {
     gone: Cell<usize>,
 }
 
-/// One waiter's place in a [`Wakers`]; unregistered until its first wait.
+/// One waiter's place in a [`Wakers`]: its number, and where its entry was
+/// last seen (a compaction may have moved it since); unregistered until
+/// its first wait.
 #[derive(Default)]
-pub(crate) struct Registration(Option<u64>);
+pub(crate) struct Registration(Option<(u64, usize)>);
 
 impl Wakers {
     /// Registers (or refreshes) `place` to be woken through `waker`.
     pub(crate) fn register(&self, place: &mut Registration, waker: &Waker) {
         let mut waiting = self.waiting.borrow_mut();
-        if let Some(id) = place.0 {
-            if let Ok(i) = waiting.binary_search_by_key(&id, |(id, _)| *id) {
+        if let Some((id, hint)) = place.0 {
+            if let Some(i) = find(&waiting, id, hint) {
+                place.0 = Some((id, i));
                 match &mut waiting[i].1 {
                     Some(kept) if kept.will_wake(waker) => {}
                     Some(kept) => kept.clone_from(waker),
@@ -48,14 +51,16 @@ impl Wakers {
         let id = self.next.get();
         self.next.set(id + 1);
         waiting.push((id, Some(waker.clone())));
-        place.0 = Some(id);
+        place.0 = Some((id, waiting.len() - 1));
     }
 
     /// Forgets `place` (its waiter no longer waits).
     pub(crate) fn remove(&self, place: &mut Registration) {
-        let Some(id) = place.0.take() else { return };
+        let Some((id, hint)) = place.0.take() else {
+            return;
+        };
         let mut waiting = self.waiting.borrow_mut();
-        let Ok(i) = waiting.binary_search_by_key(&id, |(id, _)| *id) else {
+        let Some(i) = find(&waiting, id, hint) else {
             return; // woken already
         };
         waiting[i].1 = None;
@@ -81,6 +86,14 @@ impl Wakers {
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.waiting.borrow().len() - self.gone.get()
+    }
+}
+
+/// Where entry `id` is: at `hint` unless a compaction moved it.
+fn find(waiting: &[(u64, Option<Waker>)], id: u64, hint: usize) -> Option<usize> {
+    match waiting.get(hint) {
+        Some((at, _)) if *at == id => Some(hint),
+        _ => waiting.binary_search_by_key(&id, |(id, _)| *id).ok(),
     }
 }
 
