@@ -107,6 +107,15 @@ mod tests {
 
     struct Counting(AtomicUsize);
 
+    /// A waker that notes its number in a shared list when woken.
+    struct Named(usize, Arc<std::sync::Mutex<Vec<usize>>>);
+
+    impl Wake for Named {
+        fn wake(self: Arc<Self>) {
+            self.1.lock().unwrap().push(self.0);
+        }
+    }
+
     impl Wake for Counting {
         fn wake(self: Arc<Self>) {
             self.0.fetch_add(1, Ordering::Relaxed);
@@ -147,12 +156,6 @@ mod tests {
     #[test]
     fn waiters_wake_in_the_order_they_first_registered() {
         let order = Arc::new(std::sync::Mutex::new(Vec::new()));
-        struct Named(usize, Arc<std::sync::Mutex<Vec<usize>>>);
-        impl Wake for Named {
-            fn wake(self: Arc<Self>) {
-                self.1.lock().unwrap().push(self.0);
-            }
-        }
         let wakers = Wakers::default();
         let mut places: Vec<Registration> = (0..3).map(|_| Registration::default()).collect();
         let named: Vec<Waker> = (0..3)
@@ -168,12 +171,6 @@ mod tests {
     #[test]
     fn compaction_keeps_the_order_and_the_places() {
         let order = Arc::new(std::sync::Mutex::new(Vec::new()));
-        struct Named(usize, Arc<std::sync::Mutex<Vec<usize>>>);
-        impl Wake for Named {
-            fn wake(self: Arc<Self>) {
-                self.1.lock().unwrap().push(self.0);
-            }
-        }
         let wakers = Wakers::default();
         let named: Vec<Waker> = (0..8)
             .map(|i| Waker::from(Arc::new(Named(i, order.clone()))))
