@@ -4,7 +4,8 @@
 //! Every KV read and write, every batch savepoint and every alarm change
 //! runs one of a handful of fixed statements. Through rusqlite's statement
 //! cache each use hashed the statement's text twice and allocated a key,
-//! about a thousand instructions, a twentieth of a whole counter request.
+//! about a thousand instructions; a counter request's four or so uses
+//! added up to a twentieth of its instructions.
 //! Here each fixed statement has a slot, found by its [`Fixed`] name. The
 //! object's own SQL still goes through the cache: its texts are not known
 //! in advance.
