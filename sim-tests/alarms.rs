@@ -235,6 +235,83 @@ fn delete_all_deletes_the_alarm_unless_the_namespace_keeps_it() {
     });
 }
 
+/// Works through a count one step per alarm, the way work drained from an
+/// alarm is often written: while steps remain, the handler first sets the
+/// alarm again "as soon as possible", which is its own scheduled time when
+/// the clock has not moved since it fired.
+struct Drain {
+    state: State,
+    left: std::cell::Cell<u32>,
+}
+
+impl DurableObject for Drain {
+    fn new(state: State, _env: Env) -> Self {
+        Drain {
+            state,
+            left: std::cell::Cell::new(0),
+        }
+    }
+
+    async fn alarm(&self, _info: AlarmInfo) -> Result<()> {
+        let storage = self.state.storage();
+        let left = self.left.get();
+        let mut hidden = false;
+        if left > 1 {
+            let now = dosim::now();
+            storage.set_alarm(now).await?;
+            let shown = storage.get_alarm().await?.map(ms_since_start);
+            hidden = shown != Some(ms_since_start(now));
+        }
+        self.left.set(left.saturating_sub(1));
+        let mut steps: Vec<(u64, bool)> = storage.get("steps").await?.unwrap_or_default();
+        steps.push((dosim::elapsed().as_millis() as u64, hidden));
+        storage.put("steps", &steps).await?;
+        Ok(())
+    }
+}
+
+dosim::rpc! {
+    trait DrainRpc for Drain {
+        async fn start(&self, steps: u32) -> Result<()> {
+            self.left.set(steps);
+            self.state.storage().set_alarm(Duration::from_millis(100)).await?;
+            Ok(())
+        }
+
+        /// Each step's time and whether `get_alarm` hid the alarm it set;
+        /// the alarm left.
+        async fn steps(&self) -> Result<(Vec<(u64, bool)>, Option<u64>)> {
+            let storage = self.state.storage();
+            let steps = storage.get("steps").await?.unwrap_or_default();
+            Ok((steps, storage.get_alarm().await?.map(ms_since_start)))
+        }
+    }
+}
+
+#[test]
+fn an_alarm_the_handler_sets_again_for_now_is_kept_and_runs_again() {
+    check("alarm_set_again_now", |sim| {
+        Box::pin(async move {
+            let obj = sim.register::<Drain>("DRAIN")?.get_by_name("d");
+            obj.start(5).await?;
+            dosim::sleep(Duration::from_secs(60)).await;
+            let (steps, left) = obj.steps().await?;
+            assert_eq!(steps.len(), 5, "one step per alarm: {steps:?}");
+            assert_eq!(left, None, "no alarm after the last step");
+            assert!(
+                steps.iter().all(|(_, hidden)| !hidden),
+                "get_alarm shows an alarm the handler set: {steps:?}"
+            );
+            let took = steps[4].0 - steps[0].0;
+            assert!(
+                took < 1000,
+                "the steps follow at once, with no retry: {steps:?}"
+            );
+            Ok(())
+        })
+    });
+}
+
 use dosim_workloads::{subscription, subscription_double_charge};
 
 #[test]

@@ -33,6 +33,13 @@ pub enum Mutation {
     PartialBatch,
     /// An alarm's try starts a second, overlapping try of itself.
     AlarmOverlap,
+    /// A successful alarm handler's alarm is deleted whenever it still holds
+    /// the handler's time, even when the handler set it again to that time
+    /// (`get_alarm` hides it too): the alarm the handler set is lost.
+    AlarmClearByTime,
+    /// An alarm still set, after a successful try, for the very time that
+    /// try ran for (the handler set it again to that time) never runs again.
+    AlarmNoRerun,
     /// A socket's next-but-one message is handed to the object first.
     WsReorder,
     /// Hibernation forgets the sockets' attachments.
@@ -66,6 +73,8 @@ impl Mutation {
         Mutation::DropConfirmedWrite,
         Mutation::PartialBatch,
         Mutation::AlarmOverlap,
+        Mutation::AlarmClearByTime,
+        Mutation::AlarmNoRerun,
         Mutation::WsReorder,
         Mutation::DropAttachmentOnHibernate,
         Mutation::QueueDropOnRetry,
@@ -87,6 +96,8 @@ impl Mutation {
             Mutation::DropConfirmedWrite => "drop_confirmed_write",
             Mutation::PartialBatch => "partial_batch",
             Mutation::AlarmOverlap => "alarm_overlap",
+            Mutation::AlarmClearByTime => "alarm_clear_by_time",
+            Mutation::AlarmNoRerun => "alarm_no_rerun",
             Mutation::WsReorder => "ws_reorder",
             Mutation::DropAttachmentOnHibernate => "drop_attachment_on_hibernate",
             Mutation::QueueDropOnRetry => "queue_drop_on_retry",

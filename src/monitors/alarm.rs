@@ -8,7 +8,13 @@
 //!   2^(k-1) × 2.5 s after try k-1 ended (the backoff with its jitter);
 //! - at least once: in a run that reached its liveness phase, an alarm
 //!   still set at the end and due more than [`SLACK_NS`] before it has
-//!   started, and a failed alarm's next retry (if it has one left) has too.
+//!   started since it was set (or since its last successful try: an alarm
+//!   set again to the same time runs again), and a failed alarm's next
+//!   retry (if it has one left) has too;
+//! - set again means kept: the runtime deletes ("retires") the alarm after
+//!   a successful try only if nobody set or deleted it while the handler
+//!   ran. A try during which a transaction rolled back is not judged, as
+//!   the trace does not say whether the rollback took an alarm write back.
 
 use super::per_object::PerObject;
 use super::Violation;
@@ -37,6 +43,10 @@ struct Alarm {
     /// The last try that ended: when, its retry count, and whether it failed.
     last_end: Option<(u64, u32, bool)>,
     abandoned: Option<i64>,
+    /// The last alarm write while the running try ran: its index and time.
+    written: Option<(usize, Option<i64>)>,
+    /// A transaction rolled back while the running try ran.
+    rolled_back: bool,
 }
 
 fn unix_ms_at(t_ns: u64) -> i64 {
@@ -45,6 +55,10 @@ fn unix_ms_at(t_ns: u64) -> i64 {
 
 fn ns_of_unix_ms(ms: i64) -> u64 {
     u64::try_from(ms - SIM_START_UNIX_MS).unwrap_or(0) * 1_000_000
+}
+
+fn ms_text(unix_ms: i64) -> String {
+    format_sim_time(ns_of_unix_ms(unix_ms))
 }
 
 fn backoff_ns(retry: u32) -> (u64, u64) {
@@ -107,12 +121,43 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
                 }
                 a.running = Some(i);
                 a.started = true;
+                a.written = None;
+                a.rolled_back = false;
+            }
+            What::AlarmWritten { at_ms, .. } if a.running.is_some() => {
+                a.written = Some((i, at_ms));
+            }
+            What::StorageRolledBack { .. } => a.rolled_back = true,
+            What::AlarmRetired { scheduled_ms, .. } => {
+                if let (Some((j, at)), false, Some(first)) = (a.written, a.rolled_back, a.running) {
+                    let set = match at {
+                        Some(at) => format!("set it again, for t={}", ms_text(at)),
+                        None => "deleted it".to_string(),
+                    };
+                    return Some(Violation::at(
+                        NAME,
+                        i,
+                        e,
+                        format!(
+                            "object #{}'s alarm due at t={} was deleted after its handler (the \
+                             try started at event #{first}) succeeded, though event #{j} {set} \
+                             while the handler ran: an alarm written during its handler is the \
+                             object's, not the runtime's to delete",
+                            obj.0,
+                            ms_text(scheduled_ms)
+                        ),
+                    ));
+                }
             }
             What::AlarmEnded {
                 retry_count, ok, ..
             } => {
                 a.running = None;
                 a.last_end = Some((e.t, retry_count, !ok));
+                if ok {
+                    // Still armed after a success means set again: owed a run.
+                    a.started = false;
+                }
             }
             What::AlarmAbandoned { scheduled_ms } => a.abandoned = Some(scheduled_ms),
             _ => {}
@@ -247,5 +292,94 @@ mod tests {
             "{}",
             v.message
         );
+    }
+
+    fn written(t: u64, at_ms: Option<i64>) -> TraceEntry {
+        ev(
+            t,
+            What::AlarmWritten {
+                event: 1,
+                batch: 1,
+                at_ms,
+            },
+        )
+    }
+
+    fn retired(t: u64) -> TraceEntry {
+        ev(
+            t,
+            What::AlarmRetired {
+                event: 1,
+                batch: 1,
+                scheduled_ms: AT,
+            },
+        )
+    }
+
+    #[test]
+    fn retiring_an_alarm_nobody_wrote_during_its_handler_passes() {
+        let trace = [
+            scheduled(0),
+            started(S, 0),
+            retired(S + 5),
+            ended(S + 10, 0, true),
+        ];
+        assert_eq!(check(&trace), None);
+    }
+
+    #[test]
+    fn retiring_an_alarm_set_again_during_its_handler_is_caught() {
+        let trace = [
+            scheduled(0),
+            started(S, 0),
+            written(S + 1, Some(AT)),
+            retired(S + 5),
+        ];
+        let v = check(&trace).expect("violation");
+        assert!(v.message.contains("set it again"), "{}", v.message);
+        assert!(v.message.contains("event #2"), "{}", v.message);
+    }
+
+    #[test]
+    fn a_write_a_rollback_may_have_taken_back_is_not_judged() {
+        let rollback = ev(
+            S + 2,
+            What::StorageRolledBack {
+                event: 1,
+                batch: 1,
+                kept: 0,
+            },
+        );
+        let trace = [
+            scheduled(0),
+            started(S, 0),
+            written(S + 1, Some(AT)),
+            rollback,
+            retired(S + 5),
+        ];
+        assert_eq!(check(&trace), None);
+    }
+
+    #[test]
+    fn an_alarm_still_set_after_a_successful_try_is_owed_another() {
+        // Set again to the same time: no `AlarmScheduled`, as the confirmed
+        // alarm did not change.
+        let mut trace = vec![
+            scheduled(0),
+            started(S, 0),
+            written(S + 1, Some(AT)),
+            ended(S + 10, 0, true),
+            ev(10 * S, What::LivenessPhase),
+        ];
+        let v = check(&trace).expect("violation");
+        assert!(
+            v.message.contains("had not when the run ended"),
+            "{}",
+            v.message
+        );
+        trace.insert(4, started(S + 20, 0));
+        trace.insert(5, ended(S + 30, 0, true));
+        trace.insert(6, ev(S + 30, What::AlarmScheduled { at_ms: None }));
+        assert_eq!(check(&trace), None, "ran again, then retired");
     }
 }

@@ -16,11 +16,15 @@
 //!   8 s, … (each with up to 25% jitter), at most [`ALARM_RETRIES_MAX`]
 //!   times, then given up;
 //! - never two at once: the next try starts only after the last one ended;
-//! - a new alarm set during a failing try replaces its retries.
+//! - a new alarm set during a failing try replaces its retries;
+//! - an alarm set again while its handler ran is kept and runs, even when
+//!   set to the very time the handler ran for.
 //!
 //! A try succeeds when the handler returned `Ok` and its writes are
 //! confirmed; the alarm is then deleted in the handler's own batch, unless
-//! the handler set a new one.
+//! it was set or deleted since the handler started (storage counts alarm
+//! writes, so the runtime tells "set again to the same time" from "left
+//! alone").
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -31,7 +35,7 @@ use futures::channel::oneshot;
 use futures::future::{poll_fn, select, Either, LocalBoxFuture};
 
 use super::error::{Error, Result};
-use super::instance::{Instance, RaisedEvent};
+use super::instance::{Instance, RaisedEvent, RunningAlarm};
 use super::object::{AlarmInfo, ErasedObject};
 use super::runtime::Runtime;
 use super::time::now_unix_ms;
@@ -128,10 +132,11 @@ impl AlarmScheduler {
             if at > now && !self.sleep_unless_changed(ms(at - now)).await {
                 continue;
             }
+            // An alarm still set for `at` after a try succeeded was set
+            // again (to the same time) while the handler ran: it is due,
+            // and runs again. One given up is marked abandoned by `tries`.
             self.tries(at).await;
-            if self.armed.get() == Some(at) {
-                // Succeeded but still set (the handler set the same time),
-                // or given up: not again until the alarm changes.
+            if mutations::active(Mutation::AlarmNoRerun) && self.armed.get() == Some(at) {
                 self.abandoned.set(Some(at));
             }
         }
@@ -219,8 +224,9 @@ fn deliver(
 
 /// One try of the alarm due at `scheduled_ms`, as an event of the instance
 /// it reaches: while it runs, `get_alarm` does not show the alarm (unless
-/// the handler sets one); on success the alarm is deleted in the handler's
-/// batch, unless the handler set a new one.
+/// it was set again since the handler started); on success the alarm is
+/// deleted in the handler's batch, unless it was set or deleted since the
+/// handler started, to whatever time.
 struct AlarmEvent {
     scheduled_ms: i64,
     retry_count: u32,
@@ -253,11 +259,14 @@ impl RaisedEvent for AlarmEvent {
         } = *self;
         let inst = inst.clone();
         Box::pin(async move {
-            inst.alarm_running.set(Some(scheduled_ms));
+            inst.alarm_running.set(Some(RunningAlarm {
+                scheduled_ms,
+                writes_before: inst.storage.alarm_writes(),
+            }));
             let running = Running(inst.clone());
             object.alarm_erased(AlarmInfo::new(retry_count)).await?;
             let storage = super::storage_api::Storage::new(Rc::downgrade(&inst));
-            storage.clear_alarm_if(scheduled_ms)?;
+            storage.retire_alarm(scheduled_ms)?;
             drop(running);
             Ok(())
         })

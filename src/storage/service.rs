@@ -91,6 +91,11 @@ pub(crate) struct ObjectStorage {
     open_writes: Cell<u64>,
     /// A bookmark to restore when the next instance starts.
     restore_next: RefCell<Option<String>>,
+    /// How many times the object has written its alarm (set, deleted, or
+    /// wiped with everything), counting only writes that stand: a
+    /// transaction's rollback takes its own back. The runtime compares two
+    /// counts to learn whether an alarm handler set the alarm again.
+    alarm_writes: Cell<u64>,
     /// The alarm as the confirmed batches left it.
     confirmed_alarm: Cell<Option<i64>>,
     /// The runtime's alarm scheduler.
@@ -121,6 +126,7 @@ impl ObjectStorage {
             first_writes: RefCell::new(std::collections::BTreeMap::new()),
             open_writes: Cell::new(0),
             restore_next: RefCell::new(None),
+            alarm_writes: Cell::new(0),
             confirmed_alarm: Cell::new(None),
             alarm_listener: RefCell::new(None),
         }))

@@ -96,6 +96,27 @@ pub enum What {
         /// When the alarm was due.
         scheduled_ms: i64,
     },
+    /// The object set its alarm (`at_ms`, Unix milliseconds) or deleted it
+    /// (`None`), in `batch`.
+    AlarmWritten {
+        /// The event that wrote it.
+        event: u64,
+        /// The batch the write joined.
+        batch: u64,
+        /// The new time; `None`: deleted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_ms: Option<i64>,
+    },
+    /// The runtime deleted the alarm due at `scheduled_ms` because its
+    /// handler, `event`, succeeded without setting the alarm again.
+    AlarmRetired {
+        /// The handler's event.
+        event: u64,
+        /// The batch the deletion joined.
+        batch: u64,
+        /// When the alarm was due.
+        scheduled_ms: i64,
+    },
     /// A WebSocket pair was made for the object.
     SocketOpened {
         /// The socket.

@@ -237,6 +237,27 @@ pub fn describe(what: &What, world: &WorldConfig) -> String {
                 unix_ms(*scheduled_ms)
             )
         }
+        What::AlarmWritten {
+            event,
+            batch,
+            at_ms: Some(at),
+        } => format!(
+            "event {event} set the alarm for {} in batch {batch}",
+            unix_ms(*at)
+        ),
+        What::AlarmWritten {
+            event,
+            batch,
+            at_ms: None,
+        } => format!("event {event} deleted the alarm in batch {batch}"),
+        What::AlarmRetired {
+            event,
+            batch,
+            scheduled_ms,
+        } => format!(
+            "alarm due {} deleted in batch {batch}: its handler, event {event}, is done",
+            unix_ms(*scheduled_ms)
+        ),
         What::SocketOpened { socket } => format!("socket {socket} made"),
         What::SocketAccepted {
             socket,

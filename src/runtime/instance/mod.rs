@@ -121,8 +121,8 @@ pub(crate) struct Instance {
     alive: Cell<bool>,
     /// Placed again elsewhere: takes no new calls, can reply to none.
     superseded: Cell<bool>,
-    /// The alarm (its due time) whose handler is running, if one is.
-    pub(crate) alarm_running: Cell<Option<i64>>,
+    /// The alarm whose handler is running, if one is.
+    pub(crate) alarm_running: Cell<Option<RunningAlarm>>,
     /// When an event last started or ended (the hibernation watch counts
     /// idle time from it).
     pub(crate) last_active: Cell<std::time::Duration>,
@@ -130,6 +130,17 @@ pub(crate) struct Instance {
     pub(crate) hibernation_watched: Cell<bool>,
     /// The idle window running now, if the instance is idle.
     idle: RefCell<Option<std::sync::Arc<idle::IdleLatch>>>,
+}
+
+/// An alarm whose handler runs: when it was due, and how many alarm writes
+/// storage had counted when the handler started. While the count is the
+/// same, the handler (and every other event) has left the alarm alone, so
+/// `get_alarm` hides it and success deletes it; once the alarm was set or
+/// deleted since, it is the object's again, even when set to the same time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RunningAlarm {
+    pub(crate) scheduled_ms: i64,
+    pub(crate) writes_before: u64,
 }
 
 impl Instance {

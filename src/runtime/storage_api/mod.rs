@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::limits::Limits;
+use crate::mutations::{self, Mutation};
 use crate::runtime::context;
 use crate::runtime::error::{Error, Result};
 use crate::runtime::instance::Instance;
@@ -66,6 +67,34 @@ pub(crate) struct InFlight {
 }
 
 impl InFlight {
+    /// Sets (`Some`) or deletes (`None`) the alarm, and records the write.
+    fn write_alarm(&self, at_ms: Option<i64>) -> Result<()> {
+        let batch = self
+            .inst
+            .storage
+            .set_alarm(self.inst.epoch, at_ms)
+            .map_err(access_error)?;
+        self.inst.record(What::AlarmWritten {
+            event: self.event,
+            batch,
+            at_ms,
+        });
+        Ok(())
+    }
+
+    /// Whether `at`, the alarm storage holds, is the alarm whose handler
+    /// runs, left as it was: nobody set or deleted the alarm since the
+    /// handler started. Such an alarm is the handler's: hidden from
+    /// `get_alarm`, and deleted when the handler succeeds.
+    fn running_alarm_untouched(&self, at: i64) -> bool {
+        let Some(running) = self.inst.alarm_running.get() else {
+            return false;
+        };
+        let untouched = self.inst.storage.alarm_writes() == running.writes_before
+            || mutations::active(Mutation::AlarmClearByTime);
+        running.scheduled_ms == at && untouched
+    }
+
     /// Records the operation as in flight, once, before it first yields.
     pub(crate) fn show(&self) {
         if !self.shown.replace(true) {
@@ -375,11 +404,7 @@ impl Storage {
         let op = self.begin(StorageOp::Alarm)?;
         let now = crate::runtime::time::now_unix_ms(&op.inst.rt.world);
         let at = (unix_ms as i64).max(now);
-        op.inst
-            .storage
-            .set_alarm(op.inst.epoch, Some(at))
-            .map_err(access_error)?;
-        Ok(())
+        op.write_alarm(Some(at))
     }
 
     /// The alarm's time, if one is set. While the alarm handler runs, the
@@ -388,7 +413,7 @@ impl Storage {
     pub async fn get_alarm(&self) -> Result<Option<std::time::SystemTime>> {
         let op = self.begin(StorageOp::Alarm)?;
         let at = op.inst.storage.alarm(op.inst.epoch).map_err(access_error)?;
-        let shown = at.filter(|t| op.inst.alarm_running.get() != Some(*t));
+        let shown = at.filter(|t| !op.running_alarm_untouched(*t));
         Ok(shown
             .map(|ms| std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.unsigned_abs())))
     }
@@ -396,25 +421,29 @@ impl Storage {
     /// Deletes the alarm, if one is set.
     pub async fn delete_alarm(&self) -> Result<()> {
         let op = self.begin(StorageOp::Alarm)?;
-        op.inst
-            .storage
-            .set_alarm(op.inst.epoch, None)
-            .map_err(access_error)?;
-        Ok(())
+        op.write_alarm(None)
     }
 
     /// After an alarm handler succeeded: deletes the alarm it ran for,
-    /// unless the handler set another.
-    pub(crate) fn clear_alarm_if(&self, scheduled_ms: i64) -> Result<()> {
+    /// unless the alarm was set or deleted since the handler started (a
+    /// handler that sets it again, even to the same time, keeps it).
+    pub(crate) fn retire_alarm(&self, scheduled_ms: i64) -> Result<()> {
         let op = self.begin(StorageOp::Alarm)?;
         let epoch = op.inst.epoch;
         let current = op.inst.storage.alarm(epoch).map_err(access_error)?;
-        if current == Some(scheduled_ms) {
-            op.inst
-                .storage
-                .set_alarm(epoch, None)
-                .map_err(access_error)?;
+        if !current.is_some_and(|at| op.running_alarm_untouched(at)) {
+            return Ok(());
         }
+        let batch = op
+            .inst
+            .storage
+            .set_alarm(epoch, None)
+            .map_err(access_error)?;
+        op.inst.record(What::AlarmRetired {
+            event: op.event,
+            batch,
+            scheduled_ms,
+        });
         Ok(())
     }
 

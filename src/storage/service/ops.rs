@@ -14,6 +14,7 @@ use crate::trace::What;
 pub(crate) struct ServiceTransaction {
     mark: TransactionMark,
     writes_before: u64,
+    alarm_writes_before: u64,
 }
 
 impl ObjectStorage {
@@ -40,6 +41,7 @@ impl ObjectStorage {
         Ok(ServiceTransaction {
             mark,
             writes_before: self.open_writes.get(),
+            alarm_writes_before: self.alarm_writes.get(),
         })
     }
 
@@ -58,6 +60,7 @@ impl ObjectStorage {
         }
         self.db.borrow_mut().transaction_rollback(txn.mark)?;
         self.open_writes.set(txn.writes_before);
+        self.alarm_writes.set(txn.alarm_writes_before);
         Ok(Some((self.issued.get(), txn.writes_before)))
     }
 
@@ -71,6 +74,9 @@ impl ObjectStorage {
             )));
         }
         self.db.borrow_mut().delete_all(keep_alarm)?;
+        if !keep_alarm {
+            self.alarm_writes.set(self.alarm_writes.get() + 1);
+        }
         Ok(self.wrote_key(epoch))
     }
 
@@ -78,7 +84,14 @@ impl ObjectStorage {
     pub(crate) fn set_alarm(&self, epoch: u32, at_ms: Option<i64>) -> Result<BatchId, AccessError> {
         self.fence(epoch)?;
         self.db.borrow_mut().set_alarm(at_ms)?;
+        self.alarm_writes.set(self.alarm_writes.get() + 1);
         Ok(self.wrote(epoch))
+    }
+
+    /// How many alarm writes stand so far (see `alarm_writes` on the
+    /// service): equal counts mean the alarm was not written in between.
+    pub(crate) fn alarm_writes(&self) -> u64 {
+        self.alarm_writes.get()
     }
 
     /// The alarm as the object sees it (its own unconfirmed writes included).
