@@ -456,3 +456,48 @@ fn a_frame_held_by_a_superseded_instance_breaks_its_socket() {
         report.failures.first().map(|f| &f.text)
     );
 }
+
+/// The core monitors share one walk over the trace; on real traces, broken
+/// in various ways, that walk names the same first violation as running
+/// every monitor alone.
+#[test]
+fn the_shared_walk_judges_as_each_monitor_alone() {
+    let mut judged = 0;
+    for mutation in [
+        None,
+        Some(Mutation::EarlyOutput),
+        Some(Mutation::ReorderDelivery),
+        Some(Mutation::OpenInputGate),
+        Some(Mutation::LoseResponse),
+        Some(Mutation::DropConfirmedWrite),
+    ] {
+        let runner = Runner::new("mutation_walk")
+            .faults(Faults::Swarm)
+            .mutation(mutation);
+        for i in 0..4 {
+            let record = runner.record(dosim::Seed::nth(i), counter::workload::<counter::Counter>);
+            let alone = dosim::monitors::ALL
+                .iter()
+                .filter_map(|(_, check)| check(&record.trace))
+                .min_by_key(|v| v.event_index);
+            assert_eq!(dosim::monitors::check_all(&record.trace), alone);
+            judged += usize::from(alone.is_some());
+        }
+    }
+    for i in 0..4 {
+        let runner = Runner::new("mutation_walk_alarm")
+            .faults(Faults::Swarm)
+            .mutation(Some(Mutation::AlarmClearByTime));
+        let record = runner.record(dosim::Seed::nth(i), steppers);
+        let alone = dosim::monitors::ALL
+            .iter()
+            .filter_map(|(_, check)| check(&record.trace))
+            .min_by_key(|v| v.event_index);
+        assert_eq!(dosim::monitors::check_all(&record.trace), alone);
+        judged += usize::from(alone.is_some());
+    }
+    assert!(
+        judged >= 10,
+        "only {judged} traces had a violation to compare"
+    );
+}

@@ -16,6 +16,7 @@
 //!   ran. A try during which a transaction rolled back is not judged, as
 //!   the trace does not say whether the rollback took an alarm write back.
 
+use super::pass::{self, Pass};
 use super::per_object::PerObject;
 use super::Violation;
 use crate::sim::clock::{format_sim_time, SIM_START_UNIX_MS};
@@ -68,14 +69,36 @@ fn backoff_ns(retry: u32) -> (u64, u64) {
 
 /// Checks `trace`; returns the first violation.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
-    let mut alarms: PerObject<Alarm> = PerObject::for_trace(trace);
-    let mut liveness = false;
-    for (i, e) in trace.iter().enumerate() {
-        if matches!(e.what, What::LivenessPhase) {
-            liveness = true;
+    pass::run(AlarmPass::new(trace), trace)
+}
+
+/// The monitor as a pass: each object's alarm, and whether the run
+/// reached its liveness phase.
+pub(crate) struct AlarmPass {
+    alarms: PerObject<Alarm>,
+    liveness: bool,
+}
+
+impl AlarmPass {
+    fn new(trace: &[TraceEntry]) -> AlarmPass {
+        AlarmPass {
+            alarms: PerObject::for_trace(trace),
+            liveness: false,
         }
-        let Some(obj) = e.obj else { continue };
-        let a = alarms.entry(obj);
+    }
+
+    pub(crate) fn make(trace: &[TraceEntry]) -> Box<dyn Pass> {
+        pass::boxed(AlarmPass::new(trace))
+    }
+}
+
+impl Pass for AlarmPass {
+    fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation> {
+        if matches!(e.what, What::LivenessPhase) {
+            self.liveness = true;
+        }
+        let obj = e.obj?;
+        let a = self.alarms.entry(obj);
         match e.what {
             What::AlarmScheduled { at_ms } => {
                 if a.armed != at_ms {
@@ -93,7 +116,7 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
                 if let Some(first) = a.running {
                     return v(format!(
                         "object #{} started a second try of its alarm (retry {retry_count}) while \
-                         the try started at event #{first} was still running",
+                             the try started at event #{first} was still running",
                         obj.0
                     ));
                 }
@@ -111,7 +134,7 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
                     if retry_count != prev + 1 || gap < lo || gap > hi + 1_000_000 {
                         return v(format!(
                             "object #{}'s alarm retry {retry_count} started {} after try {prev} \
-                             failed; the backoff allows {} to {}",
+                                 failed; the backoff allows {} to {}",
                             obj.0,
                             format_sim_time(gap),
                             format_sim_time(lo),
@@ -140,9 +163,9 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
                         e,
                         format!(
                             "object #{}'s alarm due at t={} was deleted after its handler (the \
-                             try started at event #{first}) succeeded, though event #{j} {set} \
-                             while the handler ran: an alarm written during its handler is the \
-                             object's, not the runtime's to delete",
+                                 try started at event #{first}) succeeded, though event #{j} {set} \
+                                 while the handler ran: an alarm written during its handler is the \
+                                 object's, not the runtime's to delete",
                             obj.0,
                             ms_text(scheduled_ms)
                         ),
@@ -162,42 +185,48 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
             What::AlarmAbandoned { scheduled_ms } => a.abandoned = Some(scheduled_ms),
             _ => {}
         }
+        None
     }
-    if !liveness {
-        return None;
-    }
-    let end = trace.last().map_or(0, |e| e.t);
-    for (obj, a) in alarms.iter() {
-        let Some(at) = a.armed.filter(|at| a.abandoned != Some(*at)) else {
-            continue;
-        };
-        let due = ns_of_unix_ms(at);
-        let overdue = match a.last_end {
-            _ if !a.started => (due + SLACK_NS < end).then_some(due),
-            Some((ended, retry, true)) if retry < RETRIES_MAX && a.running.is_none() => {
-                let next = ended + backoff_ns(retry + 1).1;
-                (next + SLACK_NS < end).then_some(next)
-            }
-            _ => None,
-        };
-        if let Some(when) = overdue {
-            let index = trace.len() - 1;
-            return Some(Violation::at(
-                NAME,
-                index,
-                &trace[index],
-                format!(
-                    "object #{}'s alarm due at t={} was due to run by t={} but had not when the \
-                     run ended at t={}",
-                    obj.0,
-                    format_sim_time(due),
-                    format_sim_time(when),
-                    format_sim_time(end)
-                ),
-            ));
+
+    /// At-least-once: judged at the end, in a run that had its liveness
+    /// phase.
+    fn end(&mut self, trace: &[TraceEntry]) -> Option<Violation> {
+        if !self.liveness {
+            return None;
         }
+        let end = trace.last().map_or(0, |e| e.t);
+        for (obj, a) in self.alarms.iter() {
+            let Some(at) = a.armed.filter(|at| a.abandoned != Some(*at)) else {
+                continue;
+            };
+            let due = ns_of_unix_ms(at);
+            let overdue = match a.last_end {
+                _ if !a.started => (due + SLACK_NS < end).then_some(due),
+                Some((ended, retry, true)) if retry < RETRIES_MAX && a.running.is_none() => {
+                    let next = ended + backoff_ns(retry + 1).1;
+                    (next + SLACK_NS < end).then_some(next)
+                }
+                _ => None,
+            };
+            if let Some(when) = overdue {
+                let index = trace.len() - 1;
+                return Some(Violation::at(
+                    NAME,
+                    index,
+                    &trace[index],
+                    format!(
+                        "object #{}'s alarm due at t={} was due to run by t={} but had not when the \
+                         run ended at t={}",
+                        obj.0,
+                        format_sim_time(due),
+                        format_sim_time(when),
+                        format_sim_time(end)
+                    ),
+                ));
+            }
+        }
+        None
     }
-    None
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 
 use std::collections::BTreeMap;
 
+use super::pass::{self, Pass};
 use super::per_object::PerObject;
 use super::Violation;
 use crate::sim::clock::format_sim_time;
@@ -74,10 +75,30 @@ impl Model {
 
 /// Checks `trace`; returns the first violation.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
-    let mut models: PerObject<Model> = PerObject::for_trace(trace);
-    for (i, e) in trace.iter().enumerate() {
-        let Some(obj) = e.obj else { continue };
-        let m = models.entry(obj);
+    pass::run(Durability::new(trace), trace)
+}
+
+/// The monitor as a pass: each object's model.
+pub(crate) struct Durability {
+    models: PerObject<Model>,
+}
+
+impl Durability {
+    fn new(trace: &[TraceEntry]) -> Durability {
+        Durability {
+            models: PerObject::for_trace(trace),
+        }
+    }
+
+    pub(crate) fn make(trace: &[TraceEntry]) -> Box<dyn Pass> {
+        pass::boxed(Durability::new(trace))
+    }
+}
+
+impl Pass for Durability {
+    fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation> {
+        let obj = e.obj?;
+        let m = self.models.entry(obj);
         match &e.what {
             What::StorageWrote {
                 batch, key, value, ..
@@ -113,8 +134,8 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
             }
             _ => {}
         }
+        None
     }
-    None
 }
 
 #[cfg(test)]

@@ -4,8 +4,10 @@
 //! but never go back: each delivery's number must exceed the last one
 //! delivered for that stub.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
+use super::pass::{self, Pass};
 use super::Violation;
 use crate::sim::clock::format_sim_time;
 use crate::trace::{TraceEntry, What};
@@ -15,24 +17,48 @@ pub const NAME: &str = "e_order";
 
 /// Checks `trace`; returns the first violation.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
-    let mut last: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
-    for (i, e) in trace.iter().enumerate() {
-        if let What::CallDelivered {
+    pass::run(EOrder::default(), trace)
+}
+
+/// The monitor as a pass: each stub's last delivered number and call.
+#[derive(Default)]
+pub(crate) struct EOrder {
+    last: BTreeMap<u64, (u64, u64)>,
+}
+
+impl EOrder {
+    pub(crate) fn make(_trace: &[TraceEntry]) -> Box<dyn Pass> {
+        pass::boxed(EOrder::default())
+    }
+}
+
+impl Pass for EOrder {
+    fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation> {
+        let What::CallDelivered {
             call, stub, seq, ..
         } = e.what
-        {
-            if let Some(&(prev_seq, prev_call)) = last.get(&stub) {
-                if seq <= prev_seq {
-                    return Some(Violation::at(NAME, i, e, format!(
-                            "stub {stub} delivered call {call} (#{seq}) at t={} after call {prev_call} (#{prev_seq}) made later",
-                            format_sim_time(e.t)
-                        )));
-                }
+        else {
+            return None;
+        };
+        // One search per delivery: the stub's record is read and replaced
+        // in place.
+        let mut last = match self.last.entry(stub) {
+            Entry::Vacant(first) => {
+                first.insert((seq, call));
+                return None;
             }
-            last.insert(stub, (seq, call));
+            Entry::Occupied(last) => last,
+        };
+        let (prev_seq, prev_call) = *last.get();
+        if seq <= prev_seq {
+            return Some(Violation::at(NAME, i, e, format!(
+                    "stub {stub} delivered call {call} (#{seq}) at t={} after call {prev_call} (#{prev_seq}) made later",
+                    format_sim_time(e.t)
+                )));
         }
+        last.insert((seq, call));
+        None
     }
-    None
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::pass::{self, Pass};
 use super::Violation;
 use crate::sim::clock::format_sim_time;
 use crate::trace::{Cause, ObjectRef, TraceEntry, What};
@@ -19,10 +20,26 @@ struct Gate {
 
 /// Checks `trace`; returns the first violation.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
-    let mut gates: BTreeMap<(ObjectRef, u32), Gate> = BTreeMap::new();
-    for (i, e) in trace.iter().enumerate() {
-        let Some(obj) = e.obj else { continue };
+    pass::run(InputGate::default(), trace)
+}
+
+/// The monitor as a pass: each instance's gate.
+#[derive(Default)]
+pub(crate) struct InputGate {
+    gates: BTreeMap<(ObjectRef, u32), Gate>,
+}
+
+impl InputGate {
+    pub(crate) fn make(_trace: &[TraceEntry]) -> Box<dyn Pass> {
+        pass::boxed(InputGate::default())
+    }
+}
+
+impl Pass for InputGate {
+    fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation> {
+        let obj = e.obj?;
         let key = (obj, e.epoch);
+        let gates = &mut self.gates;
         match &e.what {
             What::InstanceCreated | What::InstanceEnded { .. } => {
                 gates.remove(&key);
@@ -56,7 +73,7 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
                         gate.blockers
                     )
                 } else {
-                    continue;
+                    return None;
                 };
                 return Some(Violation::at(
                     NAME,
@@ -72,8 +89,8 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
             }
             _ => {}
         }
+        None
     }
-    None
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use super::pass::{self, Pass};
 use super::Violation;
 use crate::sim::clock::format_sim_time;
 use crate::trace::{TraceEntry, What};
@@ -17,30 +18,51 @@ pub const NAME: &str = "liveness";
 
 /// Checks `trace`; returns the first call that never settled.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
-    let mut open: BTreeMap<u64, (usize, u64, u64)> = BTreeMap::new();
-    for (i, e) in trace.iter().enumerate() {
+    pass::run(Liveness::default(), trace)
+}
+
+/// The monitor as a pass: the calls still open, each with its index, time
+/// and stub.
+#[derive(Default)]
+pub(crate) struct Liveness {
+    open: BTreeMap<u64, (usize, u64, u64)>,
+}
+
+impl Liveness {
+    pub(crate) fn make(_trace: &[TraceEntry]) -> Box<dyn Pass> {
+        pass::boxed(Liveness::default())
+    }
+}
+
+impl Pass for Liveness {
+    fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation> {
         match e.what {
             What::CallSent { call, stub, .. } => {
-                open.insert(call, (i, e.t, stub));
+                self.open.insert(call, (i, e.t, stub));
             }
             What::ReplyReceived { call, .. } | What::CallAbandoned { call } => {
-                open.remove(&call);
+                self.open.remove(&call);
             }
             _ => {}
         }
+        None
     }
-    let end = trace.last().map_or(0, |e| e.t);
-    let (call, (index, sent, stub)) = open.into_iter().min_by_key(|(_, (i, _, _))| *i)?;
-    Some(Violation {
-        monitor: NAME,
-        at_ns: sent,
-        event_index: index,
-        message: format!(
-            "call {call} through stub {stub}, sent at t={}, was never answered (the run ended at t={})",
-            format_sim_time(sent),
-            format_sim_time(end)
-        ),
-    })
+
+    fn end(&mut self, trace: &[TraceEntry]) -> Option<Violation> {
+        let end = trace.last().map_or(0, |e| e.t);
+        let open = std::mem::take(&mut self.open);
+        let (call, (index, sent, stub)) = open.into_iter().min_by_key(|(_, (i, _, _))| *i)?;
+        Some(Violation {
+            monitor: NAME,
+            at_ns: sent,
+            event_index: index,
+            message: format!(
+                "call {call} through stub {stub}, sent at t={}, was never answered (the run ended at t={})",
+                format_sim_time(sent),
+                format_sim_time(end)
+            ),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! Invariant monitors: small pure functions of a run's trace, one file per
 //! invariant, named after it. Every run is checked by every monitor (a
-//! runner can switch them off only to measure their cost); a monitor of a
-//! feature the run never used (sockets, queues, agents…) is answered
-//! without a pass over the trace, as it has nothing to object to.
+//! runner can switch them off only to measure their cost). The core
+//! monitors, which every run needs, share one walk over the trace (see
+//! `pass.rs`); a monitor of a feature the run never used (sockets, queues,
+//! agents…) is answered without a walk of its own, as it has nothing to
+//! object to.
 //!
 //! [`linearizability`] is not a trace monitor: it checks a history of calls
 //! recorded by a test against the user's sequential model of the object.
@@ -16,6 +18,7 @@ pub mod input_gate;
 pub mod linearizability;
 pub mod liveness;
 pub mod output_gate;
+mod pass;
 mod per_object;
 pub mod single_instance;
 pub mod websocket;
@@ -93,11 +96,79 @@ pub(crate) fn check_some(
     trace: &[TraceEntry],
     include: impl Fn(&str) -> bool,
 ) -> Option<Violation> {
-    let idle = idle_monitors(trace, &include);
-    ALL.iter()
-        .filter(|(name, _)| include(name) && !idle.contains(name))
-        .filter_map(|(_, check)| check(trace))
-        .min_by_key(|v| v.event_index)
+    let (mut found, idle) = walk_core(trace, &include);
+    for (order, (name, check)) in ALL.iter().enumerate() {
+        let walked = CORE.iter().any(|(core, _)| core == name);
+        if walked || !include(name) || idle.contains(name) {
+            continue;
+        }
+        if let Some(v) = check(trace) {
+            found.push((order, v));
+        }
+    }
+    // The earliest by place in the trace; between equals, the first in `ALL`.
+    found
+        .into_iter()
+        .min_by_key(|(order, v)| (v.event_index, *order))
+        .map(|(_, v)| v)
+}
+
+/// The monitors every run needs, as passes that share one walk.
+const CORE: &[(&str, pass::MakePass)] = &[
+    (single_instance::NAME, single_instance::SingleInstance::make),
+    (e_order::NAME, e_order::EOrder::make),
+    (input_gate::NAME, input_gate::InputGate::make),
+    (output_gate::NAME, output_gate::OutputGate::make),
+    (durability::NAME, durability::Durability::make),
+    (liveness::NAME, liveness::Liveness::make),
+    (alarm::NAME, alarm::AlarmPass::make),
+];
+
+/// One walk over `trace`: the included core monitors' passes, each until
+/// its first violation, and the test of which gated monitors have events
+/// of theirs. Returns the violations found, each with its monitor's place
+/// in [`ALL`], and the included gated monitors that are idle.
+fn walk_core(
+    trace: &[TraceEntry],
+    include: &impl Fn(&str) -> bool,
+) -> (Vec<(usize, Violation)>, Vec<&'static str>) {
+    let mut passes: Vec<(usize, Option<Box<dyn pass::Pass>>)> = CORE
+        .iter()
+        .filter(|(name, _)| include(name))
+        .map(|(name, make)| (order_of(name), Some(make(trace))))
+        .collect();
+    let mut walking = passes.len();
+    let mut idle: Vec<&(&str, Concerns)> = GATED.iter().filter(|(name, _)| include(name)).collect();
+    let mut found = Vec::new();
+    for (i, e) in trace.iter().enumerate() {
+        if walking == 0 && idle.is_empty() {
+            break;
+        }
+        for (order, slot) in passes.iter_mut() {
+            let Some(p) = slot else { continue };
+            if let Some(v) = p.step(i, e) {
+                found.push((*order, v));
+                *slot = None;
+                walking -= 1;
+            }
+        }
+        if !idle.is_empty() {
+            idle.retain(|(_, concerns)| !concerns(&e.what));
+        }
+    }
+    for (order, slot) in passes {
+        if let Some(v) = slot.and_then(|mut p| p.end(trace)) {
+            found.push((order, v));
+        }
+    }
+    (found, idle.into_iter().map(|(name, _)| *name).collect())
+}
+
+/// A monitor's place in [`ALL`].
+fn order_of(name: &str) -> usize {
+    let place = ALL.iter().position(|(n, _)| *n == name);
+    debug_assert!(place.is_some(), "every core monitor is in ALL: {name}");
+    place.unwrap_or(usize::MAX)
 }
 
 /// Whether an event is one a monitor reads.
@@ -109,8 +180,8 @@ type Concerns = fn(&What) -> bool;
 ///
 /// Most runs use few of these features, and a monitor's pass over a long
 /// trace costs memory traffic even when it matches nothing (about 1% of a
-/// counter run each, in perf), so one pass finds which of them have
-/// anything to read and the others are not run. Each test must accept
+/// counter run each, in perf), so the core monitors' shared walk also
+/// finds which of them have anything to read, and the others are not run. Each test must accept
 /// every event a violation of its monitor can start from.
 const GATED: &[(&str, Concerns)] = &[
     (websocket::NAME, websocket::concerns),
@@ -121,17 +192,10 @@ const GATED: &[(&str, Concerns)] = &[
     (agent_state_sync::NAME, agent_state_sync::concerns),
 ];
 
-/// The included gated monitors with no event of theirs in `trace`, found
-/// in one pass that stops once every one has an event.
+/// The included gated monitors with no event of theirs in `trace`.
+#[cfg(test)]
 fn idle_monitors(trace: &[TraceEntry], include: impl Fn(&str) -> bool) -> Vec<&'static str> {
-    let mut idle: Vec<&(&str, Concerns)> = GATED.iter().filter(|(name, _)| include(name)).collect();
-    for e in trace {
-        if idle.is_empty() {
-            break;
-        }
-        idle.retain(|(_, concerns)| !concerns(&e.what));
-    }
-    idle.into_iter().map(|(name, _)| *name).collect()
+    walk_core(trace, &include).1
 }
 
 /// Hand-written traces for the monitors' tests.

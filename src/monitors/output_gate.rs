@@ -9,6 +9,7 @@
 //! will be confirmed) stop counting when the instance ends or a new one
 //! starts.
 
+use super::pass::{self, Pass};
 use super::per_object::PerObject;
 use super::Violation;
 use crate::sim::clock::format_sim_time;
@@ -29,10 +30,30 @@ struct Batches {
 
 /// Checks `trace`; returns the first violation.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
-    let mut objects: PerObject<Batches> = PerObject::for_trace(trace);
-    for (i, e) in trace.iter().enumerate() {
-        let Some(obj) = e.obj else { continue };
-        let b = objects.entry(obj);
+    pass::run(OutputGate::new(trace), trace)
+}
+
+/// The monitor as a pass: each object's batches and held messages.
+pub(crate) struct OutputGate {
+    objects: PerObject<Batches>,
+}
+
+impl OutputGate {
+    fn new(trace: &[TraceEntry]) -> OutputGate {
+        OutputGate {
+            objects: PerObject::for_trace(trace),
+        }
+    }
+
+    pub(crate) fn make(trace: &[TraceEntry]) -> Box<dyn Pass> {
+        pass::boxed(OutputGate::new(trace))
+    }
+}
+
+impl Pass for OutputGate {
+    fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation> {
+        let obj = e.obj?;
+        let b = self.objects.entry(obj);
         match &e.what {
             What::StorageWrote { batch, .. } => b.written = b.written.max(*batch),
             What::BatchConfirmed { batch } => b.confirmed = b.confirmed.max(*batch),
@@ -50,7 +71,7 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
                     None => b.written,
                 };
                 if needed <= b.confirmed {
-                    continue;
+                    return None;
                 }
                 return Some(Violation::at(NAME, i, e, format!(
                         "object #{} epoch {}: event {event} released output at t={} that needed batch {needed}, but only batch {} was confirmed",
@@ -62,8 +83,8 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
             }
             _ => {}
         }
+        None
     }
-    None
 }
 
 #[cfg(test)]

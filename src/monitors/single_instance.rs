@@ -7,8 +7,8 @@
 //! once. Fencing (storage refuses stale epochs, a stale output gate is
 //! broken) is what prevents it; this monitor checks it from the trace.
 
-use std::collections::BTreeMap;
-
+use super::pass::{self, Pass};
+use super::per_object::PerObject;
 use super::Violation;
 use crate::sim::clock::format_sim_time;
 use crate::trace::{ObjectRef, TraceEntry, What};
@@ -18,42 +18,60 @@ pub const NAME: &str = "single_instance";
 
 /// Checks `trace`; returns the first violation.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
-    let mut newest: BTreeMap<ObjectRef, (u32, u64)> = BTreeMap::new();
-    for (i, e) in trace.iter().enumerate() {
-        let Some(obj) = e.obj else { continue };
-        match &e.what {
-            What::InstanceCreated => {
-                newest.insert(obj, (e.epoch, e.t));
-            }
-            What::BatchConfirmed { batch } => {
-                if let Some(v) = stale(&newest, obj, e, i, || format!("committed batch {batch}")) {
-                    return Some(v);
-                }
-            }
-            What::OutputReleased { event, .. } => {
-                if let Some(v) = stale(&newest, obj, e, i, || {
-                    format!("released output of event {event}")
-                }) {
-                    return Some(v);
-                }
-            }
-            _ => {}
+    pass::run(SingleInstance::new(trace), trace)
+}
+
+/// The monitor as a pass: each object's newest epoch and when it began.
+pub(crate) struct SingleInstance {
+    newest: PerObject<Option<(u32, u64)>>,
+}
+
+impl SingleInstance {
+    fn new(trace: &[TraceEntry]) -> SingleInstance {
+        SingleInstance {
+            newest: PerObject::for_trace(trace),
         }
     }
-    None
+
+    pub(crate) fn make(trace: &[TraceEntry]) -> Box<dyn Pass> {
+        pass::boxed(SingleInstance::new(trace))
+    }
+}
+
+impl Pass for SingleInstance {
+    fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation> {
+        let obj = e.obj?;
+        match &e.what {
+            What::InstanceCreated => {
+                *self.newest.entry(obj) = Some((e.epoch, e.t));
+                None
+            }
+            What::BatchConfirmed { batch } => {
+                let newest = *self.newest.entry(obj);
+                stale(newest, obj, e, i, || format!("committed batch {batch}"))
+            }
+            What::OutputReleased { event, .. } => {
+                let newest = *self.newest.entry(obj);
+                stale(newest, obj, e, i, || {
+                    format!("released output of event {event}")
+                })
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The violation if `e` comes from an instance older than the newest;
 /// `did` says what it did, and is only built for a violation (this runs
 /// for every commit and every release of a run).
 fn stale(
-    newest: &BTreeMap<ObjectRef, (u32, u64)>,
+    newest: Option<(u32, u64)>,
     obj: ObjectRef,
     e: &TraceEntry,
     index: usize,
     did: impl FnOnce() -> String,
 ) -> Option<Violation> {
-    let (epoch, since) = *newest.get(&obj)?;
+    let (epoch, since) = newest?;
     (e.epoch < epoch).then(|| {
         Violation::at(
             NAME,

@@ -1,0 +1,45 @@
+//! A monitor written as a pass: it reads a trace's entries one at a time,
+//! in order, and then hears that the trace ended.
+//!
+//! Written this way, the core monitors (those every run needs) share one
+//! walk over the trace instead of taking one each. A long run's trace is
+//! tens of megabytes, more than the caches hold, and a monitor's work per
+//! entry is small, so each separate walk cost about as much as reading the
+//! trace from memory again.
+//!
+//! Invariant: a pass gives the same verdict whether it walks alone
+//! ([`run`]) or beside others ([`super::check_some`]): it sees the same
+//! entries in the same order, and nothing after its first violation.
+
+use super::Violation;
+use crate::trace::TraceEntry;
+
+/// A monitor as a pass over a trace.
+pub(crate) trait Pass {
+    /// Reads entry `i` of the trace; a violation ends the pass.
+    fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation>;
+
+    /// Every entry was read without a violation: what is wrong only at the
+    /// end of the trace (a call never answered, an alarm never run).
+    fn end(&mut self, _trace: &[TraceEntry]) -> Option<Violation> {
+        None
+    }
+}
+
+/// Makes a monitor's pass for `trace` (which it may size itself for).
+pub(crate) type MakePass = fn(&[TraceEntry]) -> Box<dyn Pass>;
+
+/// Walks `trace` with `pass` alone; returns its first violation.
+pub(crate) fn run(mut pass: impl Pass, trace: &[TraceEntry]) -> Option<Violation> {
+    for (i, e) in trace.iter().enumerate() {
+        if let Some(v) = pass.step(i, e) {
+            return Some(v);
+        }
+    }
+    pass.end(trace)
+}
+
+/// A boxed pass for [`MakePass`] tables.
+pub(crate) fn boxed<P: Pass + 'static>(pass: P) -> Box<dyn Pass> {
+    Box::new(pass)
+}
