@@ -69,7 +69,7 @@ fn backoff_ns(retry: u32) -> (u64, u64) {
 
 /// Checks `trace`; returns the first violation.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
-    pass::run(AlarmPass::new(trace), trace)
+    pass::run::<AlarmPass>(trace)
 }
 
 /// The monitor as a pass: each object's alarm, and whether the run
@@ -79,20 +79,15 @@ pub(crate) struct AlarmPass {
     liveness: bool,
 }
 
-impl AlarmPass {
-    fn new(trace: &[TraceEntry]) -> AlarmPass {
+impl Pass for AlarmPass {
+    fn new(trace: &[TraceEntry]) -> Self {
         AlarmPass {
             alarms: PerObject::for_trace(trace),
             liveness: false,
         }
     }
 
-    pub(crate) fn make(trace: &[TraceEntry]) -> Box<dyn Pass> {
-        pass::boxed(AlarmPass::new(trace))
-    }
-}
-
-impl Pass for AlarmPass {
+    #[inline]
     fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation> {
         if matches!(e.what, What::LivenessPhase) {
             self.liveness = true;

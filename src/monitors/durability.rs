@@ -75,7 +75,7 @@ impl Model {
 
 /// Checks `trace`; returns the first violation.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
-    pass::run(Durability::new(trace), trace)
+    pass::run::<Durability>(trace)
 }
 
 /// The monitor as a pass: each object's model.
@@ -83,19 +83,14 @@ pub(crate) struct Durability {
     models: PerObject<Model>,
 }
 
-impl Durability {
-    fn new(trace: &[TraceEntry]) -> Durability {
+impl Pass for Durability {
+    fn new(trace: &[TraceEntry]) -> Self {
         Durability {
             models: PerObject::for_trace(trace),
         }
     }
 
-    pub(crate) fn make(trace: &[TraceEntry]) -> Box<dyn Pass> {
-        pass::boxed(Durability::new(trace))
-    }
-}
-
-impl Pass for Durability {
+    #[inline]
     fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation> {
         let obj = e.obj?;
         let m = self.models.entry(obj);

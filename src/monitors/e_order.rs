@@ -17,7 +17,7 @@ pub const NAME: &str = "e_order";
 
 /// Checks `trace`; returns the first violation.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
-    pass::run(EOrder::default(), trace)
+    pass::run::<EOrder>(trace)
 }
 
 /// The monitor as a pass: each stub's last delivered number and call.
@@ -26,13 +26,12 @@ pub(crate) struct EOrder {
     last: BTreeMap<u64, (u64, u64)>,
 }
 
-impl EOrder {
-    pub(crate) fn make(_trace: &[TraceEntry]) -> Box<dyn Pass> {
-        pass::boxed(EOrder::default())
-    }
-}
-
 impl Pass for EOrder {
+    fn new(_trace: &[TraceEntry]) -> Self {
+        Self::default()
+    }
+
+    #[inline]
     fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation> {
         let What::CallDelivered {
             call, stub, seq, ..

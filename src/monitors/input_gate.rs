@@ -20,7 +20,7 @@ struct Gate {
 
 /// Checks `trace`; returns the first violation.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
-    pass::run(InputGate::default(), trace)
+    pass::run::<InputGate>(trace)
 }
 
 /// The monitor as a pass: each instance's gate.
@@ -29,13 +29,12 @@ pub(crate) struct InputGate {
     gates: BTreeMap<(ObjectRef, u32), Gate>,
 }
 
-impl InputGate {
-    pub(crate) fn make(_trace: &[TraceEntry]) -> Box<dyn Pass> {
-        pass::boxed(InputGate::default())
-    }
-}
-
 impl Pass for InputGate {
+    fn new(_trace: &[TraceEntry]) -> Self {
+        Self::default()
+    }
+
+    #[inline]
     fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation> {
         let obj = e.obj?;
         let key = (obj, e.epoch);

@@ -18,7 +18,7 @@ pub const NAME: &str = "liveness";
 
 /// Checks `trace`; returns the first call that never settled.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
-    pass::run(Liveness::default(), trace)
+    pass::run::<Liveness>(trace)
 }
 
 /// The monitor as a pass: the calls still open, each with its index, time
@@ -28,13 +28,12 @@ pub(crate) struct Liveness {
     open: BTreeMap<u64, (usize, u64, u64)>,
 }
 
-impl Liveness {
-    pub(crate) fn make(_trace: &[TraceEntry]) -> Box<dyn Pass> {
-        pass::boxed(Liveness::default())
-    }
-}
-
 impl Pass for Liveness {
+    fn new(_trace: &[TraceEntry]) -> Self {
+        Self::default()
+    }
+
+    #[inline]
     fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation> {
         match e.what {
             What::CallSent { call, stub, .. } => {

@@ -2,7 +2,7 @@
 //! invariant, named after it. Every run is checked by every monitor (a
 //! runner can switch them off only to measure their cost). The core
 //! monitors, which every run needs, share one walk over the trace (see
-//! `pass.rs`); a monitor of a feature the run never used (sockets, queues,
+//! `pass.rs` and `core_walk.rs`); a monitor of a feature the run never used (sockets, queues,
 //! agents…) is answered without a walk of its own, as it has nothing to
 //! object to.
 //!
@@ -12,6 +12,7 @@
 use crate::trace::{TraceEntry, What};
 
 pub mod alarm;
+mod core_walk;
 pub mod durability;
 pub mod e_order;
 pub mod input_gate;
@@ -96,9 +97,9 @@ pub(crate) fn check_some(
     trace: &[TraceEntry],
     include: impl Fn(&str) -> bool,
 ) -> Option<Violation> {
-    let (mut found, idle) = walk_core(trace, &include);
+    let (mut found, idle) = core_walk::walk(trace, &include);
     for (order, (name, check)) in ALL.iter().enumerate() {
-        let walked = CORE.iter().any(|(core, _)| core == name);
+        let walked = core_walk::NAMES.contains(name);
         if walked || !include(name) || idle.contains(name) {
             continue;
         }
@@ -111,64 +112,6 @@ pub(crate) fn check_some(
         .into_iter()
         .min_by_key(|(order, v)| (v.event_index, *order))
         .map(|(_, v)| v)
-}
-
-/// The monitors every run needs, as passes that share one walk.
-const CORE: &[(&str, pass::MakePass)] = &[
-    (single_instance::NAME, single_instance::SingleInstance::make),
-    (e_order::NAME, e_order::EOrder::make),
-    (input_gate::NAME, input_gate::InputGate::make),
-    (output_gate::NAME, output_gate::OutputGate::make),
-    (durability::NAME, durability::Durability::make),
-    (liveness::NAME, liveness::Liveness::make),
-    (alarm::NAME, alarm::AlarmPass::make),
-];
-
-/// One walk over `trace`: the included core monitors' passes, each until
-/// its first violation, and the test of which gated monitors have events
-/// of theirs. Returns the violations found, each with its monitor's place
-/// in [`ALL`], and the included gated monitors that are idle.
-fn walk_core(
-    trace: &[TraceEntry],
-    include: &impl Fn(&str) -> bool,
-) -> (Vec<(usize, Violation)>, Vec<&'static str>) {
-    let mut passes: Vec<(usize, Option<Box<dyn pass::Pass>>)> = CORE
-        .iter()
-        .filter(|(name, _)| include(name))
-        .map(|(name, make)| (order_of(name), Some(make(trace))))
-        .collect();
-    let mut walking = passes.len();
-    let mut idle: Vec<&(&str, Concerns)> = GATED.iter().filter(|(name, _)| include(name)).collect();
-    let mut found = Vec::new();
-    for (i, e) in trace.iter().enumerate() {
-        if walking == 0 && idle.is_empty() {
-            break;
-        }
-        for (order, slot) in passes.iter_mut() {
-            let Some(p) = slot else { continue };
-            if let Some(v) = p.step(i, e) {
-                found.push((*order, v));
-                *slot = None;
-                walking -= 1;
-            }
-        }
-        if !idle.is_empty() {
-            idle.retain(|(_, concerns)| !concerns(&e.what));
-        }
-    }
-    for (order, slot) in passes {
-        if let Some(v) = slot.and_then(|mut p| p.end(trace)) {
-            found.push((order, v));
-        }
-    }
-    (found, idle.into_iter().map(|(name, _)| *name).collect())
-}
-
-/// A monitor's place in [`ALL`].
-fn order_of(name: &str) -> usize {
-    let place = ALL.iter().position(|(n, _)| *n == name);
-    debug_assert!(place.is_some(), "every core monitor is in ALL: {name}");
-    place.unwrap_or(usize::MAX)
 }
 
 /// Whether an event is one a monitor reads.
@@ -195,7 +138,7 @@ const GATED: &[(&str, Concerns)] = &[
 /// The included gated monitors with no event of theirs in `trace`.
 #[cfg(test)]
 fn idle_monitors(trace: &[TraceEntry], include: impl Fn(&str) -> bool) -> Vec<&'static str> {
-    walk_core(trace, &include).1
+    core_walk::walk(trace, &include).1
 }
 
 /// Hand-written traces for the monitors' tests.

@@ -30,7 +30,7 @@ struct Batches {
 
 /// Checks `trace`; returns the first violation.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
-    pass::run(OutputGate::new(trace), trace)
+    pass::run::<OutputGate>(trace)
 }
 
 /// The monitor as a pass: each object's batches and held messages.
@@ -38,19 +38,14 @@ pub(crate) struct OutputGate {
     objects: PerObject<Batches>,
 }
 
-impl OutputGate {
-    fn new(trace: &[TraceEntry]) -> OutputGate {
+impl Pass for OutputGate {
+    fn new(trace: &[TraceEntry]) -> Self {
         OutputGate {
             objects: PerObject::for_trace(trace),
         }
     }
 
-    pub(crate) fn make(trace: &[TraceEntry]) -> Box<dyn Pass> {
-        pass::boxed(OutputGate::new(trace))
-    }
-}
-
-impl Pass for OutputGate {
+    #[inline]
     fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation> {
         let obj = e.obj?;
         let b = self.objects.entry(obj);

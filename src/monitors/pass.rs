@@ -16,6 +16,12 @@ use crate::trace::TraceEntry;
 
 /// A monitor as a pass over a trace.
 pub(crate) trait Pass {
+    /// A pass over `trace`, before its first entry (it may size itself
+    /// for the trace).
+    fn new(trace: &[TraceEntry]) -> Self
+    where
+        Self: Sized;
+
     /// Reads entry `i` of the trace; a violation ends the pass.
     fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation>;
 
@@ -26,20 +32,13 @@ pub(crate) trait Pass {
     }
 }
 
-/// Makes a monitor's pass for `trace` (which it may size itself for).
-pub(crate) type MakePass = fn(&[TraceEntry]) -> Box<dyn Pass>;
-
-/// Walks `trace` with `pass` alone; returns its first violation.
-pub(crate) fn run(mut pass: impl Pass, trace: &[TraceEntry]) -> Option<Violation> {
+/// Walks `trace` with a pass of `P` alone; returns its first violation.
+pub(crate) fn run<P: Pass>(trace: &[TraceEntry]) -> Option<Violation> {
+    let mut pass = P::new(trace);
     for (i, e) in trace.iter().enumerate() {
         if let Some(v) = pass.step(i, e) {
             return Some(v);
         }
     }
     pass.end(trace)
-}
-
-/// A boxed pass for [`MakePass`] tables.
-pub(crate) fn boxed<P: Pass + 'static>(pass: P) -> Box<dyn Pass> {
-    Box::new(pass)
 }

@@ -18,7 +18,7 @@ pub const NAME: &str = "single_instance";
 
 /// Checks `trace`; returns the first violation.
 pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
-    pass::run(SingleInstance::new(trace), trace)
+    pass::run::<SingleInstance>(trace)
 }
 
 /// The monitor as a pass: each object's newest epoch and when it began.
@@ -26,19 +26,14 @@ pub(crate) struct SingleInstance {
     newest: PerObject<Option<(u32, u64)>>,
 }
 
-impl SingleInstance {
-    fn new(trace: &[TraceEntry]) -> SingleInstance {
+impl Pass for SingleInstance {
+    fn new(trace: &[TraceEntry]) -> Self {
         SingleInstance {
             newest: PerObject::for_trace(trace),
         }
     }
 
-    pub(crate) fn make(trace: &[TraceEntry]) -> Box<dyn Pass> {
-        pass::boxed(SingleInstance::new(trace))
-    }
-}
-
-impl Pass for SingleInstance {
+    #[inline]
     fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation> {
         let obj = e.obj?;
         match &e.what {
