@@ -92,6 +92,10 @@ impl Pass for AlarmPass {
         if matches!(e.what, What::LivenessPhase) {
             self.liveness = true;
         }
+        // Every kind matched below is in `reads`.
+        if !reads(&e.what) {
+            return None;
+        }
         let obj = e.obj?;
         let a = self.alarms.entry(obj);
         match e.what {
@@ -222,6 +226,21 @@ impl Pass for AlarmPass {
         }
         None
     }
+}
+
+/// Whether the monitor reads `what` as an object's event: the other
+/// entries (most of a trace) skip the object's record altogether.
+fn reads(what: &What) -> bool {
+    matches!(
+        what,
+        What::AlarmScheduled { .. }
+            | What::AlarmStarted { .. }
+            | What::AlarmWritten { .. }
+            | What::StorageRolledBack { .. }
+            | What::AlarmRetired { .. }
+            | What::AlarmEnded { .. }
+            | What::AlarmAbandoned { .. }
+    )
 }
 
 #[cfg(test)]

@@ -146,7 +146,8 @@ pub(super) fn walk(
                 walking = core.walking();
             }
         }
-        if !idle.is_empty() {
+        // Most entries concern no gated monitor: look before rebuilding.
+        if idle.iter().any(|(_, concerns)| concerns(&e.what)) {
             idle.retain(|(_, concerns)| !concerns(&e.what));
         }
     }

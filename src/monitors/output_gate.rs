@@ -47,6 +47,10 @@ impl Pass for OutputGate {
 
     #[inline]
     fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation> {
+        // Every kind matched below is in `reads`.
+        if !reads(&e.what) {
+            return None;
+        }
         let obj = e.obj?;
         let b = self.objects.entry(obj);
         match &e.what {
@@ -80,6 +84,20 @@ impl Pass for OutputGate {
         }
         None
     }
+}
+
+/// Whether the monitor reads `what`: the other entries (most of a trace)
+/// skip the object's record altogether.
+fn reads(what: &What) -> bool {
+    matches!(
+        what,
+        What::StorageWrote { .. }
+            | What::BatchConfirmed { .. }
+            | What::InstanceCreated
+            | What::InstanceEnded { .. }
+            | What::OutputHeld { .. }
+            | What::OutputReleased { .. }
+    )
 }
 
 #[cfg(test)]
