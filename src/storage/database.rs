@@ -18,16 +18,18 @@
 //!
 //! # How: one open transaction, one savepoint per batch
 //!
-//! The first write of batch N runs `SAVEPOINT b<depth>` (named by its depth
-//! in the stack, so the statement can be cached); the first savepoint opens
-//! a transaction, later ones nest inside it, so the stack is `b0 ⊃ b1 ⊃ b2`
-//! in id order. SQLite cannot commit `b1` alone while `b2` is on the stack
-//! (`RELEASE b0` releases everything nested in it), so a confirmed batch
-//! stays a savepoint until nothing is unconfirmed; then `RELEASE` of the
-//! outermost savepoint commits the lot. A crash runs `ROLLBACK TO` the oldest
-//! unconfirmed batch's savepoint, which undoes that batch and every later
-//! one (schema changes included) but leaves the savepoint on the stack, and
-//! then `RELEASE` of the outermost savepoint commits the confirmed prefix.
+//! The first write of a batch opens its savepoint: `SAVEPOINT b0` for the
+//! outermost, which opens a transaction, and `SAVEPOINT b` for every later
+//! one, nested inside the one before, so the stack is `b0 ⊃ b ⊃ b ⊃ …` in
+//! id order. (One name for every nested depth: under load the stack gets
+//! dozens deep, and a name per depth cost a statement to prepare per depth
+//! per database.) SQLite cannot commit a batch alone while a later one is
+//! on the stack (`RELEASE b0` releases everything nested in it), so a
+//! confirmed batch stays a savepoint until nothing is unconfirmed; then
+//! `RELEASE b0` commits the lot. A crash undoes the unconfirmed batches
+//! innermost first, each by `ROLLBACK TO b` (which finds the innermost `b`)
+//! and `RELEASE b`, down to the oldest unconfirmed one (schema changes
+//! included), then `RELEASE b0` commits the confirmed prefix.
 //!
 //! # Fault model
 //!
@@ -53,7 +55,7 @@ pub use list::ListOptions;
 mod connection;
 
 mod prepared;
-use prepared::{Fixed, Prepared, SAVEPOINT_SLOTS};
+use prepared::{Fixed, Prepared};
 
 mod sql;
 pub use sql::{Executed, SQL_BINDINGS_MAX, SQL_COLUMNS_MAX, SQL_LENGTH_MAX, SQL_VALUE_BYTES_MAX};
@@ -224,13 +226,7 @@ impl Database {
         let lost: Vec<BatchId> = (self.oldest_unconfirmed..self.filling).collect();
         self.forget_log_from(self.oldest_unconfirmed);
         if let (Some(&oldest_lost), Some(outermost)) = (lost.first(), self.outermost) {
-            // ROLLBACK TO keeps its savepoint on the stack, so the RELEASE of the
-            // outermost one is still needed: it commits the confirmed batches
-            // below the rolled-back one and empties the stack.
-            let depth = oldest_lost - outermost;
-            let rolled_back = self
-                .run_cached(&format!("ROLLBACK TO b{depth}"))
-                .and_then(|()| self.conn.run(Fixed::ReleaseOutermost));
+            let rolled_back = self.roll_back_batches(lost.len(), oldest_lost == outermost);
             assert!(
                 rolled_back.is_ok(),
                 "invariant batch-crash-atomic: could not drop batches {lost:?}: {rolled_back:?}"
@@ -277,13 +273,33 @@ impl Database {
         }
     }
 
-    /// Runs a savepoint statement through the statement cache. Savepoints
-    /// are named by their depth in the stack (`b0` is the outermost), not
-    /// by batch id, so the few names that occur are parsed once per
-    /// database instead of once per batch; the batches' usual depths have
-    /// fixed statements of their own (see `prepared.rs`).
+    /// Runs a savepoint statement of a transaction or a multi-statement
+    /// `exec` through the statement cache (a batch's own savepoints are
+    /// fixed statements, see `prepared.rs`).
     fn run_cached(&self, sql: &str) -> Result<(), StorageError> {
         run_cached(&self.conn, sql)
+    }
+
+    /// Undoes the `count` innermost batches (the outermost among them, if
+    /// `outermost_too`), innermost first, then commits what is left below
+    /// and empties the stack. The nested savepoints share one name, so
+    /// each `ROLLBACK TO b` reaches the innermost; `RELEASE b` then drops
+    /// that emptied savepoint, and the next one up is innermost. A crash
+    /// pays one pair of statements per lost batch; a batch pays none for
+    /// its depth.
+    fn roll_back_batches(&self, count: usize, outermost_too: bool) -> Result<(), StorageError> {
+        let nested = count - usize::from(outermost_too);
+        for _ in 0..nested {
+            self.conn.run(Fixed::RollbackNested)?;
+            self.conn.run(Fixed::ReleaseNested)?;
+        }
+        if outermost_too {
+            self.conn.run(Fixed::RollbackOutermost)?;
+        }
+        // ROLLBACK TO keeps its savepoint on the stack, so the RELEASE of
+        // the outermost one is still needed: it commits the confirmed
+        // batches below the rolled-back ones and empties the stack.
+        self.conn.run(Fixed::ReleaseOutermost)
     }
 
     /// Commits once no batch is unconfirmed: only then can the outermost
@@ -364,17 +380,17 @@ impl FillingBatch<'_> {
             return Ok(());
         }
         let outermost = *self.outermost.get_or_insert(self.filling);
-        let depth = self.filling - outermost;
-        match u8::try_from(depth) {
-            Ok(depth) if depth < SAVEPOINT_SLOTS => self.conn.run(Fixed::Savepoint(depth))?,
-            _ => run_cached(self.conn, &format!("SAVEPOINT b{depth}"))?,
+        if self.filling == outermost {
+            self.conn.run(Fixed::SavepointOutermost)?;
+        } else {
+            self.conn.run(Fixed::SavepointNested)?;
         }
         *self.filling_has_writes = true;
         Ok(())
     }
 }
 
-/// Runs a savepoint statement through the statement cache (see
+/// Runs a statement through the statement cache (see
 /// [`Database::run_cached`]).
 fn run_cached(conn: &Connection, sql: &str) -> Result<(), StorageError> {
     conn.prepare_cached(sql)?.execute([])?;

@@ -33,16 +33,22 @@ pub(super) enum Fixed {
     AlarmDelete,
     /// `RELEASE b0`: commits every batch.
     ReleaseOutermost,
-    /// `SAVEPOINT b<depth>`, for the depths that have a slot.
-    Savepoint(u8),
+    /// `SAVEPOINT b0`: the outermost batch's savepoint, which opens the
+    /// transaction.
+    SavepointOutermost,
+    /// `SAVEPOINT b`: every later batch's savepoint, nested in the one
+    /// before (one name for every depth: SQLite finds the innermost).
+    SavepointNested,
+    /// `ROLLBACK TO b`: undoes the innermost nested batch.
+    RollbackNested,
+    /// `RELEASE b`: drops the innermost nested savepoint (after its
+    /// rollback, so nothing is merged).
+    ReleaseNested,
+    /// `ROLLBACK TO b0`: undoes every batch.
+    RollbackOutermost,
 }
 
-/// How many batch savepoints have a slot; deeper ones (many unconfirmed
-/// batches at once) go through the statement cache.
-pub(super) const SAVEPOINT_SLOTS: u8 = 16;
-
-const NAMED: usize = 7;
-const SLOTS: usize = NAMED + SAVEPOINT_SLOTS as usize;
+const SLOTS: usize = 12;
 
 impl Fixed {
     fn slot(self) -> usize {
@@ -54,10 +60,11 @@ impl Fixed {
             Fixed::AlarmSet => 4,
             Fixed::AlarmDelete => 5,
             Fixed::ReleaseOutermost => 6,
-            Fixed::Savepoint(depth) => {
-                debug_assert!(depth < SAVEPOINT_SLOTS, "savepoint b{depth} has no slot");
-                NAMED + usize::from(depth)
-            }
+            Fixed::SavepointOutermost => 7,
+            Fixed::SavepointNested => 8,
+            Fixed::RollbackNested => 9,
+            Fixed::ReleaseNested => 10,
+            Fixed::RollbackOutermost => 11,
         }
     }
 
@@ -73,29 +80,14 @@ impl Fixed {
             Fixed::AlarmSet => "INSERT OR REPLACE INTO _cf_METADATA (key, value) VALUES (?1, ?2)",
             Fixed::AlarmDelete => "DELETE FROM _cf_METADATA WHERE key = ?1",
             Fixed::ReleaseOutermost => "RELEASE b0",
-            Fixed::Savepoint(depth) => SAVEPOINT_SQL[usize::from(depth)],
+            Fixed::SavepointOutermost => "SAVEPOINT b0",
+            Fixed::SavepointNested => "SAVEPOINT b",
+            Fixed::RollbackNested => "ROLLBACK TO b",
+            Fixed::ReleaseNested => "RELEASE b",
+            Fixed::RollbackOutermost => "ROLLBACK TO b0",
         }
     }
 }
-
-const SAVEPOINT_SQL: [&str; SAVEPOINT_SLOTS as usize] = [
-    "SAVEPOINT b0",
-    "SAVEPOINT b1",
-    "SAVEPOINT b2",
-    "SAVEPOINT b3",
-    "SAVEPOINT b4",
-    "SAVEPOINT b5",
-    "SAVEPOINT b6",
-    "SAVEPOINT b7",
-    "SAVEPOINT b8",
-    "SAVEPOINT b9",
-    "SAVEPOINT b10",
-    "SAVEPOINT b11",
-    "SAVEPOINT b12",
-    "SAVEPOINT b13",
-    "SAVEPOINT b14",
-    "SAVEPOINT b15",
-];
 
 /// A connection and its fixed statements (see the module documentation).
 pub(super) struct Prepared {
@@ -185,14 +177,17 @@ mod tests {
             Fixed::AlarmDelete,
             Fixed::ReleaseOutermost,
         ];
-        all.extend((0..SAVEPOINT_SLOTS).map(Fixed::Savepoint));
+        all.extend([
+            Fixed::SavepointOutermost,
+            Fixed::SavepointNested,
+            Fixed::RollbackNested,
+            Fixed::ReleaseNested,
+            Fixed::RollbackOutermost,
+        ]);
         let mut slots: Vec<usize> = all.iter().map(|f| f.slot()).collect();
         slots.sort_unstable();
         slots.dedup();
         assert_eq!(slots, (0..SLOTS).collect::<Vec<_>>());
-        for (depth, sql) in SAVEPOINT_SQL.iter().enumerate() {
-            assert_eq!(*sql, format!("SAVEPOINT b{depth}"));
-        }
     }
 
     #[test]

@@ -334,6 +334,44 @@ fn crash_loses_exactly_the_unconfirmed_batches_whole() {
     assert!(db.conn.is_autocommit());
 }
 
+/// Dozens of batches in flight: the nested savepoints share one name, and
+/// a crash still undoes exactly the unconfirmed ones, innermost first,
+/// whether the oldest lost one is nested or outermost.
+#[test]
+fn a_deep_stack_of_batches_loses_exactly_its_unconfirmed_suffix() {
+    for confirmed in [0usize, 1, 17, 39] {
+        let mut db = Database::open().unwrap();
+        let mut ids = Vec::new();
+        for n in 0..40 {
+            db.put(&format!("k{n:02}"), b"v").unwrap();
+            db.put("last", n.to_string().as_bytes()).unwrap();
+            ids.push(db.close_batch().unwrap());
+        }
+        for id in &ids[..confirmed] {
+            db.confirm(*id);
+        }
+        assert_eq!(db.lose_unconfirmed(), ids[confirmed..].to_vec());
+        let mut expected: Vec<String> = (0..confirmed).map(|n| format!("k{n:02}")).collect();
+        if confirmed > 0 {
+            expected.push("last".into());
+        }
+        expected.sort();
+        assert_eq!(keys(&db.dump().unwrap()), expected, "{confirmed} confirmed");
+        if confirmed > 0 {
+            let last = db.get("last").unwrap().unwrap();
+            assert_eq!(last, (confirmed - 1).to_string().as_bytes());
+        }
+        assert!(
+            db.conn.is_autocommit(),
+            "the stack is empty after the crash"
+        );
+        db.put("after", b"x").unwrap();
+        let next = db.close_batch().unwrap();
+        db.confirm(next);
+        assert!(db.conn.is_autocommit(), "the next batch commits on its own");
+    }
+}
+
 #[test]
 fn pipelined_batches_survive_up_to_the_last_confirmed() {
     let mut db = Database::open().unwrap();

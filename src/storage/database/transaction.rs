@@ -1,8 +1,9 @@
 //! Explicit transactions and `delete_all`, inside the write batch.
 //!
 //! Invariant: a transaction is a savepoint nested inside the batch's own
-//! savepoint (`t<depth>` inside `b<depth>`), so its writes stay part of the
-//! batch (they commit, or a crash loses them, with the batch) and a
+//! savepoint (`t<depth>` inside the batch's `b0` or `b`), so its writes
+//! stay part of the batch (they commit, or a crash loses them, with the
+//! batch) and a
 //! rollback undoes exactly the writes made since it began, SQL, KV and the
 //! redo log alike. A batch never closes while a transaction is open.
 
