@@ -87,14 +87,25 @@ impl Pass for AlarmPass {
         }
     }
 
+    /// The kinds `step` matches, and the liveness phase it notes.
+    fn reads(what: &What) -> bool {
+        matches!(
+            what,
+            What::LivenessPhase
+                | What::AlarmScheduled { .. }
+                | What::AlarmStarted { .. }
+                | What::AlarmWritten { .. }
+                | What::StorageRolledBack { .. }
+                | What::AlarmRetired { .. }
+                | What::AlarmEnded { .. }
+                | What::AlarmAbandoned { .. }
+        )
+    }
+
     #[inline]
     fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation> {
         if matches!(e.what, What::LivenessPhase) {
             self.liveness = true;
-        }
-        // Every kind matched below is in `reads`.
-        if !reads(&e.what) {
-            return None;
         }
         let obj = e.obj?;
         let a = self.alarms.entry(obj);
@@ -226,21 +237,6 @@ impl Pass for AlarmPass {
         }
         None
     }
-}
-
-/// Whether the monitor reads `what` as an object's event: the other
-/// entries (most of a trace) skip the object's record altogether.
-fn reads(what: &What) -> bool {
-    matches!(
-        what,
-        What::AlarmScheduled { .. }
-            | What::AlarmStarted { .. }
-            | What::AlarmWritten { .. }
-            | What::StorageRolledBack { .. }
-            | What::AlarmRetired { .. }
-            | What::AlarmEnded { .. }
-            | What::AlarmAbandoned { .. }
-    )
 }
 
 #[cfg(test)]

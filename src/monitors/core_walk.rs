@@ -50,6 +50,9 @@ impl<P: Pass> Slot<P> {
     #[inline]
     fn step(&mut self, i: usize, e: &TraceEntry, found: &mut Vec<(usize, Violation)>) {
         let Some(pass) = &mut self.pass else { return };
+        if !P::reads(&e.what) {
+            return;
+        }
         if let Some(v) = pass.step(i, e) {
             found.push((self.order, v));
             self.pass = None;

@@ -90,12 +90,23 @@ impl Pass for Durability {
         }
     }
 
+    /// The kinds `step` matches.
+    fn reads(what: &What) -> bool {
+        matches!(
+            what,
+            What::StorageWrote { .. }
+                | What::StorageWiped { .. }
+                | What::StorageRolledBack { .. }
+                | What::StorageRestored { .. }
+                | What::BatchConfirmed { .. }
+                | What::InstanceCreated
+                | What::InstanceEnded { .. }
+                | What::StorageDigest { .. }
+        )
+    }
+
     #[inline]
     fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation> {
-        // Every kind matched below is in `reads`.
-        if !reads(&e.what) {
-            return None;
-        }
         let obj = e.obj?;
         let m = self.models.entry(obj);
         match &e.what {
@@ -135,22 +146,6 @@ impl Pass for Durability {
         }
         None
     }
-}
-
-/// Whether the monitor reads `what`: the other entries (most of a trace)
-/// skip the object's model altogether.
-fn reads(what: &What) -> bool {
-    matches!(
-        what,
-        What::StorageWrote { .. }
-            | What::StorageWiped { .. }
-            | What::StorageRolledBack { .. }
-            | What::StorageRestored { .. }
-            | What::BatchConfirmed { .. }
-            | What::InstanceCreated
-            | What::InstanceEnded { .. }
-            | What::StorageDigest { .. }
-    )
 }
 
 #[cfg(test)]

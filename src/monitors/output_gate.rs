@@ -45,12 +45,21 @@ impl Pass for OutputGate {
         }
     }
 
+    /// The kinds `step` matches.
+    fn reads(what: &What) -> bool {
+        matches!(
+            what,
+            What::StorageWrote { .. }
+                | What::BatchConfirmed { .. }
+                | What::InstanceCreated
+                | What::InstanceEnded { .. }
+                | What::OutputHeld { .. }
+                | What::OutputReleased { .. }
+        )
+    }
+
     #[inline]
     fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation> {
-        // Every kind matched below is in `reads`.
-        if !reads(&e.what) {
-            return None;
-        }
         let obj = e.obj?;
         let b = self.objects.entry(obj);
         match &e.what {
@@ -84,20 +93,6 @@ impl Pass for OutputGate {
         }
         None
     }
-}
-
-/// Whether the monitor reads `what`: the other entries (most of a trace)
-/// skip the object's record altogether.
-fn reads(what: &What) -> bool {
-    matches!(
-        what,
-        What::StorageWrote { .. }
-            | What::BatchConfirmed { .. }
-            | What::InstanceCreated
-            | What::InstanceEnded { .. }
-            | What::OutputHeld { .. }
-            | What::OutputReleased { .. }
-    )
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! entries in the same order, and nothing after its first violation.
 
 use super::Violation;
-use crate::trace::TraceEntry;
+use crate::trace::{TraceEntry, What};
 
 /// A monitor as a pass over a trace.
 pub(crate) trait Pass {
@@ -21,6 +21,16 @@ pub(crate) trait Pass {
     fn new(trace: &[TraceEntry]) -> Self
     where
         Self: Sized;
+
+    /// Whether the pass reads entries of `what`'s kind; the others are not
+    /// fed to it (most of a trace is of kinds a given monitor ignores).
+    /// Every kind `step` matches must be accepted.
+    fn reads(_what: &What) -> bool
+    where
+        Self: Sized,
+    {
+        true
+    }
 
     /// Reads entry `i` of the trace; a violation ends the pass.
     fn step(&mut self, i: usize, e: &TraceEntry) -> Option<Violation>;
@@ -36,6 +46,9 @@ pub(crate) trait Pass {
 pub(crate) fn run<P: Pass>(trace: &[TraceEntry]) -> Option<Violation> {
     let mut pass = P::new(trace);
     for (i, e) in trace.iter().enumerate() {
+        if !P::reads(&e.what) {
+            continue;
+        }
         if let Some(v) = pass.step(i, e) {
             return Some(v);
         }
