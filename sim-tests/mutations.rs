@@ -457,9 +457,11 @@ fn a_frame_held_by_a_superseded_instance_breaks_its_socket() {
     );
 }
 
-/// The core monitors share one walk over the trace; on real traces, broken
-/// in various ways, that walk names the same first violation as running
-/// every monitor alone.
+/// The core monitors share one walk over the trace, which feeds each only
+/// the kinds of entry it says it reads; on real traces, broken in various
+/// ways, that walk names the same first violation as running every
+/// monitor alone on every entry (a kind missing from a monitor's list
+/// makes them differ).
 #[test]
 fn the_shared_walk_judges_as_each_monitor_alone() {
     let mut judged = 0;

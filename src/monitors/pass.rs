@@ -8,8 +8,13 @@
 //! trace from memory again.
 //!
 //! Invariant: a pass gives the same verdict whether it walks alone
-//! ([`run`]) or beside others ([`super::check_some`]): it sees the same
-//! entries in the same order, and nothing after its first violation.
+//! ([`run`]) or beside others ([`super::check_some`]): it sees the entries
+//! in the same order, and nothing after its first violation. The shared
+//! walk feeds a pass only the kinds it [`reads`](Pass::reads); walking
+//! alone, it is fed every entry. So a monitor's own `check` is the
+//! reference, and a `reads` list that missed a kind its `step` needs makes
+//! the two disagree (`sim-tests/mutations.rs` compares them on real
+//! traces).
 
 use super::Violation;
 use crate::trace::{TraceEntry, What};
@@ -42,13 +47,11 @@ pub(crate) trait Pass {
     }
 }
 
-/// Walks `trace` with a pass of `P` alone; returns its first violation.
+/// Walks `trace` with a pass of `P` alone, feeding it every entry (see
+/// the module's invariant); returns its first violation.
 pub(crate) fn run<P: Pass>(trace: &[TraceEntry]) -> Option<Violation> {
     let mut pass = P::new(trace);
     for (i, e) in trace.iter().enumerate() {
-        if !P::reads(&e.what) {
-            continue;
-        }
         if let Some(v) = pass.step(i, e) {
             return Some(v);
         }
