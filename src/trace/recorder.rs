@@ -3,13 +3,35 @@
 //! the events out, when the run is over.
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::entry::TraceEntry;
 
+/// The most events a new recorder makes room for up front (about 8 MB).
+const RESERVED_EVENTS_MAX: usize = 1 << 16;
+
+/// How many events the last run in this process recorded. A sweep runs
+/// seed after seed of one scenario, and their traces are about as long: a
+/// recorder that starts with that much room does not grow its list (a
+/// reallocation and a copy of every event so far) a dozen times per run.
+/// Only the list's capacity depends on it, never what a run records, so
+/// runs on other threads may race on it freely.
+static LAST_RUN_EVENTS: AtomicUsize = AtomicUsize::new(0);
+
 /// The recorder: events in the order they happened.
-#[derive(Default)]
 pub(crate) struct TraceRecorder {
     events: RefCell<Vec<TraceEntry>>,
+}
+
+impl Default for TraceRecorder {
+    fn default() -> Self {
+        let room = LAST_RUN_EVENTS
+            .load(Ordering::Relaxed)
+            .min(RESERVED_EVENTS_MAX);
+        TraceRecorder {
+            events: RefCell::new(Vec::with_capacity(room)),
+        }
+    }
 }
 
 impl TraceRecorder {
@@ -22,6 +44,8 @@ impl TraceRecorder {
     }
 
     pub(crate) fn take(&self) -> Vec<TraceEntry> {
-        std::mem::take(&mut *self.events.borrow_mut())
+        let events = std::mem::take(&mut *self.events.borrow_mut());
+        LAST_RUN_EVENTS.store(events.len(), Ordering::Relaxed);
+        events
     }
 }
