@@ -44,8 +44,13 @@ impl TraceRecorder {
     }
 
     pub(crate) fn take(&self) -> Vec<TraceEntry> {
-        let events = std::mem::take(&mut *self.events.borrow_mut());
+        let mut events = std::mem::take(&mut *self.events.borrow_mut());
         LAST_RUN_EVENTS.store(events.len(), Ordering::Relaxed);
+        // The trace outlives the run (monitors, reports, a corpus file):
+        // it keeps no spare room, whether a longer run before it or the
+        // list's own growth left some. Shrinking hands the tail back to
+        // the allocator in place; nothing is copied.
+        events.shrink_to_fit();
         events
     }
 }
