@@ -41,3 +41,16 @@ fn is_zero(x: &u32) -> bool {
 /// The old name of [`TraceEntry`].
 #[deprecated(note = "renamed to TraceEntry: an \"event\" is what an object handles")]
 pub type TraceEvent = TraceEntry;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every entry pays for the largest event kind: a kind that grows past
+    /// this grows every trace (a long run holds millions of entries).
+    #[test]
+    fn a_trace_entry_stays_within_104_bytes() {
+        assert!(std::mem::size_of::<What>() <= 80);
+        assert!(std::mem::size_of::<TraceEntry>() <= 104);
+    }
+}

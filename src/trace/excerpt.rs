@@ -38,8 +38,9 @@ thread_local! {
 
 /// The first bytes of a value, and whether there were more.
 ///
-/// One pointer wide, so that the events carrying it stay small: the kept
-/// bytes are followed by one byte saying whether the value went on.
+/// Two words wide (a shared slice, `Option` included), so that the events
+/// carrying it stay small: the kept bytes are followed by one byte saying
+/// whether the value went on.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Excerpt(Arc<[u8]>);
 
@@ -174,7 +175,7 @@ mod tests {
     }
 
     #[test]
-    fn an_excerpt_is_one_pointer_wide_even_when_optional() {
+    fn an_excerpt_is_one_shared_slice_wide_even_when_optional() {
         assert_eq!(
             std::mem::size_of::<Option<Excerpt>>(),
             std::mem::size_of::<Arc<[u8]>>()
