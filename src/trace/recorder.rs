@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::entry::TraceEntry;
 
-/// The most events a new recorder makes room for up front (about 8 MB).
+/// The most events a new recorder makes room for up front (about 7 MB).
 const RESERVED_EVENTS_MAX: usize = 1 << 16;
 
 /// How many events the last run in this process recorded. A sweep runs
