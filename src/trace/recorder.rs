@@ -49,7 +49,7 @@ impl TraceRecorder {
         // The trace outlives the run (monitors, reports, a corpus file):
         // it keeps no spare room, whether a longer run before it or the
         // list's own growth left some. Shrinking hands the tail back to
-        // the allocator in place; nothing is copied.
+        // the allocator (in place with glibc: nothing is copied).
         events.shrink_to_fit();
         events
     }
