@@ -54,3 +54,39 @@ impl TraceRecorder {
         events
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::world_config::LocationId;
+    use crate::trace::What;
+
+    fn entry(t: u64) -> TraceEntry {
+        TraceEntry {
+            t,
+            at: LocationId(0),
+            obj: None,
+            epoch: 0,
+            what: What::LivenessPhase,
+        }
+    }
+
+    #[test]
+    fn a_taken_trace_keeps_its_entries_in_order_and_no_spare_room() {
+        let recorder = TraceRecorder::default();
+        for t in 0..1000 {
+            recorder.push(entry(t));
+        }
+        let trace = recorder.take();
+        assert_eq!(
+            trace.iter().map(|e| e.t).collect::<Vec<_>>(),
+            (0..1000).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            trace.capacity(),
+            trace.len(),
+            "the kept trace holds no growth slack"
+        );
+        assert!(recorder.take().is_empty(), "taking empties the recorder");
+    }
+}
