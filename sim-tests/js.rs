@@ -152,6 +152,17 @@ fn ts_workspace_orphans_is_caught() {
         !report.passed(),
         "the dangling entries went unnoticed in 40 seeds"
     );
-    let reason = format!("{:?}", report.failures[0].reason);
-    assert!(reason.contains("dangling entry"), "{reason}");
+    // The twin has two faces: a dangling entry (a create's init lost) and
+    // an orphan (its delete drops the row before the thread). Which seed
+    // shows which first depends on the schedule; a dangling entry must be
+    // among them.
+    let reasons: Vec<String> = report
+        .failures
+        .iter()
+        .map(|f| format!("{:?}", f.reason))
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("dangling entry")),
+        "{reasons:?}"
+    );
 }

@@ -22,13 +22,23 @@ fn workspace_orphans_leaves_a_dangling_entry() {
         .seeds(40)
         .quiet()
         .run(workspace_orphans::workload);
-    let first = report
-        .failures
-        .first()
-        .unwrap_or_else(|| panic!("no dangling entry in 40 seeds: {}", report.summary()));
     assert!(
-        matches!(&first.reason, FailureReason::Body(m) if m.contains("dangling entry")),
-        "the failure names the property: {:?}",
-        first.reason
+        !report.failures.is_empty(),
+        "no dangling entry in 40 seeds: {}",
+        report.summary()
+    );
+    // Which face of the twin's bug a seed shows first depends on the
+    // schedule; a dangling entry must be among the failures.
+    assert!(
+        report
+            .failures
+            .iter()
+            .any(|f| matches!(&f.reason, FailureReason::Body(m) if m.contains("dangling entry"))),
+        "the failures name the property: {:?}",
+        report
+            .failures
+            .iter()
+            .map(|f| &f.reason)
+            .collect::<Vec<_>>()
     );
 }

@@ -153,6 +153,10 @@ impl Instance {
             ?reason,
             "instance ended"
         );
+        // Taken before the gate breaks: a reply the gate held learns of the
+        // end through `error`, as every other call does, not as a lost
+        // connection.
+        let replies = std::mem::take(&mut *self.replies.borrow_mut());
         self.output.break_gate();
         self.rt.sockets.instance_ended(self, reason);
         if reason != EndReason::Evicted && !self.superseded.get() {
@@ -161,7 +165,6 @@ impl Instance {
         }
         self.rt.instance_ended(self.obj, self.epoch);
         let error = error.unwrap_or_else(Error::connection_lost);
-        let replies = std::mem::take(&mut *self.replies.borrow_mut());
         for (_, answer) in replies {
             answer.fail(error.clone());
         }

@@ -40,6 +40,7 @@ use crate::trace::{Cause, ObjectRef, What};
 
 pub(crate) mod idle;
 mod lifecycle;
+mod output;
 
 /// An event the runtime raises itself (an alarm, a socket's frame), ready
 /// to run on whichever instance it reaches: it says what it is and builds
@@ -198,8 +199,11 @@ impl Instance {
 
     async fn deliver_loop(self: Rc<Self>) {
         loop {
+            // E-order: the next call may start only once the last one has
+            // begun. The task is not woken for that begin unless a call
+            // waits, so a lone request costs it one wake-up, not two.
             let idle_passed = poll_fn(|cx| {
-                if !self.inbox.borrow().is_empty() {
+                if !self.inbox.borrow().is_empty() && self.starting.get().is_none() {
                     Poll::Ready(false)
                 } else if self.idle_window_passed() {
                     Poll::Ready(true)
@@ -239,17 +243,7 @@ impl Instance {
             .await;
             self.rt.world.step();
             let event = self.deliver(incoming);
-            // E-order: the next call may start only once this one has begun.
             self.starting.set(Some(event));
-            poll_fn(|cx| {
-                if self.starting.get() == Some(event) {
-                    *self.inbox_waker.borrow_mut() = Some(cx.waker().clone());
-                    Poll::Pending
-                } else {
-                    Poll::Ready(())
-                }
-            })
-            .await;
         }
     }
 
@@ -257,6 +251,9 @@ impl Instance {
     pub(crate) fn event_started(&self, event: EventId) {
         if self.starting.get() == Some(event) {
             self.starting.set(None);
+            if self.inbox.borrow().is_empty() {
+                return; // the next arrival wakes the delivery task
+            }
             if let Some(w) = self.inbox_waker.borrow_mut().take() {
                 w.wake();
             }
@@ -338,72 +335,11 @@ impl Instance {
         let body = EventBody::new(self.clone(), event, fut);
         let handle = crate::sim::world::spawn_task(&self.rt.world, async move {
             let result = body.await;
-            me.reply(event, number, result, answer).await;
+            // The task ends here: the gate sends the reply when it may.
             me.tasks.borrow_mut().remove(&event);
-            me.last_active.set(me.rt.world.now());
-            me.idle_arm();
+            me.reply(event, number, result, answer);
         });
         self.tasks.borrow_mut().insert(event, handle.abort_handle());
-    }
-
-    /// Sends a reply through the output gate.
-    async fn reply<T: 'static>(
-        &self,
-        event: EventId,
-        number: u64,
-        result: Result<T>,
-        answer: Rc<Answer<T>>,
-    ) {
-        // A reply that cannot pass the gate is never seen; the caller
-        // sees its connection drop instead.
-        let result = match self.release_output(event).await {
-            Ok(()) => result,
-            Err(()) => Err(Error::connection_lost()),
-        };
-        if self.replies.borrow_mut().remove(&number).is_none() {
-            return;
-        }
-        if crate::mutations::active(crate::mutations::Mutation::LoseResponse)
-            && self.rt.world.rng.chance(5.0)
-        {
-            // The planted bug: kept, never sent, so the caller never hears.
-            self.lost_replies.borrow_mut().push(answer);
-            return;
-        }
-        if let Some(tx) = answer.0.borrow_mut().take() {
-            let _ = tx.send(result);
-        }
-    }
-
-    /// Waits until every write issued so far is confirmed, recording the
-    /// hold and the release. Fails if the instance dies first.
-    pub(crate) async fn release_output(&self, event: EventId) -> Result<(), ()> {
-        let barrier = self.storage.barrier(self.host);
-        if crate::mutations::active(crate::mutations::Mutation::EarlyOutput)
-            && self.output.is_open()
-        {
-            self.record(What::OutputReleased {
-                event,
-                batch: barrier,
-            });
-            return Ok(());
-        }
-        if barrier > self.output.confirmed() {
-            self.record(What::OutputHeld {
-                event,
-                batch: barrier,
-            });
-        }
-        // Asked even when nothing is pending: a stale instance's gate is
-        // broken, and it must never release output.
-        if self.output.wait_for(barrier).await.is_err() {
-            return Err(());
-        }
-        self.record(What::OutputReleased {
-            event,
-            batch: barrier,
-        });
-        Ok(())
     }
 
     /// Runs `body` as an event of this instance (for
