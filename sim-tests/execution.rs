@@ -294,3 +294,42 @@ fn the_kv_api_answers_through_an_object_as_workerd_does() {
         })
         .assert_passed();
 }
+
+/// An event's first poll runs inline in the delivery task, and an event
+/// that awaits continues in a task of its own: the handover must add no
+/// poll. The counter's events await only a storage read that misses the
+/// cache, so each event awaits (and resumes) exactly once per storage
+/// operation shown in flight, and one that awaits nothing shows neither.
+#[test]
+fn an_event_awaits_once_per_wait_whether_it_finished_inline_or_in_a_task() {
+    let runner = Runner::new("inline_first_poll").faults(dosim::Faults::None);
+    let (mut inline, mut tasked) = (0, 0);
+    for trace in counter_traces(&runner, 20) {
+        let mut waits: BTreeMap<u64, (u32, u32, u32)> = BTreeMap::new();
+        for e in &trace {
+            match e.what {
+                What::StorageStarted { event, .. } => waits.entry(event).or_default().0 += 1,
+                What::EventAwaited { event } => waits.entry(event).or_default().1 += 1,
+                What::EventResumed { event } => waits.entry(event).or_default().2 += 1,
+                What::EventEnded { event, .. } => {
+                    let (shown, awaited, resumed) = waits.remove(&event).unwrap_or_default();
+                    assert_eq!(
+                        (awaited, resumed),
+                        (shown, shown),
+                        "event {event}: {shown} storage waits, {awaited} awaits, {resumed} resumes"
+                    );
+                    if awaited == 0 {
+                        inline += 1;
+                    } else {
+                        tasked += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(
+        inline > 0 && tasked > 0,
+        "both paths ran: {inline} inline, {tasked} in a task"
+    );
+}

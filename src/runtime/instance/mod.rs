@@ -5,9 +5,10 @@
 //! raises), and the input and output gates. A delivery task starts
 //! events one at a time, in E-order, only while the input gate is open, and
 //! waits until each started event has really begun before starting the
-//! next. Every event then runs as its own task, wrapped by
-//! [`EventBody`](super::event::EventBody); its answer, typed by the kind of
-//! arrival, passes the output gate.
+//! next. Every event runs wrapped by [`EventBody`](super::event::EventBody):
+//! its first poll inline, in the delivery task, and the rest (if it awaits)
+//! as a task of its own ([`event_task`]). Its answer, typed by the kind of
+//! arrival, passes the output gate ([`output`]).
 //!
 //! An instance never outlives its epoch: once reset (or superseded), it
 //! refuses new work, its held output is dropped, and every call it had
@@ -38,6 +39,7 @@ use crate::storage::output_gate::OutputGate;
 use crate::storage::service::ObjectStorage;
 use crate::trace::{Cause, ObjectRef, What};
 
+mod event_task;
 pub(crate) mod idle;
 mod lifecycle;
 mod output;
@@ -242,8 +244,17 @@ impl Instance {
             })
             .await;
             self.rt.world.step();
-            let event = self.deliver(incoming);
-            self.starting.set(Some(event));
+            self.deliver(incoming);
+            if !self.is_alive() {
+                return; // the event's first poll ended the instance
+            }
+            if !self.inbox.borrow().is_empty() {
+                // The next call waits for the one delivered now to begin,
+                // which it did, inline. Yield before delivering it, as the
+                // wait for the begin did: other tasks may run between two
+                // deliveries, and the schedules that explores stay.
+                yield_once().await;
+            }
         }
     }
 
@@ -263,6 +274,8 @@ impl Instance {
     /// Starts the event for one arrival.
     fn deliver(self: &Rc<Self>, incoming: Incoming<Arrival>) -> EventId {
         let event = self.rt.next_event();
+        // E-order: no later call starts until this event has begun.
+        self.starting.set(Some(event));
         let Incoming {
             number,
             lane,
@@ -323,25 +336,6 @@ impl Instance {
         answer
     }
 
-    /// Runs `fut` as event `event`; its result answers delivery `number`.
-    fn run<T: 'static>(
-        self: &Rc<Self>,
-        event: EventId,
-        number: u64,
-        fut: LocalBoxFuture<'static, Result<T>>,
-        answer: Rc<Answer<T>>,
-    ) {
-        let me = self.clone();
-        let body = EventBody::new(self.clone(), event, fut);
-        let handle = crate::sim::world::spawn_task(&self.rt.world, async move {
-            let result = body.await;
-            // The task ends here: the gate sends the reply when it may.
-            me.tasks.borrow_mut().remove(&event);
-            me.reply(event, number, result, answer);
-        });
-        self.tasks.borrow_mut().insert(event, handle.abort_handle());
-    }
-
     /// Runs `body` as an event of this instance (for
     /// `block_concurrency_while`), tracking it so a reset can abort it.
     pub(crate) fn spawn_event<T: 'static>(
@@ -361,4 +355,20 @@ impl Instance {
         });
         self.tasks.borrow_mut().insert(event, handle.abort_handle());
     }
+}
+
+/// Returns `Pending` once, waking its task first: the task goes back among
+/// the ready ones, and the executor picks which runs next.
+async fn yield_once() {
+    let mut yielded = false;
+    poll_fn(|cx| {
+        if yielded {
+            Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    })
+    .await;
 }

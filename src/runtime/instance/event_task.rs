@@ -1,0 +1,101 @@
+//! How an event gets a task of its own, and when it does not need one.
+//!
+//! An event's first poll runs inline, in the delivery task, as soon as the
+//! event is delivered. Most handlers finish there (they read a cached
+//! value, write, and return), and such an event never gets a task: its
+//! reply goes straight to the output gate. A handler that awaits gets a
+//! task then, which takes over the future where the first poll left it.
+//!
+//! The first poll cannot use the delivery task's waker: whatever the
+//! handler waits on would wake the wrong task. It polls with a
+//! [`Handoff`] waker instead, which remembers a wake-up until the event's
+//! task is there to receive it, and passes it on after. The new task
+//! polls the handler again only once that wake-up came, as the handler's
+//! own task would have: no poll is added to the event, so its trace is
+//! the one a task from the start would have made.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+
+use futures::future::LocalBoxFuture;
+
+use super::{Answer, Instance};
+use crate::runtime::error::Result;
+use crate::runtime::event::EventBody;
+use crate::storage::input_gate::EventId;
+
+/// A waker for a future that has no task yet: it keeps a wake-up until the
+/// task comes, then wakes it.
+#[derive(Default)]
+struct Handoff {
+    woken: AtomicBool,
+    task: Mutex<Option<Waker>>,
+}
+
+impl Wake for Handoff {
+    fn wake(self: Arc<Self>) {
+        self.woken.store(true, Ordering::Relaxed);
+        let task = self.task.lock().ok().and_then(|mut t| t.take());
+        if let Some(task) = task {
+            task.wake();
+        }
+    }
+}
+
+impl Handoff {
+    /// Resolves once the future was woken (at once if it already was).
+    fn woken(&self) -> impl Future<Output = ()> + '_ {
+        std::future::poll_fn(move |cx| {
+            if self.woken.load(Ordering::Relaxed) {
+                return Poll::Ready(());
+            }
+            if let Ok(mut task) = self.task.lock() {
+                *task = Some(cx.waker().clone());
+            }
+            // A wake between the test and the registration is not lost:
+            // it set `woken` before it looked for the task.
+            if self.woken.load(Ordering::Relaxed) {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+    }
+}
+
+impl Instance {
+    /// Runs `fut` as event `event`; its result answers delivery `number`.
+    /// The first poll runs here (see the module documentation).
+    pub(super) fn run<T: 'static>(
+        self: &Rc<Self>,
+        event: EventId,
+        number: u64,
+        fut: LocalBoxFuture<'static, Result<T>>,
+        answer: Rc<Answer<T>>,
+    ) {
+        let mut body = EventBody::new(self.clone(), event, fut);
+        let handoff = Arc::new(Handoff::default());
+        let waker = Waker::from(handoff.clone());
+        match Pin::new(&mut body).poll(&mut Context::from_waker(&waker)) {
+            Poll::Ready(result) => self.reply(event, number, result, answer),
+            // The handler ended the instance: the event goes with it, as a
+            // task the end aborted would.
+            Poll::Pending if !self.is_alive() => {}
+            Poll::Pending => {
+                let me = self.clone();
+                let handle = crate::sim::world::spawn_task(&self.rt.world, async move {
+                    handoff.woken().await;
+                    let result = body.await;
+                    // The task ends here: the gate sends the reply when it may.
+                    me.tasks.borrow_mut().remove(&event);
+                    me.reply(event, number, result, answer);
+                });
+                self.tasks.borrow_mut().insert(event, handle.abort_handle());
+            }
+        }
+    }
+}
