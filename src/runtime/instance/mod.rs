@@ -272,7 +272,7 @@ impl Instance {
     }
 
     /// Starts the event for one arrival.
-    fn deliver(self: &Rc<Self>, incoming: Incoming<Arrival>) -> EventId {
+    fn deliver(self: &Rc<Self>, incoming: Incoming<Arrival>) {
         let event = self.rt.next_event();
         // E-order: no later call starts until this event has begun.
         self.starting.set(Some(event));
@@ -326,7 +326,6 @@ impl Instance {
                 self.run(event, number, fut, answer);
             }
         }
-        event
     }
 
     /// Notes that delivery `number` is owed an answer on `tx`.
