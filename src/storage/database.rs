@@ -16,21 +16,16 @@
 //! each one whole, and keeps every confirmed batch, each one whole. Reads see
 //! every write at once, confirmed or not.
 //!
-//! # How: one open transaction, one savepoint per batch
+//! # How: one open transaction, batches in savepoints
 //!
-//! The first write of a batch opens its savepoint: `SAVEPOINT b0` for the
-//! outermost, which opens a transaction, and `SAVEPOINT b` for every later
-//! one, nested inside the one before, so the stack is `b0 ⊃ b ⊃ b ⊃ …` in
-//! id order. (One name for every nested depth: under load the stack gets
-//! dozens deep, and a name per depth cost a statement to prepare per depth
-//! per database.) SQLite cannot commit a batch alone while a later one is
-//! on the stack (`RELEASE b0` releases everything nested in it), so a
-//! confirmed batch stays a savepoint until nothing is unconfirmed; then
-//! `RELEASE b0` commits the lot. A crash undoes the unconfirmed batches
-//! innermost first, each by `ROLLBACK TO b` (which finds the innermost `b`)
-//! and `RELEASE b`, down to the oldest unconfirmed one (schema changes
-//! included), then `RELEASE b0` commits the confirmed prefix.
-//!
+//! The first write after a commit opens a transaction (`SAVEPOINT b0`).
+//! SQLite cannot commit a batch alone while a later one is open, so a
+//! confirmed batch stays in the transaction until nothing is unconfirmed;
+//! then `RELEASE b0` commits the lot. Batches share savepoints in
+//! segments, and a crash rolls back to the segment holding the oldest
+//! unconfirmed batch and redoes the confirmed batches of that segment
+//! from the redo log (`savepoint_stack.rs` says when batches may share).
+
 //! # Fault model
 //!
 //! What may be lost is decided by the caller (the simulated storage service):
@@ -72,9 +67,12 @@ mod alarm_store;
 mod bookmarks;
 
 mod kv;
+
+mod savepoint_stack;
 pub(crate) use bookmarks::parse_bookmark;
 use bookmarks::Logged;
 pub use bookmarks::BOOKMARK_WINDOW;
+use savepoint_stack::SavepointStack;
 
 #[cfg(test)]
 mod tests;
@@ -99,10 +97,10 @@ pub struct Database {
     filling_has_writes: bool,
     // Oldest closed batch not yet confirmed; equals `filling` when none is.
     oldest_unconfirmed: BatchId,
-    // The batch whose savepoint opened the current SQLite transaction; `None`
-    // when everything is committed. Batches from here up to
-    // `oldest_unconfirmed` are confirmed but still savepoints.
-    outermost: Option<BatchId>,
+    // The savepoints of the batches not yet committed; empty when
+    // everything is. Batches below `oldest_unconfirmed` in it are
+    // confirmed, waiting for the commit.
+    stack: SavepointStack,
     // Open `transaction` savepoints (`t0`, `t1`, …) inside the batch.
     txn_depth: usize,
     auth: Arc<Authorizer>,
@@ -138,7 +136,7 @@ impl Database {
             filling: 1,
             filling_has_writes: false,
             oldest_unconfirmed: 1,
-            outermost: None,
+            stack: SavepointStack::default(),
             txn_depth: 0,
             auth,
             log: Vec::new(),
@@ -216,7 +214,7 @@ impl Database {
             self.filling += 1;
             self.filling_has_writes = false;
         }
-        // Rolling back the batch's savepoint cancels the transactions in it.
+        // Rolling back the batch cancels the transactions in it.
         self.txn_depth = 0;
         if loses {
             self.alarm_may_have_changed();
@@ -225,13 +223,12 @@ impl Database {
         }
         let lost: Vec<BatchId> = (self.oldest_unconfirmed..self.filling).collect();
         self.forget_log_from(self.oldest_unconfirmed);
-        if let (Some(&oldest_lost), Some(outermost)) = (lost.first(), self.outermost) {
-            let rolled_back = self.roll_back_batches(lost.len(), oldest_lost == outermost);
+        if let (Some(&oldest_lost), true) = (lost.first(), self.stack.is_open()) {
+            let rolled_back = self.roll_back_from(oldest_lost);
             assert!(
                 rolled_back.is_ok(),
                 "invariant batch-crash-atomic: could not drop batches {lost:?}: {rolled_back:?}"
             );
-            self.outermost = None;
             // The lost batches may have created `_cf_KV`; if SQLite cannot tell,
             // assume it exists so reads fail loudly instead of returning nothing.
             self.kv_table_exists = self.kv_table_in_schema().unwrap_or(true);
@@ -255,7 +252,7 @@ impl Database {
 
     // ---- internals ----
 
-    /// Opens the batch's savepoint on its first write, so that the write (and a
+    /// Puts the batch in a savepoint on its first write, so that the write (and a
     /// table it creates) can be undone together with the rest of the batch.
     fn begin_write(&mut self) -> Result<(), StorageError> {
         self.batch().begin_write()
@@ -269,7 +266,7 @@ impl Database {
             conn: &self.conn,
             filling: self.filling,
             filling_has_writes: &mut self.filling_has_writes,
-            outermost: &mut self.outermost,
+            stack: &mut self.stack,
         }
     }
 
@@ -280,39 +277,17 @@ impl Database {
         run_cached(&self.conn, sql)
     }
 
-    /// Undoes the `count` innermost batches (the outermost among them, if
-    /// `outermost_too`), innermost first, then commits what is left below
-    /// and empties the stack. The nested savepoints share one name, so
-    /// each `ROLLBACK TO b` reaches the innermost; `RELEASE b` then drops
-    /// that emptied savepoint, and the next one up is innermost. A crash
-    /// pays one pair of statements per lost batch; a batch pays none for
-    /// its depth.
-    fn roll_back_batches(&self, count: usize, outermost_too: bool) -> Result<(), StorageError> {
-        let nested = count - usize::from(outermost_too);
-        for _ in 0..nested {
-            self.conn.run(Fixed::RollbackNested)?;
-            self.conn.run(Fixed::ReleaseNested)?;
-        }
-        if outermost_too {
-            self.conn.run(Fixed::RollbackOutermost)?;
-        }
-        // ROLLBACK TO keeps its savepoint on the stack, so the RELEASE of
-        // the outermost one is still needed: it commits the confirmed
-        // batches below the rolled-back ones and empties the stack.
-        self.conn.run(Fixed::ReleaseOutermost)
-    }
-
     /// Commits once no batch is unconfirmed: only then can the outermost
     /// savepoint be released without making an unconfirmed batch durable.
     fn commit_if_all_confirmed(&mut self) {
         if self.oldest_unconfirmed != self.filling || self.filling_has_writes {
             return;
         }
-        if self.outermost.is_some() {
+        if self.stack.is_open() {
             // If the commit fails the savepoints stay, still correct: the batches
             // remain confirmed and the next chance to commit retries.
             if self.conn.run(Fixed::ReleaseOutermost).is_ok() {
-                self.outermost = None;
+                self.stack.clear();
             }
         }
         self.check_savepoint_stack();
@@ -321,11 +296,11 @@ impl Database {
     /// Bookkeeping and SQLite agree on whether a transaction is open.
     fn check_savepoint_stack(&self) {
         debug_assert_eq!(
-            self.outermost.is_some(),
+            self.stack.is_open(),
             !self.conn.is_autocommit(),
-            "invariant batch-savepoint-stack: bookkeeping says outermost savepoint {:?}, SQLite \
-             says autocommit={}",
-            self.outermost,
+            "invariant batch-savepoint-stack: bookkeeping says savepoints {:?}, SQLite says \
+             autocommit={}",
+            self.stack,
             self.conn.is_autocommit()
         );
     }
@@ -337,20 +312,16 @@ impl Database {
     /// debug builds stop here; release builds treat it as a crash, so later
     /// writes open a fresh savepoint instead of silently autocommitting.
     fn recover_if_sqlite_rolled_back(&mut self) {
-        let Some(outermost) = self.outermost else {
-            return;
-        };
-        if !self.conn.is_autocommit() {
+        if !self.stack.is_open() || !self.conn.is_autocommit() {
             return;
         }
         debug_assert!(
             false,
             "invariant batch-savepoint-stack: a failed write made SQLite roll back the whole \
-             transaction, dropping batches {outermost}..={} (the confirmed ones below {} \
-             included)",
-            self.filling, self.oldest_unconfirmed
+             transaction, dropping batches {:?}..={} (the confirmed ones below {} included)",
+            self.stack, self.filling, self.oldest_unconfirmed
         );
-        self.outermost = None;
+        self.stack.clear();
         self.txn_depth = 0;
         self.forget_log_from(self.oldest_unconfirmed);
         if self.filling_has_writes {
@@ -369,22 +340,17 @@ struct FillingBatch<'a> {
     conn: &'a Prepared,
     filling: BatchId,
     filling_has_writes: &'a mut bool,
-    outermost: &'a mut Option<BatchId>,
+    stack: &'a mut SavepointStack,
 }
 
 impl FillingBatch<'_> {
-    /// Opens the batch's savepoint on its first write, so that the write
+    /// Puts the batch in a savepoint on its first write, so that the write
     /// (and a table it creates) can be undone with the rest of the batch.
     fn begin_write(self) -> Result<(), StorageError> {
         if *self.filling_has_writes {
             return Ok(());
         }
-        let outermost = *self.outermost.get_or_insert(self.filling);
-        if self.filling == outermost {
-            self.conn.run(Fixed::SavepointOutermost)?;
-        } else {
-            self.conn.run(Fixed::SavepointNested)?;
-        }
+        self.stack.begin(self.conn, self.filling)?;
         *self.filling_has_writes = true;
         Ok(())
     }
@@ -405,3 +371,6 @@ mod transaction_tests;
 
 #[cfg(test)]
 mod model_tests;
+
+#[cfg(test)]
+mod savepoint_tests;

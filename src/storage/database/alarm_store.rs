@@ -31,6 +31,13 @@ impl Database {
     /// Sets (or, with `None`, deletes) the alarm, in the batch being filled.
     pub fn set_alarm(&mut self, at_ms: Option<i64>) -> Result<(), StorageError> {
         self.begin_write()?;
+        self.write_alarm(at_ms)?;
+        self.log(Logged::Alarm(at_ms));
+        Ok(())
+    }
+
+    /// The alarm's row written, with no batch bookkeeping.
+    pub(super) fn write_alarm(&mut self, at_ms: Option<i64>) -> Result<(), StorageError> {
         if !self.metadata_exists()? {
             self.conn
                 .execute_batch("CREATE TABLE _cf_METADATA (key INTEGER PRIMARY KEY, value)")?;
@@ -45,7 +52,6 @@ impl Database {
                 .with(Fixed::AlarmDelete, |s| s.execute([ALARM_ROW]))?,
         };
         self.alarm_touched = true;
-        self.log(Logged::Alarm(at_ms));
         Ok(())
     }
 

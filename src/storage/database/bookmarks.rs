@@ -51,6 +51,10 @@ impl Database {
             self.filling_has_writes,
             "invariant log-in-batch: a write was logged outside any batch"
         );
+        if matches!(op, Logged::Sql(..) | Logged::Restore(_)) {
+            // A crash could not redo it exactly (see `savepoint_stack.rs`).
+            self.stack.close_top();
+        }
         self.log.push((self.filling, op));
     }
 

@@ -85,7 +85,7 @@ impl Database {
     #[cfg_attr(not(feature = "mutations"), allow(dead_code))]
     pub fn apply_committed(&mut self, key: &str, value: Option<&[u8]>) {
         debug_assert!(
-            self.outermost.is_none() && !self.filling_has_writes,
+            !self.stack.is_open() && !self.filling_has_writes,
             "invariant apply-outside-batches: no batch may be open"
         );
         let _ = self.ensure_kv_table();
@@ -99,14 +99,14 @@ impl Database {
 
     // ---- internals ----
 
-    fn put_in_batch(&mut self, key: &str, value: &[u8]) -> Result<(), StorageError> {
+    pub(super) fn put_in_batch(&mut self, key: &str, value: &[u8]) -> Result<(), StorageError> {
         self.ensure_kv_table()?;
         self.conn
             .with(Fixed::KvPut, |s| s.execute(rusqlite::params![key, value]))?;
         Ok(())
     }
 
-    fn delete_in_batch(&mut self, key: &str) -> Result<bool, StorageError> {
+    pub(super) fn delete_in_batch(&mut self, key: &str) -> Result<bool, StorageError> {
         self.ensure_kv_table()?;
         let changed = self.conn.with(Fixed::KvDelete, |s| s.execute([key]))?;
         Ok(changed > 0)

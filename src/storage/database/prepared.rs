@@ -33,13 +33,14 @@ pub(super) enum Fixed {
     AlarmDelete,
     /// `RELEASE b0`: commits every batch.
     ReleaseOutermost,
-    /// `SAVEPOINT b0`: the outermost batch's savepoint, which opens the
+    /// `SAVEPOINT b0`: the outermost savepoint, which opens the
     /// transaction.
     SavepointOutermost,
-    /// `SAVEPOINT b`: every later batch's savepoint, nested in the one
-    /// before (one name for every depth: SQLite finds the innermost).
+    /// `SAVEPOINT b`: every later savepoint, nested in the one before (one
+    /// name for every depth: SQLite finds the innermost; see
+    /// `savepoint_stack.rs`).
     SavepointNested,
-    /// `ROLLBACK TO b`: undoes the innermost nested batch.
+    /// `ROLLBACK TO b`: undoes the batches of the innermost nested savepoint.
     RollbackNested,
     /// `RELEASE b`: drops the innermost nested savepoint (after its
     /// rollback, so nothing is merged).

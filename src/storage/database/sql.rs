@@ -2,7 +2,7 @@
 //! rules.
 //!
 //! Invariant: an object's SQL joins the write batch exactly like a KV write
-//! does (one savepoint per batch), so KV and SQL writes of one event commit,
+//! does (in the savepoint that holds the batch), so KV and SQL writes of one event commit,
 //! or vanish in a crash, together. A statement that only reads opens no
 //! batch. A failed `exec` leaves nothing behind: a single statement is
 //! atomic in SQLite already, and several statements run inside a savepoint
@@ -81,7 +81,7 @@ impl Database {
     /// Runs `query` (one or more statements); `bindings` apply to the last.
     ///
     /// A single statement is prepared once: the statement that says whether
-    /// it writes is the one that runs, and the batch's savepoint opens in
+    /// it writes is the one that runs, and the batch joins its savepoint in
     /// between (outside the object's SQL, so the authorizer allows it).
     pub fn exec(&mut self, query: &str, bindings: &[SqlValue]) -> Result<Executed, StorageError> {
         self.exec_bindings(query, Cow::Borrowed(bindings))
@@ -128,7 +128,7 @@ impl Database {
                             conn,
                             filling: self.filling,
                             filling_has_writes: &mut self.filling_has_writes,
-                            outermost: &mut self.outermost,
+                            stack: &mut self.stack,
                         };
                         batch.begin_write()?;
                     }
@@ -172,7 +172,7 @@ impl Database {
     /// write lock would show) are not at stake here.
     fn close_unwritten_batch(&mut self) -> bool {
         debug_assert!(self.filling_has_writes, "the exec opened the batch");
-        let first = self.outermost == Some(self.filling) && self.txn_depth == 0;
+        let first = self.stack.opened_by(self.filling) && self.txn_depth == 0;
         if !first {
             return false;
         }
@@ -185,7 +185,7 @@ impl Database {
         if !unwritten || self.conn.run(Fixed::ReleaseOutermost).is_err() {
             return false;
         }
-        self.outermost = None;
+        self.stack.clear();
         self.filling_has_writes = false;
         self.check_savepoint_stack();
         true
@@ -267,7 +267,7 @@ impl Database {
             }
             Err(e) => {
                 self.recover_if_sqlite_rolled_back();
-                if self.outermost.is_some() {
+                if self.stack.is_open() {
                     self.run_cached("ROLLBACK TO x")?;
                     self.run_cached("RELEASE x")?;
                 }

@@ -531,7 +531,7 @@ fn sqlite_rolling_back_the_whole_transaction_leaves_usable_bookkeeping() {
     let error = db.put("big", &vec![0; 1 << 20]).unwrap_err();
     assert_eq!(
         error,
-        StorageError::Sqlite("database or disk is full".into())
+        StorageError::Sqlite("database or disk is full: SQLITE_FULL".into())
     );
     assert_eq!(db.unconfirmed(), 0);
     db.put("c", b"").unwrap();

@@ -1,10 +1,9 @@
 //! Explicit transactions and `delete_all`, inside the write batch.
 //!
-//! Invariant: a transaction is a savepoint nested inside the batch's own
-//! savepoint (`t<depth>` inside the batch's `b0` or `b`), so its writes
-//! stay part of the batch (they commit, or a crash loses them, with the
-//! batch) and a
-//! rollback undoes exactly the writes made since it began, SQL, KV and the
+//! Invariant: a transaction is a savepoint nested inside the one that
+//! holds the batch (`t<depth>` inside `b0` or `b`), so its writes stay
+//! part of the batch (they commit, or a crash loses them, with the batch)
+//! and a rollback undoes exactly the writes made since it began, SQL, KV and the
 //! redo log alike. A batch never closes while a transaction is open.
 
 use super::bookmarks::Logged;
@@ -71,6 +70,14 @@ impl Database {
     /// goes too, unless `keep_alarm`.
     pub fn delete_all(&mut self, keep_alarm: bool) -> Result<(), StorageError> {
         self.begin_write()?;
+        self.drop_schema(keep_alarm)?;
+        self.log(Logged::DeleteAll(keep_alarm));
+        Ok(())
+    }
+
+    /// Drops what [`Database::delete_all`] deletes, with no batch
+    /// bookkeeping.
+    pub(super) fn drop_schema(&mut self, keep_alarm: bool) -> Result<(), StorageError> {
         let schema: Vec<(String, String)> = {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') \
@@ -93,7 +100,6 @@ impl Database {
         }
         self.kv_table_exists = false;
         self.alarm_may_have_changed();
-        self.log(Logged::DeleteAll(keep_alarm));
         Ok(())
     }
 
