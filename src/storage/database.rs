@@ -52,6 +52,8 @@ mod connection;
 mod prepared;
 use prepared::{Fixed, Prepared};
 
+mod statement_cache;
+
 mod sql;
 pub use sql::{Executed, SQL_BINDINGS_MAX, SQL_COLUMNS_MAX, SQL_LENGTH_MAX, SQL_VALUE_BYTES_MAX};
 
@@ -81,9 +83,12 @@ mod tests;
 /// reused, not even for a batch a crash lost.
 pub type BatchId = u64;
 
-// The eight list shapes and the names of deep savepoints, with room for the
-// object's own statements (the fixed ones have slots, see `prepared.rs`).
+// How many of the object's own statements stay prepared
+// (`statement_cache.rs`).
 const STATEMENT_CACHE_CAPACITY: usize = 64;
+// The runtime's statements that have no fixed slot (see `prepared.rs`):
+// the eight list shapes, transaction savepoints, schema look-ups.
+const RUNTIME_STATEMENTS: usize = 32;
 
 /// One object's SQLite database: the KV table plus the write-batch bookkeeping.
 #[derive(Debug)]
@@ -128,10 +133,10 @@ impl Database {
     /// Opens an empty in-memory database whose SQL `random()` draws from
     /// `seed`, on the simulated clock (see `sql_clock.rs`).
     pub fn open_seeded(seed: u64) -> Result<Database, StorageError> {
-        let mut conn = connection::open(seed, STATEMENT_CACHE_CAPACITY)?;
+        let mut conn = connection::open(seed, RUNTIME_STATEMENTS)?;
         let auth = Authorizer::install(&mut conn)?;
         Ok(Database {
-            conn: Prepared::new(conn),
+            conn: Prepared::new(conn, STATEMENT_CACHE_CAPACITY),
             kv_table_exists: false,
             filling: 1,
             filling_has_writes: false,

@@ -2,8 +2,8 @@
 //! (the `dosim` VFS), with seeded `random()`, production's limits (the run
 //! may then choose local workerd's value size, [`Database::set_limits`]),
 //! foreign keys on, a small lookaside and a statement cache sized for the
-//! list shapes and the object's own SQL (the runtime's fixed statements
-//! live in `prepared.rs`).
+//! runtime's statements that have no fixed slot (the fixed ones and the
+//! object's own live in `prepared.rs`).
 
 use rusqlite::limits::Limit;
 use rusqlite::Connection;

@@ -7,8 +7,8 @@
 //! about a thousand instructions; a counter request's four or so uses
 //! added up to a twentieth of its instructions.
 //! Here each fixed statement has a slot, found by its [`Fixed`] name. The
-//! object's own SQL still goes through the cache: its texts are not known
-//! in advance.
+//! object's own statements, whose texts are not known in advance, are kept
+//! by text in a cache of their own (`statement_cache.rs`).
 //!
 //! Invariant: a slot's statement borrows the connection this struct boxes.
 //! The slots are declared before the box, so they are finalized before the
@@ -20,6 +20,7 @@ use std::ops::Deref;
 
 use rusqlite::{Connection, PrepFlags, Statement};
 
+use super::statement_cache::StatementCache;
 use super::StorageError;
 
 /// The fixed statements, by what they do.
@@ -90,20 +91,41 @@ impl Fixed {
     }
 }
 
-/// A connection and its fixed statements (see the module documentation).
+/// A connection, its fixed statements and the object's kept statements
+/// (see the module documentation).
 pub(super) struct Prepared {
-    // Declared before `conn`: dropped, so finalized, first.
+    // Both declared before `conn`: dropped, so finalized, first.
     slots: RefCell<[Option<Statement<'static>>; SLOTS]>,
+    object: StatementCache,
     conn: Box<Connection>,
 }
 
 impl Prepared {
-    /// Takes `conn`; no statement is prepared before its first use.
-    pub(super) fn new(conn: Connection) -> Prepared {
+    /// Takes `conn`; no statement is prepared before its first use. Up to
+    /// `object_statements` of the object's own statements are kept.
+    pub(super) fn new(conn: Connection, object_statements: usize) -> Prepared {
         Prepared {
             slots: RefCell::new(std::array::from_fn(|_| None)),
+            object: StatementCache::new(object_statements),
             conn: Box::new(conn),
         }
+    }
+
+    /// Runs `f` on the object's statement `sql`: the kept one, or the one
+    /// `prepare` makes on this connection (see `statement_cache.rs`). `f`
+    /// gets whether the statement was prepared just now, and must not run
+    /// another of the object's statements.
+    pub(super) fn with_object_sql<'a, R, E>(
+        &'a self,
+        sql: &str,
+        prepare: impl FnOnce() -> Result<Statement<'a>, E>,
+        f: impl FnOnce(&mut Statement<'_>, bool) -> R,
+    ) -> Result<R, E> {
+        // SAFETY: `prepare` prepares on `*self.conn` (the contract above;
+        // every caller is in this module's parent), which lives in a box
+        // that never moves and outlives the cache (dropped first, see the
+        // field order).
+        unsafe { self.object.with(sql, prepare, f) }
     }
 
     /// Runs `f` on the fixed statement `which`, preparing it on first use.
@@ -193,7 +215,7 @@ mod tests {
 
     #[test]
     fn a_statement_whose_table_is_missing_fails_then_prepares_once_it_exists() {
-        let prepared = Prepared::new(Connection::open_in_memory().unwrap());
+        let prepared = Prepared::new(Connection::open_in_memory().unwrap(), 4);
         let missing = prepared.with(Fixed::KvGet, |s| s.exists(["k"]));
         assert!(missing.is_err(), "no _cf_KV table yet");
         prepared

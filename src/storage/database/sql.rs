@@ -16,7 +16,7 @@
 use std::borrow::Cow;
 use std::rc::Rc;
 
-use rusqlite::{Error as SqliteError, Statement};
+use rusqlite::{Error as SqliteError, PrepFlags, Statement};
 
 use rusqlite::fallible_iterator::FallibleIterator;
 
@@ -112,33 +112,35 @@ impl Database {
         let ran = {
             let (conn, auth, columns) = (&self.conn, &self.auth, &mut self.columns);
             let reads = &mut self.table_reads;
-            match auth.user_sql(|| conn.prepare_cached(query)) {
-                Err(e) => Err(e),
-                Ok(mut stmt) => {
-                    let prepared = auth.take_table_read();
-                    let maybe_empty =
-                        stmt.readonly() && stmt.column_count() == 0 && stmt.parameter_count() == 0;
-                    if maybe_empty && stmt.expanded_sql().is_none() {
-                        return Err(StorageError::Sqlite(NO_STATEMENT.to_string()));
-                    }
-                    let writes = !stmt.readonly();
-                    if writes {
-                        // `Database::batch`, borrowed field by field beside `stmt`.
-                        let batch = FillingBatch {
-                            conn,
-                            filling: self.filling,
-                            filling_has_writes: &mut self.filling_has_writes,
-                            stack: &mut self.stack,
-                        };
-                        batch.begin_write()?;
-                    }
-                    let names = Some((columns, query));
-                    let reads_table = || reads.of(conn, auth, query, prepared);
-                    let result =
-                        auth.user_sql(|| run(conn, &mut stmt, &bindings, true, names, reads_table));
-                    Ok((result, writes))
+            let batch = FillingBatch {
+                conn,
+                filling: self.filling,
+                filling_has_writes: &mut self.filling_has_writes,
+                stack: &mut self.stack,
+            };
+            let flags = PrepFlags::SQLITE_PREPARE_PERSISTENT;
+            let prepare = || auth.user_sql(|| conn.prepare_with_flags(query, flags));
+            conn.with_object_sql(query, prepare, |stmt, fresh| {
+                let prepared = if fresh { auth.take_table_read() } else { None };
+                let maybe_empty =
+                    stmt.readonly() && stmt.column_count() == 0 && stmt.parameter_count() == 0;
+                if maybe_empty && stmt.expanded_sql().is_none() {
+                    return Err(StorageError::Sqlite(NO_STATEMENT.to_string()));
                 }
-            }
+                let writes = !stmt.readonly();
+                if writes {
+                    batch.begin_write()?;
+                }
+                let names = Some((columns, query));
+                let reads_table = || reads.of(conn, auth, query, prepared);
+                let result = auth.user_sql(|| run(conn, stmt, &bindings, true, names, reads_table));
+                Ok((result, writes))
+            })
+        };
+        let ran = match ran {
+            Ok(Err(e)) => return Err(e),
+            Ok(Ok(ran)) => Ok(ran),
+            Err(e) => Err(e),
         };
         match ran {
             Err(e) => self.exec_unprepared(query, bindings, e),
