@@ -13,6 +13,16 @@ use super::error::Error;
 /// The largest serialised RPC argument list or result.
 pub const RPC_PAYLOAD_BYTES_MAX: usize = 1 << 20;
 
+thread_local! {
+    /// Where [`Payload::encode`] writes before it copies the bytes out.
+    static ENCODE_BUFFER: std::cell::RefCell<Vec<u8>> = const {
+        std::cell::RefCell::new(Vec::new())
+    };
+}
+
+/// The most capacity [`Payload::encode`]'s buffer keeps between values.
+const ENCODE_BUFFER_KEPT_BYTES: usize = 64 * 1024;
+
 /// Serialised bytes of one value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Payload(pub(crate) Vec<u8>);
@@ -20,13 +30,33 @@ pub struct Payload(pub(crate) Vec<u8>);
 impl Payload {
     /// Serialises `value`; `what` names it in the error (built only on
     /// failure: this runs several times per request).
+    ///
+    /// The bytes have no spare capacity: a stored value stays in the
+    /// storage's redo log for the rest of the run, and `serde_json`
+    /// starts every vector at 128 bytes, several times what most values
+    /// take. So the value is written into a buffer this thread reuses and
+    /// copied out at its size, which costs one allocation, as before.
     pub(crate) fn encode<T: Serialize + ?Sized>(
         value: &T,
         what: impl FnOnce() -> String,
     ) -> Result<Payload, Error> {
-        serde_json::to_vec(value)
-            .map(Payload)
-            .map_err(|e| Error::data_clone(format!("{} could not be serialized: {e}", what())))
+        let error = |e: serde_json::Error| {
+            Error::data_clone(format!("{} could not be serialized: {e}", what()))
+        };
+        ENCODE_BUFFER.with(|buffer| match buffer.try_borrow_mut() {
+            Ok(mut buffer) => {
+                buffer.clear();
+                let written = serde_json::to_writer(&mut *buffer, value);
+                let bytes = written.map(|()| buffer.to_vec());
+                if buffer.capacity() > ENCODE_BUFFER_KEPT_BYTES {
+                    // One huge value should not pin its size for the run.
+                    *buffer = Vec::new();
+                }
+                bytes.map(Payload).map_err(error)
+            }
+            // A `Serialize` that encodes another payload inside: rare.
+            Err(_) => serde_json::to_vec(value).map(Payload).map_err(error),
+        })
     }
 
     /// Deserialises into `T`; `what` names it in the error.
@@ -55,4 +85,39 @@ pub(crate) fn decode_bytes<T: DeserializeOwned>(
             std::any::type_name::<T>()
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A value whose serialisation encodes another payload, as a user's
+    /// `Serialize` could: the buffer is busy, so the inner one takes the
+    /// plain path.
+    struct Nested;
+
+    impl Serialize for Nested {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let inner = Payload::encode(&[1, 2, 3], || "inner".into()).expect("inner encodes");
+            s.serialize_bytes(&inner.0)
+        }
+    }
+
+    #[test]
+    fn an_encoded_value_has_no_spare_capacity_and_decodes_back() {
+        let payload = Payload::encode(&("count", 42u64), || "value".into()).unwrap();
+        assert_eq!(payload.0.capacity(), payload.0.len());
+        let back: (String, u64) = payload.decode(|| "value".into()).unwrap();
+        assert_eq!(back, ("count".to_string(), 42));
+    }
+
+    #[test]
+    fn a_value_that_encodes_another_inside_encodes_both() {
+        let payload = Payload::encode(&Nested, || "outer".into()).unwrap();
+        assert_eq!(payload.0, b"[91,49,44,50,44,51,93]");
+        let big = "x".repeat(ENCODE_BUFFER_KEPT_BYTES * 2);
+        let huge = Payload::encode(&big, || "big".into()).unwrap();
+        assert_eq!(huge.len(), big.len() + 2);
+        ENCODE_BUFFER.with(|b| assert!(b.borrow().capacity() <= ENCODE_BUFFER_KEPT_BYTES));
+    }
 }

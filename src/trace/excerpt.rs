@@ -16,8 +16,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// How many bytes an excerpt keeps.
 pub const EXCERPT_BYTES_MAX: usize = 40;
 
-/// Slots of the cache [`Excerpt::recurring`] looks in.
-const RECURRING_SLOTS: usize = 16;
+/// Slots of the cache [`Excerpt::recurring`] looks in: enough that the
+/// few hundred keys a workload cycles through mostly keep their own.
+const RECURRING_SLOTS: usize = 256;
 
 /// Excerpts of recurring texts made on this thread, one per slot. A run
 /// records the same keys (`count`) and arguments (`[]`) over and over, and
@@ -53,15 +54,11 @@ impl Excerpt {
 
     /// [`Excerpt::new`] of a text that tends to come back (a storage key,
     /// a call's arguments): the same excerpt made recently on this thread
-    /// is shared. Only one slot is compared, chosen by the text's length
-    /// and its first and last bytes, so a miss costs little more.
+    /// is shared. Only one slot is compared, chosen by a hash of the
+    /// text's length and its first and last eight bytes, so a miss costs
+    /// little more.
     pub(crate) fn recurring(bytes: &[u8]) -> Excerpt {
-        let slot = match (bytes.first(), bytes.last()) {
-            (Some(&first), Some(&last)) => {
-                (bytes.len() * 7 + usize::from(first) * 3 + usize::from(last)) % RECURRING_SLOTS
-            }
-            _ => 0,
-        };
+        let slot = recurring_slot(bytes);
         RECURRING.with(|recurring| {
             let mut recurring = recurring.borrow_mut();
             let cut = bytes.len() > EXCERPT_BYTES_MAX;
@@ -96,6 +93,22 @@ impl Excerpt {
     pub fn is_cut(&self) -> bool {
         self.0.last() == Some(&1)
     }
+}
+
+/// The slot [`Excerpt::recurring`] keeps `bytes` in. Keys of one
+/// workload often differ only in their last characters (`key:0042`), so
+/// those count as much as the first.
+fn recurring_slot(bytes: &[u8]) -> usize {
+    const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+    let word = |part: &[u8]| {
+        let mut w = [0u8; 8];
+        w[..part.len()].copy_from_slice(part);
+        u64::from_le_bytes(w)
+    };
+    let first = word(&bytes[..bytes.len().min(8)]);
+    let last = word(&bytes[bytes.len().saturating_sub(8)..]);
+    let hash = ((bytes.len() as u64 ^ first).wrapping_mul(MIX) ^ last).wrapping_mul(MIX);
+    (hash >> 56) as usize % RECURRING_SLOTS
 }
 
 /// The kept bytes as text (a cut multi-byte character is left out), with
@@ -148,12 +161,32 @@ mod tests {
             assert!(Arc::ptr_eq(&a.0, &b.0), "{text:?} shared");
             assert_eq!(a, Excerpt::new(text.as_bytes()));
         }
-        // Same length, same first and last bytes: the same slot. The
-        // second replaces the first, and neither is mistaken for the other.
-        let x = Excerpt::recurring(b"axb");
-        let y = Excerpt::recurring(b"ayb");
-        assert_eq!((x.to_string(), y.to_string()), ("axb".into(), "ayb".into()));
-        assert_eq!(Excerpt::recurring(b"axb").to_string(), "axb");
+        // Two texts of one slot: the second replaces the first, and
+        // neither is mistaken for the other.
+        let texts: Vec<String> = (0..=RECURRING_SLOTS).map(|n| format!("k{n}")).collect();
+        let slot_of = |t: &String| recurring_slot(t.as_bytes());
+        let (x, y) = (0..texts.len())
+            .flat_map(|i| (i + 1..texts.len()).map(move |j| (i, j)))
+            .find(|&(i, j)| slot_of(&texts[i]) == slot_of(&texts[j]))
+            .map(|(i, j)| (texts[i].as_str(), texts[j].as_str()))
+            .expect("more texts than slots share one");
+        let (a, b) = (
+            Excerpt::recurring(x.as_bytes()),
+            Excerpt::recurring(y.as_bytes()),
+        );
+        assert_eq!((a.to_string(), b.to_string()), (x.into(), y.into()));
+        assert_eq!(Excerpt::recurring(x.as_bytes()).to_string(), x);
+    }
+
+    #[test]
+    fn keys_that_differ_only_at_the_end_mostly_get_slots_of_their_own() {
+        let mut used: Vec<usize> = (0..256)
+            .map(|n| recurring_slot(format!("key:{n:04}").as_bytes()))
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        // 256 keys thrown at random into 256 slots land in about 162.
+        assert!(used.len() >= 140, "256 keys share {} slots", used.len());
     }
 
     #[test]
