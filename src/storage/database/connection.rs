@@ -34,7 +34,12 @@ pub(super) fn open(seed: u64, statement_cache: usize) -> Result<Connection, Stor
     conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, SQL_LENGTH_MAX)?;
     conn.set_limit(Limit::SQLITE_LIMIT_COLUMN, SQL_COLUMNS_MAX)?;
     conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, SQL_VALUE_BYTES_MAX)?;
-    conn.execute_batch("PRAGMA foreign_keys = ON")?;
+    // The same switch as `PRAGMA foreign_keys = ON`, without parsing a
+    // statement for every object of every seed.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_FKEY,
+        true,
+    )?;
     Ok(conn)
 }
 
