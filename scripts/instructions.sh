@@ -16,7 +16,9 @@
 # Prints `name: value` lines on stdout:
 #   counter_instructions_per_request, counter_baseline_instructions_per_request,
 #   counter_instructions_ratio (the long counter scenario, 1 500 → 4 500
-#   requests), and seed_instructions_100req,
+#   requests), counter_no_monitors_instructions_per_request and
+#   monitor_instructions_ratio (the same scenario with the monitors off:
+#   what they cost), and seed_instructions_100req,
 #   seed_baseline_instructions_100req, seed_instructions_ratio_100req (the
 #   100-request scenario, 10 → 30 seeds).
 # With `storage`, it prints instead, per storage operation inside one
@@ -80,6 +82,10 @@ base=$(marginal long-baseline 500 1500 3000)
 echo "counter_instructions_per_request: $dosim"
 echo "counter_baseline_instructions_per_request: $base"
 awk -v a="$dosim" -v b="$base" 'BEGIN { printf "counter_instructions_ratio: %.3f\n", a / b }'
+
+bare=$(marginal long-no-monitors 500 1500 3000)
+echo "counter_no_monitors_instructions_per_request: $bare"
+awk -v a="$dosim" -v b="$bare" 'BEGIN { printf "monitor_instructions_ratio: %.3f\n", a / b }'
 
 dosim=$(marginal seeds 10 30 20)
 base=$(marginal seeds-baseline 10 30 20)

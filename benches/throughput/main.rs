@@ -137,7 +137,7 @@
 //! cargo bench --bench throughput
 //! ```
 //!
-//! For a profiler, `THROUGHPUT_PROFILE=<long|long-baseline|seeds|seeds-baseline|alarms|chat|queue|worker|linearizability|agents|js|kv|sql-insert|sql-select>`
+//! For a profiler, `THROUGHPUT_PROFILE=<long|long-baseline|long-no-monitors|seeds|seeds-baseline|alarms|chat|queue|worker|linearizability|agents|js|kv|sql-insert|sql-select>`
 //! (the storage workloads `kv`, `sql-insert` and `sql-select` also with
 //! `-baseline`) runs just that one workload once (`THROUGHPUT_PROFILE_N`
 //! sets the increments per client of `long*` and `js` (which needs
@@ -330,12 +330,18 @@ fn profile(which: &str) {
         .map(|n| n.parse::<u64>().expect("THROUGHPUT_PROFILE_N is a number"));
     let long_seed = [Seed::nth(LONG_SEED_INDEX)];
     let (what, count, wall) = match which {
-        "long" | "long-baseline" => {
+        "long" | "long-baseline" | "long-no-monitors" => {
             let per_client = n.unwrap_or(LONG_PER_CLIENT);
-            let (acked, wall) = if which == "long" {
-                dosim_sweep("bench_long", LONG_CLIENTS, per_client, &long_seed)
-            } else {
-                baseline::sweep(LONG_CLIENTS, per_client, &long_seed)
+            let (acked, wall) = match which {
+                "long" => dosim_sweep("bench_long", LONG_CLIENTS, per_client, &long_seed),
+                "long-no-monitors" => dosim_sweep_with(
+                    "bench_long_bare",
+                    LONG_CLIENTS,
+                    per_client,
+                    &long_seed,
+                    false,
+                ),
+                _ => baseline::sweep(LONG_CLIENTS, per_client, &long_seed),
             };
             ("requests", acked, wall)
         }
@@ -400,7 +406,7 @@ fn profile(which: &str) {
         other => match storage::profile(other, n) {
             Some((ops, wall)) => ("operations", ops, wall),
             None => panic!(
-                "THROUGHPUT_PROFILE=`{other}`: expected long, long-baseline, seeds, \
+                "THROUGHPUT_PROFILE=`{other}`: expected long, long-baseline, long-no-monitors, seeds, \
                  seeds-baseline, worker, alarms, chat, queue, linearizability, agents, jobs, kv, \
                  sql-insert or sql-select (the last three also with -baseline)"
             ),
