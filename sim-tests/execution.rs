@@ -23,8 +23,8 @@ fn counter_traces(runner: &Runner, seeds: u64) -> Vec<Vec<TraceEntry>> {
 fn calls_through_one_stub_start_in_the_order_they_were_made() {
     let mut pipelined_stubs = 0;
     for trace in counter_traces(&Runner::new("e_order"), 20) {
-        let mut next: BTreeMap<u64, u64> = BTreeMap::new();
-        let mut sent: BTreeMap<u64, u64> = BTreeMap::new();
+        let mut next: BTreeMap<u32, u32> = BTreeMap::new();
+        let mut sent: BTreeMap<u32, u64> = BTreeMap::new();
         for e in &trace {
             match e.what {
                 What::CallSent { stub, .. } => *sent.entry(stub).or_default() += 1,

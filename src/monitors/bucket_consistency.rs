@@ -103,7 +103,7 @@ mod tests {
             call,
             bucket: "B".into(),
             op: op.into(),
-            keys: vec!["k".into()],
+            keys: vec!["k".into()].into(),
         }
     }
 

@@ -23,7 +23,7 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
 /// The monitor as a pass: each stub's last delivered number and call.
 #[derive(Default)]
 pub(crate) struct EOrder {
-    last: BTreeMap<u64, (u64, u64)>,
+    last: BTreeMap<u32, (u32, u64)>,
 }
 
 impl Pass for EOrder {
@@ -65,14 +65,14 @@ mod tests {
     use super::*;
     use crate::sim::world_config::LocationId;
 
-    fn delivered(t: u64, stub: u64, seq: u64) -> TraceEntry {
+    fn delivered(t: u64, stub: u32, seq: u32) -> TraceEntry {
         TraceEntry {
             t,
             at: LocationId(0),
             obj: None,
             epoch: 1,
             what: What::CallDelivered {
-                call: seq * 10 + stub,
+                call: u64::from(seq) * 10 + u64::from(stub),
                 stub,
                 seq,
                 event: t,

@@ -47,7 +47,7 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
                 let cutoff = e.t.checked_sub(bound_ms.saturating_mul(1_000_000));
                 let due = cutoff.and_then(|cutoff| {
                     writes
-                        .get(&(namespace.as_str(), key.as_str()))?
+                        .get(&(&**namespace, &**key))?
                         .iter()
                         .take_while(|(t, _)| *t <= cutoff)
                         .last()

@@ -25,7 +25,7 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
 /// and stub.
 #[derive(Default)]
 pub(crate) struct Liveness {
-    open: BTreeMap<u64, (usize, u64, u64)>,
+    open: BTreeMap<u64, (usize, u64, u32)>,
 }
 
 impl Pass for Liveness {
@@ -85,7 +85,7 @@ mod tests {
             What::CallSent {
                 call,
                 stub: 1,
-                seq: call,
+                seq: call as u32,
                 method: "m".into(),
                 from: None,
                 args: None,

@@ -199,9 +199,9 @@ impl Runtime {
             Some(obj),
             0,
             What::ObjectNamed {
-                namespace: ns.binding.clone(),
-                id: id.to_hex(),
-                name: id.name().map(str::to_string),
+                namespace: ns.binding.as_str().into(),
+                id: id.to_hex().into(),
+                name: id.name().map(Box::from),
             },
         );
         let alarm = AlarmScheduler::new(self.me.clone(), obj);

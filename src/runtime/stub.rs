@@ -251,8 +251,8 @@ async fn invoke<T: Answer>(
         caller_epoch,
         What::CallSent {
             call,
-            stub: inner.number,
-            seq,
+            stub: crate::trace::narrow_count(inner.number),
+            seq: crate::trace::narrow_count(seq),
             method,
             from,
             args,

@@ -29,21 +29,22 @@ pub enum What {
     /// First contact with an object: names the [`ObjectRef`](super::ObjectRef).
     ObjectNamed {
         /// The namespace's binding name.
-        namespace: String,
+        namespace: Box<str>,
         /// The id as 64 hex digits.
-        id: String,
+        id: Box<str>,
         /// The name it was derived from, for named ids.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        name: Option<String>,
+        name: Option<Box<str>>,
     },
     /// A caller sent a call through a stub.
     CallSent {
         /// The call's number, unique in the run.
         call: u64,
-        /// The stub it went through.
-        stub: u64,
+        /// The stub it went through (a run's stubs are counted in `u32`,
+        /// which keeps the entry small).
+        stub: u32,
         /// Its position among the stub's calls, from 1.
-        seq: u64,
+        seq: u32,
         /// `fetch` or the RPC method's name.
         method: Cow<'static, str>,
         /// The calling object (`None`: a client or a Worker); the entry's
@@ -60,9 +61,9 @@ pub enum What {
         /// The call.
         call: u64,
         /// The stub it came through.
-        stub: u64,
+        stub: u32,
         /// Its position among the stub's calls.
-        seq: u64,
+        seq: u32,
         /// The event that runs it.
         event: u64,
     },
@@ -496,9 +497,9 @@ pub enum What {
     /// (recorded there, when the answer was chosen).
     KvRead {
         /// The namespace's binding name.
-        namespace: String,
+        namespace: Box<str>,
         /// The key.
-        key: String,
+        key: Box<str>,
         /// The write whose value was read (0: the key was never written).
         version: u64,
         /// How stale the answer may be by the namespace's rules, in
@@ -510,11 +511,11 @@ pub enum What {
         /// The bucket's own number for the operation.
         call: u64,
         /// The bucket's binding name.
-        bucket: String,
+        bucket: Box<str>,
         /// `get`, `head`, `put`, `delete` or `list`.
-        op: String,
+        op: Box<str>,
         /// The keys it names (for `list`, its prefix).
-        keys: Vec<String>,
+        keys: Box<[String]>,
     },
     /// A bucket operation's answer reached its caller.
     BucketAnswered {
@@ -524,9 +525,9 @@ pub enum What {
         ok: bool,
         /// The keys it read, each with the write it saw (the bucket's
         /// order of writes; 0: never written).
-        seen: Vec<(String, u64)>,
+        seen: Box<[(String, u64)]>,
         /// The keys it wrote (a put or a delete), each with its write.
-        written: Vec<(String, u64)>,
+        written: Box<[(String, u64)]>,
     },
     // WebSocket delivery to the client.
     /// The client's `connect` resolved: its end of the socket exists, and

@@ -9,7 +9,9 @@
 //! file survives a round trip byte for byte.
 
 use std::fmt;
-use std::sync::Arc;
+use std::hash::{Hash, Hasher};
+
+use triomphe::ThinArc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -39,11 +41,12 @@ thread_local! {
 
 /// The first bytes of a value, and whether there were more.
 ///
-/// Two words wide (a shared slice, `Option` included), so that the events
-/// carrying it stay small: the kept bytes are followed by one byte saying
-/// whether the value went on.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Excerpt(Arc<[u8]>);
+/// One word wide, `Option` included: a shared slice whose length lives in
+/// its allocation (a thin pointer), so that the events carrying excerpts
+/// stay small. The kept bytes are followed by one byte saying whether the
+/// value went on.
+#[derive(Clone)]
+pub struct Excerpt(ThinArc<(), u8>);
 
 impl Excerpt {
     /// Keeps the first [`EXCERPT_BYTES_MAX`] bytes of `bytes`.
@@ -81,17 +84,46 @@ impl Excerpt {
         let mut all = [0u8; EXCERPT_BYTES_MAX + 1];
         all[..kept.len()].copy_from_slice(kept);
         all[kept.len()] = u8::from(cut);
-        Excerpt(Arc::from(&all[..=kept.len()]))
+        Excerpt(ThinArc::from_header_and_slice((), &all[..=kept.len()]))
     }
 
     /// The bytes kept.
     pub fn bytes(&self) -> &[u8] {
-        &self.0[..self.0.len() - 1]
+        let all = self.all();
+        &all[..all.len() - 1]
     }
 
     /// Whether the value was longer than what is kept.
     pub fn is_cut(&self) -> bool {
-        self.0.last() == Some(&1)
+        self.all().last() == Some(&1)
+    }
+
+    /// The kept bytes and the byte after them that says whether the value
+    /// went on.
+    fn all(&self) -> &[u8] {
+        &self.0.slice
+    }
+}
+
+// By content, as the shared slice this replaced compared and hashed, so
+// trace digests do not change with the representation.
+impl PartialEq for Excerpt {
+    fn eq(&self, other: &Excerpt) -> bool {
+        self.all() == other.all()
+    }
+}
+
+impl Eq for Excerpt {}
+
+impl Hash for Excerpt {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.all().hash(state);
+    }
+}
+
+impl fmt::Debug for Excerpt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Excerpt").field(&self.all()).finish()
     }
 }
 
@@ -158,7 +190,7 @@ mod tests {
         for text in ["count", "", "[]", long.as_str()] {
             let a = Excerpt::recurring(text.as_bytes());
             let b = Excerpt::recurring(text.as_bytes());
-            assert!(Arc::ptr_eq(&a.0, &b.0), "{text:?} shared");
+            assert_eq!(a.0.ptr(), b.0.ptr(), "{text:?} shared");
             assert_eq!(a, Excerpt::new(text.as_bytes()));
         }
         // Two texts of one slot: the second replaces the first, and
@@ -208,10 +240,10 @@ mod tests {
     }
 
     #[test]
-    fn an_excerpt_is_one_shared_slice_wide_even_when_optional() {
+    fn an_excerpt_is_one_word_wide_even_when_optional() {
         assert_eq!(
             std::mem::size_of::<Option<Excerpt>>(),
-            std::mem::size_of::<Arc<[u8]>>()
+            std::mem::size_of::<usize>()
         );
     }
 

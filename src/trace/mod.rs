@@ -27,4 +27,5 @@ pub use entry::{ObjectRef, TraceEntry};
 pub use event::What;
 pub use excerpt::{Excerpt, EXCERPT_BYTES_MAX};
 pub(crate) use recorder::TraceRecorder;
+pub(crate) use values::narrow_count;
 pub use values::{Cause, EndReason, Outcome, StorageOp};

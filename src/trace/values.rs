@@ -76,3 +76,12 @@ pub enum StorageOp {
     /// The alarm: set, read or deleted.
     Alarm,
 }
+
+/// A stub's number or a call's position among its stub's calls, as the
+/// trace keeps it: in 32 bits, which keeps a call's entry small. A run
+/// would need four billion stubs (or calls through one) to overflow it.
+pub(crate) fn narrow_count(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or_else(|_| {
+        panic!("invariant trace-counts-fit: stub number or call position {n} exceeds u32")
+    })
+}

@@ -17,13 +17,13 @@ fn ev(t: u64, at: u16, obj: Option<u32>, epoch: u32, what: What) -> TraceEntry {
 fn trace() -> Vec<TraceEntry> {
     let named = What::ObjectNamed {
         namespace: "COUNTER".into(),
-        id: "ab".repeat(32),
+        id: "ab".repeat(32).into(),
         name: Some("<room & co>".into()),
     };
     let sent = |call| What::CallSent {
         call,
         stub: 1,
-        seq: call,
+        seq: call as u32,
         method: "increment".into(),
         from: None,
         args: None,
@@ -31,7 +31,7 @@ fn trace() -> Vec<TraceEntry> {
     let delivered = |call, event| What::CallDelivered {
         call,
         stub: 1,
-        seq: call,
+        seq: call as u32,
         event,
     };
     vec![

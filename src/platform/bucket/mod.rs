@@ -219,9 +219,9 @@ impl Bucket {
             0,
             What::BucketSent {
                 call,
-                bucket: svc.name.clone(),
-                op: op.to_string(),
-                keys,
+                bucket: svc.name.as_str().into(),
+                op: op.into(),
+                keys: keys.into(),
             },
         );
         let drawn = svc.draw(world, op, &first);
@@ -237,8 +237,8 @@ impl Bucket {
             What::BucketAnswered {
                 call,
                 ok,
-                seen,
-                written,
+                seen: seen.into(),
+                written: written.into(),
             },
         );
         result.map(|done| done.value)

@@ -242,8 +242,8 @@ impl KvNamespace {
                 None,
                 0,
                 What::KvRead {
-                    namespace: name,
-                    key: key.to_string(),
+                    namespace: name.into(),
+                    key: key.into(),
                     version: found.version,
                     bound_ms: u64::try_from(found.bound.as_millis()).unwrap_or(u64::MAX),
                 },

@@ -288,8 +288,8 @@ impl Instance {
             Arrival::Call(_) => {
                 self.record(What::CallDelivered {
                     call: number,
-                    stub: lane,
-                    seq,
+                    stub: crate::trace::narrow_count(lane),
+                    seq: crate::trace::narrow_count(seq),
                     event,
                 });
                 Cause::Call(number)
