@@ -121,7 +121,9 @@ impl Database {
             let flags = PrepFlags::SQLITE_PREPARE_PERSISTENT;
             let prepare = || auth.user_sql(|| conn.prepare_with_flags(query, flags));
             conn.with_object_sql(query, prepare, |stmt, fresh| {
-                let prepared = if fresh { auth.take_table_read() } else { None };
+                if let Some(answer) = fresh.then(|| auth.take_table_read()).flatten() {
+                    reads.remember(query, answer);
+                }
                 let maybe_empty =
                     stmt.readonly() && stmt.column_count() == 0 && stmt.parameter_count() == 0;
                 if maybe_empty && stmt.expanded_sql().is_none() {
@@ -132,7 +134,7 @@ impl Database {
                     batch.begin_write()?;
                 }
                 let names = Some((columns, query));
-                let reads_table = || reads.of(conn, auth, query, prepared);
+                let reads_table = || reads.of(conn, auth, query);
                 let result = auth.user_sql(|| run(conn, stmt, &bindings, true, names, reads_table));
                 Ok((result, writes))
             })

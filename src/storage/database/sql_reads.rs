@@ -27,30 +27,32 @@ pub(super) struct TableReads {
 }
 
 impl TableReads {
-    /// Whether `sql` (one statement) reads or writes a table. `prepared` is
-    /// what the authorizer said if `sql` was prepared just now.
-    pub(super) fn of(
-        &mut self,
-        conn: &Connection,
-        auth: &Authorizer,
-        sql: &str,
-        prepared: Option<bool>,
-    ) -> bool {
-        let known = prepared.or_else(|| self.by_sql.get(sql).copied());
-        let reads = known.unwrap_or_else(|| {
-            // Preparing again cannot fail: the same text just prepared.
-            auth.user_sql(|| conn.prepare(sql).map(drop))
-                .ok()
-                .and(auth.take_table_read())
-                .unwrap_or(false)
-        });
-        if known.is_none() || prepared.is_some() {
-            if self.by_sql.len() >= ANSWERS_MAX && !self.by_sql.contains_key(sql) {
-                // Any victim will do; the first key keeps it deterministic.
-                self.by_sql.pop_first();
-            }
-            self.by_sql.insert(sql.to_string(), reads);
+    /// Keeps what the authorizer said of `sql`, prepared just now. Kept at
+    /// once, whether or not this run returns rows: a statement that first
+    /// finds nothing (a look-up in an empty table) and rows later would
+    /// otherwise be prepared a second time to ask again.
+    pub(super) fn remember(&mut self, sql: &str, reads: bool) {
+        if self.by_sql.len() >= ANSWERS_MAX && !self.by_sql.contains_key(sql) {
+            // Any victim will do; the first key keeps it deterministic.
+            self.by_sql.pop_first();
         }
+        self.by_sql.insert(sql.to_string(), reads);
+    }
+
+    /// Whether `sql` (one statement) reads or writes a table: the answer
+    /// kept, or, if it was dropped to make room, the authorizer's when
+    /// `sql` is prepared once more.
+    pub(super) fn of(&mut self, conn: &Connection, auth: &Authorizer, sql: &str) -> bool {
+        if let Some(&reads) = self.by_sql.get(sql) {
+            return reads;
+        }
+        // Preparing again cannot fail: the same text just prepared.
+        let reads = auth
+            .user_sql(|| conn.prepare(sql).map(drop))
+            .ok()
+            .and(auth.take_table_read())
+            .unwrap_or(false);
+        self.remember(sql, reads);
         reads
     }
 }

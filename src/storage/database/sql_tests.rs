@@ -242,6 +242,23 @@ fn a_lookup_reads_its_row_also_when_the_statement_is_cached_or_forgotten() {
     }
 }
 
+/// The first run of the look-up finds nothing, so nothing asks then
+/// whether it reads a table; the answer kept when it was prepared serves
+/// the later run that finds a row.
+#[test]
+fn a_lookup_that_first_finds_nothing_reads_its_row_later() {
+    let mut db = db();
+    users(&mut db);
+    let lookup = "SELECT name FROM users WHERE id = ?";
+    let done = db.exec(lookup, &[V::Integer(1)]).unwrap();
+    assert_eq!((done.rows.len(), done.rows_read), (0, 0));
+    db.exec("INSERT INTO users VALUES (1, 'a')", &[]).unwrap();
+    let done = db.exec(lookup, &[V::Integer(1)]).unwrap();
+    assert_eq!((done.rows.len(), done.rows_read), (1, 1));
+    let constant = db.exec("SELECT 1", &[]).unwrap();
+    assert_eq!((constant.rows.len(), constant.rows_read), (1, 0));
+}
+
 #[test]
 fn production_limits_are_enforced() {
     let mut db = db();
