@@ -228,15 +228,13 @@ impl Database {
         }
         let lost: Vec<BatchId> = (self.oldest_unconfirmed..self.filling).collect();
         self.forget_log_from(self.oldest_unconfirmed);
-        if let (Some(&oldest_lost), true) = (lost.first(), self.stack.is_open()) {
+        if let Some(&oldest_lost) = lost.first().filter(|_| self.stack.is_open()) {
+            // Leaves `kv_table_exists` as the rollback and the redo left it.
             let rolled_back = self.roll_back_from(oldest_lost);
             assert!(
                 rolled_back.is_ok(),
                 "invariant batch-crash-atomic: could not drop batches {lost:?}: {rolled_back:?}"
             );
-            // The lost batches may have created `_cf_KV`; if SQLite cannot tell,
-            // assume it exists so reads fail loudly instead of returning nothing.
-            self.kv_table_exists = self.kv_table_in_schema().unwrap_or(true);
         }
         self.oldest_unconfirmed = self.filling;
         self.check_savepoint_stack();

@@ -106,7 +106,8 @@ impl Database {
             // the transaction.
             self.conn.run(Fixed::RollbackOutermost)?;
         }
-        // The rollback may have dropped `_cf_KV` or `_cf_METADATA`.
+        // The rollback may have dropped `_cf_KV` or `_cf_METADATA`; the
+        // redo below keeps `kv_table_exists` up to date from here.
         self.kv_table_exists = self.kv_table_in_schema()?;
         self.metadata_table.set(None);
         let log = std::mem::take(&mut self.log);
