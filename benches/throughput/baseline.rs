@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use dosim::Seed;
@@ -104,14 +105,32 @@ fn run(seed: u64, clients: u64, per_client: u64) -> u64 {
 /// Runs `seeds` through the baseline, each on a fresh thread; returns
 /// (acknowledged requests, wall time).
 pub fn sweep(clients: u64, per_client: u64, seeds: &[Seed]) -> (u64, Duration) {
+    sweep_jobs(clients, per_client, seeds, 1)
+}
+
+/// [`sweep`] on `jobs` workers, each taking the next seed and waiting for
+/// its fresh thread, as a dosim sweep's workers do.
+pub fn sweep_jobs(clients: u64, per_client: u64, seeds: &[Seed], jobs: usize) -> (u64, Duration) {
     let started = Instant::now();
-    let mut acked = 0;
-    for seed in seeds {
-        let seed = seed.0;
-        acked += std::thread::spawn(move || run(seed, clients, per_client))
-            .join()
-            .expect("a baseline run panicked");
-    }
+    let next = AtomicUsize::new(0);
+    let worker = || {
+        let mut acked = 0;
+        while let Some(seed) = seeds.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let seed = seed.0;
+            acked += std::thread::spawn(move || run(seed, clients, per_client))
+                .join()
+                .expect("a baseline run panicked");
+        }
+        acked
+    };
+    let acked: u64 = if jobs == 1 {
+        worker()
+    } else {
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..jobs).map(|_| scope.spawn(worker)).collect();
+            workers.into_iter().map(|w| w.join().unwrap()).sum()
+        })
+    };
     let wall = started.elapsed();
     let expected = seeds.len() as u64 * clients * per_client;
     assert_eq!(acked, expected, "baseline acknowledged every increment");

@@ -2,7 +2,8 @@
 //! example's own sweep (its workload under swarm faults, the determinism
 //! self-check on the first seed, as `run` does) over the same seeds with
 //! `jobs(1)` and with `jobs(2)`; the figure is the first wall time over the
-//! second, 2.0 being perfect scaling on two cores.
+//! second, 2.0 being perfect scaling on two cores. Beside it, the bare
+//! baseline's sweep scaled the same way, each seed on a fresh thread too.
 //!
 //! The figure is measured in a child process (this bench again, with
 //! `THROUGHPUT_PROFILE=jobs`), as a user's sweep runs in a process of its
@@ -16,7 +17,7 @@ use dosim::{Runner, Seed};
 use dosim_workloads::counter::{self, Counter};
 
 use super::figures::{back_to_back, child_stderr, figure, per_s, ratios, REPEATS};
-use super::{seeds, sweep_size};
+use super::{baseline, seeds, sweep_size, SHORT_CLIENTS, SHORT_PER_CLIENT};
 
 /// Wall seconds of one sweep of `seeds` on `jobs` threads.
 fn sweep(seeds: &[Seed], jobs: usize) -> f64 {
@@ -31,28 +32,34 @@ fn sweep(seeds: &[Seed], jobs: usize) -> f64 {
 /// The figure's name, also the line the child prints it on.
 const NAME: &str = "sweep_jobs2_speedup";
 
-/// `(name, value)` of the figure, from a child process; measured here if
+/// The bare baseline's figure: its own sweep of the 100-request scenario,
+/// each seed on a fresh thread as dosim's are, with one worker over two.
+/// What this machine allows a thread-per-seed sweep.
+const BASELINE_NAME: &str = "sweep_jobs2_baseline_speedup";
+
+/// `(name, value)` of the figures, from a child process; measured here if
 /// no child could run.
 pub fn figures() -> Vec<(&'static str, f64)> {
-    match in_child() {
-        Some(value) => vec![(NAME, value)],
-        None => measure(),
-    }
+    in_child().unwrap_or_else(measure)
 }
 
-/// The figure as a child process measures it; its spread line is passed
-/// on to this process's stderr.
-fn in_child() -> Option<f64> {
+/// The figures as a child process measures them; their spread lines are
+/// passed on to this process's stderr.
+fn in_child() -> Option<Vec<(&'static str, f64)>> {
     let stderr = child_stderr("jobs")?;
     for spread in stderr.lines().filter(|l| l.starts_with("spread ")) {
         eprintln!("{spread}");
     }
-    let line = stderr.lines().find(|l| l.starts_with(NAME))?;
-    line[NAME.len()..]
-        .trim_start_matches(':')
-        .trim()
-        .parse()
-        .ok()
+    let value = |name: &str| -> Option<f64> {
+        let line = stderr
+            .lines()
+            .find(|l| l.starts_with(&format!("{name}:")))?;
+        line[name.len() + 1..].trim().parse().ok()
+    };
+    Some(vec![
+        (NAME, value(NAME)?),
+        (BASELINE_NAME, value(BASELINE_NAME)?),
+    ])
 }
 
 /// `(name, value)` of the figure, measured in this process.
@@ -62,11 +69,25 @@ pub fn measure() -> Vec<(&'static str, f64)> {
     sweep(&calibration, 1);
     let n = sweep_size(per_s(calibration.len() as u64, started.elapsed()));
     let (mut one, mut two) = (Vec::new(), Vec::new());
+    let (mut bare_one, mut bare_two) = (Vec::new(), Vec::new());
+    let bare = |seeds: &[Seed], jobs| {
+        let (_, wall) = baseline::sweep_jobs(SHORT_CLIENTS, SHORT_PER_CLIENT, seeds, jobs);
+        wall.as_secs_f64()
+    };
     for rep in 0..REPEATS {
         let sweep_seeds = seeds(3_000_000 + rep as u64 * n, n);
         let (a, b) = back_to_back(rep, || sweep(&sweep_seeds, 1), || sweep(&sweep_seeds, 2));
         one.push(a);
         two.push(b);
+        let (a, b) = back_to_back(rep, || bare(&sweep_seeds, 1), || bare(&sweep_seeds, 2));
+        bare_one.push(a);
+        bare_two.push(b);
     }
-    vec![(NAME, figure(NAME, &ratios(&one, &two)))]
+    vec![
+        (NAME, figure(NAME, &ratios(&one, &two))),
+        (
+            BASELINE_NAME,
+            figure(BASELINE_NAME, &ratios(&bare_one, &bare_two)),
+        ),
+    ]
 }

@@ -106,6 +106,9 @@
 //! - `sweep_jobs2_speedup`: wall time of the counter example's sweep on one
 //!   thread over its wall time on two, measured in a child process of its
 //!   own (`throughput/jobs.rs`). Target: ≥ 1.9.
+//! - `sweep_jobs2_baseline_speedup`: the same for the bare baseline's
+//!   100-request seeds, each on a fresh thread as dosim's are: how far a
+//!   thread-per-seed sweep scales on this machine at all.
 //! - `counter_allocations_per_request`,
 //!   `counter_baseline_allocations_per_request`: heap allocations per
 //!   request of the long scenario, marginal between two sizes

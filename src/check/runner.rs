@@ -31,7 +31,7 @@ use crate::settings::Settings;
 use crate::sim::clock::format_sim_time;
 use crate::sim::seed::Seed;
 use crate::sim::world_config::WorldConfig;
-use crate::trace::first_divergence;
+use crate::trace::{self, first_divergence};
 
 /// Seeds a sweep runs when nothing says otherwise.
 pub const SEEDS_DEFAULT: u64 = 100;
@@ -377,10 +377,14 @@ impl Runner {
                 if let Some(reason) = divergence(&record, &again) {
                     record.failure = Some(reason);
                 }
+                trace::recycle(again.trace);
             }
             if record.failure.is_none() {
-                // A passing run's trace is not needed: free it early.
-                record.trace = Vec::new();
+                // A passing run's trace is not needed: its list records
+                // the next run's.
+                trace::recycle(std::mem::take(&mut record.trace));
+            } else {
+                record.trace.shrink_to_fit();
             }
             record
         };
@@ -428,7 +432,10 @@ impl Runner {
         if Settings::get().log.is_some() {
             crate::sim::logging::init_logging();
         }
-        run_seed(seed, &self.options, body)
+        let mut record = run_seed(seed, &self.options, body);
+        // The caller keeps the trace: it holds no room for growth.
+        record.trace.shrink_to_fit();
+        record
     }
 
     /// Runs the planned sweep.

@@ -17,6 +17,7 @@ mod entry;
 mod event;
 mod excerpt;
 mod recorder;
+mod spare;
 pub mod text;
 mod values;
 
@@ -27,5 +28,6 @@ pub use entry::{ObjectRef, TraceEntry};
 pub use event::What;
 pub use excerpt::{Excerpt, EXCERPT_BYTES_MAX};
 pub(crate) use recorder::TraceRecorder;
+pub(crate) use spare::recycle;
 pub(crate) use values::narrow_count;
 pub use values::{Cause, EndReason, Outcome, StorageOp};
