@@ -146,7 +146,9 @@
 //! sets the increments per client of `long*` and `js` (which needs
 //! `--features js`), the seeds of `seeds*`, or the operations of a storage
 //! workload) and prints
-//! its rate to stderr and nothing to stdout:
+//! its rate to stderr and nothing to stdout. `THROUGHPUT_PROFILE_REPEAT=r`
+//! runs it `r` times in the one process, a line each: the later runs show
+//! the steady state of a sweep, memory the earlier ones freed reused.
 //!
 //! ```text
 //! THROUGHPUT_PROFILE=long THROUGHPUT_PROFILE_N=500 valgrind --tool=callgrind \
@@ -441,7 +443,14 @@ fn print_figure(name: &str, value: f64) {
 fn main() {
     // `cargo bench` passes `--bench`; there is nothing to filter.
     if let Ok(which) = std::env::var("THROUGHPUT_PROFILE") {
-        return profile(&which);
+        let repeat = std::env::var("THROUGHPUT_PROFILE_REPEAT").map_or(1, |r| {
+            r.parse::<u32>()
+                .expect("THROUGHPUT_PROFILE_REPEAT is a number")
+        });
+        for _ in 0..repeat {
+            profile(&which);
+        }
+        return;
     }
     let bench_started = Instant::now();
     let groups: [Group; 9] = [

@@ -297,57 +297,58 @@ fn run_here(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
             failure
         })
     });
-    let mut failure = outcome.unwrap_or_else(|message| Some(FailureReason::Panic(message)));
-    let mut failure_event = None;
+    let mut record = RunRecord {
+        seed,
+        failure: outcome.unwrap_or_else(|message| Some(FailureReason::Panic(message))),
+        end_ns: 0,
+        trace: Vec::new(),
+        steps: 0,
+        plan,
+        faults_injected: BTreeMap::new(),
+        faults_applied: Vec::new(),
+        failure_event: None,
+        natural: Default::default(),
+    };
     let world = world_slot.borrow_mut().take();
     if let Some(w) = &world {
         w.clock.release();
+        record.end_ns = w.trace_end_ns();
+        record.steps = w.steps();
+        record.natural = w.natural.get();
+        record.faults_applied = std::mem::take(&mut *w.applied.borrow_mut());
+        record.faults_injected = std::mem::take(&mut *w.injected.borrow_mut());
+        record.trace = w.take_trace();
     }
-    let (trace, end_ns, steps, faults_applied, natural) = match &world {
-        Some(w) => {
-            let end_ns = w.trace_end_ns();
-            let applied = std::mem::take(&mut *w.applied.borrow_mut());
-            (w.take_trace(), end_ns, w.steps(), applied, w.natural.get())
-        }
-        None => (Vec::new(), 0, 0, Vec::new(), Default::default()),
-    };
+    debug_assert_eq!(
+        record.faults_injected.values().sum::<u64>(),
+        record
+            .trace
+            .iter()
+            .filter(|e| matches!(e.what, What::FaultInjected { .. }))
+            .count() as u64,
+        "invariant faults-counted: the world counted every fault the trace records"
+    );
     // A broken runtime guarantee explains any property failure after it,
     // so a monitor's verdict comes first.
+    let failure = &mut record.failure;
     if opts.monitors && !matches!(failure, Some(FailureReason::Panic(_))) {
         // Calls left out are a hang only if the run got to wait for them:
         // it finished (and had its liveness phase) or the body itself hung.
         let liveness_applies = matches!(failure, None | Some(FailureReason::Deadline(_)));
-        let violation = monitors::check_some(&trace, |name| {
+        let violation = monitors::check_some(&record.trace, |name| {
             name != monitors::liveness::NAME || liveness_applies
         });
         if let Some(v) = violation {
-            failure_event = Some(v.event_index);
+            record.failure_event = Some(v.event_index);
             let also = match &failure {
                 Some(f) => format!(" (and then: {f})"),
                 None => String::new(),
             };
-            failure = Some(FailureReason::Invariant {
+            *failure = Some(FailureReason::Invariant {
                 monitor: v.monitor.to_string(),
                 message: format!("{}{also}", v.message),
             });
         }
     }
-    let mut faults_injected = BTreeMap::new();
-    for e in &trace {
-        if let What::FaultInjected { fault, .. } = e.what {
-            *faults_injected.entry(fault).or_insert(0) += 1;
-        }
-    }
-    RunRecord {
-        seed,
-        failure,
-        end_ns,
-        trace,
-        steps,
-        plan,
-        faults_injected,
-        faults_applied,
-        failure_event,
-        natural,
-    }
+    record
 }

@@ -9,6 +9,7 @@
 //! ends the run with a reason as soon as anything decides it has failed.
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -17,7 +18,7 @@ use std::time::Duration;
 
 use super::clock::SimClock;
 use super::fault_state::FaultState;
-use super::faults::FaultPlan;
+use super::faults::{FaultKind, FaultPlan};
 use super::network::Network;
 use super::rng::RunRng;
 use super::seed::{Seed, Stream};
@@ -82,6 +83,9 @@ pub(crate) struct World {
     /// Every fault applied so far, as a schedule that would apply it again
     /// (what `shrink` starts from).
     pub(crate) applied: RefCell<Vec<super::faults::ScheduledFault>>,
+    /// How many faults of each kind the trace records as injected, counted
+    /// as they are recorded: the harness needs no pass over the trace.
+    pub(crate) injected: RefCell<BTreeMap<FaultKind, u64>>,
     trace: TraceRecorder,
     steps: Cell<u64>,
     steps_max: u64,
@@ -116,6 +120,7 @@ impl World {
             plan,
             faults: FaultState::default(),
             applied: RefCell::new(Vec::new()),
+            injected: RefCell::new(BTreeMap::new()),
             trace: TraceRecorder::default(),
             steps: Cell::new(0),
             steps_max,
@@ -150,6 +155,9 @@ impl World {
 
     /// Appends an event to the trace, stamped with the current simulated time.
     pub(crate) fn record(&self, at: LocationId, obj: Option<ObjectRef>, epoch: u32, what: What) {
+        if let What::FaultInjected { fault, .. } = &what {
+            *self.injected.borrow_mut().entry(*fault).or_insert(0) += 1;
+        }
         self.trace.push(TraceEntry {
             t: self.clock.now_ns(),
             at,
