@@ -14,6 +14,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
+use std::task::{Poll, Waker};
 
 use super::database::{BatchId, Database, ListOptions};
 use super::error::StorageError;
@@ -62,6 +63,17 @@ struct Pending {
 /// Told the alarm time (Unix ms) each time a confirmed change sets it.
 pub(crate) type AlarmListener = Box<dyn Fn(Option<i64>)>;
 
+/// Where an object's commit loop is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CommitLoop {
+    /// No batch was ever closed.
+    NotStarted,
+    /// Confirming queued batches (or about to: it was woken).
+    Running,
+    /// Waiting for a batch to be queued.
+    Parked,
+}
+
 /// See the module documentation.
 pub(crate) struct ObjectStorage {
     world: Rc<World>,
@@ -79,7 +91,13 @@ pub(crate) struct ObjectStorage {
     /// Highest batch confirmed durable.
     confirmed: Cell<BatchId>,
     queue: RefCell<VecDeque<Pending>>,
-    committing: Cell<bool>,
+    /// The commit loop, once started: it parks while the queue is empty
+    /// rather than ending, so a batch after a quiet spell wakes it instead
+    /// of spawning a task (madsim keeps a record of every task spawned
+    /// until the run ends: one per quiet spell added up).
+    commit_loop: Cell<CommitLoop>,
+    /// The parked commit loop's waker.
+    commit_waker: RefCell<Option<Waker>>,
     /// The current instance's output gate.
     gate: RefCell<Rc<OutputGate>>,
     /// Called when a commit fails: the runtime resets the instance.
@@ -120,7 +138,8 @@ impl ObjectStorage {
             closed: Cell::new(0),
             confirmed: Cell::new(0),
             queue: RefCell::new(VecDeque::new()),
-            committing: Cell::new(false),
+            commit_loop: Cell::new(CommitLoop::NotStarted),
+            commit_waker: RefCell::new(None),
             gate: RefCell::new(Rc::new(OutputGate::default())),
             on_failure: RefCell::new(None),
             first_writes: RefCell::new(std::collections::BTreeMap::new()),
@@ -325,9 +344,18 @@ impl ObjectStorage {
             self.queue.borrow().len(),
             "invariant unconfirmed-count: the database holds exactly the batches waiting for confirmation"
         );
-        if !self.committing.get() {
-            self.committing.set(true);
-            crate::sim::world::spawn_task(&self.world, self.clone().commit_loop());
+        match self.commit_loop.get() {
+            CommitLoop::NotStarted => {
+                self.commit_loop.set(CommitLoop::Running);
+                crate::sim::world::spawn_task(&self.world, self.clone().commit_loop());
+            }
+            CommitLoop::Parked => {
+                self.commit_loop.set(CommitLoop::Running);
+                if let Some(waker) = self.commit_waker.borrow_mut().take() {
+                    waker.wake();
+                }
+            }
+            CommitLoop::Running => {}
         }
     }
 
@@ -353,8 +381,17 @@ impl ObjectStorage {
                 .front()
                 .map(|p| (p.batch, p.host, p.epoch, p.alarm_after))
             else {
-                self.committing.set(false);
-                return;
+                self.commit_loop.set(CommitLoop::Parked);
+                std::future::poll_fn(|cx| {
+                    if self.commit_loop.get() == CommitLoop::Running {
+                        Poll::Ready(())
+                    } else {
+                        *self.commit_waker.borrow_mut() = Some(cx.waker().clone());
+                        Poll::Pending
+                    }
+                })
+                .await;
+                continue;
             };
             if transmit(&world, host, storage).await.is_err() {
                 // Recorded once per batch: a long partition would otherwise
