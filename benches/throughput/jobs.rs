@@ -2,8 +2,11 @@
 //! example's own sweep (its workload under swarm faults, the determinism
 //! self-check on the first seed, as `run` does) over the same seeds with
 //! `jobs(1)` and with `jobs(2)`; the figure is the first wall time over the
-//! second, 2.0 being perfect scaling on two cores. Beside it, the bare
-//! baseline's sweep scaled the same way, each seed on a fresh thread too.
+//! second, 2.0 being perfect scaling on two cores. Beside it, dosim's
+//! 100-request scenario (the seeds figure's) and the bare baseline's, over
+//! the same seeds and scaled the same way, each seed on a fresh thread too:
+//! those two compare the runtime with the baseline on equal work, the
+//! first adds the example's own workload (swarm faults, shorter seeds).
 //!
 //! The figure is measured in a child process (this bench again, with
 //! `THROUGHPUT_PROFILE=jobs`), as a user's sweep runs in a process of its
@@ -11,13 +14,15 @@
 //! left behind made the same sweeps scale 1.1× where a fresh process
 //! scales 1.5×.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use dosim::{Runner, Seed};
 use dosim_workloads::counter::{self, Counter};
 
 use super::figures::{back_to_back, child_stderr, figure, per_s, ratios, REPEATS};
-use super::{baseline, seeds, sweep_size, SHORT_CLIENTS, SHORT_PER_CLIENT};
+use super::{baseline, dosim_body, runner, seeds, sweep_size, SHORT_CLIENTS, SHORT_PER_CLIENT};
 
 /// Wall seconds of one sweep of `seeds` on `jobs` threads.
 fn sweep(seeds: &[Seed], jobs: usize) -> f64 {
@@ -29,8 +34,33 @@ fn sweep(seeds: &[Seed], jobs: usize) -> f64 {
     wall.as_secs_f64()
 }
 
+/// Wall seconds of dosim's 100-request scenario (the seeds figure's) over
+/// `seeds` on `jobs` threads: the runtime's own scaling, on the work the
+/// baseline's figure does.
+fn scenario(seeds: &[Seed], jobs: usize) -> f64 {
+    let runner = runner("bench_jobs_100req", SHORT_CLIENTS, true).jobs(Some(jobs));
+    let acked = Arc::new(AtomicU64::new(0));
+    let body_acked = acked.clone();
+    let started = Instant::now();
+    let report = runner.run_seeds(seeds, move |sim| {
+        dosim_body(sim, SHORT_PER_CLIENT, body_acked.clone())
+    });
+    let wall = started.elapsed();
+    report.assert_passed();
+    let expected = seeds.len() as u64 * SHORT_CLIENTS * SHORT_PER_CLIENT;
+    assert_eq!(
+        acked.load(Ordering::Relaxed),
+        expected,
+        "dosim acknowledged every increment"
+    );
+    wall.as_secs_f64()
+}
+
 /// The figure's name, also the line the child prints it on.
 const NAME: &str = "sweep_jobs2_speedup";
+
+/// dosim's 100-request scenario scaled the same way.
+const SCENARIO_NAME: &str = "sweep_jobs2_speedup_100req";
 
 /// The bare baseline's figure: its own sweep of the 100-request scenario,
 /// each seed on a fresh thread as dosim's are, with one worker over two.
@@ -58,36 +88,39 @@ fn in_child() -> Option<Vec<(&'static str, f64)>> {
     };
     Some(vec![
         (NAME, value(NAME)?),
+        (SCENARIO_NAME, value(SCENARIO_NAME)?),
         (BASELINE_NAME, value(BASELINE_NAME)?),
     ])
 }
 
-/// `(name, value)` of the figure, measured in this process.
+/// `(name, value)` of the figures, measured in this process.
 pub fn measure() -> Vec<(&'static str, f64)> {
     let calibration = seeds(2_000_000, 20);
     let started = Instant::now();
     sweep(&calibration, 1);
     let n = sweep_size(per_s(calibration.len() as u64, started.elapsed()));
-    let (mut one, mut two) = (Vec::new(), Vec::new());
-    let (mut bare_one, mut bare_two) = (Vec::new(), Vec::new());
     let bare = |seeds: &[Seed], jobs| {
         let (_, wall) = baseline::sweep_jobs(SHORT_CLIENTS, SHORT_PER_CLIENT, seeds, jobs);
         wall.as_secs_f64()
     };
+    let sweeps: [(&'static str, &dyn Fn(&[Seed], usize) -> f64); 3] = [
+        (NAME, &sweep),
+        (SCENARIO_NAME, &scenario),
+        (BASELINE_NAME, &bare),
+    ];
+    // Per figure: wall times on one worker, and on two.
+    let mut walls = [(); 3].map(|_| (Vec::new(), Vec::new()));
     for rep in 0..REPEATS {
         let sweep_seeds = seeds(3_000_000 + rep as u64 * n, n);
-        let (a, b) = back_to_back(rep, || sweep(&sweep_seeds, 1), || sweep(&sweep_seeds, 2));
-        one.push(a);
-        two.push(b);
-        let (a, b) = back_to_back(rep, || bare(&sweep_seeds, 1), || bare(&sweep_seeds, 2));
-        bare_one.push(a);
-        bare_two.push(b);
+        for ((_, run), (one, two)) in sweeps.iter().zip(walls.iter_mut()) {
+            let (a, b) = back_to_back(rep, || run(&sweep_seeds, 1), || run(&sweep_seeds, 2));
+            one.push(a);
+            two.push(b);
+        }
     }
-    vec![
-        (NAME, figure(NAME, &ratios(&one, &two))),
-        (
-            BASELINE_NAME,
-            figure(BASELINE_NAME, &ratios(&bare_one, &bare_two)),
-        ),
-    ]
+    sweeps
+        .iter()
+        .zip(&walls)
+        .map(|((name, _), (one, two))| (*name, figure(name, &ratios(one, two))))
+        .collect()
 }

@@ -106,9 +106,11 @@
 //! - `sweep_jobs2_speedup`: wall time of the counter example's sweep on one
 //!   thread over its wall time on two, measured in a child process of its
 //!   own (`throughput/jobs.rs`). Target: ≥ 1.9.
-//! - `sweep_jobs2_baseline_speedup`: the same for the bare baseline's
-//!   100-request seeds, each on a fresh thread as dosim's are: how far a
-//!   thread-per-seed sweep scales on this machine at all.
+//! - `sweep_jobs2_speedup_100req`, `sweep_jobs2_baseline_speedup`: the
+//!   same for dosim's 100-request scenario and for the bare baseline's, on
+//!   the same seeds, each on a fresh thread: the runtime against the
+//!   baseline on equal work, and how far a thread-per-seed sweep scales on
+//!   this machine at all.
 //! - `counter_allocations_per_request`,
 //!   `counter_baseline_allocations_per_request`: heap allocations per
 //!   request of the long scenario, marginal between two sizes
