@@ -24,6 +24,10 @@ use dosim_workloads::counter::{self, Counter};
 use super::figures::{back_to_back, child_stderr, figure, per_s, ratios, REPEATS};
 use super::{baseline, dosim_body, runner, seeds, sweep_size, SHORT_CLIENTS, SHORT_PER_CLIENT};
 
+/// A sweep of some seeds on some number of threads, returning its wall
+/// seconds.
+type Sweep = dyn Fn(&[Seed], usize) -> f64;
+
 /// Wall seconds of one sweep of `seeds` on `jobs` threads.
 fn sweep(seeds: &[Seed], jobs: usize) -> f64 {
     let runner = Runner::new("bench_jobs").quiet().jobs(Some(jobs));
@@ -103,7 +107,7 @@ pub fn measure() -> Vec<(&'static str, f64)> {
         let (_, wall) = baseline::sweep_jobs(SHORT_CLIENTS, SHORT_PER_CLIENT, seeds, jobs);
         wall.as_secs_f64()
     };
-    let sweeps: [(&'static str, &dyn Fn(&[Seed], usize) -> f64); 3] = [
+    let sweeps: [(&'static str, &Sweep); 3] = [
         (NAME, &sweep),
         (SCENARIO_NAME, &scenario),
         (BASELINE_NAME, &bare),
