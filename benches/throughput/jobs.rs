@@ -14,15 +14,13 @@
 //! left behind made the same sweeps scale 1.1× where a fresh process
 //! scales 1.5×.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::Instant;
 
 use dosim::{Runner, Seed};
 use dosim_workloads::counter::{self, Counter};
 
 use super::figures::{back_to_back, child_stderr, figure, per_s, ratios, REPEATS};
-use super::{baseline, dosim_body, runner, seeds, sweep_size, SHORT_CLIENTS, SHORT_PER_CLIENT};
+use super::{baseline, dosim_sweep_on, runner, seeds, sweep_size, SHORT_CLIENTS, SHORT_PER_CLIENT};
 
 /// A sweep of some seeds on some number of threads, returning its wall
 /// seconds.
@@ -43,20 +41,7 @@ fn sweep(seeds: &[Seed], jobs: usize) -> f64 {
 /// baseline's figure does.
 fn scenario(seeds: &[Seed], jobs: usize) -> f64 {
     let runner = runner("bench_jobs_100req", SHORT_CLIENTS, true).jobs(Some(jobs));
-    let acked = Arc::new(AtomicU64::new(0));
-    let body_acked = acked.clone();
-    let started = Instant::now();
-    let report = runner.run_seeds(seeds, move |sim| {
-        dosim_body(sim, SHORT_PER_CLIENT, body_acked.clone())
-    });
-    let wall = started.elapsed();
-    report.assert_passed();
-    let expected = seeds.len() as u64 * SHORT_CLIENTS * SHORT_PER_CLIENT;
-    assert_eq!(
-        acked.load(Ordering::Relaxed),
-        expected,
-        "dosim acknowledged every increment"
-    );
+    let (_, wall) = dosim_sweep_on(runner, SHORT_CLIENTS, SHORT_PER_CLIENT, seeds);
     wall.as_secs_f64()
 }
 

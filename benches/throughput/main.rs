@@ -303,8 +303,18 @@ fn dosim_sweep_with(
     seeds: &[Seed],
     monitors: bool,
 ) -> (u64, Duration) {
+    dosim_sweep_on(runner(name, clients, monitors), clients, per_client, seeds)
+}
+
+/// [`dosim_sweep`] on a runner the caller set up (built by [`runner`]
+/// with `clients`).
+fn dosim_sweep_on(
+    runner: Runner,
+    clients: u64,
+    per_client: u64,
+    seeds: &[Seed],
+) -> (u64, Duration) {
     let acked = Arc::new(AtomicU64::new(0));
-    let runner = runner(name, clients, monitors);
     let body_acked = acked.clone();
     let started = Instant::now();
     let report = runner.run_seeds(seeds, move |sim| {
