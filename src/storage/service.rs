@@ -370,6 +370,8 @@ impl ObjectStorage {
     /// storage and back; a message that cannot get through (a partition) is
     /// sent again until it does or the batch is lost. Storage refuses a
     /// batch from a stale epoch, and fails one the plan says must fail.
+    /// With nothing queued it parks until `close_batch` wakes it; it ends
+    /// only with the run.
     async fn commit_loop(self: Rc<Self>) {
         let world = self.world.clone();
         let storage = world.config().storage();
