@@ -442,7 +442,7 @@ type Group = fn() -> Vec<(&'static str, f64)>;
 /// Prints one figure: ratios and milliseconds with three decimals, seeds
 /// per second with one, other rates and counts as whole numbers.
 fn print_figure(name: &str, value: f64) {
-    let digits = if name.contains("_ratio") || name.ends_with("_ms") || name.ends_with("_speedup") {
+    let digits = if name.contains("_ratio") || name.ends_with("_ms") || name.contains("_speedup") {
         3
     } else if name.starts_with("seeds_") || name.ends_with("_per_request") {
         1
