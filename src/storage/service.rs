@@ -63,17 +63,6 @@ struct Pending {
 /// Told the alarm time (Unix ms) each time a confirmed change sets it.
 pub(crate) type AlarmListener = Box<dyn Fn(Option<i64>)>;
 
-/// Where an object's commit loop is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CommitLoop {
-    /// No batch was ever closed.
-    NotStarted,
-    /// Confirming queued batches (or about to: it was woken).
-    Running,
-    /// Waiting for a batch to be queued.
-    Parked,
-}
-
 /// See the module documentation.
 pub(crate) struct ObjectStorage {
     world: Rc<World>,
@@ -91,12 +80,13 @@ pub(crate) struct ObjectStorage {
     /// Highest batch confirmed durable.
     confirmed: Cell<BatchId>,
     queue: RefCell<VecDeque<Pending>>,
-    /// The commit loop, once started: it parks while the queue is empty
-    /// rather than ending, so a batch after a quiet spell wakes it instead
-    /// of spawning a task (madsim keeps a record of every task spawned
-    /// until the run ends: one per quiet spell added up).
-    commit_loop: Cell<CommitLoop>,
-    /// The parked commit loop's waker.
+    /// Whether the commit loop was spawned. Once started it parks while
+    /// the queue is empty rather than ending, so a batch after a quiet
+    /// spell wakes it instead of spawning a task (madsim keeps a record of
+    /// every task spawned until the run ends: one per quiet spell added
+    /// up).
+    commit_started: Cell<bool>,
+    /// The commit loop's waker while it is parked (and only then).
     commit_waker: RefCell<Option<Waker>>,
     /// The current instance's output gate.
     gate: RefCell<Rc<OutputGate>>,
@@ -138,7 +128,7 @@ impl ObjectStorage {
             closed: Cell::new(0),
             confirmed: Cell::new(0),
             queue: RefCell::new(VecDeque::new()),
-            commit_loop: Cell::new(CommitLoop::NotStarted),
+            commit_started: Cell::new(false),
             commit_waker: RefCell::new(None),
             gate: RefCell::new(Rc::new(OutputGate::default())),
             on_failure: RefCell::new(None),
@@ -344,18 +334,10 @@ impl ObjectStorage {
             self.queue.borrow().len(),
             "invariant unconfirmed-count: the database holds exactly the batches waiting for confirmation"
         );
-        match self.commit_loop.get() {
-            CommitLoop::NotStarted => {
-                self.commit_loop.set(CommitLoop::Running);
-                crate::sim::world::spawn_task(&self.world, self.clone().commit_loop());
-            }
-            CommitLoop::Parked => {
-                self.commit_loop.set(CommitLoop::Running);
-                if let Some(waker) = self.commit_waker.borrow_mut().take() {
-                    waker.wake();
-                }
-            }
-            CommitLoop::Running => {}
+        if !self.commit_started.replace(true) {
+            crate::sim::world::spawn_task(&self.world, self.clone().commit_loop());
+        } else if let Some(parked) = self.commit_waker.borrow_mut().take() {
+            parked.wake();
         }
     }
 
@@ -383,13 +365,12 @@ impl ObjectStorage {
                 .front()
                 .map(|p| (p.batch, p.host, p.epoch, p.alarm_after))
             else {
-                self.commit_loop.set(CommitLoop::Parked);
                 std::future::poll_fn(|cx| {
-                    if self.commit_loop.get() == CommitLoop::Running {
-                        Poll::Ready(())
-                    } else {
+                    if self.queue.borrow().is_empty() {
                         *self.commit_waker.borrow_mut() = Some(cx.waker().clone());
                         Poll::Pending
+                    } else {
+                        Poll::Ready(())
                     }
                 })
                 .await;
