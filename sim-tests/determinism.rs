@@ -73,6 +73,58 @@ fn the_sweep_checks_its_first_seed_for_determinism() {
     assert!(reason.contains("first difference is event #"), "{reason}");
 }
 
+/// The order a std `HashMap` iterates in, as a run's note: each run is on
+/// a thread of its own, so madsim seeds the map's keys from the run's seed.
+fn map_order(runner: &Runner, seed: Seed) -> String {
+    let record = runner.record(seed, |sim: dosim::Sim| async move {
+        let map: std::collections::HashMap<u32, ()> = (0..64).map(|k| (k, ())).collect();
+        let order: Vec<u32> = map.into_keys().collect();
+        sim.note(format!("{order:?}"));
+        Ok(())
+    });
+    record
+        .trace
+        .iter()
+        .find_map(|e| match &e.what {
+            What::Note { text } => Some(text.clone()),
+            _ => None,
+        })
+        .expect("the run noted its map order")
+}
+
+/// A user's object may iterate a `HashMap`: the order must follow the
+/// seed, whatever ran before it in the process (runs share a worker and
+/// its stack, never a thread).
+#[test]
+fn std_hash_map_order_follows_the_seed() {
+    let runner = Runner::new("map_order");
+    let (a, b) = (Seed::nth(1), Seed::nth(2));
+    let first = map_order(&runner, a);
+    let other = map_order(&runner, b);
+    let again = map_order(&runner, a);
+    assert_eq!(
+        first, again,
+        "the same seed iterated its map in another order"
+    );
+    assert_ne!(
+        first, other,
+        "two seeds gave 64 keys the same order: keys not seeded?"
+    );
+    let sweep = Runner::new("map_order_sweep")
+        .seeds(3)
+        .quiet()
+        .jobs(Some(2));
+    let report = sweep.run(|sim: dosim::Sim| async move {
+        let map: std::collections::HashMap<u32, ()> = (0..64).map(|k| (k, ())).collect();
+        sim.note(format!("{:?}", map.into_keys().collect::<Vec<_>>()));
+        Ok(())
+    });
+    assert!(
+        report.passed(),
+        "the determinism self-check saw map order move"
+    );
+}
+
 /// Alarms, sockets, hibernation and SQL (with `datetime('now')` and
 /// `random()`) replay byte for byte too, under swarm faults.
 #[test]

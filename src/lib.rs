@@ -181,7 +181,7 @@ pub use check::Recorder;
 pub use check::{check, Checked, Failure, FailureReason, Faults, Replay, Report};
 pub use check::{fuzz, prop};
 pub use check::{merge_reports, Merged};
-pub use check::{ObjectKey, RunRecord, Runner, Shard, Sim, StorageView};
+pub use check::{run_on_fresh_thread, ObjectKey, RunRecord, Runner, Shard, Sim, StorageView};
 pub use mutations::Mutation;
 pub use runtime::{join_all, JoinHandle};
 

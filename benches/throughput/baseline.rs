@@ -109,7 +109,9 @@ pub fn sweep(clients: u64, per_client: u64, seeds: &[Seed]) -> (u64, Duration) {
 }
 
 /// [`sweep`] on `jobs` workers, each taking the next seed and waiting for
-/// its fresh thread, as a dosim sweep's workers do.
+/// its fresh thread, as a dosim sweep's workers do (the same kind of
+/// thread: `dosim::run_on_fresh_thread`, so that neither side pays more
+/// per seed for its thread than the other).
 pub fn sweep_jobs(clients: u64, per_client: u64, seeds: &[Seed], jobs: usize) -> (u64, Duration) {
     let started = Instant::now();
     let next = AtomicUsize::new(0);
@@ -117,8 +119,8 @@ pub fn sweep_jobs(clients: u64, per_client: u64, seeds: &[Seed], jobs: usize) ->
         let mut acked = 0;
         while let Some(seed) = seeds.get(next.fetch_add(1, Ordering::Relaxed)) {
             let seed = seed.0;
-            acked += std::thread::spawn(move || run(seed, clients, per_client))
-                .join()
+            acked += dosim::run_on_fresh_thread("baseline", move || run(seed, clients, per_client))
+                .expect("the OS refused a thread for a baseline run")
                 .expect("a baseline run panicked");
         }
         acked

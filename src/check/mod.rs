@@ -3,6 +3,7 @@
 
 pub(crate) mod cli;
 pub mod corpus;
+pub(crate) mod fresh_thread;
 pub mod fuzz;
 pub(crate) mod history;
 pub(crate) mod pool;
@@ -20,6 +21,7 @@ pub(crate) mod story;
 pub(crate) mod view;
 
 pub use cli::{main as cli_main, main_from as cli_main_from, Cli, Command, FaultsArg, RunArgs};
+pub use fresh_thread::run_on_fresh_thread;
 #[allow(deprecated)]
 pub use history::Recorder;
 pub use history::{CallRecorder, Checked};

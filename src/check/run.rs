@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use futures::future::{select, Either};
 
+use super::fresh_thread;
 use super::sim::Sim;
 use crate::monitors;
 use crate::runtime::error::Result;
@@ -217,13 +218,8 @@ const LIVENESS_POLL: Duration = Duration::from_millis(100);
 
 /// Runs `seed` on a fresh thread and waits for it.
 pub(crate) fn run_seed(seed: Seed, opts: &RunOptions, body: &Body) -> RunRecord {
-    let opts2 = opts.clone();
-    let body = body.clone();
-    std::thread::Builder::new()
-        .name(format!("dosim-{seed}"))
-        .spawn(move || run_here(seed, &opts2, &body))
+    fresh_thread::run_on_fresh_thread(&format!("dosim-{seed}"), || run_here(seed, opts, body))
         .expect("the OS refused a thread for a run")
-        .join()
         .unwrap_or_else(|payload| RunRecord {
             seed,
             failure: Some(FailureReason::Panic(panic_capture::payload_text(
