@@ -7,13 +7,19 @@
 //! in exactly the order a single worker would produce them, and what it
 //! prints does not depend on the number of workers. Each run still gets its
 //! own fresh thread (see `run::run_seed`); a worker only waits for it.
+//!
+//! The workers deliver, one at a time under a lock, rather than sending
+//! each result to the calling thread: waking that thread once per seed
+//! tripled a two-worker sweep's context switches (the counter example's
+//! 3 000 seeds: 11 400 against 3 600), each taking a core from a run.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::Mutex;
 
 /// Calls `work(i)` for every `i` in `0..n` on `jobs` worker threads, and
-/// `deliver(i, result)` on the calling thread for `i = 0, 1, 2, …` in order.
+/// `deliver(i, result)` for `i = 0, 1, 2, …` in order, one call at a time
+/// (on a worker thread when there are several).
 /// No index is started once `stop()` is true (a sweep's time budget is
 /// spent): the indices done are then `0..k` for some `k`, still all
 /// delivered in order.
@@ -22,7 +28,7 @@ where
     T: Send,
     S: Fn() -> bool + Sync,
     W: Fn(usize) -> T + Sync,
-    D: FnMut(usize, T),
+    D: FnMut(usize, T) + Send,
 {
     let jobs = jobs.clamp(1, n.max(1));
     if jobs == 1 {
@@ -35,11 +41,14 @@ where
         return;
     }
     let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<(usize, T)>();
+    let order = Mutex::new(InOrder {
+        early: BTreeMap::new(),
+        expected: 0,
+        deliver,
+    });
     std::thread::scope(|scope| {
         for _ in 0..jobs {
-            let tx = tx.clone();
-            let (next, work, stop) = (&next, &work, &stop);
+            let (next, work, stop, order) = (&next, &work, &stop, &order);
             scope.spawn(move || loop {
                 if stop() {
                     break;
@@ -48,24 +57,35 @@ where
                 if i >= n {
                     break;
                 }
-                if tx.send((i, work(i))).is_err() {
-                    break;
-                }
+                let result = work(i);
+                // A worker whose `deliver` panicked poisoned the lock; the
+                // others stop too, and the scope passes the panic on.
+                let Ok(mut order) = order.lock() else { break };
+                order.arrived(i, result);
             });
         }
-        drop(tx);
-        // Results that came in ahead of an earlier one (bounded by `jobs`
-        // in practice: each worker holds at most one seed at a time).
-        let mut early: BTreeMap<usize, T> = BTreeMap::new();
-        let mut expected = 0;
-        for (i, result) in rx {
-            early.insert(i, result);
-            while let Some(result) = early.remove(&expected) {
-                deliver(expected, result);
-                expected += 1;
-            }
-        }
     });
+}
+
+/// Results that came in ahead of an earlier one (bounded by the worker
+/// count in practice: each worker holds at most one seed at a time), and
+/// the index to deliver next. Whichever worker brings `expected` delivers
+/// it and every result waiting behind it, so the calling thread is not
+/// woken once per result.
+struct InOrder<T, D> {
+    early: BTreeMap<usize, T>,
+    expected: usize,
+    deliver: D,
+}
+
+impl<T, D: FnMut(usize, T)> InOrder<T, D> {
+    fn arrived(&mut self, i: usize, result: T) {
+        self.early.insert(i, result);
+        while let Some(result) = self.early.remove(&self.expected) {
+            (self.deliver)(self.expected, result);
+            self.expected += 1;
+        }
+    }
 }
 
 /// The worker count when none is given: every core.
