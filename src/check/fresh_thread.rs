@@ -232,7 +232,7 @@ mod tests {
 
     #[test]
     fn a_run_returns_its_value_and_borrows_from_its_caller() {
-        let words = vec!["a".to_string(), "b".to_string()];
+        let words = ["a".to_string(), "b".to_string()];
         for i in 0..3 {
             let joined =
                 run_on_fresh_thread("fresh-test", || format!("{}{i}", words.concat())).unwrap();
