@@ -379,26 +379,26 @@ impl Runner {
                 }
                 trace::recycle(again.trace);
             }
-            if record.failure.is_none() {
-                // A passing run's trace is not needed: its list records
-                // the next run's.
-                trace::recycle(std::mem::take(&mut record.trace));
-            } else {
-                record.trace.shrink_to_fit();
-            }
-            record
+            // A failure is written out here, on the worker (delivery is one
+            // worker at a time); after that, as for a passing run, the
+            // trace is not needed and its list records the next run's.
+            let failure = record
+                .failure
+                .is_some()
+                .then(|| self.report_failure(&record, &replay));
+            trace::recycle(std::mem::take(&mut record.trace));
+            (record, failure)
         };
         let jobs = self.jobs.unwrap_or_else(jobs_default);
         let spent = || budget.is_some_and(|b| started.elapsed() >= b);
-        for_each_in_order(count, jobs, spent, work, |_, record| {
+        for_each_in_order(count, jobs, spent, work, |_, (record, failure)| {
             report.runs += 1;
             for (kind, n) in &record.faults_injected {
                 *report.faults_injected.entry(*kind).or_insert(0) += n;
             }
             report.natural.add(record.natural);
             report.calm += u64::from(record.plan.calm);
-            if record.failure.is_some() {
-                let failure = self.report_failure(&record, &replay);
+            if let Some(failure) = failure {
                 // The first failure in full; the summary lists the rest,
                 // one line each.
                 if !self.quiet && report.failures.is_empty() {
