@@ -6,8 +6,9 @@
 //! again on first touch (a page fault per 4 KiB), and a list that outgrows
 //! its room is copied into yet more fresh pages. Measured on the
 //! 100-request scenario, such faults were four fifths of a sweep's page
-//! faults. So the harness gives a passing run's list back here once it is
-//! done with it, and the next run's recorder starts from it.
+//! faults. So a sweep gives each run's list back here once it is done
+//! with it (a failing run's after its report and trace file are written),
+//! and the next run's recorder starts from it.
 //!
 //! Only a list's room is reused, never its entries: a list is emptied when
 //! it is given back, so what a run records cannot depend on which list it
