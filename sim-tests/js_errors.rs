@@ -114,6 +114,13 @@ fn a_type_error_arrives_as_a_type_error() {
             .unwrap_err();
         assert_eq!(e.name(), "TypeError", "{e}");
         assert!(e.message().contains("nullDeref"), "no JS stack: {e}");
+        // The prelude runs from bytecode compiled once per process; its
+        // frames still name their script and line.
+        let frame = e.message().split("at invoke (dosim:workers:").nth(1);
+        assert!(
+            frame.is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit())),
+            "the prelude's frame lost its script or line: {e}"
+        );
         Ok(())
     });
 }
@@ -155,6 +162,41 @@ fn a_javascript_syntax_error_fails_each_call_and_the_harness_goes_on() {
         for _ in 0..2 {
             let e = stub.call_js::<Value>("m", json!([])).await.unwrap_err();
             assert_eq!(e.name(), "SyntaxError", "{e}");
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn an_import_of_an_unknown_module_fails_each_call_and_names_it() {
+    once("js_unknown_import", |sim, _| async move {
+        let module = JsModule::javascript(
+            "imports.js",
+            "import { x } from \"nowhere:at-all\";\nexport class A { m() { return x; } }",
+        );
+        let stub = sim.register_js("IMPORTS", &module, "A")?.get_by_name("a");
+        for _ in 0..2 {
+            let e = stub.call_js::<Value>("m", json!([])).await.unwrap_err();
+            assert!(e.message().contains("nowhere:at-all"), "{e}");
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn many_distinct_modules_each_run_their_own_code() {
+    // More modules than the process keeps compiled, so the cache of
+    // compiled modules starts over at least once on the way.
+    once("js_many_modules", |sim, _| async move {
+        for i in 0..70 {
+            let module = JsModule::javascript(
+                "many.js",
+                &format!("export class A {{ m() {{ return {i}; }} }}"),
+            );
+            let stub = sim
+                .register_js(&format!("MANY_{i}"), &module, "A")?
+                .get_by_name("a");
+            assert_eq!(stub.call_js::<u64>("m", json!([])).await?, i);
         }
         Ok(())
     });

@@ -3,11 +3,15 @@
 //! the same clients, the same sequential `increment(1)` RPCs through one
 //! stub each, the same audit. `js_counter_cost_ratio` is the Rust counter's
 //! figure divided by this one (what running the object as JavaScript
-//! costs). Built only with `--features js`.
+//! costs). `js_seeds_per_s_100req` sweeps whole seeds of the 100-request
+//! scenario on the TypeScript counter, where building the object's
+//! isolate is paid once per seed; `js_seed_cost_ratio` is the Rust
+//! counter's `seeds_per_s_100req` over it, on the same seeds. Built only
+//! with `--features js`.
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use dosim::js::{JsModule, JsObject};
 use dosim::{Seed, Sim};
@@ -43,6 +47,58 @@ pub fn sweep(clients: u64, per_client: u64, seed: Seed) -> (u64, Duration) {
         seed,
         body,
     )
+}
+
+/// Sweeps `seeds` of the TypeScript counter, `clients × per_client`
+/// increments each: (seeds, wall time).
+pub fn sweep_seeds(clients: u64, per_client: u64, seeds: &[Seed]) -> (u64, Duration) {
+    let acked = Arc::new(AtomicU64::new(0));
+    let body_acked = acked.clone();
+    let started = Instant::now();
+    let report = super::runner("bench_js_100req", clients, true)
+        .run_seeds(seeds, move |sim| body(sim, per_client, body_acked.clone()));
+    let wall = started.elapsed();
+    report.assert_passed();
+    let expected = seeds.len() as u64 * clients * per_client;
+    assert_eq!(
+        acked.load(std::sync::atomic::Ordering::Relaxed),
+        expected,
+        "the TypeScript counter acknowledged every increment"
+    );
+    (seeds.len() as u64, wall)
+}
+
+/// Seeds per repetition of the TypeScript seed sweep (and of the Rust one
+/// beside it): a fixed count, as the JavaScript side is the slow one.
+const SEEDS_PER_REPETITION: u64 = 200;
+
+/// `js_seeds_per_s_100req` and `js_seed_cost_ratio`: the 100-request
+/// scenario swept over the same seeds in Rust and in TypeScript, back to
+/// back in each repetition.
+pub fn seed_figures() -> Vec<(&'static str, f64)> {
+    use super::figures::{back_to_back, figure, per_s, ratios, REPEATS};
+    let (clients, per_client) = (super::SHORT_CLIENTS, super::SHORT_PER_CLIENT);
+    let (mut rust, mut js) = (Vec::new(), Vec::new());
+    for rep in 0..REPEATS {
+        let seeds = super::seeds(rep as u64 * SEEDS_PER_REPETITION, SEEDS_PER_REPETITION);
+        let ((_, rust_wall), (n, js_wall)) = back_to_back(
+            rep,
+            || super::dosim_sweep("bench_100req", clients, per_client, &seeds),
+            || sweep_seeds(clients, per_client, &seeds),
+        );
+        rust.push(per_s(n, rust_wall));
+        js.push(per_s(n, js_wall));
+    }
+    vec![
+        (
+            "js_seeds_per_s_100req",
+            figure("js_seeds_per_s_100req", &js),
+        ),
+        (
+            "js_seed_cost_ratio",
+            figure("js_seed_cost_ratio", &ratios(&rust, &js)),
+        ),
+    ]
 }
 
 /// `js_counter_requests_per_s`, and `js_counter_cost_ratio`: the Rust

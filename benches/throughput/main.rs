@@ -57,6 +57,10 @@
 //!   `cargo bench --bench throughput --features js`): the long scenario on
 //!   the TypeScript counter, and the Rust figure divided by it, each
 //!   repetition run back to back (`throughput/js.rs`). No target.
+//! - `js_seeds_per_s_100req` and `js_seed_cost_ratio` (also only with
+//!   `--features js`): whole seeds of the 100-request scenario on the
+//!   TypeScript counter, each building the object's isolate once, and the
+//!   Rust `seeds_per_s_100req` on the same seeds divided by it. No target.
 //! - `linearizability_ops_per_s_1k`: operations checked per wall second by
 //!   `monitors::linearizability::check` on a 1 000-operation key-value
 //!   history (8 clients, 50 keys, puts and gets with overlapping intervals,
@@ -142,11 +146,11 @@
 //! cargo bench --bench throughput
 //! ```
 //!
-//! For a profiler, `THROUGHPUT_PROFILE=<long|long-baseline|long-no-monitors|seeds|seeds-baseline|alarms|chat|queue|worker|linearizability|agents|js|kv|sql-insert|sql-select>`
+//! For a profiler, `THROUGHPUT_PROFILE=<long|long-baseline|long-no-monitors|seeds|seeds-baseline|alarms|chat|queue|worker|linearizability|agents|js|js-seeds|kv|sql-insert|sql-select>`
 //! (the storage workloads `kv`, `sql-insert` and `sql-select` also with
 //! `-baseline`) runs just that one workload once (`THROUGHPUT_PROFILE_N`
 //! sets the increments per client of `long*` and `js` (which needs
-//! `--features js`), the seeds of `seeds*`, or the operations of a storage
+//! `--features js`), the seeds of `seeds*` and `js-seeds`, or the operations of a storage
 //! workload) and prints
 //! its rate to stderr and nothing to stdout. `THROUGHPUT_PROFILE_REPEAT=r`
 //! runs it `r` times in the one process, a line each: the later runs show
@@ -377,6 +381,12 @@ fn profile(which: &str) {
             let (acked, wall) = js::sweep(LONG_CLIENTS, per_client, long_seed[0]);
             ("requests", acked, wall)
         }
+        #[cfg(feature = "js")]
+        "js-seeds" => {
+            let sweep = seeds(0, n.unwrap_or(200));
+            let (n, wall) = js::sweep_seeds(SHORT_CLIENTS, SHORT_PER_CLIENT, &sweep);
+            ("seeds", n, wall)
+        }
         "alarms" => {
             let rate = objects::alarms();
             eprintln!("alarms: {rate:.0} simulated s per wall s");
@@ -482,7 +492,7 @@ fn main() {
         }
     }
     #[cfg(feature = "js")]
-    for (name, value) in js::figures() {
+    for (name, value) in js::figures().into_iter().chain(js::seed_figures()) {
         print_figure(name, value);
     }
     eprintln!("bench took {:.1} s", bench_started.elapsed().as_secs_f64());

@@ -12,22 +12,12 @@ use std::rc::Rc;
 use std::task::{Context as TaskContext, Poll};
 
 use rquickjs::loader::{BuiltinLoader, BuiltinResolver};
-use rquickjs::{Context, Ctx, Exception, Function, Module, Object, Runtime, Value};
+use rquickjs::{Context, Ctx, Exception, Function, Object, Runtime, Value};
 
 use super::host::Host;
 use super::module::JsModule;
 use crate::runtime::{Error, Result};
 use crate::storage::input_gate::EventId;
-
-/// The prelude, in the order it runs: each part uses the ones before.
-const PRELUDE: [(&str, &str); 6] = [
-    ("dosim:clone", include_str!("clone.js")),
-    ("dosim:globals", include_str!("globals.js")),
-    ("dosim:http", include_str!("http.js")),
-    ("dosim:sockets", include_str!("sockets.js")),
-    ("dosim:platform", include_str!("platform.js")),
-    ("dosim:workers", include_str!("workers.js")),
-];
 
 /// The `cloudflare:workers` module: the prelude's classes, as imports.
 const WORKERS_MODULE: &str = "const w = globalThis.__dosim_workers;\n\
@@ -91,13 +81,14 @@ impl Isolate {
         isolate.context.with(|ctx| -> Result<()> {
             let js = |e| js_error(&ctx, e);
             super::bindings::install(&ctx, &isolate.host).map_err(js)?;
-            for (name, source) in PRELUDE {
-                ctx.eval_with_options::<(), _>(source, script_options(name))
-                    .map_err(js)?;
-            }
-            let declared =
-                Module::declare(ctx.clone(), &*module.name, &*module.code).map_err(js)?;
-            let (evaluated, done) = declared.eval().map_err(js)?;
+            super::prelude::run(&ctx)?;
+            let (evaluated, done) = super::bytecode::evaluate_module(
+                &ctx,
+                &module.name,
+                &module.code,
+                ("cloudflare:workers", WORKERS_MODULE),
+            )
+            .map_err(js)?;
             while ctx.execute_pending_job() {}
             match done.result::<Value>() {
                 Some(Ok(_)) => {}
@@ -214,14 +205,6 @@ impl Isolate {
 /// The prelude's hidden `__dosim_workers` object.
 fn workers<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     ctx.globals().get("__dosim_workers")
-}
-
-fn script_options(name: &str) -> rquickjs::context::EvalOptions {
-    let mut options = rquickjs::context::EvalOptions::default();
-    options.global = true;
-    options.strict = true;
-    options.filename = Some(name.to_string());
-    options
 }
 
 /// A QuickJS error as a dosim error: a thrown value becomes its name,

@@ -20,6 +20,7 @@
 
 mod bindings;
 mod bucket;
+mod bytecode;
 mod call;
 mod host;
 mod isolate;
@@ -27,6 +28,7 @@ mod module;
 mod object;
 mod ops;
 mod platform;
+mod prelude;
 mod sockets;
 mod sql;
 mod stub;
