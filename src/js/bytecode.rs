@@ -170,7 +170,8 @@ pub(crate) fn evaluate_module<'js>(
 }
 
 /// The bytecode of module `name`, compiled on first use with only the
-/// `builtin` module (name, code) to import from.
+/// `builtin` module (name, code) to import from. Known modules are found
+/// by name and code alone: every isolate passes the same `builtin`.
 fn module_bytecode(name: &str, code: &str, builtin: (&str, &str)) -> Compiled {
     let known = |m: &Vec<Known>| {
         m.iter()
