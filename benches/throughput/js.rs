@@ -76,56 +76,49 @@ const SEEDS_PER_REPETITION: u64 = 200;
 /// scenario swept over the same seeds in Rust and in TypeScript, back to
 /// back in each repetition.
 pub fn seed_figures() -> Vec<(&'static str, f64)> {
-    use super::figures::{back_to_back, figure, per_s, ratios, REPEATS};
     let (clients, per_client) = (super::SHORT_CLIENTS, super::SHORT_PER_CLIENT);
-    let (mut rust, mut js) = (Vec::new(), Vec::new());
-    for rep in 0..REPEATS {
-        let seeds = super::seeds(rep as u64 * SEEDS_PER_REPETITION, SEEDS_PER_REPETITION);
-        let ((_, rust_wall), (n, js_wall)) = back_to_back(
-            rep,
-            || super::dosim_sweep("bench_100req", clients, per_client, &seeds),
-            || sweep_seeds(clients, per_client, &seeds),
-        );
-        rust.push(per_s(n, rust_wall));
-        js.push(per_s(n, js_wall));
-    }
-    vec![
-        (
-            "js_seeds_per_s_100req",
-            figure("js_seeds_per_s_100req", &js),
-        ),
-        (
-            "js_seed_cost_ratio",
-            figure("js_seed_cost_ratio", &ratios(&rust, &js)),
-        ),
-    ]
+    let seeds_of =
+        |rep: usize| super::seeds(rep as u64 * SEEDS_PER_REPETITION, SEEDS_PER_REPETITION);
+    rust_beside_js(
+        ("js_seeds_per_s_100req", "js_seed_cost_ratio"),
+        |rep| {
+            let (_, wall) = super::dosim_sweep("bench_100req", clients, per_client, &seeds_of(rep));
+            (SEEDS_PER_REPETITION, wall)
+        },
+        |rep| sweep_seeds(clients, per_client, &seeds_of(rep)),
+    )
 }
 
 /// `js_counter_requests_per_s`, and `js_counter_cost_ratio`: the Rust
 /// counter's rate over the TypeScript one's, both on the long scenario's
 /// seed, back to back in each repetition.
 pub fn figures() -> Vec<(&'static str, f64)> {
-    use super::figures::{back_to_back, figure, per_s, ratios, REPEATS};
     let seed = Seed::nth(super::LONG_SEED_INDEX);
     let (clients, per_client) = (super::LONG_CLIENTS, super::LONG_PER_CLIENT);
-    let (mut rust, mut js) = (Vec::new(), Vec::new());
+    rust_beside_js(
+        ("js_counter_requests_per_s", "js_counter_cost_ratio"),
+        |_| super::dosim_sweep("bench_long", clients, per_client, &[seed]),
+        |_| sweep(clients, per_client, seed),
+    )
+}
+
+/// Runs `rust(rep)` and `js(rep)` back to back in each repetition, each
+/// giving (units done, wall time); the JavaScript side's rate is figure
+/// `names.0`, and the Rust rate over it is `names.1`.
+fn rust_beside_js(
+    names: (&'static str, &'static str),
+    rust: impl Fn(usize) -> (u64, Duration),
+    js: impl Fn(usize) -> (u64, Duration),
+) -> Vec<(&'static str, f64)> {
+    use super::figures::{back_to_back, figure, per_s, ratios, REPEATS};
+    let (mut rust_rates, mut js_rates) = (Vec::new(), Vec::new());
     for rep in 0..REPEATS {
-        let ((n, rust_wall), (j, js_wall)) = back_to_back(
-            rep,
-            || super::dosim_sweep("bench_long", clients, per_client, &[seed]),
-            || sweep(clients, per_client, seed),
-        );
-        rust.push(per_s(n, rust_wall));
-        js.push(per_s(j, js_wall));
+        let ((n, rust_wall), (j, js_wall)) = back_to_back(rep, || rust(rep), || js(rep));
+        rust_rates.push(per_s(n, rust_wall));
+        js_rates.push(per_s(j, js_wall));
     }
     vec![
-        (
-            "js_counter_requests_per_s",
-            figure("js_counter_requests_per_s", &js),
-        ),
-        (
-            "js_counter_cost_ratio",
-            figure("js_counter_cost_ratio", &ratios(&rust, &js)),
-        ),
+        (names.0, figure(names.0, &js_rates)),
+        (names.1, figure(names.1, &ratios(&rust_rates, &js_rates))),
     ]
 }

@@ -76,15 +76,7 @@ pub(crate) fn run_script(ctx: &Ctx<'_>, bytes: &[u8]) -> rquickjs::Result<()> {
     // returned is owned here and freed or handed on exactly once.
     unsafe {
         let raw = ctx.as_raw().as_ptr();
-        let function = qjs::JS_ReadObject(
-            raw,
-            bytes.as_ptr(),
-            bytes.len() as _,
-            qjs::JS_READ_OBJ_BYTECODE as i32,
-        );
-        if is_exception(function) {
-            return Err(rquickjs::Error::Exception);
-        }
+        let function = read(ctx, bytes)?;
         // `JS_EvalFunction` takes ownership of the function.
         let result = qjs::JS_EvalFunction(raw, function);
         if is_exception(result) {
@@ -143,15 +135,7 @@ pub(crate) fn evaluate_module<'js>(
     // reference `JS_EvalFunction` takes is a new one.
     unsafe {
         let raw = ctx.as_raw().as_ptr();
-        let module = qjs::JS_ReadObject(
-            raw,
-            bytes.as_ptr(),
-            bytes.len() as _,
-            qjs::JS_READ_OBJ_BYTECODE as i32,
-        );
-        if is_exception(module) {
-            return Err(rquickjs::Error::Exception);
-        }
+        let module = read(ctx, &bytes)?;
         let def = NonNull::new(qjs::JS_VALUE_GET_PTR(module).cast::<qjs::JSModuleDef>())
             .ok_or(rquickjs::Error::Unknown)?;
         // Reading does not resolve imports; declaring from source does.
@@ -206,6 +190,24 @@ fn compile_module(name: &str, code: &str, builtin: (&str, &str)) -> Option<Vec<u
         let module = Module::declare(ctx.clone(), name, code).ok()?;
         module.write(Default::default()).ok()
     })
+}
+
+/// The value `bytes` hold, read into `ctx` (owned by the caller).
+///
+/// # Safety
+/// `bytes` must come from `JS_WriteObject` of this QuickJS build: reading
+/// bytecode trusts its input.
+unsafe fn read(ctx: &Ctx<'_>, bytes: &[u8]) -> rquickjs::Result<qjs::JSValue> {
+    let value = qjs::JS_ReadObject(
+        ctx.as_raw().as_ptr(),
+        bytes.as_ptr(),
+        bytes.len() as _,
+        qjs::JS_READ_OBJ_BYTECODE as i32,
+    );
+    if is_exception(value) {
+        return Err(rquickjs::Error::Exception);
+    }
+    Ok(value)
 }
 
 /// Whether a value QuickJS returned says an exception is pending.
