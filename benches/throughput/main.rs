@@ -130,8 +130,9 @@
 //! of a ratio run back to back, in alternating order from one repetition to
 //! the next, and the ratio printed is the median of the per-repetition
 //! ratios, so both sides share the same stretch of machine noise. The long
-//! scenario gets one unmeasured warm-up round. Every dosim run must pass and
-//! every baseline run must end with the right count, or the bench panics.
+//! scenario and each storage workload get one unmeasured warm-up round.
+//! Every dosim run must pass and every baseline run must end with the
+//! right count, or the bench panics.
 //!
 //! Wall time on a busy machine moves by several times between runs of the
 //! same tree; `scripts/instructions.sh` counts instructions instead
