@@ -184,6 +184,40 @@ fn an_import_of_an_unknown_module_fails_each_call_and_names_it() {
 }
 
 #[test]
+fn a_module_whose_top_level_throws_fails_each_call_with_its_error() {
+    once("js_top_level_throw", |sim, _| async move {
+        let module = JsModule::javascript(
+            "throws.js",
+            "export class A { m() { return 1; } }\nthrow new RangeError(\"not at load time\");",
+        );
+        let stub = sim.register_js("THROWS", &module, "A")?.get_by_name("a");
+        for _ in 0..2 {
+            let e = stub.call_js::<Value>("m", json!([])).await.unwrap_err();
+            assert_eq!(e.name(), "RangeError", "{e}");
+            assert!(e.message().contains("not at load time"), "{e}");
+            assert!(
+                e.message().contains("throws.js:2"),
+                "the line is named: {e}"
+            );
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn a_top_level_await_on_a_settled_promise_loads() {
+    once("js_top_level_await", |sim, _| async move {
+        let module = JsModule::javascript(
+            "awaits.js",
+            "const n = await Promise.resolve(41);\nexport class A { m() { return n + 1; } }",
+        );
+        let stub = sim.register_js("AWAITS", &module, "A")?.get_by_name("a");
+        assert_eq!(stub.call_js::<u64>("m", json!([])).await?, 42);
+        Ok(())
+    });
+}
+
+#[test]
 fn many_distinct_modules_each_run_their_own_code() {
     // More modules than the process keeps compiled, so the cache of
     // compiled modules starts over at least once on the way.
