@@ -65,7 +65,12 @@
 
   function fromTree(tree) {
     if (tree === null || typeof tree !== "object") return tree;
-    if (Array.isArray(tree)) return tree.map(fromTree);
+    if (Array.isArray(tree)) {
+      // A loop, not map: every call's arguments come through here.
+      const out = new Array(tree.length);
+      for (let i = 0; i < tree.length; i++) out[i] = fromTree(tree[i]);
+      return out;
+    }
     if (!Object.prototype.hasOwnProperty.call(tree, "$t")) {
       const out = {};
       for (const key of Object.keys(tree)) out[key] = fromTree(tree[key]);
@@ -91,8 +96,16 @@
 
   const clone = {
     DataCloneError,
-    // JSON text of `value`, or DataCloneError.
-    encode(value) { return JSON.stringify(toTree(value, new Set())); },
+    // JSON text of `value`, or DataCloneError. A string, a boolean or a
+    // finite number other than -0 is its own tree: no walk for it.
+    encode(value) {
+      const kind = typeof value;
+      if (kind === "string") return JSON.stringify(value);
+      if (kind === "boolean" || (kind === "number" && Number.isFinite(value) && !Object.is(value, -0))) {
+        return String(value);
+      }
+      return JSON.stringify(toTree(value, new Set()));
+    },
     // The value of a tree parsed from `encode`'s JSON.
     decode: fromTree,
   };

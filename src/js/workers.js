@@ -132,11 +132,17 @@
     sql,
     get(key) {
       if (Array.isArray(key)) return op("getMany", { keys: key.map(String) }, toMap);
-      return op("get", { key: String(key) }, (found) => (found.length ? decode(found[0]) : undefined));
+      return opText("get", `{"key":${quote(String(key))}}`, (found) => (found.length ? decode(found[0]) : undefined));
     },
     put(key, value) {
-      const entries = typeof key === "object" && key !== null ? Object.entries(key) : [[key, value]];
-      const text = entries.map(([k, v]) => `[${quote(String(k))},${clone.encode(v)}]`).join(",");
+      // The JSON text built by hand: this runs on every write.
+      let text;
+      if (typeof key === "object" && key !== null) {
+        text = "";
+        for (const k of Object.keys(key)) text += `${text === "" ? "" : ","}[${quote(k)},${clone.encode(key[k])}]`;
+      } else {
+        text = `[${quote(String(key))},${clone.encode(value)}]`;
+      }
       return opText("put", `{"entries":[${text}]}`);
     },
     delete(key) {
