@@ -178,8 +178,15 @@ fn module_bytecode(name: &str, code: &str, builtin: (&str, &str)) -> Compiled {
     compiled
 }
 
+/// The names of the modules this process compiled, in order (tests
+/// count them).
+#[cfg(test)]
+static COMPILED_NAMES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
 /// Compiles a module in a runtime of its own; `None` if it does not.
 fn compile_module(name: &str, code: &str, builtin: (&str, &str)) -> Option<Vec<u8>> {
+    #[cfg(test)]
+    COMPILED_NAMES.lock().unwrap().push(name.to_string());
     let runtime = Runtime::new().ok()?;
     runtime.set_loader(
         BuiltinResolver::default().with_module(builtin.0),
@@ -216,4 +223,72 @@ unsafe fn read(ctx: &Ctx<'_>, bytes: &[u8]) -> rquickjs::Result<qjs::JSValue> {
 /// `value` must be a value QuickJS returned.
 unsafe fn is_exception(value: qjs::JSValue) -> bool {
     qjs::JS_VALUE_GET_NORM_TAG(value) == qjs::JS_TAG_EXCEPTION
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BUILTIN: (&str, &str) = ("cloudflare:workers", "export const one = 1;");
+
+    /// Evaluates module `name` in a new runtime, as a new isolate does:
+    /// (read from bytecode, its export `n`).
+    fn evaluate_fresh(name: &str, code: &str) -> (bool, i32) {
+        let runtime = Runtime::new().unwrap();
+        runtime.set_loader(
+            BuiltinResolver::default().with_module(BUILTIN.0),
+            BuiltinLoader::default().with_module(BUILTIN.0, BUILTIN.1),
+        );
+        let context = Context::full(&runtime).unwrap();
+        context.with(|ctx| {
+            let (module, done) = evaluate_module(&ctx, name, code, BUILTIN).unwrap();
+            while ctx.execute_pending_job() {}
+            assert!(
+                matches!(done.result::<Value>(), Some(Ok(_))),
+                "it evaluated"
+            );
+            let n: i32 = module.namespace().unwrap().get("n").unwrap();
+            (matches!(module, Evaluated::Read(..)), n)
+        })
+    }
+
+    #[test]
+    fn a_module_compiles_once_and_every_isolate_reads_its_bytecode() {
+        let code = "import { one } from \"cloudflare:workers\";\nexport const n = one + 41;";
+        let name = "bytecode-test-once.js";
+        for _ in 0..3 {
+            assert_eq!(evaluate_fresh(name, code), (true, 42));
+        }
+        let compiled = COMPILED_NAMES
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|n| *n == name)
+            .count();
+        assert_eq!(compiled, 1, "three isolates, one compilation");
+        assert!(
+            MODULES
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|(n, c, b)| &**n == name && &**c == code && b.is_some()),
+            "its bytecode is kept"
+        );
+    }
+
+    #[test]
+    fn a_module_that_does_not_compile_is_declared_from_source() {
+        let runtime = Runtime::new().unwrap();
+        let context = Context::full(&runtime).unwrap();
+        context.with(|ctx| {
+            let result =
+                evaluate_module(&ctx, "bytecode-test-broken.js", "export const = ;", BUILTIN);
+            assert!(
+                matches!(result, Err(rquickjs::Error::Exception)),
+                "it throws"
+            );
+            let thrown = super::super::isolate::thrown(ctx.catch());
+            assert_eq!(thrown.name(), "SyntaxError", "{thrown}");
+        });
+    }
 }
