@@ -83,6 +83,27 @@ where
     common::js::once_with_module(name, "objects.ts", OBJECTS, body);
 }
 
+/// The stub of object "a" of class `A` in JavaScript module `file` (its
+/// `code`), bound as `binding`.
+fn class_a(
+    sim: &Sim,
+    binding: &str,
+    file: &str,
+    code: &str,
+) -> dosim::Result<dosim::Stub<dosim::js::JsObject>> {
+    let module = JsModule::javascript(file, code);
+    Ok(sim.register_js(binding, &module, "A")?.get_by_name("a"))
+}
+
+/// The errors of two calls of method `m` on `stub`, which must both fail.
+async fn two_failures(stub: &dosim::Stub<dosim::js::JsObject>) -> [dosim::Error; 2] {
+    let mut errors = Vec::new();
+    for _ in 0..2 {
+        errors.push(stub.call_js::<Value>("m", json!([])).await.unwrap_err());
+    }
+    errors.try_into().expect("two calls")
+}
+
 #[test]
 fn a_throw_arrives_with_its_message_and_stack() {
     once("js_throw", |sim, module| async move {
@@ -157,10 +178,13 @@ fn a_typescript_syntax_error_names_the_line() {
 #[test]
 fn a_javascript_syntax_error_fails_each_call_and_the_harness_goes_on() {
     once("js_syntax_error", |sim, _| async move {
-        let module = JsModule::javascript("broken.js", "export class A { m() { return 1 +; } }");
-        let stub = sim.register_js("BROKEN", &module, "A")?.get_by_name("a");
-        for _ in 0..2 {
-            let e = stub.call_js::<Value>("m", json!([])).await.unwrap_err();
+        let stub = class_a(
+            &sim,
+            "BROKEN",
+            "broken.js",
+            "export class A { m() { return 1 +; } }",
+        )?;
+        for e in two_failures(&stub).await {
             assert_eq!(e.name(), "SyntaxError", "{e}");
         }
         Ok(())
@@ -170,13 +194,13 @@ fn a_javascript_syntax_error_fails_each_call_and_the_harness_goes_on() {
 #[test]
 fn an_import_of_an_unknown_module_fails_each_call_and_names_it() {
     once("js_unknown_import", |sim, _| async move {
-        let module = JsModule::javascript(
+        let stub = class_a(
+            &sim,
+            "IMPORTS",
             "imports.js",
             "import { x } from \"nowhere:at-all\";\nexport class A { m() { return x; } }",
-        );
-        let stub = sim.register_js("IMPORTS", &module, "A")?.get_by_name("a");
-        for _ in 0..2 {
-            let e = stub.call_js::<Value>("m", json!([])).await.unwrap_err();
+        )?;
+        for e in two_failures(&stub).await {
             assert!(e.message().contains("nowhere:at-all"), "{e}");
         }
         Ok(())
@@ -186,13 +210,13 @@ fn an_import_of_an_unknown_module_fails_each_call_and_names_it() {
 #[test]
 fn a_module_whose_top_level_throws_fails_each_call_with_its_error() {
     once("js_top_level_throw", |sim, _| async move {
-        let module = JsModule::javascript(
+        let stub = class_a(
+            &sim,
+            "THROWS",
             "throws.js",
             "export class A { m() { return 1; } }\nthrow new RangeError(\"not at load time\");",
-        );
-        let stub = sim.register_js("THROWS", &module, "A")?.get_by_name("a");
-        for _ in 0..2 {
-            let e = stub.call_js::<Value>("m", json!([])).await.unwrap_err();
+        )?;
+        for e in two_failures(&stub).await {
             assert_eq!(e.name(), "RangeError", "{e}");
             assert!(e.message().contains("not at load time"), "{e}");
             assert!(
@@ -207,11 +231,12 @@ fn a_module_whose_top_level_throws_fails_each_call_with_its_error() {
 #[test]
 fn a_top_level_await_on_a_settled_promise_loads() {
     once("js_top_level_await", |sim, _| async move {
-        let module = JsModule::javascript(
+        let stub = class_a(
+            &sim,
+            "AWAITS",
             "awaits.js",
             "const n = await Promise.resolve(41);\nexport class A { m() { return n + 1; } }",
-        );
-        let stub = sim.register_js("AWAITS", &module, "A")?.get_by_name("a");
+        )?;
         assert_eq!(stub.call_js::<u64>("m", json!([])).await?, 42);
         Ok(())
     });
@@ -223,13 +248,8 @@ fn many_distinct_modules_each_run_their_own_code() {
     // compiled modules starts over at least once on the way.
     once("js_many_modules", |sim, _| async move {
         for i in 0..70 {
-            let module = JsModule::javascript(
-                "many.js",
-                &format!("export class A {{ m() {{ return {i}; }} }}"),
-            );
-            let stub = sim
-                .register_js(&format!("MANY_{i}"), &module, "A")?
-                .get_by_name("a");
+            let code = format!("export class A {{ m() {{ return {i}; }} }}");
+            let stub = class_a(&sim, &format!("MANY_{i}"), "many.js", &code)?;
             assert_eq!(stub.call_js::<u64>("m", json!([])).await?, i);
         }
         Ok(())
