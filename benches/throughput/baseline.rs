@@ -111,7 +111,8 @@ pub fn sweep(clients: u64, per_client: u64, seeds: &[Seed]) -> (u64, Duration) {
 /// [`sweep`] on `jobs` workers, each taking the next seed and waiting for
 /// its fresh thread, as a dosim sweep's workers do (the same kind of
 /// thread: `dosim::run_on_fresh_thread`, so that neither side pays more
-/// per seed for its thread than the other).
+/// per seed for its thread than the other). Like dosim's, a worker is
+/// pinned to a core of its own when there is one worker per core.
 pub fn sweep_jobs(clients: u64, per_client: u64, seeds: &[Seed], jobs: usize) -> (u64, Duration) {
     let started = Instant::now();
     let next = AtomicUsize::new(0);
@@ -128,8 +129,21 @@ pub fn sweep_jobs(clients: u64, per_client: u64, seeds: &[Seed], jobs: usize) ->
     let acked: u64 = if jobs == 1 {
         worker()
     } else {
+        let cores = allowed_cores();
+        let pin = cores.len() == jobs;
+        let worker = &worker;
         std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..jobs).map(|_| scope.spawn(worker)).collect();
+            let workers: Vec<_> = (0..jobs)
+                .map(|w| {
+                    let core = cores.get(w).copied().filter(|_| pin);
+                    scope.spawn(move || {
+                        if let Some(core) = core {
+                            pin_here(core);
+                        }
+                        worker()
+                    })
+                })
+                .collect();
             workers.into_iter().map(|w| w.join().unwrap()).sum()
         })
     };
@@ -137,4 +151,29 @@ pub fn sweep_jobs(clients: u64, per_client: u64, seeds: &[Seed], jobs: usize) ->
     let expected = seeds.len() as u64 * clients * per_client;
     assert_eq!(acked, expected, "baseline acknowledged every increment");
     (acked, wall)
+}
+
+/// The cores this process may run on (as dosim's sweep reads them).
+fn allowed_cores() -> Vec<usize> {
+    // SAFETY: `set` is a plain bit set the call fills in; every index
+    // tested is below its size in bits.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return Vec::new();
+        }
+        (0..libc::CPU_SETSIZE as usize)
+            .filter(|&c| libc::CPU_ISSET(c, &set))
+            .collect()
+    }
+}
+
+/// Keeps the calling thread on `core`.
+fn pin_here(core: usize) {
+    // SAFETY: `core` came from `allowed_cores`, so it is inside the set.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(core, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+    }
 }

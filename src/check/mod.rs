@@ -2,6 +2,7 @@
 //! replay, the determinism self-check, and the example command line.
 
 pub(crate) mod cli;
+pub(crate) mod cores;
 pub mod corpus;
 pub(crate) mod fresh_thread;
 pub mod fuzz;

@@ -17,6 +17,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use super::cores;
+
 /// Calls `work(i)` for every `i` in `0..n` on `jobs` worker threads, and
 /// `deliver(i, result)` for `i = 0, 1, 2, …` in order, one call at a time
 /// (on a worker thread when there are several).
@@ -46,25 +48,49 @@ where
         expected: 0,
         deliver,
     });
+    // One core per worker when the sweep uses them all (see `cores`).
+    let pinned = cores::one_each(jobs);
     std::thread::scope(|scope| {
-        for _ in 0..jobs {
+        for w in 0..jobs {
             let (next, work, stop, order) = (&next, &work, &stop, &order);
-            scope.spawn(move || loop {
-                if stop() {
-                    break;
+            let core = pinned.as_ref().map(|pinned| pinned[w]);
+            scope.spawn(move || {
+                if let Some(core) = core {
+                    cores::pin_here(core);
                 }
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n {
-                    break;
-                }
-                let result = work(i);
-                // A worker whose `deliver` panicked poisoned the lock; the
-                // others stop too, and the scope passes the panic on.
-                let Ok(mut order) = order.lock() else { break };
-                order.arrived(i, result);
+                worker(next, n, work, stop, order)
             });
         }
     });
+}
+
+/// One worker: takes the next index until none is left or `stop()`, and
+/// hands each result to `order`.
+fn worker<T, S, W, D>(
+    next: &AtomicUsize,
+    n: usize,
+    work: &W,
+    stop: &S,
+    order: &Mutex<InOrder<T, D>>,
+) where
+    S: Fn() -> bool,
+    W: Fn(usize) -> T,
+    D: FnMut(usize, T),
+{
+    loop {
+        if stop() {
+            break;
+        }
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        if i >= n {
+            break;
+        }
+        let result = work(i);
+        // A worker whose `deliver` panicked poisoned the lock; the
+        // others stop too, and the scope passes the panic on.
+        let Ok(mut order) = order.lock() else { break };
+        order.arrived(i, result);
+    }
 }
 
 /// Results that came in ahead of an earlier one (bounded by the worker
