@@ -12,6 +12,7 @@
 #   scripts/instructions.sh            # builds the bench, prints the figures
 #   THROUGHPUT_BIN=path scripts/instructions.sh   # counts a given build
 #   scripts/instructions.sh storage    # the storage figures instead
+#   scripts/instructions.sh cache      # where the wall time goes beyond them
 #
 # Prints `name: value` lines on stdout:
 #   counter_instructions_per_request, counter_baseline_instructions_per_request,
@@ -26,6 +27,14 @@
 #   kv_instructions_per_op, sql_insert_instructions_per_op,
 #   sql_select_instructions_per_op, each with its `_baseline_` twin and a
 #   `_ratio`.
+# With `cache`, it prints, per seed of the 100-request scenario (10 → 30
+# seeds), what valgrind's cachegrind simulates of this machine's caches and
+# branch predictor: seed_i1_misses_100req (instruction-cache misses),
+# seed_d1_misses_100req (data-cache misses, reads and writes) and
+# seed_mispredicts_100req (conditional and indirect branches), each with
+# its `_baseline_` twin and a `_ratio`. They explain a wall-time ratio
+# above the instruction ratio: an instruction-cache miss or a mispredicted
+# branch costs tens of cycles that no instruction count shows.
 set -euo pipefail
 group="${1:-counter}"
 cd "$(dirname "$0")/.."
@@ -74,7 +83,44 @@ if [ "$group" = storage ]; then
     done
     exit 0
 fi
-[ "$group" = counter ] || { echo "instructions: unknown group $group (counter or storage)" >&2; exit 2; }
+if [ "$group" = cache ]; then
+    # simulate <workload> <size>: cachegrind's summary of one run.
+    simulate() {
+        local out
+        out=$(THROUGHPUT_PROFILE="$1" THROUGHPUT_PROFILE_N="$2" \
+            valgrind --tool=cachegrind --cache-sim=yes --branch-sim=yes \
+            --cachegrind-out-file=/dev/null "$bench" 2>&1) || {
+            echo "$out" >&2
+            echo "instructions: the $1 run with $2 failed" >&2
+            exit 1
+        }
+        echo "$out"
+    }
+    # total <summary> <line>: the count on one line of a summary.
+    total() {
+        echo "$1" | sed -n "s/^==[0-9]*== $2: *\([0-9,]*\).*/\1/p" | tr -d , | tail -1
+    }
+    dosim_small=$(simulate seeds 10)
+    dosim_large=$(simulate seeds 30)
+    base_small=$(simulate seeds-baseline 10)
+    base_large=$(simulate seeds-baseline 30)
+    # per_seed <name> <line>: dosim, the baseline and their ratio.
+    per_seed() {
+        local dosim base
+        dosim=$(awk -v a="$(total "$dosim_small" "$2")" -v b="$(total "$dosim_large" "$2")" \
+            'BEGIN { printf "%.0f", (b - a) / 20 }')
+        base=$(awk -v a="$(total "$base_small" "$2")" -v b="$(total "$base_large" "$2")" \
+            'BEGIN { printf "%.0f", (b - a) / 20 }')
+        echo "seed_${1}_100req: $dosim"
+        echo "seed_baseline_${1}_100req: $base"
+        awk -v a="$dosim" -v b="$base" -v n="$1" 'BEGIN { printf "seed_%s_ratio_100req: %.3f\n", n, a / b }'
+    }
+    per_seed i1_misses "I1  misses"
+    per_seed d1_misses "D1  misses"
+    per_seed mispredicts "Mispredicts"
+    exit 0
+fi
+[ "$group" = counter ] || { echo "instructions: unknown group $group (counter, storage or cache)" >&2; exit 2; }
 
 # The long scenario has 3 clients: 500 → 1 500 increments each.
 dosim=$(marginal long 500 1500 3000)
