@@ -33,6 +33,13 @@ pub(crate) fn pin_here(core: usize) {
     imp::pin(core);
 }
 
+/// The cores the calling thread may run on, in increasing order (empty
+/// where that cannot be known).
+#[cfg(test)]
+pub(crate) fn allowed_here() -> Vec<usize> {
+    imp::allowed().unwrap_or_default()
+}
+
 #[cfg(target_os = "linux")]
 mod imp {
     use std::mem::{size_of, zeroed};

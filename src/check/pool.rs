@@ -8,6 +8,9 @@
 //! prints does not depend on the number of workers. Each run still gets its
 //! own fresh thread (see `run::run_seed`); a worker only waits for it.
 //!
+//! When there is one worker per core, each keeps a core of its own
+//! (see `cores`).
+//!
 //! The workers deliver, one at a time under a lock, rather than sending
 //! each result to the calling thread: waking that thread once per seed
 //! tripled a two-worker sweep's context switches (the counter example's
@@ -163,6 +166,56 @@ mod tests {
             );
             assert!(seen.len() >= 20 && seen.len() < 20 + jobs, "{}", seen.len());
             assert!(seen.iter().enumerate().all(|(k, (i, r))| k == *i && i == r));
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_worker_per_core_runs_each_on_a_core_of_its_own() {
+        use std::collections::{BTreeMap, BTreeSet};
+        let Some(cores) = cores::one_each(jobs_default()) else {
+            return; // one core, or fewer cores than `jobs_default` counts
+        };
+        // Which cores each worker thread was allowed, by thread.
+        let mut by_worker: BTreeMap<String, BTreeSet<Vec<usize>>> = BTreeMap::new();
+        for_each_in_order(
+            200,
+            cores.len(),
+            || false,
+            |_| {
+                (
+                    format!("{:?}", std::thread::current().id()),
+                    cores::allowed_here(),
+                )
+            },
+            |_, (worker, allowed)| {
+                by_worker.entry(worker).or_default().insert(allowed);
+            },
+        );
+        let mut taken = BTreeSet::new();
+        for (worker, allowed) in &by_worker {
+            let [only] = allowed.iter().collect::<Vec<_>>()[..] else {
+                panic!("worker {worker} ran with several core sets: {allowed:?}");
+            };
+            let [core] = only[..] else {
+                panic!("worker {worker} may run on {only:?}, not on one core");
+            };
+            assert!(cores.contains(&core), "core {core} is not one of {cores:?}");
+            assert!(taken.insert(core), "two workers share core {core}");
+        }
+        // Fewer workers than cores pin nothing.
+        if cores.len() > 2 {
+            let mut unpinned = BTreeSet::new();
+            for_each_in_order(
+                4,
+                cores.len() - 1,
+                || false,
+                |_| cores::allowed_here(),
+                |_, allowed| {
+                    unpinned.insert(allowed);
+                },
+            );
+            assert_eq!(unpinned, BTreeSet::from([cores]));
         }
     }
 
