@@ -7,8 +7,8 @@
 //! run is using; that run is preempted, and one of the two moves back a
 //! little later with a cold cache. On the counter example's
 //! sub-millisecond seeds with two workers on two cores this cost about a
-//! tenth of the sweep (3 000 seeds: 0.50–0.55 s against 0.45–0.47 s
-//! pinned; involuntary context switches 540–690 against 86–93).
+//! sixth of the sweep (3 000 seeds: 0.47–0.55 s against 0.41 s pinned;
+//! involuntary context switches 540–870 against 74–95).
 //!
 //! So when a sweep has exactly one worker per core it may use, worker `w`
 //! is pinned to the `w`-th of those cores, and its runs' threads inherit
@@ -54,10 +54,9 @@ mod imp {
             }
             set
         };
-        let bits = 8 * size_of::<libc::cpu_set_t>();
         // SAFETY: every index is below the set's size in bits.
         Some(
-            (0..bits)
+            (0..libc::CPU_SETSIZE as usize)
                 .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
                 .collect(),
         )
