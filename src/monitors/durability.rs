@@ -15,8 +15,7 @@
 //! The model covers the KV API; the object's SQL tables are checked by the
 //! storage layer's model-based tests instead.
 
-use std::collections::BTreeMap;
-
+use super::key_map::KeyMap;
 use super::pass::{self, Pass};
 use super::per_object::PerObject;
 use super::Violation;
@@ -40,8 +39,9 @@ struct Model {
     /// flight, and a list that keeps its capacity costs no allocation per
     /// write.
     pending: Vec<(u64, Write)>,
-    /// What confirmed batches left behind.
-    durable: BTreeMap<u64, u64>,
+    /// What confirmed batches left behind (read whole only by the
+    /// digest, which sorts it).
+    durable: KeyMap<u64>,
     last_confirmed: u64,
     /// A restore made the state unknown to the model.
     unknown: bool,

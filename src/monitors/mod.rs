@@ -16,6 +16,7 @@ mod core_walk;
 pub mod durability;
 pub mod e_order;
 pub mod input_gate;
+mod key_map;
 pub mod linearizability;
 pub mod liveness;
 pub mod output_gate;
