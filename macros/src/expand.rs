@@ -125,7 +125,7 @@ fn dispatcher(ty: &syn::Type, methods: &[Method], fallback: Option<&syn::Ident>)
         impl ::dosim::RpcTarget for #ty {
             fn dispatch(
                 this: ::std::rc::Rc<Self>,
-                method: &str,
+                method: ::std::borrow::Cow<'static, str>,
                 args: ::dosim::__private::Payload,
             ) -> ::dosim::__private::LocalBoxFuture<'static, ::dosim::Result<::dosim::__private::Payload>> {
                 ::dosim::__private::dispatch_owned(this, method, args)

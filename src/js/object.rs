@@ -161,7 +161,7 @@ impl DurableObject for JsObject {
 impl RpcTarget for JsObject {
     fn dispatch(
         this: Rc<Self>,
-        method: &str,
+        method: std::borrow::Cow<'static, str>,
         args: Payload,
     ) -> LocalBoxFuture<'static, Result<Payload>> {
         let args = match String::from_utf8(args.0) {
@@ -169,7 +169,7 @@ impl RpcTarget for JsObject {
             Ok(text) => text,
             Err(e) => return Box::pin(async move { Err(Error::data_clone(e.to_string())) }),
         };
-        let call = this.run("rpc", method, args);
+        let call = this.run("rpc", &method, args);
         Box::pin(async move { Ok(Payload(call.await?.into_bytes())) })
     }
 }

@@ -8,6 +8,7 @@
 //! which also generates the typed client trait that [`Stub`](crate::Stub)
 //! implements.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::rc::Rc;
 
@@ -173,15 +174,17 @@ impl AlarmInfo {
 /// [`#[rpc_methods]`](crate::rpc_methods). An object
 /// without RPC methods implements it empty: `impl dosim::RpcTarget for T {}`.
 pub trait RpcTarget: Sized + 'static {
-    /// Runs the method called `method` with serialised `args`.
+    /// Runs the method called `method` with serialised `args`. The name
+    /// comes owned (a generated client's names are static, so that costs
+    /// no copy) because the returned future outlives the call.
     #[doc(hidden)]
     fn dispatch(
         this: Rc<Self>,
-        method: &str,
+        method: Cow<'static, str>,
         args: Payload,
     ) -> LocalBoxFuture<'static, Result<Payload>> {
         let _ = (this, args);
-        no_such_method(method)
+        no_such_method(&method)
     }
 }
 
@@ -199,7 +202,7 @@ pub(crate) trait ErasedObject {
     fn fetch_erased(self: Rc<Self>, req: Request) -> LocalBoxFuture<'static, Result<Response>>;
     fn call_erased(
         self: Rc<Self>,
-        method: &str,
+        method: Cow<'static, str>,
         args: Payload,
     ) -> LocalBoxFuture<'static, Result<Payload>>;
     fn alarm_erased(self: Rc<Self>, info: AlarmInfo) -> LocalBoxFuture<'static, Result<()>>;
@@ -217,7 +220,7 @@ impl<O: DurableObject + RpcTarget> ErasedObject for O {
 
     fn call_erased(
         self: Rc<Self>,
-        method: &str,
+        method: Cow<'static, str>,
         args: Payload,
     ) -> LocalBoxFuture<'static, Result<Payload>> {
         O::dispatch(self, method, args)
@@ -373,7 +376,7 @@ macro_rules! rpc {
         impl $crate::RpcTarget for $ty {
             fn dispatch(
                 this: ::std::rc::Rc<Self>,
-                method: &str,
+                method: ::std::borrow::Cow<'static, str>,
                 args: $crate::__private::Payload,
             ) -> $crate::__private::LocalBoxFuture<'static, $crate::Result<$crate::__private::Payload>> {
                 $crate::__private::dispatch_owned(this, method, args)

@@ -7,6 +7,7 @@
 //! type: `move || ns.get_by_name("x").likes()` compiles, the temporary
 //! stub notwithstanding.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use futures::future::LocalBoxFuture;
@@ -61,9 +62,8 @@ pub trait RpcMethods {
 #[doc(hidden)]
 pub fn dispatch_owned<T: RpcMethods + RpcTarget>(
     this: Rc<T>,
-    method: &str,
+    method: Cow<'static, str>,
     args: Payload,
 ) -> LocalBoxFuture<'static, Result<Payload>> {
-    let method = method.to_owned();
     Box::pin(async move { this.dispatch_ref(&method, args).await })
 }

@@ -13,6 +13,12 @@
 //! polls the handler again only once that wake-up came, as the handler's
 //! own task would have: no poll is added to the event, so its trace is
 //! the one a task from the start would have made.
+//!
+//! An event that finishes in its first poll usually leaves its handoff
+//! waker unshared (nothing it awaited kept a clone), and the next event
+//! takes that waker, reset, instead of a new one. A handoff still shared
+//! (a timer or a channel holds a clone) is never reused: a late wake-up
+//! through it would reach an event it does not belong to.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -31,7 +37,7 @@ use crate::storage::input_gate::EventId;
 /// A waker for a future that has no task yet: it keeps a wake-up until the
 /// task comes, then wakes it.
 #[derive(Default)]
-struct Handoff {
+pub(super) struct Handoff {
     woken: AtomicBool,
     task: Mutex<Option<Waker>>,
 }
@@ -78,10 +84,15 @@ impl Instance {
         answer: Rc<Answer<T>>,
     ) {
         let mut body = EventBody::new(self.clone(), event, fut);
-        let handoff = Arc::new(Handoff::default());
+        let handoff = self.spare_handoff.borrow_mut().take().unwrap_or_default();
         let waker = Waker::from(handoff.clone());
-        match Pin::new(&mut body).poll(&mut Context::from_waker(&waker)) {
-            Poll::Ready(result) => self.reply(event, number, result, answer),
+        let first = Pin::new(&mut body).poll(&mut Context::from_waker(&waker));
+        drop(waker);
+        match first {
+            Poll::Ready(result) => {
+                self.keep_handoff(handoff);
+                self.reply(event, number, result, answer)
+            }
             // The handler ended the instance: the event goes with it, as a
             // task the end aborted would.
             Poll::Pending if !self.is_alive() => {}
@@ -96,6 +107,17 @@ impl Instance {
                 });
                 self.tasks.borrow_mut().insert(event, handle.abort_handle());
             }
+        }
+    }
+
+    /// Keeps `handoff` for the next event if no one else holds it.
+    fn keep_handoff(&self, mut handoff: Arc<Handoff>) {
+        if let Some(unshared) = Arc::get_mut(&mut handoff) {
+            *unshared.woken.get_mut() = false;
+            if let Ok(task) = unshared.task.get_mut() {
+                *task = None;
+            }
+            *self.spare_handoff.borrow_mut() = Some(handoff);
         }
     }
 }

@@ -39,6 +39,7 @@ impl Instance {
     ) -> Rc<Instance> {
         let output = storage.attach(epoch);
         let inst = Rc::new(Instance {
+            spare_handoff: RefCell::new(None),
             rt,
             namespace,
             id,

@@ -133,6 +133,9 @@ pub(crate) struct Instance {
     pub(crate) hibernation_watched: Cell<bool>,
     /// The idle window running now, if the instance is idle.
     idle: RefCell<Option<std::sync::Arc<idle::IdleLatch>>>,
+    /// A first-poll waker no one kept, for the next event (see
+    /// `event_task.rs`).
+    spare_handoff: RefCell<Option<std::sync::Arc<event_task::Handoff>>>,
 }
 
 /// An alarm whose handler runs: when it was due, and how many alarm writes
@@ -314,7 +317,7 @@ impl Instance {
                 reply,
             }) => {
                 let answer = self.owe(number, reply);
-                let fut = object().call_erased(&method, args);
+                let fut = object().call_erased(method, args);
                 self.run(event, number, fut, answer);
             }
             Arrival::Raised {
