@@ -20,6 +20,8 @@ use std::borrow::Cow;
 use std::rc::Rc;
 use std::time::Duration;
 
+use compact_str::CompactString;
+
 use super::{BatchId, Database, StorageError};
 use crate::storage::sql_value::SqlValue;
 
@@ -31,11 +33,12 @@ pub const BOOKMARK_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
 /// for the same query text.
 const SHARED_SQL_LOOKBACK: usize = 4;
 
-/// One logged write.
+/// One logged write. A key is kept inline when short (up to 24 bytes),
+/// as most are: the log takes a copy of every key written in a run.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Logged {
-    Put(String, Vec<u8>),
-    Delete(String),
+    Put(CompactString, Vec<u8>),
+    Delete(CompactString),
     Sql(Rc<str>, Vec<SqlValue>),
     /// `delete_all`; `true` when it keeps the alarm.
     DeleteAll(bool),

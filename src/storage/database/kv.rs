@@ -59,7 +59,7 @@ impl Database {
         self.begin_write()?;
         let result = self.put_in_batch(key, &value);
         match result {
-            Ok(()) => self.log(Logged::Put(key.to_string(), value)),
+            Ok(()) => self.log(Logged::Put(key.into(), value)),
             Err(_) => self.recover_if_sqlite_rolled_back(),
         }
         result
@@ -73,7 +73,7 @@ impl Database {
         self.begin_write()?;
         let result = self.delete_in_batch(key);
         match result {
-            Ok(_) => self.log(Logged::Delete(key.to_string())),
+            Ok(_) => self.log(Logged::Delete(key.into())),
             Err(_) => self.recover_if_sqlite_rolled_back(),
         }
         result
