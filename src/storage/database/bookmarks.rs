@@ -21,6 +21,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use compact_str::CompactString;
+use smallvec::SmallVec;
 
 use super::{BatchId, Database, StorageError};
 use crate::storage::sql_value::SqlValue;
@@ -33,11 +34,14 @@ pub const BOOKMARK_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
 /// for the same query text.
 const SHARED_SQL_LOOKBACK: usize = 4;
 
-/// One logged write. A key is kept inline when short (up to 24 bytes),
-/// as most are: the log takes a copy of every key written in a run.
+/// One logged write. A key (up to 24 bytes) and a value (up to
+/// [`LOGGED_VALUE_INLINE`] bytes) are kept inline when short, as most
+/// are: the log keeps every write of a run, and an allocation of its own
+/// for each cost more than the write (freed only when the run ends, they
+/// all miss the allocator's per-thread cache).
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Logged {
-    Put(CompactString, Vec<u8>),
+    Put(CompactString, LoggedValue),
     Delete(CompactString),
     Sql(Rc<str>, Vec<SqlValue>),
     /// `delete_all`; `true` when it keeps the alarm.
@@ -46,6 +50,24 @@ pub(crate) enum Logged {
     Alarm(Option<i64>),
     /// The database became what it was at this batch.
     Restore(BatchId),
+}
+
+/// The longest value a log entry keeps inline (the size of the `Vec` it
+/// would otherwise hold).
+pub(crate) const LOGGED_VALUE_INLINE: usize = 16;
+
+/// A logged value.
+pub(crate) type LoggedValue = SmallVec<[u8; LOGGED_VALUE_INLINE]>;
+
+/// `value` as the log keeps it: copied inline when short (the vector is
+/// then freed at once, while the allocator still has its place cached),
+/// else the vector itself.
+pub(crate) fn logged_value(value: Vec<u8>) -> LoggedValue {
+    if value.len() <= LOGGED_VALUE_INLINE {
+        SmallVec::from_slice(&value)
+    } else {
+        SmallVec::from_vec(value)
+    }
 }
 
 impl Database {
