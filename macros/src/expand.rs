@@ -7,7 +7,8 @@
 //! - a by-reference dispatcher (`RpcMethods`) on the class, which a twin
 //!   wrapping the class in a field falls back to for the methods it leaves
 //!   out;
-//! - the `RpcTarget` dispatch the runtime calls, built on that dispatcher.
+//! - the `RpcTarget` dispatch the runtime calls, which matches the names
+//!   itself and hands the rest to that dispatcher.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -81,32 +82,24 @@ fn client_trait(client: &Client, ty: &syn::Type, methods: &[Method]) -> TokenStr
     }
 }
 
-/// The by-reference dispatcher and the runtime's `RpcTarget` on top of it.
+/// The by-reference dispatcher and the runtime's `RpcTarget`.
+///
+/// Both match the method name themselves. The runtime's dispatch could go
+/// through the by-reference one (a future that owns the object and awaits
+/// the borrowing one), but that costs every call a second boxed future
+/// and a second poll; only the names left to the fallback take that way.
 fn dispatcher(ty: &syn::Type, methods: &[Method], fallback: Option<&syn::Ident>) -> TokenStream {
-    let arms = methods.iter().map(|m| {
-        let (fn_name, ret) = (&m.name, &m.ret);
-        let method = fn_name.to_string();
-        let vars: Vec<_> = (0..m.args.len()).map(|i| format_ident!("arg{i}")).collect();
-        let owned = m.args.iter().map(|a| &a.owned);
-        let passed = m
-            .args
-            .iter()
-            .zip(&vars)
-            .map(|(a, v)| if a.lent { quote!(&#v) } else { quote!(#v) });
-        quote! {
-            #method => ::std::boxed::Box::pin(async move {
-                let (#(#vars,)*): (#(#owned,)*) =
-                    ::dosim::__private::decode_args(&args, #method)?;
-                let out: #ret = Self::#fn_name(self #(, #passed)*).await?;
-                ::dosim::__private::encode_result(&out, #method)
-            }),
-        }
-    });
+    let by_ref = arms(methods, &quote!(self));
+    let owning = arms(methods, &quote!(&this));
     let other = match fallback {
         Some(field) => quote! {
             ::dosim::__private::RpcMethods::dispatch_ref(&self.#field, method, args)
         },
         None => quote! { ::dosim::__private::no_such_method(method) },
+    };
+    let other_owning = match fallback {
+        Some(_) => quote! { ::dosim::__private::dispatch_owned(this, method, args) },
+        None => quote! { ::dosim::__private::no_such_method(&method) },
     };
     quote! {
         impl ::dosim::__private::RpcMethods for #ty {
@@ -117,19 +110,50 @@ fn dispatcher(ty: &syn::Type, methods: &[Method], fallback: Option<&syn::Ident>)
                 args: ::dosim::__private::Payload,
             ) -> ::dosim::__private::LocalBoxFuture<'a, ::dosim::Result<::dosim::__private::Payload>> {
                 match method {
-                    #(#arms)*
+                    #(#by_ref)*
                     _ => #other,
                 }
             }
         }
         impl ::dosim::RpcTarget for #ty {
+            #[allow(unused_variables)]
             fn dispatch(
                 this: ::std::rc::Rc<Self>,
                 method: ::std::borrow::Cow<'static, str>,
                 args: ::dosim::__private::Payload,
             ) -> ::dosim::__private::LocalBoxFuture<'static, ::dosim::Result<::dosim::__private::Payload>> {
-                ::dosim::__private::dispatch_owned(this, method, args)
+                match &*method {
+                    #(#owning)*
+                    _ => #other_owning,
+                }
             }
         }
     }
+}
+
+/// One match arm per method: decode the arguments, call the method on
+/// `receiver` (`self`, or `&this` for an `Rc<Self>`), encode the result.
+fn arms(methods: &[Method], receiver: &TokenStream) -> Vec<TokenStream> {
+    methods
+        .iter()
+        .map(|m| {
+            let (fn_name, ret) = (&m.name, &m.ret);
+            let method = fn_name.to_string();
+            let vars: Vec<_> = (0..m.args.len()).map(|i| format_ident!("arg{i}")).collect();
+            let owned = m.args.iter().map(|a| &a.owned);
+            let passed =
+                m.args
+                    .iter()
+                    .zip(&vars)
+                    .map(|(a, v)| if a.lent { quote!(&#v) } else { quote!(#v) });
+            quote! {
+                #method => ::std::boxed::Box::pin(async move {
+                    let (#(#vars,)*): (#(#owned,)*) =
+                        ::dosim::__private::decode_args(&args, #method)?;
+                    let out: #ret = Self::#fn_name(#receiver #(, #passed)*).await?;
+                    ::dosim::__private::encode_result(&out, #method)
+                }),
+            }
+        })
+        .collect()
 }

@@ -373,13 +373,26 @@ macro_rules! rpc {
             }
         }
 
+        // Its own match, not `dispatch_ref` inside an owning future: that
+        // would box and poll every call twice.
         impl $crate::RpcTarget for $ty {
+            #[allow(unused_variables)]
             fn dispatch(
                 this: ::std::rc::Rc<Self>,
                 method: ::std::borrow::Cow<'static, str>,
                 args: $crate::__private::Payload,
             ) -> $crate::__private::LocalBoxFuture<'static, $crate::Result<$crate::__private::Payload>> {
-                $crate::__private::dispatch_owned(this, method, args)
+                match &*method {
+                    $(
+                        ::core::stringify!($name) => ::std::boxed::Box::pin(async move {
+                            let ($($arg,)*): ($($argty,)*) =
+                                $crate::__private::decode_args(&args, ::core::stringify!($name))?;
+                            let out: $ret = this.$name($($arg),*).await?;
+                            $crate::__private::encode_result(&out, ::core::stringify!($name))
+                        }),
+                    )*
+                    other => $crate::__private::no_such_method(other),
+                }
             }
         }
 
