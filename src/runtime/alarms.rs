@@ -31,12 +31,12 @@ use std::rc::{Rc, Weak};
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use futures::channel::oneshot;
 use futures::future::{poll_fn, select, Either, LocalBoxFuture};
 
 use super::error::{Error, Result};
 use super::instance::{Instance, RaisedEvent, RunningAlarm};
 use super::object::{AlarmInfo, ErasedObject};
+use super::reply::ReplyFuture;
 use super::runtime::Runtime;
 use super::time::now_unix_ms;
 use crate::mutations::{self, Mutation};
@@ -214,7 +214,7 @@ fn deliver(
     obj: ObjectRef,
     scheduled_ms: i64,
     retry_count: u32,
-) -> oneshot::Receiver<Result<()>> {
+) -> ReplyFuture<Result<()>> {
     let event = AlarmEvent {
         scheduled_ms,
         retry_count,

@@ -6,18 +6,17 @@
 //! caller never has to unwrap an answer of the wrong kind: the compiler
 //! rules it out.
 
-use futures::channel::oneshot;
-
 use super::error::{Error, Result};
 use super::http::{Request, Response};
 use super::payload::Payload;
+use super::reply::Replier;
 
 /// What a stub asked for, with the channel for its answer.
 pub(crate) enum Call {
     /// A request for the object's `fetch` handler.
     Fetch {
         req: Request,
-        reply: oneshot::Sender<Result<Response>>,
+        reply: Replier<Result<Response>>,
     },
     /// An RPC: `method` with its encoded argument tuple. Method names from
     /// the generated client traits are static and travel without a copy
@@ -25,7 +24,7 @@ pub(crate) enum Call {
     Rpc {
         method: std::borrow::Cow<'static, str>,
         args: Payload,
-        reply: oneshot::Sender<Result<Payload>>,
+        reply: Replier<Result<Payload>>,
     },
 }
 
@@ -33,12 +32,8 @@ impl Call {
     /// Answers the call with `error` without running it.
     pub(crate) fn fail(self, error: Error) {
         match self {
-            Call::Fetch { reply, .. } => {
-                let _ = reply.send(Err(error));
-            }
-            Call::Rpc { reply, .. } => {
-                let _ = reply.send(Err(error));
-            }
+            Call::Fetch { reply, .. } => reply.send(Err(error)),
+            Call::Rpc { reply, .. } => reply.send(Err(error)),
         }
     }
 }

@@ -23,6 +23,7 @@ pub(crate) mod namespace;
 pub(crate) mod object;
 pub(crate) mod panic_capture;
 pub(crate) mod payload;
+pub(crate) mod reply;
 pub(crate) mod rpc;
 #[allow(clippy::module_inception)]
 pub(crate) mod runtime;

@@ -385,8 +385,8 @@ impl Runtime {
         obj: ObjectRef,
         bound: Option<u32>,
         event: Box<dyn RaisedEvent>,
-    ) -> futures::channel::oneshot::Receiver<super::error::Result<()>> {
-        let (done, rx) = futures::channel::oneshot::channel();
+    ) -> super::reply::ReplyFuture<super::error::Result<()>> {
+        let (done, rx) = super::reply::channel();
         let incoming = Incoming {
             number: self.next_delivery(),
             lane: self.next_lane(),

@@ -19,7 +19,6 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 use std::time::Duration;
 
-use futures::channel::oneshot;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -31,6 +30,7 @@ use super::id::ObjectId;
 use super::inbox::Incoming;
 use super::instance::Arrival;
 use super::payload::{Payload, RPC_PAYLOAD_BYTES_MAX};
+use super::reply::{self, ReplyFuture};
 use super::runtime::{Namespace, Runtime, Target};
 use crate::sim::network::transmit;
 use crate::sim::world_config::LocationId;
@@ -114,7 +114,7 @@ impl<O> Stub<O> {
     pub fn fetch(&self, req: Request) -> impl Future<Output = Result<Response>> + 'static {
         let inner = self.inner.clone();
         async move {
-            let (reply, answer) = oneshot::channel();
+            let (reply, answer) = reply::channel();
             invoke(
                 inner,
                 Cow::Borrowed("fetch"),
@@ -136,7 +136,7 @@ impl<O> Stub<O> {
         let req = req.with_header("Upgrade", "websocket");
         async move {
             let (rt, origin) = (inner.rt.clone(), inner.origin);
-            let (reply, answer) = oneshot::channel();
+            let (reply, answer) = reply::channel();
             let call = Call::Fetch { req, reply };
             let resp = invoke(inner, Cow::Borrowed("fetch"), call, answer).await?;
             match resp.websocket_id() {
@@ -187,7 +187,7 @@ async fn send_rpc(
     method: Cow<'static, str>,
     args: Payload,
 ) -> Result<Payload> {
-    let (reply, answer) = oneshot::channel();
+    let (reply, answer) = reply::channel();
     let call = Call::Rpc {
         method: method.clone(),
         args,
@@ -220,7 +220,7 @@ async fn invoke<T: Answer>(
     inner: Rc<StubInner>,
     method: Cow<'static, str>,
     request: Call,
-    answer: oneshot::Receiver<Result<T>>,
+    answer: ReplyFuture<Result<T>>,
 ) -> Result<T> {
     if let Some(e) = inner.broken.borrow().clone() {
         return Err(e);

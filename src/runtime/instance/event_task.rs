@@ -29,7 +29,7 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use futures::future::LocalBoxFuture;
 
-use super::{Answer, Instance};
+use super::Instance;
 use crate::runtime::error::Result;
 use crate::runtime::event::EventBody;
 use crate::storage::input_gate::EventId;
@@ -81,7 +81,6 @@ impl Instance {
         event: EventId,
         number: u64,
         fut: LocalBoxFuture<'static, Result<T>>,
-        answer: Rc<Answer<T>>,
     ) {
         let mut body = EventBody::new(self.clone(), event, fut);
         let handoff = self.spare_handoff.borrow_mut().take().unwrap_or_default();
@@ -91,7 +90,7 @@ impl Instance {
         match first {
             Poll::Ready(result) => {
                 self.keep_handoff(handoff);
-                self.reply(event, number, result, answer)
+                self.reply(event, number, result)
             }
             // The handler ended the instance: the event goes with it, as a
             // task the end aborted would.
@@ -103,7 +102,7 @@ impl Instance {
                     let result = body.await;
                     // The task ends here: the gate sends the reply when it may.
                     me.tasks.borrow_mut().remove(&event);
-                    me.reply(event, number, result, answer);
+                    me.reply(event, number, result);
                 });
                 self.tasks.borrow_mut().insert(event, handle.abort_handle());
             }

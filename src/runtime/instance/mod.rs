@@ -21,7 +21,6 @@ use std::future::poll_fn;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
-use futures::channel::oneshot;
 use futures::future::LocalBoxFuture;
 use madsim::task::AbortHandle;
 
@@ -31,6 +30,7 @@ use super::event::EventBody;
 use super::id::ObjectId;
 use super::inbox::{Inbox, Incoming};
 use super::object::ErasedObject;
+use super::reply::{Owed, Replier};
 use super::runtime::{Namespace, Runtime};
 use crate::sim::world::World;
 use crate::sim::world_config::LocationId;
@@ -65,7 +65,7 @@ pub(crate) enum Arrival {
     Call(Call),
     Raised {
         event: Box<dyn RaisedEvent>,
-        done: oneshot::Sender<Result<()>>,
+        done: Replier<Result<()>>,
     },
 }
 
@@ -74,27 +74,7 @@ impl Arrival {
     pub(crate) fn fail(self, error: Error) {
         match self {
             Arrival::Call(call) => call.fail(error),
-            Arrival::Raised { done, .. } => {
-                let _ = done.send(Err(error));
-            }
-        }
-    }
-}
-
-/// One delivery's answer channel, typed by its kind, shared between the
-/// event's task (which answers) and the instance (which fails it if the
-/// instance ends first).
-struct Answer<T>(RefCell<Option<oneshot::Sender<Result<T>>>>);
-
-/// An answer not yet given, whatever its type.
-trait Unanswered {
-    fn fail(&self, error: Error);
-}
-
-impl<T> Unanswered for Answer<T> {
-    fn fail(&self, error: Error) {
-        if let Some(tx) = self.0.borrow_mut().take() {
-            let _ = tx.send(Err(error));
+            Arrival::Raised { done, .. } => done.send(Err(error)),
         }
     }
 }
@@ -116,9 +96,9 @@ pub(crate) struct Instance {
     /// The event the delivery task waits to see begin (E-order).
     starting: Cell<Option<EventId>>,
     /// Answers owed, by delivery number.
-    replies: RefCell<BTreeMap<u64, Rc<dyn Unanswered>>>,
+    replies: RefCell<BTreeMap<u64, Owed>>,
     /// Replies the `lose_response` mutation swallowed.
-    lost_replies: RefCell<Vec<Rc<dyn Unanswered>>>,
+    lost_replies: RefCell<Vec<Owed>>,
     tasks: RefCell<BTreeMap<EventId, AbortHandle>>,
     delivery: RefCell<Option<AbortHandle>>,
     alive: Cell<bool>,
@@ -307,35 +287,33 @@ impl Instance {
         };
         match arrival {
             Arrival::Call(Call::Fetch { req, reply }) => {
-                let answer = self.owe(number, reply);
+                self.owe(number, reply);
                 let fut = object().fetch_erased(req);
-                self.run(event, number, fut, answer);
+                self.run(event, number, fut);
             }
             Arrival::Call(Call::Rpc {
                 method,
                 args,
                 reply,
             }) => {
-                let answer = self.owe(number, reply);
+                self.owe(number, reply);
                 let fut = object().call_erased(method, args);
-                self.run(event, number, fut, answer);
+                self.run(event, number, fut);
             }
             Arrival::Raised {
                 event: raised,
                 done,
             } => {
-                let answer = self.owe(number, done);
+                self.owe(number, done);
                 let fut = raised.run(self, object());
-                self.run(event, number, fut, answer);
+                self.run(event, number, fut);
             }
         }
     }
 
     /// Notes that delivery `number` is owed an answer on `tx`.
-    fn owe<T: 'static>(&self, number: u64, tx: oneshot::Sender<Result<T>>) -> Rc<Answer<T>> {
-        let answer = Rc::new(Answer(RefCell::new(Some(tx))));
-        self.replies.borrow_mut().insert(number, answer.clone());
-        answer
+    fn owe<T: 'static>(&self, number: u64, reply: Replier<Result<T>>) {
+        self.replies.borrow_mut().insert(number, reply.owe());
     }
 
     /// Runs `body` as an event of this instance (for

@@ -13,7 +13,7 @@
 
 use std::rc::Rc;
 
-use super::{Answer, Instance};
+use super::Instance;
 use crate::runtime::error::{Error, Result};
 use crate::storage::database::BatchId;
 use crate::storage::input_gate::EventId;
@@ -51,10 +51,9 @@ impl Instance {
         event: EventId,
         number: u64,
         result: Result<T>,
-        answer: Rc<Answer<T>>,
     ) {
         let Some(barrier) = self.output_barrier(event) else {
-            self.answer(number, result, answer);
+            self.answer(number, result);
             return;
         };
         let me = self.clone();
@@ -73,23 +72,25 @@ impl Instance {
                     }
                     Err(_) => Err(Error::connection_lost()),
                 };
-                me.answer(number, result, answer);
+                me.answer(number, result);
             }),
         );
     }
 
     /// Sends the answer owed to delivery `number`, if it is still owed.
-    fn answer<T: 'static>(&self, number: u64, result: Result<T>, answer: Rc<Answer<T>>) {
-        let owed = self.replies.borrow_mut().remove(&number).is_some();
-        if !owed {
+    fn answer<T: 'static>(&self, number: u64, result: Result<T>) {
+        let owed = self.replies.borrow_mut().remove(&number);
+        match owed {
             // Failed already, by the end of the instance.
-        } else if crate::mutations::active(crate::mutations::Mutation::LoseResponse)
-            && self.rt.world.rng.chance(5.0)
-        {
-            // The planted bug: kept, never sent, so the caller never hears.
-            self.lost_replies.borrow_mut().push(answer);
-        } else if let Some(tx) = answer.0.borrow_mut().take() {
-            let _ = tx.send(result);
+            None => {}
+            Some(owed)
+                if crate::mutations::active(crate::mutations::Mutation::LoseResponse)
+                    && self.rt.world.rng.chance(5.0) =>
+            {
+                // The planted bug: kept, never sent, so the caller never hears.
+                self.lost_replies.borrow_mut().push(owed);
+            }
+            Some(owed) => owed.answer(result),
         }
         // The last event's answer has left: the idle window starts now.
         self.last_active.set(self.rt.world.now());

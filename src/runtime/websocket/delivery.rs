@@ -5,7 +5,6 @@ use std::future::poll_fn;
 use std::rc::Rc;
 use std::task::Poll;
 
-use futures::channel::oneshot;
 use futures::future::LocalBoxFuture;
 
 use super::frame::{ClientEvent, Message, SocketEvent};
@@ -15,6 +14,7 @@ use crate::mutations::{self, Mutation};
 use crate::runtime::error::Result;
 use crate::runtime::instance::{Instance, RaisedEvent};
 use crate::runtime::object::ErasedObject;
+use crate::runtime::reply::{self, ReplyFuture};
 use crate::runtime::runtime::Runtime;
 use crate::sim::network::transmit_stream;
 use crate::sim::world::spawn_task;
@@ -207,7 +207,7 @@ fn deliver(
     id: SocketId,
     seq: u64,
     event: SocketEvent,
-) -> oneshot::Receiver<Result<()>> {
+) -> ReplyFuture<Result<()>> {
     let target = rt.sockets.with(id, |s| match s.accepted {
         Accepted::Plain(epoch) => Some((s.obj, Some(epoch))),
         Accepted::Hibernatable => Some((s.obj, None)),
@@ -215,7 +215,7 @@ fn deliver(
     });
     let Some(Some((obj, bound))) = target else {
         // Nothing to deliver to: the receiver resolves at once.
-        return oneshot::channel().1;
+        return reply::channel().1;
     };
     let frame = FrameEvent {
         socket: id,
