@@ -57,23 +57,22 @@ enum State<T> {
 impl<T> Slot<T> {
     /// Answers, unless answered or closed already; wakes the receiver.
     fn answer(&self, value: T) {
-        let mut state = self.state.borrow_mut();
-        if let State::Waiting(waker) = &mut *state {
-            let waker = waker.take();
-            *state = State::Answered(value);
-            drop(state);
-            if let Some(w) = waker {
-                w.wake();
-            }
-        }
+        self.settle(State::Answered(value));
     }
 
     /// Closes an unanswered slot; wakes the receiver.
     fn close(&self) {
+        self.settle(State::Closed);
+    }
+
+    /// Moves a waiting slot to `next` (answered or closed) and wakes the
+    /// receiver; a slot already settled stays as it is.
+    fn settle(&self, next: State<T>) {
         let mut state = self.state.borrow_mut();
         if let State::Waiting(waker) = &mut *state {
             let waker = waker.take();
-            *state = State::Closed;
+            *state = next;
+            // Released before the wake: a waker may poll at once.
             drop(state);
             if let Some(w) = waker {
                 w.wake();
