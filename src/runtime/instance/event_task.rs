@@ -110,13 +110,42 @@ impl Instance {
     }
 
     /// Keeps `handoff` for the next event if no one else holds it.
-    fn keep_handoff(&self, mut handoff: Arc<Handoff>) {
-        if let Some(unshared) = Arc::get_mut(&mut handoff) {
-            *unshared.woken.get_mut() = false;
-            if let Ok(task) = unshared.task.get_mut() {
-                *task = None;
-            }
-            *self.spare_handoff.borrow_mut() = Some(handoff);
+    fn keep_handoff(&self, handoff: Arc<Handoff>) {
+        if let Some(fresh) = reset_if_unshared(handoff) {
+            *self.spare_handoff.borrow_mut() = Some(fresh);
         }
+    }
+}
+
+/// `handoff` as new, if nothing else holds it (no clone of its waker is
+/// left anywhere a wake-up could come from).
+fn reset_if_unshared(mut handoff: Arc<Handoff>) -> Option<Arc<Handoff>> {
+    let unshared = Arc::get_mut(&mut handoff)?;
+    *unshared.woken.get_mut() = false;
+    if let Ok(task) = unshared.task.get_mut() {
+        *task = None;
+    }
+    Some(handoff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_handoff_is_reused_only_when_no_waker_of_it_is_left() {
+        let handoff = Arc::new(Handoff::default());
+        let kept = Waker::from(handoff.clone());
+        kept.wake_by_ref();
+        let handoff = reset_if_unshared(handoff);
+        assert!(
+            handoff.is_none(),
+            "a timer still holds its waker: not reused"
+        );
+
+        let handoff = Arc::new(Handoff::default());
+        Waker::from(handoff.clone()).wake();
+        let fresh = reset_if_unshared(handoff).expect("unshared: reused");
+        assert!(!fresh.woken.load(Ordering::Relaxed), "reset before reuse");
     }
 }
