@@ -19,18 +19,23 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// Content hash → value, hashed without random state.
 pub(crate) type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
 
-/// Hashes a `u64` key by mixing its bits (splitmix64's finaliser). Content
+/// Hashes a `u64` key by mixing its bits ([`mix`]). Content
 /// hashes are mixed already, but a hand-made trace may use keys 1, 2, 3,
 /// whose high bits, which the table's probe uses, are all zero.
 #[derive(Default)]
 pub(crate) struct KeyHasher(u64);
 
+/// A well-mixed 64-bit value for `n` (splitmix64's finaliser).
+pub(crate) fn mix(n: u64) -> u64 {
+    let mut z = n.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 impl Hasher for KeyHasher {
     fn finish(&self) -> u64 {
-        let mut z = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        mix(self.0)
     }
 
     fn write(&mut self, bytes: &[u8]) {

@@ -48,13 +48,7 @@ fn heads_bytes(heads: &Heads) -> u64 {
     (heads.capacity() as u64 * 8 / 7) * slot as u64
 }
 
-/// A well-mixed 64-bit value for `n` (splitmix64's finaliser).
-pub(super) fn mix(n: u64) -> u64 {
-    let mut z = n.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
+pub(super) use crate::monitors::key_map::mix;
 
 /// The state's hash, for interning.
 fn state_hash<M: Hash>(m: &M) -> u64 {
