@@ -465,6 +465,7 @@ fn print_figure(name: &str, value: f64) {
 
 fn main() {
     // `cargo bench` passes `--bench`; there is nothing to filter.
+    baseline::configure_sqlite();
     if let Ok(which) = std::env::var("THROUGHPUT_PROFILE") {
         let repeat = std::env::var("THROUGHPUT_PROFILE_REPEAT").map_or(1, |r| {
             r.parse::<u32>()
