@@ -13,6 +13,13 @@
 //! away without answering (a [`Replier`] or an [`Owed`] dropped) closes
 //! the slot and wakes the receiver, which then reads [`ReplyLost`]: a
 //! caller never waits for an answer nobody can give.
+//!
+//! A call's answer crosses the network on its way back. The caller names
+//! that way ([`ReplyFuture::travel_back`]) before the call goes out, and
+//! the answer starts it the moment the slot settles: the latency is drawn
+//! then, and the caller's task is woken once, when the answer arrives,
+//! rather than once to learn of it and again after sleeping the latency
+//! itself.
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -21,12 +28,18 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+use madsim::time::Sleep;
+
 use super::error::{Error, Result};
+use crate::sim::network;
+use crate::sim::world::World;
+use crate::sim::world_config::LocationId;
 
 /// A new slot: its sending end and its receiving end.
 pub(crate) fn channel<T>() -> (Replier<T>, ReplyFuture<T>) {
     let slot = Rc::new(Slot {
         state: RefCell::new(State::Waiting(None)),
+        way_back: RefCell::new(None),
     });
     (
         Replier {
@@ -42,11 +55,26 @@ pub(crate) struct ReplyLost;
 
 struct Slot<T> {
     state: RefCell<State<T>>,
+    /// The network path the answer takes once it settles, if it crosses one.
+    way_back: RefCell<Option<WayBack>>,
+}
+
+/// The path an answer crosses to reach its receiver.
+pub(crate) struct WayBack {
+    /// The run's world: its network draws the latency.
+    pub(crate) world: Rc<World>,
+    /// Where the answer leaves from (the object's host).
+    pub(crate) from: LocationId,
+    /// Where the receiver is.
+    pub(crate) to: LocationId,
 }
 
 enum State<T> {
     /// No answer yet; the receiver's waker, once it polled.
     Waiting(Option<Waker>),
+    /// Settled (`None`: closed unanswered) and still crossing the network;
+    /// readable when the sleep ends.
+    Travelling(Option<T>, Sleep),
     Answered(T),
     /// The sending end went away without an answer.
     Closed,
@@ -57,27 +85,59 @@ enum State<T> {
 impl<T> Slot<T> {
     /// Answers, unless answered or closed already; wakes the receiver.
     fn answer(&self, value: T) {
-        self.settle(State::Answered(value));
+        self.settle(Some(value));
     }
 
     /// Closes an unanswered slot; wakes the receiver.
     fn close(&self) {
-        self.settle(State::Closed);
+        self.settle(None);
     }
 
-    /// Moves a waiting slot to `next` (answered or closed) and wakes the
-    /// receiver; a slot already settled stays as it is.
-    fn settle(&self, next: State<T>) {
+    /// Settles a waiting slot with `value` (`None`: closed unanswered); a
+    /// slot already settled stays as it is. Without a way back, the
+    /// receiver is woken now; with one, the answer sets out on it, and the
+    /// receiver is woken when it arrives.
+    fn settle(&self, value: Option<T>) {
         let mut state = self.state.borrow_mut();
-        if let State::Waiting(waker) = &mut *state {
-            let waker = waker.take();
-            *state = next;
+        let State::Waiting(waker) = &mut *state else {
+            return;
+        };
+        let waker = waker.take();
+        let Some(way) = self.way_back.borrow_mut().take() else {
+            *state = settled(value);
             // Released before the wake: a waker may poll at once.
             drop(state);
             if let Some(w) = waker {
                 w.wake();
             }
+            return;
+        };
+        let mut sleep = network::departure(&way.world, way.from, way.to);
+        // Polled with the receiver's waker, the sleep's timer wakes the
+        // receiver on arrival; a receiver that never polled yet polls the
+        // sleep itself.
+        let arrived = waker.as_ref().is_some_and(|w| {
+            Pin::new(&mut sleep)
+                .poll(&mut Context::from_waker(w))
+                .is_ready()
+        });
+        if arrived {
+            *state = settled(value);
+            drop(state);
+            if let Some(w) = waker {
+                w.wake();
+            }
+        } else {
+            *state = State::Travelling(value, sleep);
         }
+    }
+}
+
+/// The state of a slot that settled with `value` and has arrived.
+fn settled<T>(value: Option<T>) -> State<T> {
+    match value {
+        Some(v) => State::Answered(v),
+        None => State::Closed,
     }
 }
 
@@ -171,6 +231,32 @@ pub(crate) struct ReplyFuture<T> {
     slot: Rc<Slot<T>>,
 }
 
+impl<T> ReplyFuture<T> {
+    /// Makes the answer cross the network from `way.from` to `way.to`
+    /// before this future resolves: the latency starts when the slot
+    /// settles, as if the object sent its answer then. The receiver still
+    /// checks the answer arrived ([`network::arrival`]) once it resolves.
+    /// Named before the call goes out; a slot that settled already sets
+    /// out now.
+    pub(crate) fn travel_back(&mut self, way: WayBack) {
+        let mut state = self.slot.state.borrow_mut();
+        match std::mem::replace(&mut *state, State::Taken) {
+            waiting @ State::Waiting(_) => {
+                *state = waiting;
+                *self.slot.way_back.borrow_mut() = Some(way);
+            }
+            State::Answered(v) => {
+                *state =
+                    State::Travelling(Some(v), network::departure(&way.world, way.from, way.to));
+            }
+            State::Closed => {
+                *state = State::Travelling(None, network::departure(&way.world, way.from, way.to));
+            }
+            other => *state = other,
+        }
+    }
+}
+
 impl<T> Future for ReplyFuture<T> {
     type Output = std::result::Result<T, ReplyLost>;
 
@@ -183,6 +269,15 @@ impl<T> Future for ReplyFuture<T> {
                     _ => *waker = Some(cx.waker().clone()),
                 }
                 Poll::Pending
+            }
+            State::Travelling(_, sleep) => {
+                if Pin::new(sleep).poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                match std::mem::replace(&mut *state, State::Taken) {
+                    State::Travelling(Some(value), _) => Poll::Ready(Ok(value)),
+                    _ => Poll::Ready(Err(ReplyLost)),
+                }
             }
             State::Answered(_) => match std::mem::replace(&mut *state, State::Taken) {
                 State::Answered(value) => Poll::Ready(Ok(value)),
@@ -261,5 +356,92 @@ mod tests {
             Poll::Ready(Ok(Err(e))) => assert!(e.to_string().contains("instance ended"), "{e}"),
             _ => panic!("expected the error"),
         }
+    }
+
+    /// Runs `body` in a madsim runtime with a world whose every link
+    /// takes exactly 5 ms, and the world's two ends of a call's way back.
+    fn with_way_back(body: impl FnOnce(Rc<World>, WayBack) + 'static) {
+        use crate::sim::fault_plan::FaultPlan;
+        use crate::sim::seed::Seed;
+        use crate::sim::world_config::{Latency, WorldConfig};
+        let rt = madsim::runtime::Runtime::new();
+        rt.block_on(async move {
+            let config = WorldConfig::new(1, 1).latency_between_kinds_us(Latency::us(5_000, 5_000));
+            let (host, client) = (
+                config.location_named("host-0"),
+                config.location_named("client-0"),
+            );
+            let world = Rc::new(World::new(
+                Seed::nth(0),
+                config,
+                FaultPlan::none(),
+                u64::MAX,
+            ));
+            let way = WayBack {
+                world: world.clone(),
+                from: host,
+                to: client,
+            };
+            body(world, way);
+        });
+    }
+
+    #[test]
+    fn an_answer_with_a_way_back_wakes_the_receiver_when_it_arrives_not_when_it_leaves() {
+        with_way_back(|world, way| {
+            let woken = Arc::new(Count(AtomicUsize::new(0)));
+            let (tx, mut rx) = channel::<Result<u32>>();
+            rx.travel_back(way);
+            assert!(poll_once(&mut rx, &woken).is_pending());
+            let sent = world.now();
+            tx.owe().answer(Ok(7u32));
+            assert_eq!(
+                woken.0.load(Ordering::Relaxed),
+                0,
+                "the receiver is not woken when the answer leaves"
+            );
+            assert!(
+                poll_once(&mut rx, &woken).is_pending(),
+                "a spurious poll does not read an answer still on its way"
+            );
+            madsim::time::advance(std::time::Duration::from_millis(5));
+            assert_eq!(world.now() - sent, std::time::Duration::from_millis(5));
+            assert!(
+                woken.0.load(Ordering::Relaxed) >= 1,
+                "the answer's arrival wakes the receiver"
+            );
+            assert!(matches!(poll_once(&mut rx, &woken), Poll::Ready(Ok(Ok(7)))));
+        });
+    }
+
+    #[test]
+    fn a_lost_answer_and_an_early_one_travel_back_too() {
+        with_way_back(|_world, way| {
+            let woken = Arc::new(Count(AtomicUsize::new(0)));
+            let (tx, mut rx) = channel::<Result<()>>();
+            rx.travel_back(WayBack {
+                world: way.world.clone(),
+                ..way
+            });
+            assert!(poll_once(&mut rx, &woken).is_pending());
+            drop(tx);
+            assert!(
+                poll_once(&mut rx, &woken).is_pending(),
+                "the news that no answer comes takes the way back as well"
+            );
+            madsim::time::advance(std::time::Duration::from_millis(5));
+            assert!(matches!(
+                poll_once(&mut rx, &woken),
+                Poll::Ready(Err(ReplyLost))
+            ));
+
+            // Answered before the way back was named: it sets out then.
+            let (tx, mut rx) = channel::<Result<u8>>();
+            tx.owe().answer(Ok(1u8));
+            rx.travel_back(way);
+            assert!(poll_once(&mut rx, &woken).is_pending());
+            madsim::time::advance(std::time::Duration::from_millis(5));
+            assert!(matches!(poll_once(&mut rx, &woken), Poll::Ready(Ok(Ok(1)))));
+        });
     }
 }

@@ -32,7 +32,7 @@ use super::instance::Arrival;
 use super::payload::{Payload, RPC_PAYLOAD_BYTES_MAX};
 use super::reply::{self, ReplyFuture};
 use super::runtime::{Namespace, Runtime, Target};
-use crate::sim::network::transmit;
+use crate::sim::network::{self, transmit};
 use crate::sim::world_config::LocationId;
 use crate::trace::{Excerpt, What};
 
@@ -220,7 +220,7 @@ async fn invoke<T: Answer>(
     inner: Rc<StubInner>,
     method: Cow<'static, str>,
     request: Call,
-    answer: ReplyFuture<Result<T>>,
+    mut answer: ReplyFuture<Result<T>>,
 ) -> Result<T> {
     if let Some(e) = inner.broken.borrow().clone() {
         return Err(e);
@@ -281,6 +281,12 @@ async fn invoke<T: Answer>(
         target = next;
     }
     let first_seq = inner.pinned.get().map_or(seq, |(_, first)| first);
+    let host = target.host;
+    answer.travel_back(reply::WayBack {
+        world: world.clone(),
+        from: host,
+        to: inner.origin,
+    });
     rt.route(
         obj,
         target,
@@ -292,11 +298,10 @@ async fn invoke<T: Answer>(
             arrival: Arrival::Call(request),
         },
     );
-    let host = target.host;
     let mut reply = answer
         .await
         .unwrap_or_else(|_| Err(Error::connection_lost()));
-    if transmit(&world, host, inner.origin).await.is_err() {
+    if network::arrival(&world, host, inner.origin).is_err() {
         world.record(
             host,
             Some(obj),

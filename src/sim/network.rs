@@ -62,6 +62,22 @@ pub(crate) async fn transmit_drawing(
 ) -> Result<(), Dropped> {
     let delay = world.network.delay(rng, from, to);
     madsim::time::sleep(delay).await;
+    arrival(world, from, to)
+}
+
+/// The first half of [`transmit`]: a message leaves `from` for `to` now,
+/// and arrives when the returned sleep ends. Whoever waits for it calls
+/// [`arrival`] then. Split from `transmit` so that a message can start
+/// its way in one task and be waited for in another (a call's answer
+/// leaves from the object's task and arrives in the caller's).
+pub(crate) fn departure(world: &World, from: LocationId, to: LocationId) -> madsim::time::Sleep {
+    madsim::time::sleep(world.network.delay(&world.rng, from, to))
+}
+
+/// The second half of [`transmit`]: whether a message that took its
+/// latency from `from` to `to` arrived, by the faults in force now and
+/// the plan's loss rate.
+pub(crate) fn arrival(world: &World, from: LocationId, to: LocationId) -> Result<(), Dropped> {
     let faults = &world.faults;
     if faults.cut(from, to) || faults.is_down(to) || faults.is_down(from) {
         return Err(Dropped);
