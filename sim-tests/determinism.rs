@@ -167,6 +167,31 @@ dosim::rpc! {
                 .unwrap_or_default();
             Ok(row)
         }
+
+        /// SQL's `now` and the object's own clock, in Unix milliseconds,
+        /// read in one access.
+        async fn clocks(&self) -> Result<(i64, i64)> {
+            let sql_ms = self
+                .state
+                .storage()
+                .sql()
+                .exec(
+                    "SELECT CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)",
+                    (),
+                )?
+                .raw()
+                .next()
+                .unwrap_or_default();
+            let sql_ms = match sql_ms.first() {
+                Some(SqlValue::Integer(ms)) => *ms,
+                other => return Err(dosim::Error::new(format!("not a time: {other:?}"))),
+            };
+            let own_ms = dosim::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_millis() as i64;
+            Ok((sql_ms, own_ms))
+        }
     }
 }
 
@@ -196,4 +221,28 @@ fn sql_time_and_random_come_from_the_seed() {
         matches!(&a[0], dosim::SqlValue::Text(t) if t.starts_with("2026-01-01 00:01:3")),
         "datetime('now') is on the simulated clock: {a:?}"
     );
+}
+
+/// SQL reads the simulated clock when it asks for the time, so `now` in
+/// the object's SQL is the object's own `now`, at every access.
+#[test]
+fn sql_now_is_the_objects_now_at_each_access() {
+    let runner = Runner::new("sql_now").faults(dosim::Faults::None);
+    let r = runner.record(Seed::nth(3), |sim| async move {
+        let ns = sim.register::<Clocked>("CLOCKED")?;
+        let stub = ns.get_by_name("c");
+        let mut seen = Vec::new();
+        for pause_ms in [0, 90_000, 1_500, 300_000] {
+            dosim::sleep(std::time::Duration::from_millis(pause_ms)).await;
+            let (sql_ms, own_ms) = stub.clocks().await?;
+            assert_eq!(sql_ms, own_ms, "SQL's now after a {pause_ms} ms pause");
+            seen.push(sql_ms);
+        }
+        assert!(
+            seen.windows(2).all(|w| w[0] < w[1]),
+            "SQL's now moves with the simulated clock: {seen:?}"
+        );
+        Ok(())
+    });
+    assert!(r.failure.is_none(), "{:?}", r.failure);
 }

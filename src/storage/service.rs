@@ -19,7 +19,6 @@ use std::task::{Poll, Waker};
 use super::database::{BatchId, Database, ListOptions};
 use super::error::StorageError;
 use super::output_gate::OutputGate;
-use super::sql_clock;
 use crate::mutations::{self, Mutation};
 use crate::sim::network::transmit;
 use crate::sim::world::World;
@@ -213,10 +212,9 @@ impl ObjectStorage {
         self.open_has_writes.get() || self.closed.get() > self.confirmed.get()
     }
 
+    /// Refuses an access from any epoch but the current one. (The object's
+    /// SQL reads the simulated clock itself, see `sql_clock`.)
     fn fence(&self, epoch: u32) -> Result<(), AccessError> {
-        // The object's SQL reads the simulated wall clock.
-        let now_ms = i64::try_from(self.world.now().as_millis()).unwrap_or(i64::MAX);
-        sql_clock::set_now(crate::sim::clock::SIM_START_UNIX_MS.saturating_add(now_ms));
         let current = self.epoch.get();
         if epoch != current && !mutations::active(Mutation::SkipFencing) {
             return Err(AccessError::Superseded { epoch, current });

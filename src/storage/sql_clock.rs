@@ -5,10 +5,15 @@
 //! VFS, and `random()` / `randomblob()` from a process-wide generator seeded
 //! by the operating system. Either would make two runs of one seed differ.
 //! So every database opens on the `dosim` VFS — the default VFS with only
-//! its clock replaced by the thread's simulated wall time (set by the
-//! storage service before each access) — and `random()` / `randomblob()` are
+//! its clock replaced by the simulated wall time of the run on this thread,
+//! read when SQL asks for it — and `random()` / `randomblob()` are
 //! replaced, per connection, by a generator seeded from the database's own
 //! seed.
+//!
+//! The clock is pulled, not pushed: SQLite asks only when a statement reads
+//! the time, so a storage access that runs none (every KV operation) does
+//! not read the simulated clock at all. Time stands still while a task
+//! runs, so the value is the one the access started at.
 
 use std::cell::Cell;
 use std::ffi::{c_int, CStr};
@@ -34,20 +39,41 @@ thread_local! {
     static NOW_UNIX_MS: Cell<i64> = const { Cell::new(crate::sim::clock::SIM_START_UNIX_MS) };
 }
 
-/// Sets what SQL on this thread sees as the current time.
+/// Sets what SQL on this thread sees as the current time when no run is
+/// going on here (a database used on its own, as in tests); during a run,
+/// SQL reads the run's clock.
+#[cfg(test)]
 pub(crate) fn set_now(unix_ms: i64) {
     NOW_UNIX_MS.with(|n| n.set(unix_ms));
 }
 
+/// What SQL on this thread sees as now, in Unix milliseconds: the
+/// simulated wall time of the run going on here, else the time last
+/// `set_now`. Never panics: SQLite calls it through C, where a panic
+/// cannot unwind; if the run's world cannot be read, the last set time
+/// stands.
+fn now_unix_ms() -> i64 {
+    let run = std::panic::catch_unwind(|| {
+        crate::sim::world::current().map(|world| {
+            let ms = i64::try_from(world.now().as_millis()).unwrap_or(i64::MAX);
+            crate::sim::clock::SIM_START_UNIX_MS.saturating_add(ms)
+        })
+    });
+    match run {
+        Ok(Some(now)) => now,
+        _ => NOW_UNIX_MS.with(Cell::get),
+    }
+}
+
 unsafe extern "C" fn current_time_int64(_vfs: *mut ffi::sqlite3_vfs, out: *mut i64) -> c_int {
-    let now = NOW_UNIX_MS.with(Cell::get);
+    let now = now_unix_ms();
     // SAFETY: SQLite passes a valid out-pointer.
     unsafe { *out = UNIX_EPOCH_JULIAN_MS + now };
     ffi::SQLITE_OK
 }
 
 unsafe extern "C" fn current_time(_vfs: *mut ffi::sqlite3_vfs, out: *mut f64) -> c_int {
-    let now = NOW_UNIX_MS.with(Cell::get);
+    let now = now_unix_ms();
     // SAFETY: SQLite passes a valid out-pointer.
     unsafe { *out = (UNIX_EPOCH_JULIAN_MS + now) as f64 / 86_400_000.0 };
     ffi::SQLITE_OK
