@@ -288,11 +288,19 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let world = world.clone();
+    // Boxed, so that dropping it below really frees what it holds, and
+    // past its type, as in `spawn_boxed`: one task type per output type.
+    spawn_boxed_output(world.clone(), Box::pin(fut))
+}
+
+/// [`spawn`] past the future's type (see [`spawn_boxed`]).
+fn spawn_boxed_output<T: 'static>(
+    world: Rc<World>,
+    fut: Pin<Box<dyn Future<Output = T>>>,
+) -> madsim::task::JoinHandle<T> {
     madsim::task::spawn_local(async move {
         let over = RunOver::new(&world);
-        // Boxed, so that dropping it below really frees what it holds.
-        match futures::future::select(Box::pin(fut), over).await {
+        match futures::future::select(fut, over).await {
             futures::future::Either::Left((value, _)) => value,
             futures::future::Either::Right(((), fut)) => {
                 drop(fut);
@@ -308,12 +316,23 @@ pub(crate) fn spawn_task<F>(world: &Rc<World>, fut: F) -> madsim::task::JoinHand
 where
     F: Future<Output = ()> + 'static,
 {
-    let world = world.clone();
     // Boxed: this block and madsim's task each hold the future twice (as
     // captured and as awaited), so unboxed an event's task took four times
     // its future, about 1.5 KB, past the allocator's per-thread cache and
     // copied whole at every move on the way into the task.
-    let fut = Box::pin(fut);
+    spawn_boxed(world.clone(), Box::pin(fut))
+}
+
+/// [`spawn_task`] past the future's type: every dosim task is one task
+/// type to madsim and `async_task`, so their executor code (run, wake,
+/// schedule, drop) exists once rather than once per future type. A
+/// request goes through several kinds of task (its caller, the object's
+/// delivery, the commit loop, an event that awaits), and one copy of that
+/// code stays in the instruction cache where several evicted each other.
+fn spawn_boxed(
+    world: Rc<World>,
+    fut: Pin<Box<dyn Future<Output = ()>>>,
+) -> madsim::task::JoinHandle<()> {
     madsim::task::spawn_local(async move {
         let over = RunOver::new(&world);
         let _ = futures::future::select(fut, over).await;
