@@ -339,35 +339,37 @@ impl Runtime {
                 .find(|i| i.epoch == target.epoch && i.is_alive())
                 .cloned();
             if let Some(inst) = existing {
-                inst.receive(incoming);
-                return;
-            }
-            if entry.host != target.host || target.epoch != entry.epoch + 1 {
+                inst
+            } else if entry.host != target.host || target.epoch != entry.epoch + 1 {
+                drop(entries);
                 incoming.arrival.fail(Error::connection_lost());
                 return;
-            }
-            match &entry.instance {
-                Some(i) if i.is_current() => i.clone(),
-                _ => {
-                    if let Some(stale) = entry.instance.take() {
-                        stale.supersede();
-                        entry.stale.push(stale);
+            } else {
+                match &entry.instance {
+                    Some(i) if i.is_current() => i.clone(),
+                    _ => {
+                        if let Some(stale) = entry.instance.take() {
+                            stale.supersede();
+                            entry.stale.push(stale);
+                        }
+                        entry.epoch += 1;
+                        let inst = Instance::start(
+                            self.rc(),
+                            entry.namespace.clone(),
+                            entry.id.clone(),
+                            obj,
+                            entry.epoch,
+                            entry.host,
+                            entry.storage.clone(),
+                        );
+                        entry.instance = Some(inst.clone());
+                        inst
                     }
-                    entry.epoch += 1;
-                    let inst = Instance::start(
-                        self.rc(),
-                        entry.namespace.clone(),
-                        entry.id.clone(),
-                        obj,
-                        entry.epoch,
-                        entry.host,
-                        entry.storage.clone(),
-                    );
-                    entry.instance = Some(inst.clone());
-                    inst
                 }
             }
         };
+        // Received with the table released: a call may start right here
+        // (see `instance/arrival.rs`), and its handler may reach the table.
         instance.receive(incoming);
     }
 

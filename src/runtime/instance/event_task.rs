@@ -1,13 +1,13 @@
 //! How an event gets a task of its own, and when it does not need one.
 //!
-//! An event's first poll runs inline, in the delivery task, as soon as the
-//! event is delivered. Most handlers finish there (they read a cached
+//! An event's first poll runs inline, where it is delivered (the delivery
+//! task, or a caller's task: see `arrival.rs`), as soon as it is delivered. Most handlers finish there (they read a cached
 //! value, write, and return), and such an event never gets a task: its
 //! reply goes straight to the output gate. A handler that awaits gets a
 //! task then, which takes over the future where the first poll left it.
 //!
-//! The first poll cannot use the delivery task's waker: whatever the
-//! handler waits on would wake the wrong task. It polls with a
+//! The first poll cannot use the waker of the task it runs in: whatever
+//! the handler waits on would wake the wrong task. It polls with a
 //! [`Handoff`] waker instead, which remembers a wake-up until the event's
 //! task is there to receive it, and passes it on after. The new task
 //! polls the handler again only once that wake-up came, as the handler's

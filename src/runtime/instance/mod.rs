@@ -5,9 +5,11 @@
 //! raises), and the input and output gates. A delivery task starts
 //! events one at a time, in E-order, only while the input gate is open, and
 //! waits until each started event has really begun before starting the
-//! next. Every event runs wrapped by [`EventBody`](super::event::EventBody):
-//! its first poll inline, in the delivery task, and the rest (if it awaits)
-//! as a task of its own ([`event_task`]). Its answer, typed by the kind of
+//! next. A call that nothing holds back starts at once, in its caller's
+//! task, instead of waking the delivery task to start it ([`arrival`]).
+//! Every event runs wrapped by [`EventBody`](super::event::EventBody):
+//! its first poll inline, where it starts, and the rest (if it awaits) as
+//! a task of its own ([`event_task`]). Its answer, typed by the kind of
 //! arrival, passes the output gate ([`output`]).
 //!
 //! An instance never outlives its epoch: once reset (or superseded), it
@@ -39,6 +41,7 @@ use crate::storage::output_gate::OutputGate;
 use crate::storage::service::ObjectStorage;
 use crate::trace::{Cause, ObjectRef, What};
 
+mod arrival;
 mod event_task;
 pub(crate) mod idle;
 mod lifecycle;
@@ -164,22 +167,6 @@ impl Instance {
         self.rt
             .world
             .record(self.host, Some(self.obj), self.epoch, what);
-    }
-
-    /// A call arrived from the network, or the runtime raised an event.
-    pub(crate) fn receive(&self, incoming: Incoming<Arrival>) {
-        if !self.alive.get() {
-            incoming.arrival.fail(Error::connection_lost());
-            return;
-        }
-        self.idle_disarm();
-        if let Err(refused) = self.inbox.borrow_mut().push(incoming) {
-            refused.arrival.fail(Error::connection_lost());
-            return;
-        }
-        if let Some(w) = self.inbox_waker.borrow_mut().take() {
-            w.wake();
-        }
     }
 
     async fn deliver_loop(self: Rc<Self>) {
