@@ -87,7 +87,7 @@ thread_local! {
 mod tests {
     use super::QUEUE_EVERY_CALL;
     use crate::sim::{TraceEntry, What};
-    use crate::{DurableObject, Env, Result, Runner, Seed, Sim, State};
+    use crate::{DurableObject, Env, Runner, Seed, Sim, State};
 
     struct Tally {
         state: State,
