@@ -3,8 +3,21 @@
 //! madsim owns the clock; this module only measures it from the start of the
 //! run, so that traces read `t=12.004s` rather than a random base date, and
 //! the same seed gives the same numbers.
+//!
+//! Reading madsim's clock takes a lock, and the runtime reads it for every
+//! trace entry, several per task poll. But madsim moves time only between
+//! polls, never during one, so the clock keeps the time it read during a
+//! poll of one of dosim's tasks (each such poll is stamped, see
+//! [`in_task_poll`]) and answers from it for the rest of that poll.
+//! Invariant: a kept time is the time madsim reads (checked in debug
+//! builds on every answer from it). Only a task that moved madsim's clock
+//! itself, mid-poll (`madsim::time::advance`, which dosim never calls),
+//! could break it.
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use madsim::time::TimeHandle;
@@ -32,6 +45,9 @@ pub(crate) struct SimClock {
     handle: RefCell<Option<TimeHandle>>,
     start: Duration,
     last: Cell<Duration>,
+    /// The stamp of the task poll in which `last` was read, if it was read
+    /// in one (0: not).
+    read_in: Cell<u64>,
 }
 
 impl SimClock {
@@ -43,11 +59,28 @@ impl SimClock {
             handle: RefCell::new(handle),
             start,
             last: Cell::new(Duration::ZERO),
+            read_in: Cell::new(0),
         }
     }
 
     /// Simulated time since the run started.
     pub(crate) fn elapsed(&self) -> Duration {
+        let poll = POLL.with(Cell::get);
+        if poll != 0 && self.read_in.get() == poll {
+            debug_assert_eq!(
+                self.last.get(),
+                self.read(),
+                "invariant clock-still-in-poll: madsim's time moved during a task poll"
+            );
+            return self.last.get();
+        }
+        let now = self.read();
+        self.read_in.set(poll);
+        now
+    }
+
+    /// Reads madsim's clock (once the run is over, the last time seen).
+    fn read(&self) -> Duration {
         if let Some(h) = &*self.handle.borrow() {
             self.last.set(h.elapsed().saturating_sub(self.start));
         }
@@ -74,4 +107,46 @@ pub fn format_sim_time(ns: u64) -> String {
         ns / 1_000_000_000,
         (ns % 1_000_000_000) / 1_000
     )
+}
+
+thread_local! {
+    /// The stamp of the dosim task being polled on this thread (0: none).
+    static POLL: Cell<u64> = const { Cell::new(0) };
+    /// The last stamp handed out on this thread; stamps never repeat.
+    static STAMPS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// `fut`, each poll of which gets a fresh stamp: the clock may keep what
+/// it read for the rest of that poll. Every task dosim spawns is wrapped
+/// in one (see `world::spawn`).
+pub(crate) fn in_task_poll<F: Future>(fut: F) -> InTaskPoll<F> {
+    InTaskPoll { fut }
+}
+
+pin_project_lite::pin_project! {
+    /// See [`in_task_poll`].
+    pub(crate) struct InTaskPoll<F> {
+        #[pin]
+        fut: F,
+    }
+}
+
+impl<F: Future> Future for InTaskPoll<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        struct Restore(u64);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                POLL.with(|p| p.set(self.0));
+            }
+        }
+        let stamp = STAMPS.with(|s| {
+            let next = s.get() + 1;
+            s.set(next);
+            next
+        });
+        let _restore = Restore(POLL.with(|p| p.replace(stamp)));
+        self.project().fut.poll(cx)
+    }
 }

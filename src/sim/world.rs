@@ -298,7 +298,7 @@ fn spawn_boxed_output<T: 'static>(
     world: Rc<World>,
     fut: Pin<Box<dyn Future<Output = T>>>,
 ) -> madsim::task::JoinHandle<T> {
-    madsim::task::spawn_local(async move {
+    madsim::task::spawn_local(super::clock::in_task_poll(async move {
         let over = RunOver::new(&world);
         match futures::future::select(fut, over).await {
             futures::future::Either::Left((value, _)) => value,
@@ -307,7 +307,7 @@ fn spawn_boxed_output<T: 'static>(
                 std::future::pending().await
             }
         }
-    })
+    }))
 }
 
 /// [`spawn`] for dosim's own tasks, which return nothing: when the run
@@ -333,10 +333,10 @@ fn spawn_boxed(
     world: Rc<World>,
     fut: Pin<Box<dyn Future<Output = ()>>>,
 ) -> madsim::task::JoinHandle<()> {
-    madsim::task::spawn_local(async move {
+    madsim::task::spawn_local(super::clock::in_task_poll(async move {
         let over = RunOver::new(&world);
         let _ = futures::future::select(fut, over).await;
-    })
+    }))
 }
 
 /// Resolves when the run is over.
