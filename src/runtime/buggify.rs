@@ -7,7 +7,7 @@
 //! whole run with probability one quarter, decided by the seed; an enabled
 //! site fires with the plan's rate, in percent. Firing is a trace event.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 
 use crate::sim::faults::FaultKind;
 use crate::sim::world;
@@ -29,7 +29,8 @@ pub fn buggify() -> bool {
         return false;
     }
     let site = std::panic::Location::caller();
-    let mut h = DefaultHasher::new();
+    // A named hash, so a seed enables the same sites on every toolchain.
+    let mut h = crate::trace::stable_hasher();
     (world.seed.0, site.file(), site.line(), site.column()).hash(&mut h);
     if h.finish() % 4 != 0 || !world.buggify_rng.chance(percent) {
         return false;

@@ -21,6 +21,7 @@ mod spare;
 pub mod text;
 mod values;
 
+pub(crate) use digest::stable_hasher;
 pub use digest::{content_hash, first_divergence, storage_digest, trace_hash};
 #[allow(deprecated)]
 pub use entry::TraceEvent;
