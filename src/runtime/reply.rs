@@ -112,7 +112,15 @@ impl<T> Slot<T> {
             }
             return;
         };
-        let mut sleep = network::departure(&way.world, way.from, way.to);
+        let Some(mut sleep) = network::departure(&way.world, way.from, way.to) else {
+            // No run going on: nothing travels any more.
+            *state = settled(value);
+            drop(state);
+            if let Some(w) = waker {
+                w.wake();
+            }
+            return;
+        };
         // Polled with the receiver's waker, the sleep's timer wakes the
         // receiver on arrival; a receiver that never polled yet polls the
         // sleep itself.
@@ -240,20 +248,23 @@ impl<T> ReplyFuture<T> {
     /// out now.
     pub(crate) fn travel_back(&mut self, way: WayBack) {
         let mut state = self.slot.state.borrow_mut();
-        match std::mem::replace(&mut *state, State::Taken) {
-            waiting @ State::Waiting(_) => {
-                *state = waiting;
+        let value = match &*state {
+            State::Waiting(_) => {
                 *self.slot.way_back.borrow_mut() = Some(way);
+                return;
             }
-            State::Answered(v) => {
-                *state =
-                    State::Travelling(Some(v), network::departure(&way.world, way.from, way.to));
+            State::Answered(_) | State::Closed => {
+                match std::mem::replace(&mut *state, State::Taken) {
+                    State::Answered(v) => Some(v),
+                    _ => None,
+                }
             }
-            State::Closed => {
-                *state = State::Travelling(None, network::departure(&way.world, way.from, way.to));
-            }
-            other => *state = other,
-        }
+            State::Travelling(..) | State::Taken => return,
+        };
+        *state = match network::departure(&way.world, way.from, way.to) {
+            Some(sleep) => State::Travelling(value, sleep),
+            None => settled(value),
+        };
     }
 }
 
@@ -443,5 +454,42 @@ mod tests {
             madsim::time::advance(std::time::Duration::from_millis(5));
             assert!(matches!(poll_once(&mut rx, &woken), Poll::Ready(Ok(Ok(1)))));
         });
+    }
+
+    #[test]
+    fn an_answer_settled_outside_the_run_is_there_at_once() {
+        use crate::sim::fault_plan::FaultPlan;
+        use crate::sim::seed::Seed;
+        use crate::sim::world_config::WorldConfig;
+        let rt = madsim::runtime::Runtime::new();
+        let way = rt.block_on(async {
+            let config = WorldConfig::new(1, 1);
+            let (host, client) = (
+                config.location_named("host-0"),
+                config.location_named("client-0"),
+            );
+            let world = Rc::new(World::new(
+                Seed::nth(0),
+                config,
+                FaultPlan::none(),
+                u64::MAX,
+            ));
+            WayBack {
+                world,
+                from: host,
+                to: client,
+            }
+        });
+        // A run's teardown may drop a sending end after madsim stopped.
+        let woken = Arc::new(Count(AtomicUsize::new(0)));
+        let (tx, mut rx) = channel::<Result<u8>>();
+        rx.travel_back(way);
+        assert!(poll_once(&mut rx, &woken).is_pending());
+        drop(tx);
+        assert_eq!(woken.0.load(Ordering::Relaxed), 1, "woken at once");
+        assert!(matches!(
+            poll_once(&mut rx, &woken),
+            Poll::Ready(Err(ReplyLost))
+        ));
     }
 }

@@ -70,8 +70,16 @@ pub(crate) async fn transmit_drawing(
 /// [`arrival`] then. Split from `transmit` so that a message can start
 /// its way in one task and be waited for in another (a call's answer
 /// leaves from the object's task and arrives in the caller's).
-pub(crate) fn departure(world: &World, from: LocationId, to: LocationId) -> madsim::time::Sleep {
-    madsim::time::sleep(world.network.delay(&world.rng, from, to))
+///
+/// `None` outside the run's madsim runtime (something dropped while a run
+/// is torn down), where no time passes: the message is there at once.
+pub(crate) fn departure(
+    world: &World,
+    from: LocationId,
+    to: LocationId,
+) -> Option<madsim::time::Sleep> {
+    let time = madsim::time::TimeHandle::try_current()?;
+    Some(time.sleep(world.network.delay(&world.rng, from, to)))
 }
 
 /// The second half of [`transmit`]: whether a message that took its
