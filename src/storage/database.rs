@@ -72,8 +72,10 @@ mod kv;
 
 mod savepoint_stack;
 pub(crate) use bookmarks::parse_bookmark;
-use bookmarks::Logged;
+// The redo log's entries and the bytes of their values.
+mod redo_log;
 pub use bookmarks::BOOKMARK_WINDOW;
+use redo_log::RedoLog;
 use savepoint_stack::SavepointStack;
 
 #[cfg(test)]
@@ -111,7 +113,7 @@ pub struct Database {
     auth: Arc<Authorizer>,
     // The redo log of point-in-time recovery: every write of every batch
     // that exists, under its batch id (see bookmarks.rs).
-    log: Vec<(BatchId, Logged)>,
+    log: RedoLog,
     // Whether the alarm may have changed since the service last looked.
     alarm_touched: bool,
     // Whether `_cf_METADATA` exists, when known.
@@ -144,7 +146,7 @@ impl Database {
             stack: SavepointStack::default(),
             txn_depth: 0,
             auth,
-            log: Vec::new(),
+            log: RedoLog::default(),
             alarm_touched: false,
             metadata_table: std::cell::Cell::new(None),
             confirmed_at: Vec::new(),

@@ -21,8 +21,8 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use compact_str::CompactString;
-use smallvec::SmallVec;
 
+use super::redo_log::{RedoLog, ValueAt};
 use super::{BatchId, Database, StorageError};
 use crate::storage::sql_value::SqlValue;
 
@@ -34,14 +34,14 @@ pub const BOOKMARK_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
 /// for the same query text.
 const SHARED_SQL_LOOKBACK: usize = 4;
 
-/// One logged write. A key (up to 24 bytes) and a value (up to
-/// [`LOGGED_VALUE_INLINE`] bytes) are kept inline when short, as most
-/// are: the log keeps every write of a run, and an allocation of its own
-/// for each cost more than the write (freed only when the run ends, they
-/// all miss the allocator's per-thread cache).
+/// One logged write. A key (up to 24 bytes) is kept inline when short, as
+/// most are, and a put's value lies in the log's values buffer
+/// (`redo_log.rs`): the log keeps every write of a run, and an allocation
+/// of its own for each cost more than the write (freed only when the run
+/// ends, they all miss the allocator's per-thread cache).
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Logged {
-    Put(CompactString, LoggedValue),
+    Put(CompactString, ValueAt),
     Delete(CompactString),
     Sql(Rc<str>, Vec<SqlValue>),
     /// `delete_all`; `true` when it keeps the alarm.
@@ -50,24 +50,6 @@ pub(crate) enum Logged {
     Alarm(Option<i64>),
     /// The database became what it was at this batch.
     Restore(BatchId),
-}
-
-/// The longest value a log entry keeps inline (the size of the `Vec` it
-/// would otherwise hold).
-pub(crate) const LOGGED_VALUE_INLINE: usize = 16;
-
-/// A logged value.
-pub(crate) type LoggedValue = SmallVec<[u8; LOGGED_VALUE_INLINE]>;
-
-/// `value` as the log keeps it: copied inline when short (the vector is
-/// then freed at once, while the allocator still has its place cached),
-/// else the vector itself.
-pub(crate) fn logged_value(value: Vec<u8>) -> LoggedValue {
-    if value.len() <= LOGGED_VALUE_INLINE {
-        SmallVec::from_slice(&value)
-    } else {
-        SmallVec::from_vec(value)
-    }
 }
 
 impl Database {
@@ -80,13 +62,22 @@ impl Database {
             // A crash could not redo it exactly (see `savepoint_stack.rs`).
             self.stack.close_top();
         }
-        self.log.push((self.filling, op));
+        self.log.push(self.filling, op);
+    }
+
+    /// Logs a put of `value` at `key` (see [`Database::log`]).
+    pub(crate) fn log_put(&mut self, key: &str, value: &[u8]) {
+        debug_assert!(
+            self.filling_has_writes,
+            "invariant log-in-batch: a write was logged outside any batch"
+        );
+        self.log.push_put(self.filling, key, value);
     }
 
     /// Logs a writing `exec`. A query run again soon after (the usual
     /// loop of inserts) shares the text the log already holds.
     pub(crate) fn log_sql(&mut self, query: &str, bindings: Cow<'_, [SqlValue]>) {
-        let mut recent = self.log.iter().rev().take(SHARED_SQL_LOOKBACK);
+        let mut recent = self.log.entries().iter().rev().take(SHARED_SQL_LOOKBACK);
         let kept = recent.find_map(|(_, op)| match op {
             Logged::Sql(text, _) if **text == *query => Some(text.clone()),
             _ => None,
@@ -97,7 +88,7 @@ impl Database {
 
     /// Forgets the log entries of batches from `first` on (a crash lost them).
     pub(crate) fn forget_log_from(&mut self, first: BatchId) {
-        let keep = self.log.partition_point(|(b, _)| *b < first);
+        let keep = self.log.entries().partition_point(|(b, _)| *b < first);
         self.log.truncate(keep);
     }
 
@@ -148,7 +139,7 @@ impl Database {
         let mut fresh = Database::open()?;
         fresh.take_limits_of(self);
         for op in self.writes_until(target) {
-            fresh.apply(op)?;
+            fresh.apply(op, &self.log)?;
         }
         if let Some(id) = fresh.close_batch() {
             fresh.confirm(id);
@@ -170,7 +161,7 @@ impl Database {
     /// The writes that rebuild the database as it was at batch `target`.
     fn writes_until(&self, target: BatchId) -> Vec<&Logged> {
         let mut out = Vec::new();
-        for (batch, op) in &self.log {
+        for (batch, op) in self.log.entries() {
             if *batch > target {
                 break;
             }
@@ -182,9 +173,10 @@ impl Database {
         out
     }
 
-    fn apply(&mut self, op: &Logged) -> Result<(), StorageError> {
+    /// Applies `op`, from `log`, to this database.
+    fn apply(&mut self, op: &Logged, log: &RedoLog) -> Result<(), StorageError> {
         match op {
-            Logged::Put(k, v) => self.put(k, v),
+            Logged::Put(k, v) => self.put(k, log.value(*v)),
             Logged::Delete(k) => self.delete(k).map(drop),
             Logged::Sql(q, b) => self.exec(q, b).map(drop),
             Logged::DeleteAll(keep_alarm) => self.delete_all(*keep_alarm),

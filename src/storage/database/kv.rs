@@ -5,7 +5,7 @@
 
 use rusqlite::OptionalExtension;
 
-use super::bookmarks::{logged_value, Logged};
+use super::bookmarks::Logged;
 use super::{Database, Fixed, StorageError};
 
 // workerd's own schema: TEXT with the default BINARY collation compares by
@@ -59,7 +59,7 @@ impl Database {
         self.begin_write()?;
         let result = self.put_in_batch(key, &value);
         match result {
-            Ok(()) => self.log(Logged::Put(key.into(), logged_value(value))),
+            Ok(()) => self.log_put(key, &value),
             Err(_) => self.recover_if_sqlite_rolled_back(),
         }
         result

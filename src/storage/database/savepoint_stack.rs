@@ -28,6 +28,7 @@
 
 use super::bookmarks::Logged;
 use super::prepared::{Fixed, Prepared};
+use super::redo_log::RedoLog;
 use super::{BatchId, Database, StorageError};
 
 /// The most batches one savepoint holds. Every segment costs its pages'
@@ -111,13 +112,13 @@ impl Database {
         self.kv_table_exists = self.kv_table_in_schema()?;
         self.metadata_table.set(None);
         let log = std::mem::take(&mut self.log);
-        let start = log.partition_point(|(batch, _)| *batch < first);
-        let redone = log[start..].iter().try_for_each(|(batch, op)| {
+        let start = log.entries().partition_point(|(batch, _)| *batch < first);
+        let redone = log.entries()[start..].iter().try_for_each(|(batch, op)| {
             debug_assert!(
                 *batch < oldest_lost,
                 "invariant batch-crash-atomic: the log still holds lost batch {batch}"
             );
-            self.redo(op)
+            self.redo(op, &log)
         });
         self.log = log;
         redone?;
@@ -129,9 +130,9 @@ impl Database {
     }
 
     /// Applies one logged write again, outside the batch bookkeeping.
-    fn redo(&mut self, op: &Logged) -> Result<(), StorageError> {
+    fn redo(&mut self, op: &Logged, log: &RedoLog) -> Result<(), StorageError> {
         match op {
-            Logged::Put(key, value) => self.put_in_batch(key, value),
+            Logged::Put(key, value) => self.put_in_batch(key, log.value(*value)),
             Logged::Delete(key) => self.delete_in_batch(key).map(drop),
             Logged::DeleteAll(keep_alarm) => self.drop_schema(*keep_alarm),
             Logged::Alarm(at) => self.write_alarm(*at),
