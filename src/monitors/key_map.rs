@@ -1,4 +1,5 @@
-//! A map keyed by content hashes, for monitors that model a store.
+//! A map keyed by content hashes, for monitors that model a store (or by
+//! other `u64` ids, such as the liveness monitor's open calls).
 //!
 //! A monitor that replays writes keeps the store's contents as (key hash,
 //! value hash) pairs and updates it for every write of a run: a counter run

@@ -6,8 +6,7 @@
 //! of the run was neither answered, nor failed, nor dropped by its caller,
 //! hung.
 
-use std::collections::BTreeMap;
-
+use super::key_map::KeyMap;
 use super::pass::{self, Pass};
 use super::Violation;
 use crate::sim::clock::format_sim_time;
@@ -22,10 +21,12 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
 }
 
 /// The monitor as a pass: the calls still open, each with its index, time
-/// and stub.
+/// and stub. A hash table, not a tree: every call goes in and comes out
+/// again, and the verdict takes the open call sent first, whatever the
+/// table's order.
 #[derive(Default)]
 pub(crate) struct Liveness {
-    open: BTreeMap<u64, (usize, u64, u32)>,
+    open: KeyMap<(usize, u64, u32)>,
 }
 
 impl Pass for Liveness {

@@ -75,9 +75,21 @@ struct StubInner {
     /// first call there. "Pinned", not "bound": a binding is a name in
     /// `Env`.
     pinned: Cell<Option<(u32, u64)>>,
-    /// Numbers of this stub's calls that went out and have not settled.
-    unsettled: RefCell<std::collections::BTreeSet<u64>>,
+    /// Positions of this stub's calls that went out and have not settled,
+    /// in order: a sorted vector, as a stub rarely has more than a few out
+    /// at once (a tree allocated a node for each lone call).
+    unsettled: RefCell<Vec<u64>>,
     broken: RefCell<Option<Error>>,
+}
+
+impl StubInner {
+    /// The call at position `seq` settled (or was cut off).
+    fn forget_unsettled(&self, seq: u64) {
+        let mut unsettled = self.unsettled.borrow_mut();
+        if let Ok(at) = unsettled.binary_search(&seq) {
+            unsettled.remove(at);
+        }
+    }
 }
 
 impl<O> Stub<O> {
@@ -98,7 +110,7 @@ impl<O> Stub<O> {
                 obj: Cell::new(None),
                 next_seq: Cell::new(0),
                 pinned: Cell::new(None),
-                unsettled: RefCell::new(std::collections::BTreeSet::new()),
+                unsettled: RefCell::new(Vec::new()),
                 broken: RefCell::new(None),
             }),
             _class: PhantomData,
@@ -368,7 +380,13 @@ impl OpenCall {
         seq: u64,
     ) -> OpenCall {
         world.call_opened();
-        stub.unsettled.borrow_mut().insert(seq);
+        {
+            // Calls of one stub may open out of order (one waits for its
+            // caller's output, a later one does not).
+            let mut unsettled = stub.unsettled.borrow_mut();
+            let at = unsettled.partition_point(|&s| s < seq);
+            unsettled.insert(at, seq);
+        }
         OpenCall {
             world: world.clone(),
             stub: stub.clone(),
@@ -394,7 +412,7 @@ impl OpenCall {
 
     fn close(&mut self, what: What) {
         self.settled = true;
-        self.stub.unsettled.borrow_mut().remove(&self.seq);
+        self.stub.forget_unsettled(self.seq);
         self.world.call_closed();
         self.note(what);
     }
@@ -407,7 +425,7 @@ impl Drop for OpenCall {
         }
         if self.world.is_ending() {
             // Cut off by the harness, not given up by its caller.
-            self.stub.unsettled.borrow_mut().remove(&self.seq);
+            self.stub.forget_unsettled(self.seq);
         } else {
             let call = self.call;
             self.close(What::CallAbandoned { call });
@@ -432,7 +450,7 @@ fn pin(inner: &StubInner, obj: crate::trace::ObjectRef, seq: u64) -> Option<Targ
     let pinned = inner.pinned.get();
     let target = inner.rt.target(obj, pinned.map(|(epoch, _)| epoch));
     if pinned.map(|(epoch, _)| epoch) != Some(target.epoch) {
-        if pinned.is_some() && inner.unsettled.borrow().range(..seq).next().is_some() {
+        if pinned.is_some() && inner.unsettled.borrow().first().is_some_and(|&s| s < seq) {
             return None;
         }
         inner.pinned.set(Some((target.epoch, seq)));
