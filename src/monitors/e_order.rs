@@ -4,9 +4,9 @@
 //! but never go back: each delivery's number must exceed the last one
 //! delivered for that stub.
 
-use std::collections::btree_map::Entry;
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
 
+use super::key_map::KeyMap;
 use super::pass::{self, Pass};
 use super::Violation;
 use crate::sim::clock::format_sim_time;
@@ -20,10 +20,12 @@ pub fn check(trace: &[TraceEntry]) -> Option<Violation> {
     pass::run::<EOrder>(trace)
 }
 
-/// The monitor as a pass: each stub's last delivered number and call.
+/// The monitor as a pass: each stub's last delivered number and call, by
+/// stub. A hash table: a run makes stubs by the thousand (often one per
+/// call), and the pass only looks one up, never walks them.
 #[derive(Default)]
 pub(crate) struct EOrder {
-    last: BTreeMap<u32, (u32, u64)>,
+    last: KeyMap<(u32, u64)>,
 }
 
 impl Pass for EOrder {
@@ -41,7 +43,7 @@ impl Pass for EOrder {
         };
         // One search per delivery: the stub's record is read and replaced
         // in place.
-        let mut last = match self.last.entry(stub) {
+        let mut last = match self.last.entry(u64::from(stub)) {
             Entry::Vacant(first) => {
                 first.insert((seq, call));
                 return None;

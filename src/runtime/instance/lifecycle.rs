@@ -53,7 +53,7 @@ impl Instance {
             inbox: RefCell::new(Inbox::default()),
             inbox_waker: RefCell::new(None),
             starting: Cell::new(None),
-            replies: RefCell::new(BTreeMap::new()),
+            replies: RefCell::new(Vec::new()),
             lost_replies: RefCell::new(Vec::new()),
             tasks: RefCell::new(BTreeMap::new()),
             delivery: RefCell::new(None),

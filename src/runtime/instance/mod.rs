@@ -98,8 +98,10 @@ pub(crate) struct Instance {
     inbox_waker: RefCell<Option<Waker>>,
     /// The event the delivery task waits to see begin (E-order).
     starting: Cell<Option<EventId>>,
-    /// Answers owed, by delivery number.
-    replies: RefCell<BTreeMap<u64, Owed>>,
+    /// Answers owed, by delivery number, in number order: a sorted vector,
+    /// as an instance owes only a few at once (a tree allocated a node for
+    /// each lone request).
+    replies: RefCell<Vec<(u64, Owed)>>,
     /// Replies the `lose_response` mutation swallowed.
     lost_replies: RefCell<Vec<Owed>>,
     tasks: RefCell<BTreeMap<EventId, AbortHandle>>,
@@ -300,7 +302,13 @@ impl Instance {
 
     /// Notes that delivery `number` is owed an answer on `tx`.
     fn owe<T: 'static>(&self, number: u64, reply: Replier<Result<T>>) {
-        self.replies.borrow_mut().insert(number, reply.owe());
+        let mut replies = self.replies.borrow_mut();
+        let at = replies.partition_point(|(n, _)| *n < number);
+        debug_assert!(
+            replies.get(at).is_none_or(|(n, _)| *n != number),
+            "invariant delivery-owed-once: delivery {number} owed twice"
+        );
+        replies.insert(at, (number, reply.owe()));
     }
 
     /// Runs `body` as an event of this instance (for

@@ -79,7 +79,11 @@ impl Instance {
 
     /// Sends the answer owed to delivery `number`, if it is still owed.
     fn answer<T: 'static>(&self, number: u64, result: Result<T>) {
-        let owed = self.replies.borrow_mut().remove(&number);
+        let owed = {
+            let mut replies = self.replies.borrow_mut();
+            let at = replies.binary_search_by_key(&number, |(n, _)| *n);
+            at.ok().map(|at| replies.remove(at).1)
+        };
         match owed {
             // Failed already, by the end of the instance.
             None => {}
