@@ -369,31 +369,31 @@ mod tests {
         }
     }
 
-    /// Runs `body` in a madsim runtime with a world whose every link
-    /// takes exactly 5 ms, and the world's two ends of a call's way back.
-    fn with_way_back(body: impl FnOnce(Rc<World>, WayBack) + 'static) {
+    /// A world whose every link takes exactly 5 ms, and the way back of a
+    /// call from its client to its host. Made inside a madsim runtime.
+    fn way_back() -> WayBack {
         use crate::sim::fault_plan::FaultPlan;
         use crate::sim::seed::Seed;
         use crate::sim::world_config::{Latency, WorldConfig};
+        let config = WorldConfig::new(1, 1).latency_between_kinds_us(Latency::us(5_000, 5_000));
+        let (host, client) = (
+            config.location_named("host-0"),
+            config.location_named("client-0"),
+        );
+        let world = World::new(Seed::nth(0), config, FaultPlan::none(), u64::MAX);
+        WayBack {
+            world: Rc::new(world),
+            from: host,
+            to: client,
+        }
+    }
+
+    /// Runs `body` in a madsim runtime with [`way_back`]'s world and way.
+    fn with_way_back(body: impl FnOnce(Rc<World>, WayBack) + 'static) {
         let rt = madsim::runtime::Runtime::new();
         rt.block_on(async move {
-            let config = WorldConfig::new(1, 1).latency_between_kinds_us(Latency::us(5_000, 5_000));
-            let (host, client) = (
-                config.location_named("host-0"),
-                config.location_named("client-0"),
-            );
-            let world = Rc::new(World::new(
-                Seed::nth(0),
-                config,
-                FaultPlan::none(),
-                u64::MAX,
-            ));
-            let way = WayBack {
-                world: world.clone(),
-                from: host,
-                to: client,
-            };
-            body(world, way);
+            let way = way_back();
+            body(way.world.clone(), way);
         });
     }
 
@@ -458,28 +458,8 @@ mod tests {
 
     #[test]
     fn an_answer_settled_outside_the_run_is_there_at_once() {
-        use crate::sim::fault_plan::FaultPlan;
-        use crate::sim::seed::Seed;
-        use crate::sim::world_config::WorldConfig;
         let rt = madsim::runtime::Runtime::new();
-        let way = rt.block_on(async {
-            let config = WorldConfig::new(1, 1);
-            let (host, client) = (
-                config.location_named("host-0"),
-                config.location_named("client-0"),
-            );
-            let world = Rc::new(World::new(
-                Seed::nth(0),
-                config,
-                FaultPlan::none(),
-                u64::MAX,
-            ));
-            WayBack {
-                world,
-                from: host,
-                to: client,
-            }
-        });
+        let way = rt.block_on(async { way_back() });
         // A run's teardown may drop a sending end after madsim stopped.
         let woken = Arc::new(Count(AtomicUsize::new(0)));
         let (tx, mut rx) = channel::<Result<u8>>();
