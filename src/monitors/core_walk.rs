@@ -3,9 +3,11 @@
 //! tests on the way which gated monitors have events to read.
 //!
 //! The passes are fields of one struct, not boxed trait objects, so that
-//! feeding an entry to all seven is seven inlined matches: a walk costs
-//! fewer instructions than the seven separate walks it replaces, not
-//! more.
+//! feeding an entry to them is inlined code: a walk costs fewer
+//! instructions than the seven separate walks it replaces, not more. And
+//! which passes read an entry, and which gated monitors it concerns,
+//! depends on its kind alone, so the walk works that out once per kind
+//! (from the first entry of the kind) and then only tests a bit per pass.
 
 use super::alarm::AlarmPass;
 use super::durability::Durability;
@@ -16,7 +18,7 @@ use super::output_gate::OutputGate;
 use super::pass::Pass;
 use super::single_instance::SingleInstance;
 use super::{Violation, ALL, GATED};
-use crate::trace::TraceEntry;
+use crate::trace::{TraceEntry, What};
 
 /// The names of the core monitors, in the order the walk feeds them.
 pub(super) const NAMES: [&str; 7] = [
@@ -46,13 +48,15 @@ impl<P: Pass> Slot<P> {
         }
     }
 
-    /// Feeds entry `i`; a violation goes to `found` and ends the pass.
+    /// Feeds entry `i`, of a kind the pass reads; a violation goes to
+    /// `found` and ends the pass.
     #[inline]
     fn step(&mut self, i: usize, e: &TraceEntry, found: &mut Vec<(usize, Violation)>) {
         let Some(pass) = &mut self.pass else { return };
-        if !P::reads(&e.what) {
-            return;
-        }
+        debug_assert!(
+            P::reads(&e.what),
+            "invariant reads-by-kind: fed an entry it does not read"
+        );
         if let Some(v) = pass.step(i, e) {
             found.push((self.order, v));
             self.pass = None;
@@ -95,14 +99,46 @@ impl Core {
         }
     }
 
-    fn step(&mut self, i: usize, e: &TraceEntry, found: &mut Vec<(usize, Violation)>) {
-        self.single_instance.step(i, e, found);
-        self.e_order.step(i, e, found);
-        self.input_gate.step(i, e, found);
-        self.output_gate.step(i, e, found);
-        self.durability.step(i, e, found);
-        self.liveness.step(i, e, found);
-        self.alarm.step(i, e, found);
+    /// Bit `b` set: the `b`-th pass (in [`NAMES`] order) reads `what`.
+    fn readers(what: &What) -> u8 {
+        [
+            SingleInstance::reads(what),
+            EOrder::reads(what),
+            InputGate::reads(what),
+            OutputGate::reads(what),
+            Durability::reads(what),
+            Liveness::reads(what),
+            AlarmPass::reads(what),
+        ]
+        .iter()
+        .enumerate()
+        .fold(0, |mask, (b, reads)| mask | u8::from(*reads) << b)
+    }
+
+    /// Feeds entry `i` to the passes whose bits `readers` sets.
+    fn step(&mut self, i: usize, e: &TraceEntry, readers: u8, found: &mut Vec<(usize, Violation)>) {
+        let read = |b: u8| readers & 1 << b != 0;
+        if read(0) {
+            self.single_instance.step(i, e, found);
+        }
+        if read(1) {
+            self.e_order.step(i, e, found);
+        }
+        if read(2) {
+            self.input_gate.step(i, e, found);
+        }
+        if read(3) {
+            self.output_gate.step(i, e, found);
+        }
+        if read(4) {
+            self.durability.step(i, e, found);
+        }
+        if read(5) {
+            self.liveness.step(i, e, found);
+        }
+        if read(6) {
+            self.alarm.step(i, e, found);
+        }
     }
 
     fn end(&mut self, trace: &[TraceEntry], found: &mut Vec<(usize, Violation)>) {
@@ -150,24 +186,34 @@ pub(super) fn walk(
         .fold(0, |mask, (b, _)| mask | 1 << b);
     let mut found = Vec::new();
     let mut walking = core.walking();
+    // Per kind of entry: the passes that read it (low byte) and the gated
+    // monitors it concerns (high byte); `UNSEEN` until an entry of the
+    // kind comes. No real value has bit 7 set: there are seven passes.
+    const UNSEEN: u16 = u16::MAX;
+    let mut by_kind = [UNSEEN; What::KINDS];
     for (i, e) in trace.iter().enumerate() {
         if !walking && idle == 0 {
             break;
         }
-        if walking {
+        let kind = e.what.kind();
+        if by_kind[kind] == UNSEEN {
+            by_kind[kind] = u16::from(Core::readers(&e.what)) | u16::from(concerned(&e.what)) << 8;
+        }
+        let seen = by_kind[kind];
+        debug_assert_eq!(
+            seen,
+            u16::from(Core::readers(&e.what)) | u16::from(concerned(&e.what)) << 8,
+            "invariant reads-by-kind: which monitors read an entry depends on its kind alone"
+        );
+        let (readers, concerns) = (seen as u8, (seen >> 8) as u8);
+        if walking && readers != 0 {
             let before = found.len();
-            core.step(i, e, &mut found);
+            core.step(i, e, readers, &mut found);
             if found.len() != before {
                 walking = core.walking();
             }
         }
-        if idle != 0 {
-            for (b, (_, concerns)) in GATED.iter().enumerate() {
-                if concerns(&e.what) {
-                    idle &= !(1 << b);
-                }
-            }
-        }
+        idle &= !concerns;
     }
     core.end(trace, &mut found);
     let idle = GATED
@@ -177,4 +223,14 @@ pub(super) fn walk(
         .map(|(_, (name, _))| *name)
         .collect();
     (found, idle)
+}
+
+/// Bit `b` set: `GATED[b]` is concerned with `what`.
+fn concerned(what: &What) -> u8 {
+    GATED
+        .iter()
+        .enumerate()
+        .fold(0, |mask, (b, (_, concerns))| {
+            mask | u8::from(concerns(what)) << b
+        })
 }

@@ -29,7 +29,9 @@ pub(crate) trait Pass {
 
     /// Whether the pass reads entries of `what`'s kind; the others are not
     /// fed to it (most of a trace is of kinds a given monitor ignores).
-    /// Every kind `step` matches must be accepted.
+    /// Every kind `step` matches must be accepted. The answer must depend
+    /// on the variant alone, never on its fields: the core monitors' walk
+    /// asks once per kind (`core_walk.rs`).
     fn reads(_what: &What) -> bool
     where
         Self: Sized,

@@ -16,6 +16,7 @@ mod digest;
 mod entry;
 mod event;
 mod excerpt;
+mod kind;
 mod recorder;
 mod spare;
 pub mod text;
