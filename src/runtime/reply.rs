@@ -103,40 +103,27 @@ impl<T> Slot<T> {
             return;
         };
         let waker = waker.take();
-        let Some(way) = self.way_back.borrow_mut().take() else {
-            *state = settled(value);
-            // Released before the wake: a waker may poll at once.
-            drop(state);
-            if let Some(w) = waker {
-                w.wake();
+        // No way back, or no run going on any more: it is there at once.
+        let way = self.way_back.borrow_mut().take();
+        if let Some(mut sleep) = way.and_then(|w| network::departure(&w.world, w.from, w.to)) {
+            // Polled with the receiver's waker, the sleep's timer wakes the
+            // receiver on arrival; a receiver that never polled yet polls
+            // the sleep itself.
+            let arrived = waker.as_ref().is_some_and(|w| {
+                Pin::new(&mut sleep)
+                    .poll(&mut Context::from_waker(w))
+                    .is_ready()
+            });
+            if !arrived {
+                *state = State::Travelling(value, sleep);
+                return;
             }
-            return;
-        };
-        let Some(mut sleep) = network::departure(&way.world, way.from, way.to) else {
-            // No run going on: nothing travels any more.
-            *state = settled(value);
-            drop(state);
-            if let Some(w) = waker {
-                w.wake();
-            }
-            return;
-        };
-        // Polled with the receiver's waker, the sleep's timer wakes the
-        // receiver on arrival; a receiver that never polled yet polls the
-        // sleep itself.
-        let arrived = waker.as_ref().is_some_and(|w| {
-            Pin::new(&mut sleep)
-                .poll(&mut Context::from_waker(w))
-                .is_ready()
-        });
-        if arrived {
-            *state = settled(value);
-            drop(state);
-            if let Some(w) = waker {
-                w.wake();
-            }
-        } else {
-            *state = State::Travelling(value, sleep);
+        }
+        *state = settled(value);
+        // Released before the wake: a waker may poll at once.
+        drop(state);
+        if let Some(w) = waker {
+            w.wake();
         }
     }
 }

@@ -77,7 +77,7 @@ struct StubInner {
     pinned: Cell<Option<(u32, u64)>>,
     /// Positions of this stub's calls that went out and have not settled,
     /// in order: a sorted vector, as a stub rarely has more than a few out
-    /// at once (a tree allocated a node for each lone call).
+    /// at once (a tree walked its nodes for each insert and removal).
     unsettled: RefCell<Vec<u64>>,
     broken: RefCell<Option<Error>>,
 }

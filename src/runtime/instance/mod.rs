@@ -99,8 +99,8 @@ pub(crate) struct Instance {
     /// The event the delivery task waits to see begin (E-order).
     starting: Cell<Option<EventId>>,
     /// Answers owed, by delivery number, in number order: a sorted vector,
-    /// as an instance owes only a few at once (a tree allocated a node for
-    /// each lone request).
+    /// as an instance owes only a few at once (a tree walked its nodes for
+    /// each insert and removal).
     replies: RefCell<Vec<(u64, Owed)>>,
     /// Replies the `lose_response` mutation swallowed.
     lost_replies: RefCell<Vec<Owed>>,
