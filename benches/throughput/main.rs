@@ -13,7 +13,9 @@
 //!   on madsim + rusqlite, with no dosim layer: one madsim runtime on a fresh
 //!   thread, one in-memory SQLite connection with a
 //!   `kv(key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID` table standing for
-//!   the object, 3 client tasks. One increment = sleep client→host latency,
+//!   the object, inside one transaction for the run (as dosim keeps one
+//!   open while batches are in flight), 3 client tasks. One increment =
+//!   sleep client→host latency,
 //!   SELECT the count, UPSERT count+1 and the op record (what
 //!   `Counter::increment` writes), values JSON-encoded as dosim does, sleep a
 //!   commit round trip (host→storage→host) standing for write confirmation,
@@ -37,7 +39,8 @@
 //!   each seed a fresh world on a fresh thread, swept with `run_seeds` over
 //!   `Seed::nth(i)`. Target: ≥ 1 000 seeds/s.
 //! - `seeds_baseline_per_s_100req`: the same for the bare baseline (fresh
-//!   thread, madsim runtime, SQLite connection and `CREATE TABLE` per seed).
+//!   thread, madsim runtime, SQLite connection, `CREATE TABLE` and
+//!   transaction per seed).
 //! - `alarm_sim_seconds_per_wall_s`: simulated seconds per wall second of
 //!   1 000 subscriptions (`workloads/src/subscription.rs`) billed monthly by
 //!   their alarms through the payment processor over one simulated year,
