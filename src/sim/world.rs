@@ -158,13 +158,7 @@ impl World {
         if let What::FaultInjected { fault, .. } = &what {
             *self.injected.borrow_mut().entry(*fault).or_insert(0) += 1;
         }
-        self.trace.push(TraceEntry {
-            t: self.clock.now_ns(),
-            at,
-            obj,
-            epoch,
-            what,
-        });
+        self.trace.push(self.clock.now_ns(), at, obj, epoch, what);
     }
 
     /// The time of the last recorded event (usable outside the runtime).
