@@ -15,8 +15,8 @@
 //!   `kv(key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID` table standing for
 //!   the object, inside one transaction for the run (as dosim keeps one
 //!   open while batches are in flight), 3 client tasks. One increment =
-//!   sleep client→host latency,
-//!   SELECT the count, UPSERT count+1 and the op record (what
+//!   sleep client→host latency, SELECT the count, UPSERT count+1 and the op record (statements each
+//!   client prepares once, as dosim prepares its KV statements; what
 //!   `Counter::increment` writes), values JSON-encoded as dosim does, sleep a
 //!   commit round trip (host→storage→host) standing for write confirmation,
 //!   sleep host→client latency. Latencies are uniform 1–10 ms, as in dosim's
@@ -83,8 +83,8 @@
 //!   awaits nothing outside the object, so every put joins one write batch;
 //!   20% of the gets take the default world's simulated cache miss. The
 //!   whole `run_seeds` call is timed. Target: see `kv_overhead_ratio`.
-//! - `kv_baseline_ops_per_s`: the same puts and gets with `prepare_cached`
-//!   on a bare in-memory `kv(key TEXT PRIMARY KEY, value BLOB) WITHOUT
+//! - `kv_baseline_ops_per_s`: the same puts and gets, their two statements
+//!   prepared once (as dosim prepares its KV statements), on a bare in-memory `kv(key TEXT PRIMARY KEY, value BLOB) WITHOUT
 //!   ROWID` table, inside one transaction (as dosim's one batch), values
 //!   encoded with serde_json.
 //! - `kv_overhead_ratio`: baseline divided by dosim. Target: ≤ 2.
