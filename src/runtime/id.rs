@@ -129,8 +129,9 @@ impl NamespaceKey {
 /// What minting has computed so far in this process.
 ///
 /// Minting a named id takes two HMAC-SHA256 computations and a namespace's
-/// key one more: about 40 000 instructions per run of a one-object
-/// scenario, a tenth of what the runtime adds to such a run. A sweep mints
+/// key one more: about 42 000 instructions per run of a one-object
+/// scenario, a sixth of all the runtime added to a four-request run (the
+/// bench's 100-request scenario with one request per client). A sweep mints
 /// the same few keys and names in every seed, and since each run builds
 /// its namespaces afresh on a thread of its own, only a process-wide memo
 /// outlives a run.
