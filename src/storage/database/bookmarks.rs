@@ -135,6 +135,7 @@ impl Database {
             self.unconfirmed() == 0,
             "invariant restore-between-instances: a restore found unconfirmed batches"
         );
+        self.commit_held();
         let undo = self.current_bookmark();
         let mut fresh = Database::open()?;
         fresh.take_limits_of(self);
@@ -144,6 +145,9 @@ impl Database {
         if let Some(id) = fresh.close_batch() {
             fresh.confirm(id);
         }
+        // The connection changes hands without its savepoint bookkeeping,
+        // so it must come with no transaction open.
+        fresh.commit_held();
         self.conn = fresh.conn;
         self.auth = fresh.auth;
         self.kv_table_exists = fresh.kv_table_exists;

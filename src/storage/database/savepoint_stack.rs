@@ -69,6 +69,12 @@ impl SavepointStack {
         Ok(())
     }
 
+    /// Whether batch `next` may still join the only open segment: one
+    /// savepoint holds the transaction, open to later batches, with room.
+    pub(super) fn may_take(&self, next: BatchId) -> bool {
+        matches!(self.firsts[..], [first] if self.top_open && next - first < SEGMENT_BATCHES_MAX)
+    }
+
     /// The batch being filled logged a write that does not redo exactly:
     /// no later batch may share its segment.
     pub(super) fn close_top(&mut self) {

@@ -63,6 +63,7 @@ impl Database {
         query: &str,
         bindings: &[SqlValue],
     ) -> Result<Executed, StorageError> {
+        self.commit_held();
         let writes = {
             let stmt = self
                 .conn
@@ -102,6 +103,7 @@ impl Database {
         query: &str,
         bindings: Cow<'_, [SqlValue]>,
     ) -> Result<Executed, StorageError> {
+        self.commit_held();
         for b in bindings.iter() {
             b.check_binding()
                 .map_err(|m| StorageError::TypeError(m.to_string()))?;

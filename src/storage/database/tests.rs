@@ -307,9 +307,49 @@ fn writes_are_readable_before_confirmation() {
     db.confirm(id);
     assert_eq!(db.unconfirmed(), 0);
     assert!(
-        db.conn.is_autocommit(),
-        "all confirmed: the transaction is committed"
+        !db.conn.is_autocommit(),
+        "all confirmed: the transaction stays open for the next batch to join"
     );
+    db.exec("SELECT 1", &[]).unwrap();
+    assert!(
+        db.conn.is_autocommit(),
+        "the object's SQL finds every confirmed batch committed"
+    );
+    assert_eq!(db.get("k").unwrap(), Some(b"1".to_vec()));
+}
+
+/// A transaction held open once every batch in it was confirmed: the next
+/// batch joins it, and a crash still loses exactly that batch and keeps
+/// the confirmed one, then commits what it kept.
+#[test]
+fn a_held_transaction_loses_only_its_unconfirmed_batch() {
+    let mut db = Database::open().unwrap();
+    db.put("a", b"1").unwrap();
+    let first = db.close_batch().unwrap();
+    db.confirm(first);
+    assert!(!db.conn.is_autocommit(), "held open for the next batch");
+    db.put("b", b"2").unwrap();
+    db.put("a", b"3").unwrap();
+    let second = db.close_batch().unwrap();
+    assert_eq!(db.lose_unconfirmed(), vec![second]);
+    assert_eq!(db.dump().unwrap(), vec![("a".to_string(), b"1".to_vec())]);
+    assert!(db.conn.is_autocommit(), "the crash committed what it kept");
+}
+
+/// A held transaction commits once its one segment has no room for
+/// another batch, so a crash never redoes more than a segment's batches.
+#[test]
+fn a_held_transaction_commits_once_its_segment_is_full() {
+    let mut db = Database::open().unwrap();
+    let mut held = 0;
+    while !db.conn.is_autocommit() || held == 0 {
+        db.put("k", held.to_string().as_bytes()).unwrap();
+        let id = db.close_batch().unwrap();
+        db.confirm(id);
+        held += 1;
+        assert!(held <= 32, "a segment holds at most 32 batches");
+    }
+    assert_eq!(held, 32, "committed when the 32nd batch was confirmed");
 }
 
 #[test]
@@ -368,7 +408,12 @@ fn a_deep_stack_of_batches_loses_exactly_its_unconfirmed_suffix() {
         db.put("after", b"x").unwrap();
         let next = db.close_batch().unwrap();
         db.confirm(next);
-        assert!(db.conn.is_autocommit(), "the next batch commits on its own");
+        assert!(
+            !db.conn.is_autocommit(),
+            "the next batch, confirmed, holds a transaction of its own open"
+        );
+        assert_eq!(db.lose_unconfirmed(), Vec::<BatchId>::new());
+        assert_eq!(db.get("after").unwrap(), Some(b"x".to_vec()));
     }
 }
 
