@@ -21,7 +21,10 @@
 //! The first write after a commit opens a transaction (`SAVEPOINT b0`).
 //! SQLite cannot commit a batch alone while a later one is open, so a
 //! confirmed batch stays in the transaction until nothing is unconfirmed;
-//! then `RELEASE b0` commits the lot. Batches share savepoints in
+//! then `RELEASE b0` commits the lot, unless the next batch may still join
+//! the transaction's one savepoint (see `commit_if_all_confirmed`); the
+//! object's SQL and a restore commit such a held transaction before they
+//! run (`commit_held`). Batches share savepoints in
 //! segments, and a crash rolls back to the segment holding the oldest
 //! unconfirmed batch and redoes the confirmed batches of that segment
 //! from the redo log (`savepoint_stack.rs` says when batches may share).
