@@ -63,7 +63,6 @@ impl Database {
         query: &str,
         bindings: &[SqlValue],
     ) -> Result<Executed, StorageError> {
-        self.commit_held();
         let writes = {
             let stmt = self
                 .conn
