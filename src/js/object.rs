@@ -164,13 +164,13 @@ impl RpcTarget for JsObject {
         method: std::borrow::Cow<'static, str>,
         args: Payload,
     ) -> LocalBoxFuture<'static, Result<Payload>> {
-        let args = match String::from_utf8(args.0) {
+        let args = match String::from_utf8(args.into_vec()) {
             Ok(text) if text == "null" => "[]".to_string(),
             Ok(text) => text,
             Err(e) => return Box::pin(async move { Err(Error::data_clone(e.to_string())) }),
         };
         let call = this.run("rpc", &method, args);
-        Box::pin(async move { Ok(Payload(call.await?.into_bytes())) })
+        Box::pin(async move { Ok(Payload::from_vec(call.await?.into_bytes())) })
     }
 }
 

@@ -122,11 +122,13 @@ pub(crate) fn start(
             let a: StubCall = parse(kind, args)?;
             let ns = host.namespace(&a.binding)?;
             let stub = ns.get(ns.id_from_string(&a.id)?);
-            let args = crate::runtime::payload::Payload(a.args.get().as_bytes().to_vec());
+            let args = crate::runtime::payload::Payload(
+                crate::runtime::payload::PayloadBytes::from_slice(a.args.get().as_bytes()),
+            );
             let call = stub.call_payload(a.method.into(), args);
             Box::pin(async move {
                 let result = call.await?;
-                String::from_utf8(result.0).map_err(|e| Error::new(e.to_string()))
+                String::from_utf8(result.into_vec()).map_err(|e| Error::new(e.to_string()))
             })
         }
         "stubFetch" => {

@@ -25,7 +25,7 @@ impl Stub<JsObject> {
         let shown = method.clone();
         let call = match args {
             Value::Array(_) => {
-                Ok(self.call_payload(method, Payload(args.to_string().into_bytes())))
+                Ok(self.call_payload(method, Payload::from_vec(args.to_string().into_bytes())))
             }
             other => Err(Error::type_error(format!(
                 "the arguments of {shown}() must be a JSON array, not {other}"

@@ -247,7 +247,7 @@ async fn invoke<T: Answer>(
     let caller_epoch = caller.as_ref().map_or(0, |c| c.instance.epoch);
     let from = caller.as_ref().map(|c| c.instance.obj);
     let args = match &request {
-        Call::Rpc { args, .. } => Some(Excerpt::recurring(&args.0)),
+        Call::Rpc { args, .. } => Some(Excerpt::recurring(args.bytes())),
         Call::Fetch { req, .. } => Some(Excerpt::recurring(req.url().as_bytes())),
     };
     if let Some(ctx) = &caller {

@@ -49,7 +49,7 @@ impl StorageView<'_> {
     /// The value under `key`, decoded, if any.
     pub fn get<T: DeserializeOwned>(&mut self, key: &str) -> Result<Option<T>> {
         let raw = self.db.get(key).map_err(storage_error)?;
-        raw.map(|v| Payload(v).decode(|| format!("the value of key `{key}`")))
+        raw.map(|v| Payload::from_vec(v).decode(|| format!("the value of key `{key}`")))
             .transpose()
     }
 
@@ -60,7 +60,7 @@ impl StorageView<'_> {
         entries
             .into_iter()
             .map(|(k, v)| {
-                let value = Payload(v).decode(|| format!("the value of key `{k}`"))?;
+                let value = Payload::from_vec(v).decode(|| format!("the value of key `{k}`"))?;
                 Ok((k, value))
             })
             .collect()

@@ -246,7 +246,7 @@ impl Storage {
             let batch = op
                 .inst
                 .storage
-                .put(op.inst.epoch, key, std::mem::take(&mut bytes.0))
+                .put(op.inst.epoch, key, std::mem::take(&mut bytes.0).into_vec())
                 .map_err(access_error)?;
             Self::wrote(op, batch, key, Some(shown));
         }

@@ -171,7 +171,7 @@ impl WebSocket {
         let rt = self.rt()?;
         let hash = content_hash(&bytes.0);
         let obj = rt.sockets.with(self.id, |s| {
-            s.attachment = Some(bytes.0);
+            s.attachment = Some(bytes.into_vec());
             s.obj
         });
         if let Some(obj) = obj {
