@@ -23,7 +23,7 @@ impl Database {
         if !self.metadata_exists()? {
             return Ok(None);
         }
-        self.conn.with(Fixed::AlarmGet, |stmt| {
+        self.conn.with(Fixed::AlarmGet, 0, |stmt| {
             stmt.query_row([ALARM_ROW], |r| r.get(0)).optional()
         })
     }
@@ -46,10 +46,10 @@ impl Database {
         match at_ms {
             Some(t) => self
                 .conn
-                .with(Fixed::AlarmSet, |s| s.execute([ALARM_ROW, t]))?,
+                .with(Fixed::AlarmSet, 0, |s| s.execute([ALARM_ROW, t]))?,
             None => self
                 .conn
-                .with(Fixed::AlarmDelete, |s| s.execute([ALARM_ROW]))?,
+                .with(Fixed::AlarmDelete, 0, |s| s.execute([ALARM_ROW]))?,
         };
         self.alarm_touched = true;
         Ok(())

@@ -21,7 +21,7 @@ impl Database {
         if !self.kv_table_exists {
             return Ok(None);
         }
-        self.conn.with(Fixed::KvGet, |stmt| {
+        self.conn.with(Fixed::KvGet, key.len(), |stmt| {
             stmt.query_row([key], |row| row.get(0)).optional()
         })
     }
@@ -37,7 +37,8 @@ impl Database {
         let mut wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
         wanted.sort_unstable();
         wanted.dedup();
-        self.conn.with(Fixed::KvGet, |stmt| {
+        let longest = wanted.iter().map(|k| k.len()).max().unwrap_or(0);
+        self.conn.with(Fixed::KvGet, longest, |stmt| {
             let mut found = Vec::with_capacity(wanted.len());
             for key in wanted {
                 let value: Option<Vec<u8>> = stmt.query_row([key], |row| row.get(0)).optional()?;
@@ -90,10 +91,12 @@ impl Database {
         );
         let _ = self.ensure_kv_table();
         let _ = match value {
-            Some(v) => self
+            Some(v) => self.conn.with(Fixed::KvPut, key.len() + v.len(), |s| {
+                s.execute(rusqlite::params![key, v])
+            }),
+            None => self
                 .conn
-                .with(Fixed::KvPut, |s| s.execute(rusqlite::params![key, v])),
-            None => self.conn.with(Fixed::KvDelete, |s| s.execute([key])),
+                .with(Fixed::KvDelete, key.len(), |s| s.execute([key])),
         };
     }
 
@@ -101,14 +104,17 @@ impl Database {
 
     pub(super) fn put_in_batch(&mut self, key: &str, value: &[u8]) -> Result<(), StorageError> {
         self.ensure_kv_table()?;
-        self.conn
-            .with(Fixed::KvPut, |s| s.execute(rusqlite::params![key, value]))?;
+        self.conn.with(Fixed::KvPut, key.len() + value.len(), |s| {
+            s.execute(rusqlite::params![key, value])
+        })?;
         Ok(())
     }
 
     pub(super) fn delete_in_batch(&mut self, key: &str) -> Result<bool, StorageError> {
         self.ensure_kv_table()?;
-        let changed = self.conn.with(Fixed::KvDelete, |s| s.execute([key]))?;
+        let changed = self
+            .conn
+            .with(Fixed::KvDelete, key.len(), |s| s.execute([key]))?;
         Ok(changed > 0)
     }
 

@@ -52,6 +52,12 @@ pub(super) enum Fixed {
 
 const SLOTS: usize = 12;
 
+/// The most bytes of bound values a fixed statement keeps between uses.
+/// SQLite copies each bound text and blob, and the copy stays until the
+/// statement is bound again; a key (at most 2 KB) and a small value may
+/// stay, a stored value of up to 128 KB or a 2 MB blob may not.
+pub(super) const BOUND_BYTES_KEPT: usize = 4096;
+
 impl Fixed {
     fn slot(self) -> usize {
         match self {
@@ -133,10 +139,13 @@ impl Prepared {
     /// fails here and is tried again next time.
     ///
     /// `f` must leave the statement reset, as rusqlite's `execute`,
-    /// `query_row` and `exists` do.
+    /// `query_row` and `exists` do. `bound` is how many bytes of text and
+    /// blobs `f` binds: past [`BOUND_BYTES_KEPT`], the statement lets go
+    /// of its copies when `f` is done.
     pub(super) fn with<R>(
         &self,
         which: Fixed,
+        bound: usize,
         f: impl FnOnce(&mut Statement<'_>) -> rusqlite::Result<R>,
     ) -> Result<R, StorageError> {
         let mut slots = self.slots.borrow_mut();
@@ -153,15 +162,19 @@ impl Prepared {
         }
         let stmt = slot.as_mut().expect("the slot was just filled");
         let result = f(stmt);
-        // A bound value is a copy (up to a 2 MB blob) that would otherwise
-        // stay with the statement until its next use.
-        stmt.clear_bindings();
+        // A bound value is a copy that stays with the statement until its
+        // next use. Clearing after every use cost a request about 190
+        // instructions; a large value is let go of at once instead (see
+        // `BOUND_BYTES_KEPT`).
+        if bound > BOUND_BYTES_KEPT {
+            stmt.clear_bindings();
+        }
         Ok(result?)
     }
 
     /// Runs a statement that takes no parameters and returns no rows.
     pub(super) fn run(&self, which: Fixed) -> Result<(), StorageError> {
-        self.with(which, |stmt| stmt.execute([]).map(drop))
+        self.with(which, 0, |stmt| stmt.execute([]).map(drop))
     }
 }
 
@@ -216,19 +229,59 @@ mod tests {
     #[test]
     fn a_statement_whose_table_is_missing_fails_then_prepares_once_it_exists() {
         let prepared = Prepared::new(Connection::open_in_memory().unwrap(), 4);
-        let missing = prepared.with(Fixed::KvGet, |s| s.exists(["k"]));
+        let missing = prepared.with(Fixed::KvGet, 1, |s| s.exists(["k"]));
         assert!(missing.is_err(), "no _cf_KV table yet");
         prepared
             .execute_batch("CREATE TABLE _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID")
             .unwrap();
         prepared
-            .with(Fixed::KvPut, |s| {
+            .with(Fixed::KvPut, 2, |s| {
                 s.execute(rusqlite::params!["k", b"v".to_vec()])
             })
             .unwrap();
         let got: Vec<u8> = prepared
-            .with(Fixed::KvGet, |s| s.query_row(["k"], |r| r.get(0)))
+            .with(Fixed::KvGet, 1, |s| s.query_row(["k"], |r| r.get(0)))
             .unwrap();
         assert_eq!(got, b"v");
+    }
+
+    #[test]
+    fn a_small_binding_stays_and_a_large_one_is_let_go() {
+        let prepared = Prepared::new(Connection::open_in_memory().unwrap(), 4);
+        prepared
+            .execute_batch("CREATE TABLE _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID")
+            .unwrap();
+        let bound = |which: Fixed| {
+            let slots = prepared.slots.borrow();
+            let stmt = slots[which.slot()].as_ref().expect("prepared");
+            stmt.expanded_sql().expect("the statement has text")
+        };
+        let small = b"v".to_vec();
+        prepared
+            .with(Fixed::KvPut, 1 + small.len(), |s| {
+                s.execute(rusqlite::params!["k", small])
+            })
+            .unwrap();
+        assert!(
+            bound(Fixed::KvPut).contains("'k'"),
+            "{}",
+            bound(Fixed::KvPut)
+        );
+        let large = vec![7u8; BOUND_BYTES_KEPT];
+        prepared
+            .with(Fixed::KvPut, 1 + large.len(), |s| {
+                s.execute(rusqlite::params!["k", large])
+            })
+            .unwrap();
+        assert!(
+            !bound(Fixed::KvPut).contains("'k'"),
+            "{}",
+            bound(Fixed::KvPut)
+        );
+        assert!(
+            bound(Fixed::KvPut).contains("NULL"),
+            "{}",
+            bound(Fixed::KvPut)
+        );
     }
 }
