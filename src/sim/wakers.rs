@@ -32,6 +32,13 @@ pub(crate) struct Wakers {
 #[derive(Default)]
 pub(crate) struct Registration(Option<(u64, usize)>);
 
+impl Registration {
+    /// Whether the place was ever registered (a wake-up since leaves it so).
+    pub(crate) fn is_registered(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
 impl Wakers {
     /// Registers (or refreshes) `place` to be woken through `waker`.
     pub(crate) fn register(&self, place: &mut Registration, waker: &Waker) {
@@ -52,6 +59,18 @@ impl Wakers {
         self.next.set(id + 1);
         waiting.push((id, Some(waker.clone())));
         place.0 = Some((id, waiting.len() - 1));
+    }
+
+    /// Whether `place` is registered with a waker that wakes the same task
+    /// as `waker`.
+    pub(crate) fn holds(&self, place: &Registration, waker: &Waker) -> bool {
+        let Some((id, hint)) = place.0 else {
+            return false;
+        };
+        let waiting = self.waiting.borrow();
+        find(&waiting, id, hint)
+            .and_then(|i| waiting[i].1.as_ref())
+            .is_some_and(|kept| kept.will_wake(waker))
     }
 
     /// Forgets `place` (its waiter no longer waits).
@@ -135,6 +154,25 @@ mod tests {
         wakers.wake_all();
         assert_eq!(count.0.load(Ordering::Relaxed), 1);
         assert_eq!(wakers.len(), 0);
+    }
+
+    #[test]
+    fn a_place_holds_the_waker_it_registered_and_no_other() {
+        let wakers = Wakers::default();
+        let mine = Waker::from(Arc::new(Counting(AtomicUsize::new(0))));
+        let other = Waker::from(Arc::new(Counting(AtomicUsize::new(0))));
+        let mut place = Registration::default();
+        assert!(!place.is_registered());
+        assert!(!wakers.holds(&place, &mine));
+        wakers.register(&mut place, &mine);
+        assert!(place.is_registered());
+        assert!(
+            wakers.holds(&place, &mine.clone()),
+            "a clone wakes the same task"
+        );
+        assert!(!wakers.holds(&place, &other));
+        wakers.remove(&mut place);
+        assert!(!wakers.holds(&place, &mine), "removed, it holds nothing");
     }
 
     #[test]

@@ -293,13 +293,9 @@ fn spawn_boxed_output<T: 'static>(
     fut: Pin<Box<dyn Future<Output = T>>>,
 ) -> madsim::task::JoinHandle<T> {
     madsim::task::spawn_local(super::clock::in_task_poll(async move {
-        let over = RunOver::new(&world);
-        match futures::future::select(fut, over).await {
-            futures::future::Either::Left((value, _)) => value,
-            futures::future::Either::Right(((), fut)) => {
-                drop(fut);
-                std::future::pending().await
-            }
+        match UntilOver::new(&world, fut).await {
+            Some(value) => value,
+            None => std::future::pending().await,
         }
     }))
 }
@@ -328,9 +324,52 @@ fn spawn_boxed(
     fut: Pin<Box<dyn Future<Output = ()>>>,
 ) -> madsim::task::JoinHandle<()> {
     madsim::task::spawn_local(super::clock::in_task_poll(async move {
-        let over = RunOver::new(&world);
-        let _ = futures::future::select(fut, over).await;
+        let _ = UntilOver::new(&world, fut).await;
     }))
+}
+
+/// A task's future until the run is over: its output, or `None` once the
+/// run ended first (the future is dropped then, and what it holds freed).
+///
+/// `futures::future::select` with [`RunOver`] did the same, with a
+/// second future to poll and an `Either` to build and take apart on every
+/// poll of every task, about 40 instructions each time (a request polls
+/// four or five tasks).
+struct UntilOver<'a, T> {
+    fut: Option<Pin<Box<dyn Future<Output = T>>>>,
+    over: RunOver<'a>,
+}
+
+impl<'a, T> UntilOver<'a, T> {
+    fn new(world: &'a World, fut: Pin<Box<dyn Future<Output = T>>>) -> Self {
+        UntilOver {
+            fut: Some(fut),
+            over: RunOver::new(world),
+        }
+    }
+}
+
+impl<T> Future for UntilOver<'_, T> {
+    type Output = Option<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = &mut *self;
+        // The future first, as `select` polled it: a task that finishes
+        // in the poll that sees the run end still gives its output.
+        if let Some(fut) = &mut this.fut {
+            if let Poll::Ready(value) = fut.as_mut().poll(cx) {
+                this.fut = None;
+                return Poll::Ready(Some(value));
+            }
+        }
+        match Pin::new(&mut this.over).poll(cx) {
+            Poll::Ready(()) => {
+                this.fut = None;
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
 }
 
 /// Resolves when the run is over.
@@ -356,9 +395,21 @@ impl Future for RunOver<'_> {
         if this.world.over.get() {
             Poll::Ready(())
         } else {
-            this.world
-                .over_waiters
-                .register(&mut this.place, cx.waker());
+            // Registered once, at the first poll: only a task's own
+            // wrapper polls this, and a madsim task's waker is the same
+            // at every poll, so refreshing it (a look-up and a compare on
+            // every poll of every task, about 200 instructions a
+            // request) changed nothing.
+            if this.place.is_registered() {
+                debug_assert!(
+                    this.world.over_waiters.holds(&this.place, cx.waker()),
+                    "invariant task-waker-stable: a task was polled with another task's waker"
+                );
+            } else {
+                this.world
+                    .over_waiters
+                    .register(&mut this.place, cx.waker());
+            }
             Poll::Pending
         }
     }
