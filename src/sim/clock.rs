@@ -22,12 +22,6 @@ use std::time::Duration;
 
 use madsim::time::TimeHandle;
 
-/// The run's clock: simulated time since the run started.
-///
-/// It keeps madsim's time handle, so reading it needs no look-up of the
-/// current runtime (it is read for every trace event). After the run's
-/// runtime is gone (futures dropped while a run is torn down still
-/// record), it reads as the last time it saw.
 /// The simulated wall clock's start: what "now" is at t = 0 of every run
 /// (2026-01-01T00:00:00Z, in Unix milliseconds). Objects' `now()`, SQL's
 /// `datetime('now')` and alarm times all count from it.
@@ -38,6 +32,12 @@ pub const SIM_START_UNIX_MS: i64 = 1_767_225_600_000;
 #[deprecated(note = "renamed to SIM_START_UNIX_MS")]
 pub const SIM_EPOCH_UNIX_MS: i64 = SIM_START_UNIX_MS;
 
+/// The run's clock: simulated time since the run started.
+///
+/// It keeps madsim's time handle, so reading it needs no look-up of the
+/// current runtime (it is read for every trace event). After the run's
+/// runtime is gone (futures dropped while a run is torn down still
+/// record), it reads as the last time it saw.
 pub(crate) struct SimClock {
     /// Released when the run ends: the handle owns madsim's timers, whose
     /// wakers hold the run's pending tasks, which hold the world that holds
@@ -45,6 +45,9 @@ pub(crate) struct SimClock {
     handle: RefCell<Option<TimeHandle>>,
     start: Duration,
     last: Cell<Duration>,
+    /// `last` in nanoseconds, the unit of trace timestamps: worked out
+    /// once per reading rather than once per trace event.
+    last_ns: Cell<u64>,
     /// The stamp of the task poll in which `last` was read, if it was read
     /// in one (0: not).
     read_in: Cell<u64>,
@@ -59,12 +62,20 @@ impl SimClock {
             handle: RefCell::new(handle),
             start,
             last: Cell::new(Duration::ZERO),
+            last_ns: Cell::new(0),
             read_in: Cell::new(0),
         }
     }
 
     /// Simulated time since the run started.
     pub(crate) fn elapsed(&self) -> Duration {
+        self.refresh();
+        self.last.get()
+    }
+
+    /// Reads madsim's clock unless this task poll read it already.
+    #[inline]
+    fn refresh(&self) {
         let poll = POLL.with(Cell::get);
         if poll != 0 && self.read_in.get() == poll {
             debug_assert_eq!(
@@ -72,17 +83,18 @@ impl SimClock {
                 self.read(),
                 "invariant clock-still-in-poll: madsim's time moved during a task poll"
             );
-            return self.last.get();
+            return;
         }
-        let now = self.read();
+        self.read();
         self.read_in.set(poll);
-        now
     }
 
     /// Reads madsim's clock (once the run is over, the last time seen).
     fn read(&self) -> Duration {
         if let Some(h) = &*self.handle.borrow() {
-            self.last.set(h.elapsed().saturating_sub(self.start));
+            let now = h.elapsed().saturating_sub(self.start);
+            self.last.set(now);
+            self.last_ns.set(now.as_nanos() as u64);
         }
         self.last.get()
     }
@@ -95,7 +107,8 @@ impl SimClock {
 
     /// [`SimClock::elapsed`] in nanoseconds, the unit of trace timestamps.
     pub(crate) fn now_ns(&self) -> u64 {
-        self.elapsed().as_nanos() as u64
+        self.refresh();
+        self.last_ns.get()
     }
 }
 
