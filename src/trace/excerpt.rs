@@ -118,8 +118,8 @@ impl Excerpt {
     }
 
     /// [`Excerpt::new`] of a text that tends to come back (a storage key,
-    /// a call's arguments): the same excerpt made recently on this thread
-    /// is shared. Only one slot is compared, chosen by a hash of the
+    /// a call's arguments, a stored value read back): the same excerpt
+    /// made recently on this thread is shared. Only one slot is compared, chosen by a hash of the
     /// text's length and its first and last eight bytes, so a miss costs
     /// little more. A short text needs no sharing: it is kept inline.
     pub(crate) fn recurring(bytes: &[u8]) -> Excerpt {

@@ -192,7 +192,7 @@ impl Storage {
         op.inst.record(What::StorageRead {
             event: op.event,
             key_text: Excerpt::recurring(key.as_bytes()),
-            value_text: bytes.as_deref().map(Excerpt::new),
+            value_text: bytes.as_deref().map(Excerpt::recurring),
         });
         bytes.map(|b| decode(key, &b)).transpose()
     }
@@ -242,7 +242,7 @@ impl Storage {
     pub(crate) fn write_in(op: &InFlight, entries: &mut [(&str, Payload)]) -> Result<()> {
         for (key, bytes) in entries.iter_mut() {
             // What the trace shows of the value is taken before it moves.
-            let shown = (content_hash(&bytes.0), Excerpt::new(&bytes.0));
+            let shown = (content_hash(&bytes.0), Excerpt::recurring(&bytes.0));
             let batch = op
                 .inst
                 .storage
