@@ -21,63 +21,6 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// How many bytes an excerpt keeps.
 pub const EXCERPT_BYTES_MAX: usize = 40;
 
-/// Slots of the cache [`Excerpt::recurring`] looks in, as a power of two:
-/// enough that the few hundred keys a workload cycles through mostly keep
-/// their own. With 256 slots, 256 keys shared a slot with another key
-/// about six times in ten (one hash picks the slot), and a third of the
-/// KV bench's operations allocated their key's excerpt again; with 4 096
-/// (32 KB per thread) few do.
-const RECURRING_SLOT_BITS: u32 = 12;
-const RECURRING_SLOTS: usize = 1 << RECURRING_SLOT_BITS;
-
-/// Excerpts of recurring texts made on this thread, one per slot. A run
-/// records the same keys (`count`) and arguments (`[]`) over and over, and
-/// sharing one `Arc` costs a comparison where a new one costs an
-/// allocation and, later, a free. A pure cache: an excerpt is its bytes,
-/// whichever `Arc` holds them.
-///
-/// Each seed runs on a thread of its own, whose end drops the cache: the
-/// slots are not dropped one by one (4 096 of them cost a seed about
-/// 40 000 instructions) but only those ever filled, which `filled` lists.
-struct Recurring {
-    slots: std::mem::ManuallyDrop<[Option<Excerpt>; RECURRING_SLOTS]>,
-    filled: Vec<u16>,
-}
-
-const _: () = assert!(
-    RECURRING_SLOTS <= 1 << u16::BITS,
-    "a slot's number fits in `filled`"
-);
-
-impl Recurring {
-    fn fill(&mut self, slot: usize, excerpt: Excerpt) {
-        if self.slots[slot].replace(excerpt).is_none() {
-            self.filled.push(slot as u16);
-        }
-    }
-}
-
-impl Drop for Recurring {
-    fn drop(&mut self) {
-        for &slot in &self.filled {
-            self.slots[usize::from(slot)] = None;
-        }
-        debug_assert!(
-            self.slots.iter().all(Option::is_none),
-            "invariant recurring-filled: every filled slot is listed"
-        );
-    }
-}
-
-thread_local! {
-    static RECURRING: std::cell::RefCell<Recurring> = const {
-        std::cell::RefCell::new(Recurring {
-            slots: std::mem::ManuallyDrop::new([const { None }; RECURRING_SLOTS]),
-            filled: Vec::new(),
-        })
-    };
-}
-
 /// The first bytes of a value, and whether there were more.
 ///
 /// One word wide, `Option` included, so that the events carrying excerpts
@@ -119,30 +62,16 @@ impl Excerpt {
 
     /// [`Excerpt::new`] of a text that tends to come back (a storage key,
     /// a call's arguments, a stored value read back): the same excerpt
-    /// made recently on this thread is shared. Only one slot is compared, chosen by a hash of the
-    /// text's length and its first and last eight bytes, so a miss costs
-    /// little more. A short text needs no sharing: it is kept inline.
+    /// made recently on this thread is shared (see `recurring.rs`). A
+    /// short text needs no sharing: it is kept inline.
     pub(crate) fn recurring(bytes: &[u8]) -> Excerpt {
         if bytes.len() <= INLINE_BYTES_MAX {
             return Excerpt::inline(bytes);
         }
-        let slot = recurring_slot(bytes);
-        RECURRING.with(|recurring| {
-            let mut recurring = recurring.borrow_mut();
-            let cut = bytes.len() > EXCERPT_BYTES_MAX;
-            let kept = &bytes[..bytes.len().min(EXCERPT_BYTES_MAX)];
-            match &recurring.slots[slot] {
-                Some(e) if e.bytes() == kept && e.is_cut() == cut => e.clone(),
-                _ => {
-                    let made = Excerpt::kept(kept, cut);
-                    recurring.fill(slot, made.clone());
-                    made
-                }
-            }
-        })
+        super::recurring::shared(bytes)
     }
 
-    fn kept(kept: &[u8], cut: bool) -> Excerpt {
+    pub(super) fn kept(kept: &[u8], cut: bool) -> Excerpt {
         let kept = &kept[..kept.len().min(EXCERPT_BYTES_MAX)];
         if !cut && kept.len() <= INLINE_BYTES_MAX {
             return Excerpt::inline(kept);
@@ -279,22 +208,6 @@ impl fmt::Debug for Excerpt {
     }
 }
 
-/// The slot [`Excerpt::recurring`] keeps `bytes` in. Keys of one
-/// workload often differ only in their last characters (`key:0042`), so
-/// those count as much as the first.
-fn recurring_slot(bytes: &[u8]) -> usize {
-    const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
-    let word = |part: &[u8]| {
-        let mut w = [0u8; 8];
-        w[..part.len()].copy_from_slice(part);
-        u64::from_le_bytes(w)
-    };
-    let first = word(&bytes[..bytes.len().min(8)]);
-    let last = word(&bytes[bytes.len().saturating_sub(8)..]);
-    let hash = ((bytes.len() as u64 ^ first).wrapping_mul(MIX) ^ last).wrapping_mul(MIX);
-    (hash >> (u64::BITS - RECURRING_SLOT_BITS)) as usize
-}
-
 /// The kept bytes as text (a cut multi-byte character is left out), with
 /// `…` when the value went on.
 impl fmt::Display for Excerpt {
@@ -336,6 +249,7 @@ impl<'de> Deserialize<'de> for Excerpt {
 mod tests {
     use std::hash::DefaultHasher;
 
+    use super::super::recurring::{recurring_slot, RECURRING_SLOTS};
     use super::*;
 
     #[test]
@@ -364,34 +278,6 @@ mod tests {
         );
         assert_eq!((a.to_string(), b.to_string()), (x.into(), y.into()));
         assert_eq!(Excerpt::recurring(x.as_bytes()).to_string(), x);
-    }
-
-    #[test]
-    fn a_thread_that_filled_the_cache_lets_go_of_every_excerpt_it_kept() {
-        // Run on a thread of its own, whose end drops the cache: the drop
-        // asserts (in a debug build) that it emptied every slot.
-        let kept = std::thread::spawn(|| {
-            let texts: Vec<String> = (0..3 * RECURRING_SLOTS)
-                .map(|n| format!("key:{n:06}"))
-                .collect();
-            let excerpts: Vec<Excerpt> = texts
-                .iter()
-                .map(|t| Excerpt::recurring(t.as_bytes()))
-                .collect();
-            RECURRING.with(|r| {
-                let r = r.borrow();
-                let full = r.slots.iter().filter(|s| s.is_some()).count();
-                assert_eq!(full, r.filled.len(), "every filled slot is listed once");
-            });
-            excerpts[7].clone()
-        })
-        .join()
-        .expect("the thread ends cleanly");
-        assert_eq!(
-            kept.to_string(),
-            "key:000007",
-            "an excerpt outlives the cache"
-        );
     }
 
     #[test]
@@ -438,17 +324,6 @@ mod tests {
         drop(copies);
         assert_eq!(count(&e), 1);
         assert_eq!(e.bytes(), b"a value longer than a word");
-    }
-
-    #[test]
-    fn keys_that_differ_only_at_the_end_mostly_get_slots_of_their_own() {
-        let mut used: Vec<usize> = (0..256)
-            .map(|n| recurring_slot(format!("key:{n:04}").as_bytes()))
-            .collect();
-        used.sort_unstable();
-        used.dedup();
-        // 256 keys thrown at random into 256 slots land in about 162.
-        assert!(used.len() >= 140, "256 keys share {} slots", used.len());
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod event;
 mod excerpt;
 mod kind;
 mod recorder;
+mod recurring;
 mod spare;
 pub mod text;
 mod values;
