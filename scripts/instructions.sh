@@ -35,6 +35,12 @@
 # its `_baseline_` twin and a `_ratio`. They explain a wall-time ratio
 # above the instruction ratio: an instruction-cache miss or a mispredicted
 # branch costs tens of cycles that no instruction count shows.
+# With `parts`, it prints where a counter request's instructions go
+# (the long scenario, marginal as above), one line per part of the
+# program: dosim's layers, the standard-library code inlined into them,
+# madsim's tasks and timers, the allocator, SQLite, serde... each as
+# `<part>: dosim <n>, baseline <n>, more <n>`, the parts that add most
+# first (needs callgrind_annotate, which comes with valgrind).
 set -euo pipefail
 group="${1:-counter}"
 cd "$(dirname "$0")/.."
@@ -120,7 +126,68 @@ if [ "$group" = cache ]; then
     per_seed mispredicts "Mispredicts"
     exit 0
 fi
-[ "$group" = counter ] || { echo "instructions: unknown group $group (counter, storage or cache)" >&2; exit 2; }
+if [ "$group" = parts ]; then
+    command -v callgrind_annotate >/dev/null ||
+        { echo "instructions: callgrind_annotate is not installed" >&2; exit 2; }
+    dir=$(mktemp -d)
+    trap 'rm -rf "$dir"' EXIT
+    # profile <workload> <size>: each function's own instructions.
+    profile() {
+        THROUGHPUT_PROFILE="$1" THROUGHPUT_PROFILE_N="$2" valgrind --tool=callgrind \
+            --callgrind-out-file="$dir/out" "$bench" >"$dir/log" 2>&1 || {
+            cat "$dir/log" >&2
+            echo "instructions: the $1 run with $2 failed" >&2
+            exit 1
+        }
+        callgrind_annotate --inclusive=no --auto=no --threshold=100 "$dir/out" >"$dir/$1.$2"
+    }
+    for w in long long-baseline; do
+        profile "$w" 500
+        profile "$w" 1500
+    done
+    # Files in order: dosim small, large, baseline small, large. A line is
+    # "<count> (<share>) <file>:<function> [<object>]".
+    awk -v root="$PWD" '
+        function part(loc, fn) {
+            fn = loc; sub(/^[^:]*:/, "", fn)
+            if (loc ~ /sqlite3\.c:/) return "SQLite"
+            if (loc ~ /malloc\.c:|arena\.c:/) return "allocator"
+            if (loc ~ /multiarch/) return "memory copies and compares"
+            if (loc ~ /rusqlite/) return "rusqlite"
+            if (loc ~ /madsim|naive-timer|async-task/) return "madsim tasks and timers"
+            if (loc ~ /serde/) return "serde"
+            if (loc ~ /^\/rustc\//) {
+                if (fn ~ /dosim/) return "std inlined into dosim"
+                if (fn ~ /madsim|naive_timer|async_task/) return "madsim tasks and timers"
+                return "std"
+            }
+            # The files of this repository, as callgrind_annotate names them:
+            # relative to the directory it runs in, or absolute.
+            if (index(loc, root "/") == 1) loc = substr(loc, length(root) + 2)
+            if (match(loc, /^src\/[a-z_]+\//)) return "dosim " substr(loc, 5, RLENGTH - 5)
+            if (loc ~ /^workloads\//) return "the workload"
+            if (loc ~ /^benches\//) return "the bench loop"
+            return "other"
+        }
+        FNR == 1 { file++ }
+        /^ *[0-9,]+ +\( *[0-9.]+%\) / && !/PROGRAM TOTALS/ {
+            n = $1; gsub(",", "", n)
+            loc = $0; sub(/^ *[0-9,]+ +\( *[0-9.]+%\) +/, "", loc); sub(/ \[.*\]$/, "", loc)
+            p = part(loc); parts[p] = 1
+            sign = (file % 2 == 0) ? 1 : -1
+            if (file <= 2) dosim[p] += sign * n / 3000; else base[p] += sign * n / 3000
+        }
+        END {
+            for (p in parts) {
+                if (dosim[p] * dosim[p] < 0.25 && base[p] * base[p] < 0.25) continue
+                printf "%.0f\t%s: dosim %.0f, baseline %.0f, more %.0f\n", dosim[p] - base[p], p, dosim[p], base[p], dosim[p] - base[p]
+            }
+        }
+    ' "$dir/long.500" "$dir/long.1500" "$dir/long-baseline.500" "$dir/long-baseline.1500" |
+        sort -rn | cut -f2-
+    exit 0
+fi
+[ "$group" = counter ] || { echo "instructions: unknown group $group (counter, storage, cache or parts)" >&2; exit 2; }
 
 # The long scenario has 3 clients: 500 → 1 500 increments each.
 dosim=$(marginal long 500 1500 3000)
