@@ -126,15 +126,17 @@ impl<A> Inbox<A> {
         }
         // Counted, then picked by position: no list of ready lanes is built
         // for every delivery.
-        let ready = self.ready().count();
-        if ready == 0 {
-            return None;
-        }
-        let pick = if ready == 1 { 0 } else { rng.below(ready) };
-        let at = self.ready().nth(pick)?;
+        // One pass: a call usually waits alone, and each lane checked
+        // costs a look-up of its next number.
+        let ready: smallvec::SmallVec<[usize; 8]> = self.ready().collect();
+        let at = match ready.len() {
+            0 => return None,
+            1 => ready[0],
+            n => ready[rng.below(n)],
+        };
         let incoming = self.waiting.remove(at);
         let (stub, mut next) = (incoming.lane, incoming.seq + 1);
-        while self.early.remove(&(stub, next)) {
+        while !self.early.is_empty() && self.early.remove(&(stub, next)) {
             next += 1;
         }
         self.next_seq.insert(stub, next);

@@ -471,7 +471,7 @@ fn break_stub(inner: &StubInner, obj: crate::trace::ObjectRef, error: Error) -> 
 /// A paused client does nothing until its pause ends.
 async fn wait_unpaused(world: &crate::sim::world::World, origin: LocationId) {
     loop {
-        let left = world.faults.paused_for(origin, world.now());
+        let left = world.faults.paused_for(origin, || world.now());
         if left.is_zero() {
             return;
         }

@@ -36,6 +36,7 @@ impl RunRng {
     }
 
     /// True with probability `percent`/100 (fractional percents allowed).
+    #[inline]
     pub(crate) fn chance(&self, percent: f64) -> bool {
         percent > 0.0 && self.0.borrow_mut().gen_range(0.0..100.0) < percent
     }
