@@ -247,19 +247,11 @@ impl ObjectStorage {
 
     /// Writes `key`; returns the batch the write joined.
     /// The value moves into the database's log.
-    pub(crate) fn put(
-        &self,
-        epoch: u32,
-        key: &str,
-        value: Vec<u8>,
-    ) -> Result<BatchId, AccessError> {
+    pub(crate) fn put(&self, epoch: u32, key: &str, value: &[u8]) -> Result<BatchId, AccessError> {
         self.fence(epoch)?;
-        let planted = mutations::active(Mutation::PartialBatch).then(|| value.clone());
-        self.db.borrow_mut().put_owned(key, value)?;
+        self.db.borrow_mut().put(key, value)?;
         let batch = self.wrote_key(epoch);
-        if let Some(value) = planted {
-            self.note_first_write(batch, key, Some(&value));
-        }
+        self.note_first_write(batch, key, Some(value));
         Ok(batch)
     }
 

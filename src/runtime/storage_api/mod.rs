@@ -218,35 +218,34 @@ impl Storage {
 
     /// Stores `value` under `key`.
     pub async fn put<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<()> {
-        self.write(&mut [(key, encode_value(key, value)?)])
+        self.write(&[(key, encode_value(key, value)?)])
     }
 
     /// Stores several entries, atomically with the rest of the batch.
     pub async fn put_many<T: Serialize>(&self, entries: &[(&str, T)]) -> Result<()> {
         self.check_batch(entries.len())?;
-        let mut encoded = entries
+        let encoded = entries
             .iter()
             .map(|(k, v)| Ok((*k, encode_value(k, v)?)))
             .collect::<Result<Vec<_>>>()?;
-        self.write(&mut encoded)
+        self.write(&encoded)
     }
 
-    /// Writes already-encoded entries as one operation; the values move
-    /// into storage (the batch's log keeps them), leaving them empty.
-    pub(crate) fn write(&self, entries: &mut [(&str, Payload)]) -> Result<()> {
+    /// Writes already-encoded entries as one operation.
+    pub(crate) fn write(&self, entries: &[(&str, Payload)]) -> Result<()> {
         entries.iter().try_for_each(|(k, _)| self.check_key(k))?;
         let op = self.begin(StorageOp::Put)?;
         Self::write_in(&op, entries)
     }
 
-    pub(crate) fn write_in(op: &InFlight, entries: &mut [(&str, Payload)]) -> Result<()> {
-        for (key, bytes) in entries.iter_mut() {
-            // What the trace shows of the value is taken before it moves.
-            let shown = (content_hash(&bytes.0), Excerpt::recurring(&bytes.0));
+    pub(crate) fn write_in(op: &InFlight, entries: &[(&str, Payload)]) -> Result<()> {
+        for (key, bytes) in entries {
+            let value = bytes.bytes();
+            let shown = (content_hash(value), Excerpt::recurring(value));
             let batch = op
                 .inst
                 .storage
-                .put(op.inst.epoch, key, std::mem::take(&mut bytes.0).into_vec())
+                .put(op.inst.epoch, key, value)
                 .map_err(access_error)?;
             Self::wrote(op, batch, key, Some(shown));
         }

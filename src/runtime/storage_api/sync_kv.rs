@@ -34,7 +34,7 @@ impl SyncKv {
 
     /// Stores `value` under `key`.
     pub fn put<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<()> {
-        self.storage.write(&mut [(key, encode_entry(key, value)?)])
+        self.storage.write(&[(key, encode_entry(key, value)?)])
     }
 
     /// Deletes `key`; returns whether it existed.

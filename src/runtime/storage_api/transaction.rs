@@ -152,7 +152,7 @@ impl Transaction {
     /// Stores `value` under `key`, in the transaction.
     pub async fn put<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<()> {
         self.check("put")?;
-        self.storage.write(&mut [(key, encode_entry(key, value)?)])
+        self.storage.write(&[(key, encode_entry(key, value)?)])
     }
 
     /// Deletes `key`, in the transaction; returns whether it existed.

@@ -50,17 +50,13 @@ impl Database {
         })
     }
 
-    /// Stores `value` under `key`, in the batch being filled.
+    /// Stores `value` under `key`, in the batch being filled. The log keeps
+    /// its own copy, in one buffer with the batch's other values.
     pub fn put(&mut self, key: &str, value: &[u8]) -> Result<(), StorageError> {
-        self.put_owned(key, value.to_vec())
-    }
-
-    /// [`Database::put`] of a value the log may keep as it is, with no copy.
-    pub fn put_owned(&mut self, key: &str, value: Vec<u8>) -> Result<(), StorageError> {
         self.begin_write()?;
-        let result = self.put_in_batch(key, &value);
+        let result = self.put_in_batch(key, value);
         match result {
-            Ok(()) => self.log_put(key, &value),
+            Ok(()) => self.log_put(key, value),
             Err(_) => self.recover_if_sqlite_rolled_back(),
         }
         result
