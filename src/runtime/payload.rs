@@ -52,6 +52,20 @@ impl Payload {
         value: &T,
         what: impl FnOnce() -> String,
     ) -> Result<Payload, Error> {
+        Payload::encode_then(value, what, |bytes| {
+            Payload(PayloadBytes::from_slice(bytes))
+        })
+    }
+
+    /// Serialises `value` and hands the bytes to `f`, with no payload
+    /// made: for a value that is only read where it goes (a stored value,
+    /// which the storage log copies), a long one would otherwise take an
+    /// allocation only to be dropped. `what` names it in the error.
+    pub(crate) fn encode_then<T: Serialize + ?Sized, R>(
+        value: &T,
+        what: impl FnOnce() -> String,
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<R, Error> {
         let error = |e: serde_json::Error| {
             Error::data_clone(format!("{} could not be serialized: {e}", what()))
         };
@@ -59,16 +73,16 @@ impl Payload {
             Ok(mut buffer) => {
                 buffer.clear();
                 let written = serde_json::to_writer(&mut *buffer, value);
-                let bytes = written.map(|()| PayloadBytes::from_slice(&buffer));
+                let done = written.map(|()| f(&buffer));
                 if buffer.capacity() > ENCODE_BUFFER_KEPT_BYTES {
                     // One huge value should not pin its size for the run.
                     *buffer = Vec::new();
                 }
-                bytes.map(Payload).map_err(error)
+                done.map_err(error)
             }
             // A `Serialize` that encodes another payload inside: rare.
             Err(_) => serde_json::to_vec(value)
-                .map(Payload::from_vec)
+                .map(|bytes| f(&bytes))
                 .map_err(error),
         })
     }

@@ -218,7 +218,18 @@ impl Storage {
 
     /// Stores `value` under `key`.
     pub async fn put<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<()> {
-        self.write(&[(key, encode_value(key, value)?)])
+        self.put_now(key, value)
+    }
+
+    /// [`Storage::put`], for the synchronous API and transactions too. The
+    /// value is serialised straight into storage, with no payload kept.
+    pub(crate) fn put_now<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<()> {
+        let what = || format!("the value for key `{key}`");
+        Payload::encode_then(value, what, |bytes| {
+            self.check_key(key)?;
+            let op = self.begin(StorageOp::Put)?;
+            Self::write_entry(&op, key, bytes)
+        })?
     }
 
     /// Stores several entries, atomically with the rest of the batch.
@@ -239,16 +250,20 @@ impl Storage {
     }
 
     pub(crate) fn write_in(op: &InFlight, entries: &[(&str, Payload)]) -> Result<()> {
-        for (key, bytes) in entries {
-            let value = bytes.bytes();
-            let shown = (content_hash(value), Excerpt::recurring(value));
-            let batch = op
-                .inst
-                .storage
-                .put(op.inst.epoch, key, value)
-                .map_err(access_error)?;
-            Self::wrote(op, batch, key, Some(shown));
-        }
+        entries
+            .iter()
+            .try_for_each(|(key, bytes)| Self::write_entry(op, key, bytes.bytes()))
+    }
+
+    /// Writes one serialised value, and records it.
+    fn write_entry(op: &InFlight, key: &str, value: &[u8]) -> Result<()> {
+        let shown = (content_hash(value), Excerpt::recurring(value));
+        let batch = op
+            .inst
+            .storage
+            .put(op.inst.epoch, key, value)
+            .map_err(access_error)?;
+        Self::wrote(op, batch, key, Some(shown));
         Ok(())
     }
 
@@ -352,10 +367,6 @@ fn decode_entries<T: DeserializeOwned, C: FromIterator<(String, T)>>(
             Ok((k, value))
         })
         .collect()
-}
-
-pub(crate) fn encode_entry<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<Payload> {
-    encode_value(key, value)
 }
 
 pub(crate) fn access_error(e: AccessError) -> Error {

@@ -9,7 +9,7 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::{encode_entry, Storage};
+use super::Storage;
 use crate::runtime::error::Result;
 use crate::storage::database::ListOptions;
 use crate::trace::StorageOp;
@@ -34,7 +34,7 @@ impl SyncKv {
 
     /// Stores `value` under `key`.
     pub fn put<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<()> {
-        self.storage.write(&[(key, encode_entry(key, value)?)])
+        self.storage.put_now(key, value)
     }
 
     /// Deletes `key`; returns whether it existed.

@@ -17,7 +17,7 @@ use std::rc::Rc;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::{access_error, encode_entry, InFlight, Storage};
+use super::{access_error, InFlight, Storage};
 use crate::runtime::error::{Error, Result};
 use crate::storage::database::ListOptions;
 use crate::storage::service::ServiceTransaction;
@@ -152,7 +152,7 @@ impl Transaction {
     /// Stores `value` under `key`, in the transaction.
     pub async fn put<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<()> {
         self.check("put")?;
-        self.storage.write(&[(key, encode_entry(key, value)?)])
+        self.storage.put_now(key, value)
     }
 
     /// Deletes `key`, in the transaction; returns whether it existed.
