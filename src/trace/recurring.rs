@@ -14,7 +14,7 @@ use super::excerpt::{Excerpt, EXCERPT_BYTES_MAX};
 /// their own. With 256 slots, 256 keys shared a slot with another key
 /// about six times in ten (one hash picks the slot), and a third of the
 /// KV bench's operations allocated their key's excerpt again; with 4 096
-/// (32 KB per thread) few do.
+/// (a 32 KB table) few do.
 const RECURRING_SLOT_BITS: u32 = 12;
 pub(super) const RECURRING_SLOTS: usize = 1 << RECURRING_SLOT_BITS;
 

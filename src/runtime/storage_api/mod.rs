@@ -249,7 +249,7 @@ impl Storage {
         Self::write_in(&op, entries)
     }
 
-    pub(crate) fn write_in(op: &InFlight, entries: &[(&str, Payload)]) -> Result<()> {
+    fn write_in(op: &InFlight, entries: &[(&str, Payload)]) -> Result<()> {
         entries
             .iter()
             .try_for_each(|(key, bytes)| Self::write_entry(op, key, bytes.bytes()))
