@@ -185,3 +185,41 @@ fn the_trace_says_the_idle_window_evicted_the_instance_within_its_bounds() {
             .any(|e| matches!(e.what, What::FaultInjected { .. })));
     }
 }
+
+/// An instance called every two seconds for minutes turns idle a hundred
+/// times; its idle windows reuse one timer while it lies far enough
+/// ahead. Busy, it keeps its memory; once calls stop, it is evicted after
+/// a window within the bounds, exactly once.
+#[test]
+fn a_busy_instance_is_evicted_only_after_its_calls_stop() {
+    let runner = Runner::new("idle_busy").faults(Faults::None);
+    for i in 0..3 {
+        let record = runner.record(dosim::Seed::nth(i), |sim: Sim| async move {
+            let ns = sim.register::<MemoryCounter>("COUNTER")?;
+            for expected in 1..=100u64 {
+                let got = ns.get_by_name("c").increment().await?;
+                if got != expected {
+                    dosim::bail!("increment {expected} read {got}: evicted while busy");
+                }
+                dosim::sleep(Duration::from_secs(2)).await;
+            }
+            dosim::sleep(IDLE_GAP).await;
+            Ok(())
+        });
+        assert!(record.failure.is_none(), "{:?}", record.failure);
+        let windows: Vec<Duration> = record
+            .trace
+            .iter()
+            .filter_map(|e| match e.what {
+                What::IdleEvicted { idle_ms } => Some(Duration::from_millis(idle_ms)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(windows.len(), 1, "evicted once, after the last call");
+        assert!(
+            (dosim::IDLE_EVICTION_MIN..=dosim::IDLE_EVICTION_MAX).contains(&windows[0]),
+            "idle {:?} is outside the window",
+            windows[0]
+        );
+    }
+}
