@@ -223,3 +223,43 @@ fn a_busy_instance_is_evicted_only_after_its_calls_stop() {
         );
     }
 }
+
+/// Natural eviction draws only from its own stream and wakes no task
+/// unless a window passes, so a run in which none passes has the same
+/// trace with it on as with it off, faults and all.
+#[test]
+fn a_run_in_which_no_window_passes_is_the_same_with_natural_eviction_off() {
+    let body = |sim: Sim| async move {
+        let ns = sim.register::<StoredCounter>("COUNTER")?;
+        let calls = (0..3).map(|c| {
+            let ns = ns.clone();
+            async move {
+                for _ in 0..20 {
+                    // A fault may fail a call; the trace is what is compared.
+                    let _ = ns.get_by_name(&format!("c{c}")).increment().await;
+                    dosim::sleep(Duration::from_secs(2)).await;
+                }
+            }
+        });
+        futures::future::join_all(calls).await;
+        Ok(())
+    };
+    let on = Runner::new("idle_on");
+    let off = Runner::new("idle_on").natural_eviction(false);
+    for i in 0..8 {
+        let seed = dosim::Seed::nth(i);
+        let a = on.record(seed, body);
+        let b = off.record(seed, body);
+        assert!(
+            !a.trace
+                .iter()
+                .any(|e| matches!(e.what, What::IdleEvicted { .. })),
+            "seed {i}: a window passed; the test needs runs shorter than the window"
+        );
+        assert_eq!(
+            dosim::trace::first_divergence(&a.trace, &b.trace),
+            None,
+            "seed {i}: natural eviction changed a run in which no window passed"
+        );
+    }
+}
