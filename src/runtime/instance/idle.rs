@@ -31,7 +31,7 @@
 
 use std::future::Future;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Wake, Waker};
 use std::time::Duration;
@@ -52,10 +52,12 @@ pub const IDLE_EVICTION_MAX: Duration = Duration::from_secs(140);
 pub(super) struct IdleLatch {
     armed: AtomicBool,
     fired: AtomicBool,
-    /// The delivery task to wake when the window passes.
+    /// The delivery task to wake when the window passes. Kept while the
+    /// latch is disarmed, so that rearming it for the same task takes no
+    /// new waker; let go when the instance ends.
     delivery: Mutex<Option<Waker>>,
-    /// When the window started (simulated time since the run began).
-    since: Mutex<Duration>,
+    /// When the window started: simulated nanoseconds since the run began.
+    since_ns: AtomicU64,
     /// When the latch's timer fires (simulated time since the run began).
     deadline: Duration,
 }
@@ -73,19 +75,29 @@ impl IdleLatch {
 
     fn disarm(&self) {
         self.armed.store(false, Ordering::Relaxed);
+    }
+
+    /// Disarms the latch and lets go of the delivery task's waker.
+    fn release(&self) {
+        self.disarm();
         self.delivery.lock().map(|mut w| w.take()).ok();
     }
 
     /// Arms the latch again for a window that starts at `now`, waking
     /// `delivery` when its timer fires.
-    fn rearm(&self, now: Duration, delivery: Waker) {
-        if let Ok(mut since) = self.since.lock() {
-            *since = now;
-        }
+    fn rearm(&self, now: Duration, delivery: &Waker) {
+        self.since_ns.store(nanos(now), Ordering::Relaxed);
         if let Ok(mut task) = self.delivery.lock() {
-            *task = Some(delivery);
+            if !task.as_ref().is_some_and(|t| t.will_wake(delivery)) {
+                *task = Some(delivery.clone());
+            }
         }
         self.armed.store(true, Ordering::Relaxed);
+    }
+
+    /// When the window started.
+    fn since(&self) -> Duration {
+        Duration::from_nanos(self.since_ns.load(Ordering::Relaxed))
     }
 }
 
@@ -116,6 +128,15 @@ impl Instance {
         }
     }
 
+    /// The instance ended: stops the idle window for good, letting go of
+    /// the delivery task's waker (the timer may hold the latch for two
+    /// minutes more).
+    pub(super) fn idle_release(&self) {
+        if let Some(latch) = self.idle.borrow_mut().take() {
+            latch.release();
+        }
+    }
+
     /// The last event ended (or the delivery task parked after it):
     /// starts a fresh idle window, if natural eviction is on and the
     /// instance is idle and could be evicted.
@@ -126,7 +147,8 @@ impl Instance {
             return;
         }
         // The delivery task parks its waker here while the inbox is empty.
-        let Some(delivery) = self.inbox_waker.borrow().clone() else {
+        let waker = self.inbox_waker.borrow();
+        let Some(delivery) = waker.as_ref() else {
             return;
         };
         let now = world.now();
@@ -150,8 +172,8 @@ impl Instance {
         let latch = Arc::new(IdleLatch {
             armed: AtomicBool::new(true),
             fired: AtomicBool::new(false),
-            delivery: Mutex::new(Some(delivery)),
-            since: Mutex::new(now),
+            delivery: Mutex::new(Some(delivery.clone())),
+            since_ns: AtomicU64::new(nanos(now)),
             deadline: now + window,
         });
         let mut timer = std::pin::pin!(madsim::time::sleep(window));
@@ -159,7 +181,10 @@ impl Instance {
         // Polled once, here, so the timer holds the latch's waker; dropping
         // the sleep leaves the timer in place.
         let _ = timer.as_mut().poll(&mut Context::from_waker(&waker));
-        *self.idle.borrow_mut() = Some(latch);
+        // The old latch's timer stays in madsim's heap; its waker goes now.
+        if let Some(old) = self.idle.borrow_mut().replace(latch) {
+            old.release();
+        }
     }
 
     /// Whether the instance is idle in the sense of natural eviction: it
@@ -201,8 +226,7 @@ impl Instance {
             self.idle_arm();
             return false;
         }
-        let since = latch.since.lock().map(|s| *s).unwrap_or_default();
-        let idle = self.world().now().saturating_sub(since);
+        let idle = self.world().now().saturating_sub(latch.since());
         self.record(What::IdleEvicted {
             idle_ms: u64::try_from(idle.as_millis()).unwrap_or(u64::MAX),
         });
@@ -210,6 +234,10 @@ impl Instance {
         self.end(EndReason::Evicted, None);
         true
     }
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 fn micros(d: Duration) -> u64 {

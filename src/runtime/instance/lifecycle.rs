@@ -145,7 +145,7 @@ impl Instance {
         if !self.alive.replace(false) {
             return;
         }
-        self.idle_disarm();
+        self.idle_release();
         self.record(What::InstanceEnded { reason });
         tracing::debug!(
             namespace = %self.namespace.binding,
